@@ -1,0 +1,9 @@
+/** The gateway as `npm start` runs it, with Redis sessions: the benchmark's subject. */
+import { serve } from '@hono/node-server';
+import { loadConfig } from '../../src/config.js';
+import { createNodeGateway } from '../../src/node/gateway.js';
+
+const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
+const gateway = await createNodeGateway(config);
+serve({ fetch: gateway.app.fetch, hostname: "127.0.0.1", port: config.port });
+process.on("SIGTERM", () => process.exit(0));

@@ -1,0 +1,146 @@
+/**
+ * USSD walks through the gateway (Redis sessions) and, in the same run, through a bare baseline
+ * (Hono + one pipelined Redis read/write per hop): hops/s, p50, p99 and the ratios. Runs are
+ * interleaved and medians taken, because this machine is noisy. Also: Redis bytes per live session.
+ *
+ *   npm run bench -- ussd-walk        (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS to tune)
+ */
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { fileURLToPath } from 'node:url';
+import { cpuMs, median, startServer } from './lib.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** A database of its own, emptied before and after: the bench never touches anyone else's keys. */
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
+const PHONE = '+2290197000001';
+
+/** Inputs after the opening hop. Both walks end on the portal lookup, so both include an action. */
+const WALKS: Record<string, string[]> = {
+  '3 hops': ['1', 'PS00373-240001'],
+  '10 hops': ['3', '0', '3', '0', '3', '0', '00', '1', 'PS00373-240001'],
+};
+
+interface RunResult {
+  hopsPerSecond: number;
+  /** Server CPU time per hop: independent of how fast the load generator (same machine) can go. */
+  cpuUsPerHop: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+function hopRequests(inputs: string[]): autocannon.Request[] {
+  const texts = [''];
+  for (const input of inputs) texts.push(texts.length === 1 ? input : `${texts.at(-1)}*${input}`);
+  return texts.map((text, i) => ({
+    method: 'POST',
+    path: '/ussd/africastalking',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    setupRequest: (req: autocannon.Request, context: object) => {
+      const walk = context as { sessionId?: string };
+      if (i === 0) walk.sessionId = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+      return {
+        ...req,
+        body: new URLSearchParams({ sessionId: String(walk.sessionId), serviceCode: '*123#', phoneNumber: PHONE, networkCode: '61602', text }).toString(),
+      };
+    },
+  }));
+}
+
+async function run(url: string, pid: number, inputs: string[], checkLastHop: boolean): Promise<RunResult> {
+  let wrong = 0;
+  const requests = hopRequests(inputs);
+  const last = requests.at(-1)!;
+  last.onResponse = (status: number, body: string) => {
+    if (status !== 200 || (checkLastHop && !body.startsWith('END PS00373-240001'))) wrong++;
+  };
+  const cpuBefore = cpuMs(pid);
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, requests });
+  const cpuUsed = cpuMs(pid) - cpuBefore;
+  return {
+    hopsPerSecond: result.requests.average,
+    cpuUsPerHop: (cpuUsed * 1000) / Math.max(1, result.requests.total),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + wrong,
+  };
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const redis = new Redis(REDIS_URL);
+await redis.flushdb();
+const env = { REDIS_URL, LOG_LEVEL: 'warn' };
+const gateway = await startServer(`${here}servers/gateway.ts`, env);
+const baseline = await startServer(`${here}servers/baseline.ts`, env);
+
+try {
+  const results: Record<string, { gateway: RunResult[]; baseline: RunResult[] }> = {};
+  for (const name of Object.keys(WALKS)) results[name] = { gateway: [], baseline: [] };
+  // Warm both (JIT, connections) on every walk before measuring: a cold first round would be
+  // charged to whichever walk runs first.
+  for (const server of [gateway, baseline]) {
+    for (const inputs of Object.values(WALKS)) await autocannon({ url: server.url, connections: CONNECTIONS, duration: 2, requests: hopRequests(inputs) });
+  }
+
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, inputs] of Object.entries(WALKS)) {
+      // Alternate which goes first, so neither always gets the warmer machine.
+      const order = round % 2 === 0 ? (['gateway', 'baseline'] as const) : (['baseline', 'gateway'] as const);
+      for (const who of order) {
+        const server = who === 'gateway' ? gateway : baseline;
+        const r = await run(server.url, server.child.pid!, inputs, who === 'gateway');
+        results[name]![who].push(r);
+        console.log(`round ${round + 1} ${name.padEnd(8)} ${who.padEnd(8)} ${r.hopsPerSecond.toFixed(0).padStart(6)} hops/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpuUsPerHop.toFixed(0)} µs/hop  errors ${r.errors}`);
+      }
+    }
+  }
+
+  console.log(`\nmedians of ${ROUNDS} rounds, ${CONNECTIONS} concurrent walks, ${SECONDS} s each:`);
+  console.log('walk      who       hops/s    p50    p99  cpu µs/hop  errors');
+  const summary: Record<string, { gw: number; base: number; p99gw: number; p99base: number; cpuGw: number; cpuBase: number }> = {};
+  for (const [name, r] of Object.entries(results)) {
+    const m = (xs: RunResult[], k: keyof RunResult) => median(xs.map((x) => x[k]));
+    for (const who of ['gateway', 'baseline'] as const) {
+      console.log(`${name.padEnd(9)} ${who.padEnd(8)} ${m(r[who], 'hopsPerSecond').toFixed(0).padStart(7)} ${String(m(r[who], 'p50')).padStart(6)} ${String(m(r[who], 'p99')).padStart(6)} ${m(r[who], 'cpuUsPerHop').toFixed(0).padStart(11)} ${String(r[who].reduce((a, x) => a + x.errors, 0)).padStart(7)}`);
+    }
+    summary[name] = {
+      gw: m(r.gateway, 'hopsPerSecond'),
+      base: m(r.baseline, 'hopsPerSecond'),
+      p99gw: m(r.gateway, 'p99'),
+      p99base: m(r.baseline, 'p99'),
+      cpuGw: m(r.gateway, 'cpuUsPerHop'),
+      cpuBase: m(r.baseline, 'cpuUsPerHop'),
+    };
+  }
+  console.log('\nratios (gateway / baseline)            target');
+  for (const [name, s] of Object.entries(summary)) {
+    console.log(`${name.padEnd(9)} hops/s ${(s.gw / s.base).toFixed(2)}   p99 ${(s.p99gw / Math.max(1, s.p99base)).toFixed(2)}   server cpu/hop ${(s.cpuGw / s.cpuBase).toFixed(2)}      hops/s >= 0.80, p99 <= 1.50`);
+  }
+  const perHop3 = summary['3 hops']!.gw;
+  const perHop10 = summary['10 hops']!.gw;
+  console.log(`per-hop throughput 10 hops / 3 hops: ${(perHop10 / perHop3).toFixed(2)}   target within 0.90..1.10`);
+  console.log(`server cpu per hop 10 hops / 3 hops: ${(summary['10 hops']!.cpuGw / summary['3 hops']!.cpuGw).toFixed(2)}   (depth must not add cost)`);
+
+  // Redis memory held by one live session (mid-walk, department list on screen: a large record).
+  const live = 200;
+  for (let i = 0; i < live; i++) {
+    for (const text of ['', '3']) {
+      await fetch(`${gateway.url}/ussd/africastalking`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ sessionId: `mem-${i}`, serviceCode: '*123#', phoneNumber: PHONE, text }).toString(),
+      });
+    }
+  }
+  const sizes: number[] = [];
+  for (let i = 0; i < live; i++) sizes.push((await redis.memory('USAGE', `guichet:ussd:africastalking:mem-${i}`, 'SAMPLES', 0)) ?? 0);
+  console.log(`Redis memory per live session: median ${median(sizes)} bytes, max ${Math.max(...sizes)} bytes (MEMORY USAGE)   target <= 1024`);
+} finally {
+  gateway.child.kill();
+  baseline.child.kill();
+  await redis.flushdb();
+  await redis.quit();
+}

@@ -1,0 +1,21 @@
+import type { UssdDialect } from '../src/channels/ussd/dialect.js';
+import { africasTalkingUssd } from './africastalking/ussd.js';
+import { arkeselUssd } from './arkesel/ussd.js';
+import { hubtelUssd } from './hubtel/ussd.js';
+import { mtnMadapiUssd } from './mtn-madapi/ussd.js';
+import { naloUssd } from './nalo/ussd.js';
+import type { PaymentProvider } from '../src/payments/payment-provider.js';
+import { createMomoCollection, momoConfigFromEnv } from './mtn-momo/collection.js';
+import { createSandboxPaymentProvider } from './sandbox-payment/payment.js';
+
+/**
+ * The one registry of providers. Adding an operator, aggregator or payment API is a folder
+ * beside this file and one line here; nothing in the engine or the channels changes.
+ */
+export const ussdDialects: readonly UssdDialect[] = [africasTalkingUssd, hubtelUssd, naloUssd, arkeselUssd, mtnMadapiUssd];
+
+/** Payment APIs by registry name: `PAYMENT_PROVIDER` picks one. */
+export const paymentProviders: Readonly<Record<string, (env: Readonly<Record<string, string | undefined>>) => PaymentProvider>> = {
+  sandbox: (env) => createSandboxPaymentProvider({ approveAfterMs: Number(env.SANDBOX_APPROVE_AFTER_MS ?? 3000) }),
+  'mtn-momo': (env) => createMomoCollection(momoConfigFromEnv(env)),
+};

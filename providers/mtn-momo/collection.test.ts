@@ -1,0 +1,190 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Hono } from 'hono';
+import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import type { EnqueueOptions } from '../../src/jobs/job-queue.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
+import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
+import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
+import { POLL_QUEUE } from '../../src/payments/payment-service.js';
+import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
+import { createMomoCollection } from './collection.js';
+
+type FakeOutcome = { status: 'PENDING' } | { status: 'SUCCESSFUL'; financialTransactionId: string } | { status: 'FAILED'; reason: string };
+
+/** A local MoMo Collection API following the published shapes. */
+async function startFakeMomo() {
+  const calls = { token: 0, requestToPay: 0, status: 0 };
+  const requests = new Map<string, { body: Record<string, unknown>; callbackUrl?: string; outcome: FakeOutcome }>();
+  const server: Server = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    const send = (status: number, json?: unknown) => {
+      res.writeHead(status, json ? { 'content-type': 'application/json' } : {});
+      res.end(json ? JSON.stringify(json) : undefined);
+    };
+    if (req.headers['ocp-apim-subscription-key'] !== 'sub-key') return send(401, { statusCode: 401, message: 'Access denied due to invalid subscription key.' });
+    if (req.method === 'POST' && req.url === '/collection/token/') {
+      if (req.headers.authorization !== `Basic ${Buffer.from('api-user:api-key').toString('base64')}`) return send(401, {});
+      calls.token += 1;
+      return send(200, { access_token: `tok-${calls.token}`, token_type: 'access_token', expires_in: 3600 });
+    }
+    if (!req.headers.authorization?.startsWith('Bearer tok-') || req.headers['x-target-environment'] !== 'sandbox') return send(401, {});
+    if (req.method === 'POST' && req.url === '/collection/v1_0/requesttopay') {
+      calls.requestToPay += 1;
+      const ref = String(req.headers['x-reference-id'] ?? '');
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(ref)) return send(400, { code: 'INVALID_REFERENCE_ID' });
+      if (requests.has(ref)) return send(409, { code: 'RESOURCE_ALREADY_EXIST', message: 'Duplicated reference id. Creation of resource failed.' });
+      requests.set(ref, { body: JSON.parse(body) as Record<string, unknown>, callbackUrl: req.headers['x-callback-url'] as string | undefined, outcome: { status: 'PENDING' } });
+      return send(202);
+    }
+    const statusMatch = /^\/collection\/v1_0\/requesttopay\/([^/]+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && statusMatch) {
+      calls.status += 1;
+      const found = requests.get(decodeURIComponent(statusMatch[1]!));
+      if (!found) return send(404, { code: 'RESOURCE_NOT_FOUND' });
+      const { outcome } = found;
+      return send(200, {
+        ...(outcome.status === 'SUCCESSFUL' ? { financialTransactionId: outcome.financialTransactionId } : {}),
+        externalId: found.body.externalId,
+        amount: found.body.amount,
+        currency: found.body.currency,
+        payer: found.body.payer,
+        status: outcome.status,
+        ...(outcome.status === 'FAILED' ? { reason: outcome.reason } : {}),
+      });
+    }
+    send(404, {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { baseUrl, calls, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** Keeps the poller out of the way: these tests drive outcomes through callbacks. */
+class NoPollQueue extends MemoryJobQueue {
+  override async enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void> {
+    if (queue !== POLL_QUEUE) await super.enqueue(queue, payload, options);
+  }
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function setup() {
+  const fake = await startFakeMomo();
+  closers.push(fake.close);
+  let clock = Date.parse('2026-11-23T09:00:00Z');
+  const momo = createMomoCollection({
+    baseUrl: fake.baseUrl, apiUser: 'api-user', apiKey: 'api-key', subscriptionKey: 'sub-key',
+    targetEnvironment: 'sandbox', callbackUrl: 'https://guichet.example/payments/mtn-momo/callback', now: () => clock,
+  });
+  const portal = createDemoPortal();
+  const store = new MemoryPaymentStore();
+  const jobs = new NoPollQueue();
+  closers.push(() => jobs.close());
+  const payments = createEmbeddedPayments(portal, { provider: momo, store, jobs, now: () => clock });
+  const app = new Hono();
+  registerPaymentCallbackRoutes(app, { providers: [momo], store, apply: payments.apply, logger: silentLogger });
+  async function newPayment() {
+    const id = crypto.randomUUID();
+    await store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'mtn-momo', createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString() });
+    return id;
+  }
+  const callback = (body: unknown, method: 'PUT' | 'POST' = 'PUT') =>
+    app.request('/payments/mtn-momo/callback', { method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { fake, momo, portal, store, jobs, payments, newPayment, callback, advance: (ms: number) => (clock += ms) };
+}
+
+describe('MTN MoMo Collection against a local fake', () => {
+  it('sends request-to-pay with the payment id as X-Reference-Id and the callback URL, caching the token', async () => {
+    const t = await setup();
+    const first = await t.newPayment();
+    const second = await t.newPayment();
+    await t.payments.collect(first);
+    await t.payments.collect(second);
+    expect(t.fake.calls.token).toBe(1);
+    const sent = t.fake.requests.get(first)!;
+    expect(sent.callbackUrl).toBe('https://guichet.example/payments/mtn-momo/callback');
+    expect(sent.body).toMatchObject({ amount: '1900', currency: 'XOF', externalId: first, payer: { partyIdType: 'MSISDN', partyId: '2290197000001' } });
+    expect((await t.store.get(first))?.state).toBe('pending');
+  });
+
+  it('refreshes the token before it expires', async () => {
+    const t = await setup();
+    await t.payments.collect(await t.newPayment());
+    t.advance(3600_000 - 30_000); // inside the refresh margin
+    await t.momo.checkStatus(crypto.randomUUID());
+    expect(t.fake.calls.token).toBe(2);
+  });
+
+  it('treats 409 on a reused reference as "already sent" and reads its status', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.momo.requestCollection({ paymentId: id, amountXof: 1900, payerMsisdn: DEMO_MSISDN, description: 'x' });
+    t.fake.requests.get(id)!.outcome = { status: 'SUCCESSFUL', financialTransactionId: '1234567' };
+    const again = await t.momo.requestCollection({ paymentId: id, amountXof: 1900, payerMsisdn: DEMO_MSISDN, description: 'x' });
+    expect(again).toEqual({ status: 'succeeded', providerTransactionId: '1234567' });
+    expect(t.fake.calls.requestToPay).toBe(2);
+  });
+
+  it.each(['PAYER_NOT_FOUND', 'NOT_ENOUGH_FUNDS', 'APPROVAL_REJECTED', 'EXPIRED', 'TRANSACTION_CANCELED'])(
+    'maps FAILED with reason %s to a failed payment, never to the portal',
+    async (reason) => {
+      const t = await setup();
+      const id = await t.newPayment();
+      await t.payments.collect(id);
+      t.fake.requests.get(id)!.outcome = { status: 'FAILED', reason };
+      const res = await t.callback({ externalId: id, status: 'FAILED', reason });
+      expect(res.status).toBe(200);
+      const payment = await t.store.get(id);
+      expect(payment?.state).toBe('failed');
+      expect(payment?.history.at(-1)?.reason).toContain(reason);
+      await t.jobs.drain();
+      expect(t.portal.payments).toHaveLength(0);
+    },
+  );
+
+  it('a forged "SUCCESSFUL" callback changes nothing: the status API still says PENDING', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const res = await t.callback({ externalId: id, status: 'SUCCESSFUL', financialTransactionId: 'forged' });
+    expect(await res.json()).toMatchObject({ state: 'pending' });
+    expect((await t.store.get(id))?.state).toBe('pending');
+    expect(t.fake.calls.status).toBe(1);
+  });
+
+  it('callbacks for unknown payments, without externalId or not JSON are refused without effect', async () => {
+    const t = await setup();
+    expect((await t.callback({ externalId: crypto.randomUUID(), status: 'SUCCESSFUL' })).status).toBe(404);
+    expect((await t.callback({ status: 'SUCCESSFUL' })).status).toBe(400);
+    expect((await t.callback('{not json')).status).toBe(400);
+    expect(t.fake.calls.status).toBe(0);
+  });
+
+  it('replayed, reordered and concurrent duplicate callbacks credit the portal exactly once', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    // A stale PENDING callback delivered late, after the success: reordered.
+    t.fake.requests.get(id)!.outcome = { status: 'SUCCESSFUL', financialTransactionId: '998877' };
+    const responses = await Promise.all([
+      ...Array.from({ length: 10 }, () => t.callback({ externalId: id, status: 'SUCCESSFUL' })),
+      ...Array.from({ length: 5 }, () => t.callback({ externalId: id, status: 'SUCCESSFUL' }, 'POST')),
+      t.callback({ externalId: id, status: 'PENDING' }),
+    ]);
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    await t.jobs.drain();
+    const payment = await t.store.get(id);
+    expect(payment?.state).toBe('succeeded');
+    expect(payment?.providerTransactionId).toBe('998877');
+    expect(payment?.history.filter((h) => h.to === 'succeeded')).toHaveLength(1);
+    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
+  });
+});

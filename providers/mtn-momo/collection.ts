@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import type { CallbackParser } from '../../src/payments/payment-provider-callback.js';
+import type { CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/payment-provider.js';
+
+export interface MomoConfig {
+  baseUrl: string;
+  apiUser: string;
+  apiKey: string;
+  subscriptionKey: string;
+  /** `sandbox`; Benin production reportedly `mtnbenin`. */
+  targetEnvironment: string;
+  /** Where MoMo PUTs its (unsigned) callback. */
+  callbackUrl?: string;
+  /** The sandbox only accepts EUR. */
+  currency?: string;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+const tokenAnswer = z.object({ access_token: z.string().min(1), expires_in: z.coerce.number().positive() });
+const statusAnswer = z.object({
+  status: z.enum(['PENDING', 'SUCCESSFUL', 'FAILED']),
+  financialTransactionId: z.string().optional(),
+  reason: z.union([z.string(), z.object({ code: z.string().optional() }).passthrough()]).optional(),
+});
+const callbackBody = z.object({ externalId: z.string().min(1) }).passthrough();
+
+/** Refresh this long before the announced expiry, so no request leaves with a dying token. */
+const TOKEN_MARGIN_MS = 60_000;
+
+/**
+ * MTN MoMo Open API, Collection product. The payment id is the `X-Reference-Id` (a UUID v4) and
+ * the `externalId`; callbacks are unsigned, so they only say which payment to re-check.
+ */
+export function createMomoCollection(config: MomoConfig): PaymentProvider & CallbackParser {
+  const http = config.fetch ?? fetch;
+  const now = config.now ?? Date.now;
+  let token: { value: string; refreshAt: number } | null = null;
+  let tokenInFlight: Promise<string> | null = null;
+
+  async function bearer(signal?: AbortSignal): Promise<string> {
+    if (token && now() < token.refreshAt) return token.value;
+    // One token request at a time, however many collections are waiting for it.
+    tokenInFlight ??= (async () => {
+      const res = await http(`${config.baseUrl}/collection/token/`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${btoa(`${config.apiUser}:${config.apiKey}`)}`,
+          'ocp-apim-subscription-key': config.subscriptionKey,
+        },
+        signal,
+      });
+      if (!res.ok) throw new Error(`momo token: HTTP ${res.status}`);
+      const answer = tokenAnswer.parse(await res.json());
+      token = { value: answer.access_token, refreshAt: now() + answer.expires_in * 1000 - TOKEN_MARGIN_MS };
+      return answer.access_token;
+    })().finally(() => {
+      tokenInFlight = null;
+    });
+    return tokenInFlight;
+  }
+
+  async function headers(signal?: AbortSignal): Promise<Record<string, string>> {
+    return {
+      authorization: `Bearer ${await bearer(signal)}`,
+      'x-target-environment': config.targetEnvironment,
+      'ocp-apim-subscription-key': config.subscriptionKey,
+    };
+  }
+
+  async function checkStatus(paymentId: string, signal?: AbortSignal): Promise<ProviderStatus> {
+    const res = await http(`${config.baseUrl}/collection/v1_0/requesttopay/${encodeURIComponent(paymentId)}`, { headers: await headers(signal), signal });
+    if (res.status === 404) return { status: 'failed', reason: 'unknown reference' };
+    if (!res.ok) throw new Error(`momo status: HTTP ${res.status}`);
+    const answer = statusAnswer.parse(await res.json());
+    if (answer.status === 'PENDING') return { status: 'pending' };
+    if (answer.status === 'SUCCESSFUL') return { status: 'succeeded', providerTransactionId: answer.financialTransactionId ?? paymentId };
+    const reason = typeof answer.reason === 'string' ? answer.reason : (answer.reason?.code ?? 'FAILED');
+    return { status: 'failed', reason };
+  }
+
+  return {
+    name: 'mtn-momo',
+    async requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {
+      const res = await http(`${config.baseUrl}/collection/v1_0/requesttopay`, {
+        method: 'POST',
+        headers: {
+          ...(await headers(signal)),
+          'x-reference-id': request.paymentId,
+          'content-type': 'application/json',
+          ...(config.callbackUrl ? { 'x-callback-url': config.callbackUrl } : {}),
+        },
+        body: JSON.stringify({
+          amount: String(request.amountXof),
+          currency: config.currency ?? 'XOF',
+          externalId: request.paymentId,
+          payer: { partyIdType: 'MSISDN', partyId: request.payerMsisdn.replace(/^\+/, '') },
+          payerMessage: request.description,
+          payeeNote: request.description,
+        }),
+        signal,
+      });
+      // 409: this reference was already sent (a retried job after a lost answer): ask its status.
+      if (res.status === 409) return checkStatus(request.paymentId, signal);
+      if (res.status !== 202) throw new Error(`momo requesttopay: HTTP ${res.status}`);
+      return { status: 'pending' };
+    },
+    checkStatus,
+    async parseCallback(request) {
+      let body: unknown;
+      try {
+        body = JSON.parse(request.rawBody);
+      } catch {
+        return { kind: 'rejected', httpStatus: 400, reason: 'body is not JSON' };
+      }
+      const parsed = callbackBody.safeParse(body);
+      if (!parsed.success) return { kind: 'rejected', httpStatus: 400, reason: 'no externalId' };
+      return { kind: 'hint', paymentId: parsed.data.externalId };
+    },
+  };
+}
+
+const momoEnv = z.object({
+  MOMO_BASE_URL: z.string().url(),
+  MOMO_API_USER: z.string().min(1),
+  MOMO_API_KEY: z.string().min(1),
+  MOMO_SUBSCRIPTION_KEY: z.string().min(1),
+  MOMO_TARGET_ENVIRONMENT: z.string().min(1).default('sandbox'),
+  MOMO_CALLBACK_URL: z.string().url().optional(),
+  MOMO_CURRENCY: z.string().length(3).optional(),
+});
+
+/** Secrets come from env only; a missing one stops the gateway at start, naming the variable. */
+export function momoConfigFromEnv(env: Readonly<Record<string, string | undefined>>): MomoConfig {
+  const e = momoEnv.parse(env);
+  return {
+    baseUrl: e.MOMO_BASE_URL,
+    apiUser: e.MOMO_API_USER,
+    apiKey: e.MOMO_API_KEY,
+    subscriptionKey: e.MOMO_SUBSCRIPTION_KEY,
+    targetEnvironment: e.MOMO_TARGET_ENVIRONMENT,
+    callbackUrl: e.MOMO_CALLBACK_URL,
+    currency: e.MOMO_CURRENCY,
+  };
+}

@@ -1,0 +1,46 @@
+import type { ParseResult, RawRequest, UssdDialect } from '../../src/channels/ussd/dialect.js';
+import { dialledString } from '../../src/channels/ussd/dial-string.js';
+import { buildHop } from '../../src/channels/ussd/hop-builder.js';
+import { json, readJsonObject, textField } from '../../src/channels/ussd/json-body.js';
+
+/**
+ * Nalo Solutions USSD (JSON). `MSGTYPE: true` opens a session (then `USERDATA` is the dialled
+ * string), `false` continues it with the latest input in `USERDATA`. Nalo sends no session id of
+ * its own in every setup; a handset holds one USSD session at a time, so the phone number keys
+ * the session when `SESSIONID` is absent. No end notification: the session simply expires.
+ *
+ * Request: `{USERID, MSISDN, USERDATA, MSGTYPE, NETWORK[, SESSIONID]}`.
+ * Answer: `{USERID, MSISDN, MSG, MSGTYPE}` (`MSGTYPE: false` closes).
+ */
+export const naloUssd: UssdDialect = {
+  name: 'nalo',
+  defaultScreenLimit: 160,
+
+  parse(request: RawRequest): ParseResult {
+    const read = readJsonObject(request);
+    if (!read.ok) return read;
+    const body = read.body;
+    const msgType = body.MSGTYPE;
+    if (typeof msgType !== 'boolean' && msgType !== 'true' && msgType !== 'false') {
+      return { ok: false, kind: 'reject', status: 400, reason: 'MSGTYPE must be true (new session) or false' };
+    }
+    const isBegin = msgType === true || msgType === 'true';
+    const msisdn = textField(body, 'MSISDN');
+    const userData = textField(body, 'USERDATA') ?? '';
+    const userId = textField(body, 'USERID') ?? '';
+    return buildHop({
+      sessionId: textField(body, 'SESSIONID') ?? msisdn,
+      phoneNumber: msisdn,
+      serviceCode: isBegin ? dialledString(userData, undefined) : undefined,
+      input: { kind: 'latest', text: isBegin ? '' : userData },
+      isBegin,
+      network: textField(body, 'NETWORK'),
+      echo: { USERID: userId, MSISDN: msisdn ?? '' },
+      wireNames: { sessionId: 'SESSIONID or MSISDN', serviceCode: 'USERDATA (dialled string)', phoneNumber: 'MSISDN' },
+    });
+  },
+
+  render(screen, hop) {
+    return json({ USERID: hop?.echo?.USERID ?? '', MSISDN: hop?.echo?.MSISDN ?? '', MSG: screen.text, MSGTYPE: !screen.end });
+  },
+};

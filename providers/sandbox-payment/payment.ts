@@ -1,0 +1,41 @@
+import type { CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/payment-provider.js';
+
+export interface SandboxOptions {
+  /** How long the imaginary citizen takes to type the PIN. */
+  approveAfterMs?: number;
+  /** Payer numbers whose payments are declined, to try the failure path. */
+  declineMsisdns?: readonly string[];
+  now?: () => number;
+}
+
+/**
+ * The embedded demo's payment API: no money moves. A collection stays pending for
+ * `approveAfterMs`, then succeeds, or fails for the numbers listed to decline (the demo citizen
+ * +2290166000002 by default). Asking again for the same payment id changes nothing, as with a
+ * real provider's external reference.
+ */
+export function createSandboxPaymentProvider(options: SandboxOptions = {}): PaymentProvider {
+  const approveAfterMs = options.approveAfterMs ?? 3000;
+  const decline = new Set(options.declineMsisdns ?? ['+2290166000002']);
+  const now = options.now ?? Date.now;
+  const collections = new Map<string, { request: CollectionRequest; requestedAt: number }>();
+
+  function statusOf(paymentId: string): ProviderStatus {
+    const collection = collections.get(paymentId);
+    if (!collection) return { status: 'failed', reason: 'unknown reference' };
+    if (now() - collection.requestedAt < approveAfterMs) return { status: 'pending' };
+    if (decline.has(collection.request.payerMsisdn)) return { status: 'failed', reason: 'payer declined' };
+    return { status: 'succeeded', providerTransactionId: `SBX-${paymentId}` };
+  }
+
+  return {
+    name: 'sandbox',
+    async requestCollection(request) {
+      if (!collections.has(request.paymentId)) collections.set(request.paymentId, { request, requestedAt: now() });
+      return statusOf(request.paymentId);
+    },
+    async checkStatus(paymentId) {
+      return statusOf(paymentId);
+    },
+  };
+}

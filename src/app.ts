@@ -1,0 +1,104 @@
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { UssdDialect } from './channels/ussd/dialect.js';
+import type { HopHandlerDeps } from './channels/ussd/hop-handler.js';
+import type { UssdProviderSettings } from './channels/ussd/provider-settings.js';
+import { registerNotificationRoutes, type AgencyCredentials } from './channels/notifications/routes.js';
+import { registerSimulator } from './channels/simulator/route.js';
+import { registerSmsRoutes } from './channels/sms/routes.js';
+import type { SmsDispatcher } from './sms/dispatcher.js';
+import type { MessageStore } from './sms/message-store.js';
+import type { SmsOutbox } from './sms/sms-outbox.js';
+import { registerUssdRoutes } from './channels/ussd/route.js';
+import { limitBodySize } from './middleware/body-limit.js';
+import type { MenuRegistry } from './engine/menu-registry.js';
+import type { Logger } from './observability/logger.js';
+import { noMetrics, type GatewayMetrics } from './observability/metrics.js';
+import { registerPaymentCallbackRoutes, type PaymentCallbackDeps } from './payments/callback-route.js';
+import { registerPaymentReport, type PaymentReportDeps } from './payments/report-route.js';
+import type { Deferrals } from './services/deferred-calls.js';
+import type { ServiceRegistry } from './services/service-registry.js';
+import type { PreferenceStore, SessionStore } from '../sessions/session-store.js';
+
+/** Everything the app needs from its runtime, injected: Node wires Redis, Workers wire Durable Objects. */
+export interface AppDeps {
+  menus: MenuRegistry;
+  services: ServiceRegistry;
+  sessions: SessionStore;
+  preferences: PreferenceStore;
+  dialects: readonly UssdDialect[];
+  logger: Logger;
+  /** Served at `GET /metrics` when given. */
+  metrics?: GatewayMetrics;
+  sessionTtlSeconds?: number;
+  serviceDeadlineMs?: number;
+  /** Per-provider settings (screen size, short codes, secret, allowed addresses), by dialect name. */
+  providerSettings?: Readonly<Record<string, UssdProviderSettings>>;
+  /** Where calls over their time budget finish in the background (answer by SMS). */
+  deferrals?: Deferrals;
+  /** The SMS channel: callbacks from SMS routes and the notification API, when wired. */
+  sms?: {
+    dispatcher: SmsDispatcher;
+    store: MessageStore;
+    agencies: Readonly<Record<string, AgencyCredentials>>;
+    outbox: SmsOutbox;
+  };
+  /** Mobile-money callbacks; absent: no `/payments/*` routes. */
+  payments?: PaymentCallbackDeps;
+  /** The finance team's daily CSV at `/v1/payments/report`; absent: not served. */
+  paymentReport?: PaymentReportDeps;
+  /** Serve the web simulator at `/simulator` (development and agency test setups only). */
+  simulator?: boolean;
+  /** The caller's address as the runtime sees it, for provider allowlists. */
+  clientIp?: (c: Context) => string | undefined;
+}
+
+/** No provider sends more than a few hundred bytes per hop; anything larger is refused unread. */
+export const MAX_BODY_BYTES = 8 * 1024;
+
+/** What the hop handler needs, with defaults: shared by the HTTP routes and the SMPP channel. */
+export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
+  return {
+    menus: deps.menus,
+    services: deps.services,
+    sessions: deps.sessions,
+    preferences: deps.preferences,
+    logger: deps.logger,
+    metrics: deps.metrics ?? noMetrics,
+    sessionTtlSeconds: deps.sessionTtlSeconds ?? 180,
+    serviceDeadlineMs: deps.serviceDeadlineMs ?? 2000,
+    ...(deps.deferrals ? { deferrals: deps.deferrals } : {}),
+  };
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.use('*', limitBodySize(MAX_BODY_BYTES));
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async (c) => {
+      const exposition = await metrics.render();
+      return c.body(exposition.body, 200, { 'content-type': exposition.contentType });
+    });
+  }
+
+  registerUssdRoutes(app, { ...deps, ...hopHandlerDeps(deps) });
+  if (deps.simulator) registerSimulator(app, deps);
+  if (deps.payments) registerPaymentCallbackRoutes(app, deps.payments);
+  if (deps.paymentReport) registerPaymentReport(app, deps.paymentReport);
+  if (deps.sms) {
+    registerSmsRoutes(app, { services: deps.services, preferences: deps.preferences, outbox: deps.sms.outbox, logger: deps.logger, store: deps.sms.store });
+    registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies });
+  }
+
+  app.notFound((c) => c.json({ error: 'not_found', reason: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    deps.logger.error({ path: c.req.path, err: error.message }, 'unhandled error');
+    return c.json({ error: 'internal', reason: 'internal error' }, 500);
+  });
+  return app;
+}

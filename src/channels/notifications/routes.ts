@@ -1,0 +1,118 @@
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { hmacHex, secretsMatch } from '../../security/secrets.js';
+import { LANGUAGES } from '../../engine/schema.js';
+import { normalizeMsisdn } from '../../phone/msisdn.js';
+import { maskMsisdn } from '../../privacy/mask.js';
+import type { SmsDispatcher } from '../../sms/dispatcher.js';
+import type { MessageStore } from '../../sms/message-store.js';
+import { PermanentSmsError } from '../../sms/sms-route.js';
+import { TEMPLATE_NAMES, renderSms } from '../../sms/templates.js';
+import type { PreferenceStore } from '../../../sessions/session-store.js';
+
+/** Per agency: an API key (`x-api-key`) and/or an HMAC secret (`x-guichet-signature: t=…,s=…`). */
+export interface AgencyCredentials {
+  apiKey?: string;
+  hmacSecret?: string;
+}
+
+export interface NotificationDeps {
+  dispatcher: SmsDispatcher;
+  store: MessageStore;
+  preferences: PreferenceStore;
+  agencies: Readonly<Record<string, AgencyCredentials>>;
+}
+
+const NotificationRequest = z.strictObject({
+  to: z.string().min(8).max(20),
+  template: z.enum(TEMPLATE_NAMES),
+  /** Default: the citizen's own choice, else French. */
+  language: z.enum(LANGUAGES).optional(),
+  params: z.record(z.string(), z.union([z.string().max(200), z.number().int()])).default({}),
+  /** The same key from the same agency sends once. */
+  idempotencyKey: z.string().min(8).max(128),
+});
+
+/** A signature older or newer than this is refused: a captured request cannot be replayed later. */
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+/**
+ * `POST /v1/notifications` and `GET /v1/notifications/:id`: how the portal and agencies send a
+ * citizen a notification and follow its delivery.
+ */
+export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): void {
+  app.post('/v1/notifications', async (c) => {
+    const raw = await c.req.text();
+    const agency = await authenticate(c, deps.agencies, raw);
+    if (!agency) return c.json({ error: 'unauthorized', reason: 'missing or wrong API key or signature' }, 401);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return c.json({ error: 'bad_request', reason: 'body is not valid JSON' }, 400);
+    }
+    const parsed = NotificationRequest.safeParse(body);
+    if (!parsed.success) return c.json({ error: 'bad_request', reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') }, 400);
+    const request = parsed.data;
+    const number = normalizeMsisdn(request.to);
+    if (!number.ok) return c.json({ error: 'bad_request', reason: `to: ${number.reason}` }, 400);
+    const stored = await deps.preferences.getLanguage(number.e164);
+    const language = request.language ?? (stored === 'en' ? 'en' : 'fr');
+    try {
+      const { message, created } = await deps.dispatcher.send({
+        to: number.e164,
+        text: renderSms(request.template, language, request.params),
+        idempotencyKey: `${agency}:${request.idempotencyKey}`,
+        purpose: `notification:${request.template}`,
+        requestedBy: agency,
+      });
+      return c.json(view(message), created ? 202 : 200);
+    } catch (error) {
+      if (error instanceof PermanentSmsError) return c.json({ error: 'bad_request', reason: error.message }, 400);
+      throw error;
+    }
+  });
+
+  app.get('/v1/notifications/:id', async (c) => {
+    const agency = await authenticate(c, deps.agencies, '');
+    if (!agency) return c.json({ error: 'unauthorized', reason: 'missing or wrong API key or signature' }, 401);
+    const message = await deps.store.get(c.req.param('id'));
+    // Another agency's message is as unknown as a missing one.
+    if (!message || message.requestedBy !== agency) return c.json({ error: 'not_found', reason: 'no such notification' }, 404);
+    return c.json(view(message));
+  });
+}
+
+function view(message: Awaited<ReturnType<MessageStore['get']>> & object) {
+  return {
+    id: message.id,
+    to: maskMsisdn(message.to),
+    status: message.status,
+    route: message.route,
+    encoding: message.encoding,
+    segments: message.segments,
+    createdAt: message.createdAt,
+    updatedAt: message.updatedAt,
+    history: message.history.map((h) => ({ at: h.at, ...(h.status ? { status: h.status } : {}), detail: h.detail })),
+  };
+}
+
+async function authenticate(c: Context, agencies: Readonly<Record<string, AgencyCredentials>>, body: string): Promise<string | null> {
+  const apiKey = c.req.header('x-api-key');
+  const signature = c.req.header('x-guichet-signature');
+  for (const [agency, credentials] of Object.entries(agencies)) {
+    if (apiKey !== undefined && credentials.apiKey !== undefined && (await secretsMatch(apiKey, credentials.apiKey))) return agency;
+    if (signature !== undefined && credentials.hmacSecret !== undefined && c.req.header('x-agency') === agency) {
+      if (await signatureValid(signature, credentials.hmacSecret, body)) return agency;
+    }
+  }
+  return null;
+}
+
+/** `t=<unix seconds>,s=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, within the tolerance. */
+export async function signatureValid(header: string, secret: string, body: string, now = Date.now()): Promise<boolean> {
+  const parts = Object.fromEntries(header.split(',').map((p) => p.trim().split('=') as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || Math.abs(now / 1000 - t) > SIGNATURE_TOLERANCE_SECONDS || !parts.s) return false;
+  return secretsMatch(parts.s.toLowerCase(), await hmacHex(secret, `${t}.${body}`));
+}

@@ -1,0 +1,40 @@
+import type { Hono } from 'hono';
+import { menuToMermaid } from '../../engine/graph.js';
+import type { MenuRegistry } from '../../engine/menu-registry.js';
+import type { SessionStore } from '../../../sessions/session-store.js';
+import type { UssdDialect } from '../ussd/dialect.js';
+import { decodeRecord } from '../ussd/session-record.js';
+import { SIMULATOR_PAGE } from './page.js';
+
+export interface SimulatorDeps {
+  menus: MenuRegistry;
+  dialects: readonly UssdDialect[];
+  sessions: SessionStore;
+}
+
+/**
+ * `GET /simulator`: a feature phone in the browser for agency staff. It goes through the real
+ * USSD routes, so it only works where those accept unauthenticated calls: turn it off
+ * (`SIMULATOR=0`) and protect the routes in production.
+ */
+export function registerSimulator(app: Hono, deps: SimulatorDeps): void {
+  app.get('/simulator', (c) => c.html(SIMULATOR_PAGE));
+
+  app.get('/simulator/menus', (c) =>
+    c.json({
+      providers: deps.dialects.map((d) => d.name),
+      menus: deps.menus.all().map((menu) => ({ id: menu.id, version: menu.version, serviceCodes: menu.serviceCodes, mermaid: menuToMermaid(menu) })),
+    }),
+  );
+
+  // What the page shows beside the screen: the session's language and where it stands.
+  app.get('/simulator/session', async (c) => {
+    const provider = c.req.query('provider') ?? '';
+    const sessionId = c.req.query('sessionId') ?? '';
+    if (!sessionId.startsWith('sim-')) return c.json({ error: 'not_found', reason: 'only simulator sessions can be inspected' }, 404);
+    const stored = await deps.sessions.load(`${provider}:${sessionId}`);
+    if (!stored) return c.json({ error: 'not_found', reason: 'no such session' }, 404);
+    const record = decodeRecord(stored.data);
+    return c.json({ language: record.e.language, node: record.e.node, menu: `${record.e.menuId}@${record.e.menuVersion}`, ended: record.x ?? null });
+  });
+}

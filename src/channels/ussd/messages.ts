@@ -1,0 +1,26 @@
+import type { Language } from '../../engine/schema.js';
+import type { EndReason } from './dialect.js';
+
+/** What the channel itself tells a citizen when it cannot run a menu. */
+export type ChannelMessage = EndReason | 'unknownServiceCode' | 'sessionExpired' | 'menuUpdated' | 'busy' | 'unavailable';
+
+export const CHANNEL_MESSAGES: Record<Language, Record<ChannelMessage, string>> = {
+  fr: {
+    inputTooLong: 'Saisie trop longue. Merci de recomposer le code.',
+    notBeninNumber: 'Ce service est réservé aux numéros du Bénin.',
+    unknownServiceCode: "Ce code n'est pas reconnu. Vérifiez le numéro composé.",
+    sessionExpired: 'Votre session a expiré. Merci de recomposer le code.',
+    menuUpdated: 'Le service vient d\'être mis à jour. Merci de recomposer le code.',
+    busy: 'Service très sollicité. Merci de réessayer dans un instant.',
+    unavailable: 'Service momentanément indisponible. Merci de réessayer plus tard.',
+  },
+  en: {
+    inputTooLong: 'Entry too long. Please dial the code again.',
+    notBeninNumber: 'This service is for Benin phone numbers only.',
+    unknownServiceCode: 'This code is not recognised. Please check the number you dialled.',
+    sessionExpired: 'Your session has expired. Please dial the code again.',
+    menuUpdated: 'The service has just been updated. Please dial the code again.',
+    busy: 'The service is busy. Please try again in a moment.',
+    unavailable: 'Service temporarily unavailable. Please try again later.',
+  },
+};

@@ -1,0 +1,144 @@
+import type { Context, Hono } from 'hono';
+import type { Screen } from '../../engine/types.js';
+import { isGsm7Char, transliterateToGsm7 } from '../../text/gsm7.js';
+import type { ParseResult, RawResponse, UssdDialect, UssdHop } from './dialect.js';
+import { channelScreen, endSession, handleHop, type HopHandlerDeps } from './hop-handler.js';
+import { secretsMatch } from '../../security/secrets.js';
+import { DEFAULT_SECRET_HEADER, normalizeIp, type UssdProviderSettings } from './provider-settings.js';
+
+export interface UssdRouteDeps extends HopHandlerDeps {
+  dialects: readonly UssdDialect[];
+  /** Per-provider settings from configuration, by dialect name. */
+  providerSettings?: Readonly<Record<string, UssdProviderSettings>>;
+  /** The caller's address as the runtime sees it (Node: the socket; Workers: `cf-connecting-ip`). */
+  clientIp?: (c: Context) => string | undefined;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `POST /ussd/:provider` (hops) and `POST /ussd/:provider/session-end` (end notifications, for
+ * dialects that have a separate URL), one dialect per provider in the registry.
+ */
+export function registerUssdRoutes(app: Hono, deps: UssdRouteDeps): void {
+  const dialects = new Map(deps.dialects.map((d) => [d.name, d]));
+
+  const prepare = async (c: Context): Promise<{ dialect: UssdDialect; body: string } | Response> => {
+    const name = c.req.param('provider') ?? '';
+    const dialect = dialects.get(name);
+    if (!dialect) return c.json({ error: 'unknown_provider', reason: `no USSD provider named "${name}"` }, 404);
+    const denied = await checkAccess(c, deps, deps.providerSettings?.[name]);
+    if (denied) {
+      deps.metrics.observeHop(name, 'rejected', 0);
+      return denied;
+    }
+    try {
+      return { dialect, body: utf8.decode(await c.req.arrayBuffer()) };
+    } catch {
+      return c.json({ error: 'bad_encoding', reason: 'request body is not valid UTF-8' }, 400);
+    }
+  };
+
+  app.post('/ussd/:provider', async (c) => {
+    const started = performance.now();
+    const prepared = await prepare(c);
+    if (prepared instanceof Response) return prepared;
+    const { dialect, body } = prepared;
+    const settings = deps.providerSettings?.[dialect.name];
+
+    const parsed = dialect.parse({ contentType: c.req.header('content-type') ?? '', body });
+    if (!parsed.ok && parsed.kind === 'reject') return reject(c, deps, dialect, parsed);
+    if (!parsed.ok) return reply(c, dialect.render(channelScreen(parsed.reason, 'fr')));
+    if ('notice' in parsed) return reply(c, acknowledgement(dialect));
+    if ('ended' in parsed) {
+      try {
+        await endSession(deps, dialect.name, parsed.ended.sessionId, parsed.ended.reason);
+      } catch (error) {
+        deps.logger.error({ provider: dialect.name, err: error instanceof Error ? error.message : String(error) }, 'session end not recorded');
+      }
+      return reply(c, acknowledgement(dialect));
+    }
+
+    const hop = parsed.hop;
+    if (settings?.serviceCodes && hop.isBegin && !servesCode(settings.serviceCodes, hop.serviceCode)) {
+      return reply(c, dialect.render(channelScreen('unknownServiceCode', 'fr'), hop));
+    }
+    const limit = settings?.screenLimit ?? dialect.defaultScreenLimit;
+    try {
+      const answer = await handleHop(deps, dialect.name, hop, limit);
+      deps.metrics.observeHop(dialect.name, answer.screen.end ? 'end' : 'continue', (performance.now() - started) / 1000);
+      // A dropped reply still answers the HTTP request: the provider stopped listening already.
+      return reply(c, dialect.render(encodeFor(settings, answer.screen), hop));
+    } catch (error) {
+      return failed(c, deps, dialect, hop, error, started);
+    }
+  });
+
+  app.post('/ussd/:provider/session-end', async (c) => {
+    const prepared = await prepare(c);
+    if (prepared instanceof Response) return prepared;
+    const { dialect, body } = prepared;
+    if (!dialect.parseSessionEnd) {
+      return c.json({ error: 'not_supported', reason: `${dialect.name} sends session ends with its hops` }, 404);
+    }
+    const parsed = dialect.parseSessionEnd({ contentType: c.req.header('content-type') ?? '', body });
+    if (!parsed.ok) {
+      return parsed.kind === 'reject' ? reject(c, deps, dialect, parsed) : c.json({ error: 'bad_request', reason: parsed.reason }, 400);
+    }
+    if (!('ended' in parsed)) return c.json({ error: 'bad_request', reason: 'not a session-end notification' }, 400);
+    try {
+      await endSession(deps, dialect.name, parsed.ended.sessionId, parsed.ended.reason);
+    } catch (error) {
+      deps.logger.error({ provider: dialect.name, err: error instanceof Error ? error.message : String(error) }, 'session end not recorded');
+      return c.json({ error: 'unavailable', reason: 'session store unavailable, retry later' }, 503);
+    }
+    return reply(c, acknowledgement(dialect));
+  });
+}
+
+/** 403 for an address outside the allowlist, 401 for a missing or wrong secret; sessions untouched. */
+async function checkAccess(c: Context, deps: UssdRouteDeps, settings: UssdProviderSettings | undefined): Promise<Response | null> {
+  if (!settings) return null;
+  if (settings.allowedIps && settings.allowedIps.length > 0) {
+    const ip = deps.clientIp?.(c);
+    if (!ip || !settings.allowedIps.includes(normalizeIp(ip))) {
+      return c.json({ error: 'forbidden', reason: 'source address not allowed for this provider' }, 403);
+    }
+  }
+  if (settings.secret !== undefined) {
+    const given = c.req.header(settings.secretHeader ?? DEFAULT_SECRET_HEADER) ?? '';
+    if (!(await secretsMatch(given, settings.secret))) return c.json({ error: 'unauthorized', reason: 'missing or wrong provider secret' }, 401);
+  }
+  return null;
+}
+
+function encodeFor(settings: UssdProviderSettings | undefined, screen: Screen): Screen {
+  if (settings?.encoding !== 'gsm7') return screen;
+  // Characters with no GSM-7 spelling at all become '?', as the network would show them anyway.
+  const text = [...transliterateToGsm7(screen.text)].map((ch) => (isGsm7Char(ch) ? ch : '?')).join('');
+  return { ...screen, text };
+}
+
+function servesCode(allowed: readonly string[], dialled: string): boolean {
+  return allowed.some((code) => dialled === code || dialled.startsWith(code.slice(0, -1) + '*'));
+}
+
+function reject(c: Context, deps: UssdRouteDeps, dialect: UssdDialect, parsed: Extract<ParseResult, { kind: 'reject' }>): Response {
+  deps.metrics.observeHop(dialect.name, 'rejected', 0);
+  return c.json({ error: 'bad_request', reason: parsed.reason }, parsed.status);
+}
+
+function failed(c: Context, deps: UssdRouteDeps, dialect: UssdDialect, hop: UssdHop, error: unknown, started: number): Response {
+  // The session store or a bug: the citizen still gets a polite screen, operators get the log.
+  deps.logger.error({ provider: dialect.name, err: error instanceof Error ? error.message : String(error) }, 'hop failed');
+  deps.metrics.observeHop(dialect.name, 'failed', (performance.now() - started) / 1000);
+  return reply(c, dialect.render(channelScreen('unavailable', 'fr') satisfies Screen, hop));
+}
+
+function acknowledgement(dialect: UssdDialect): RawResponse {
+  return dialect.acknowledge?.() ?? { contentType: 'application/json', body: '{}' };
+}
+
+function reply(c: Context, rendered: RawResponse): Response {
+  return c.body(rendered.body, 200, { 'content-type': rendered.contentType });
+}

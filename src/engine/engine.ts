@@ -1,0 +1,183 @@
+import { fitsScreen } from '../text/gsm7.js';
+import { paginate } from './paging.js';
+import type { ChoiceNode, Language, Menu, MenuNode } from './schema.js';
+import { localize, renderTemplate } from './template.js';
+import type { Effect, EngineState, HopContext, ServiceOutcome, Step } from './types.js';
+import { UI_TEXT } from './ui-text.js';
+
+/**
+ * The menu engine: `(menu, state, input) → (screen, next state, effects)`. Pure: it never does
+ * I/O. When it reaches an action node it returns a `call` step; the caller runs the service and
+ * hands the outcome to `resume`. Identical on Node and Workers, and cheap per hop whatever the depth.
+ */
+
+/** Gotos and actions chained without a screen in between; more is a loop in the menu. */
+const MAX_HOPS_WITHOUT_SCREEN = 16;
+
+/** A line shown above the screen once (an invalid input), already in the citizen's language. */
+type Notice = string | null;
+
+export function startSession(menu: Menu, language: Language, ctx: HopContext): Step {
+  const state: EngineState = {
+    menuId: menu.id,
+    menuVersion: menu.version,
+    node: menu.start,
+    back: [],
+    vars: {},
+    language,
+    page: 0,
+  };
+  return enter(menu, state, menu.start, ctx, []);
+}
+
+export function advance(menu: Menu, state: EngineState, rawInput: string, ctx: HopContext): Step {
+  const input = rawInput.trim();
+  const node = nodeAt(menu, state.node);
+
+  if (input === '00') return enter(menu, { ...state, back: [] }, menu.start, ctx, []);
+  if (input === '98' && state.page < pagesOf(menu, state, node, ctx).length - 1) {
+    return show(menu, { ...state, page: state.page + 1 }, ctx, [], null);
+  }
+  if (input === '0') {
+    if (state.page > 0) return show(menu, { ...state, page: state.page - 1 }, ctx, [], null);
+    const previous = state.back.at(-1);
+    if (previous === undefined) return show(menu, { ...state, page: 0 }, ctx, [], null);
+    return show(menu, { ...state, node: previous, back: state.back.slice(0, -1), page: 0 }, ctx, [], null);
+  }
+
+  const forward = { ...state, back: [...state.back, state.node] };
+  switch (node.type) {
+    case 'choice': {
+      const option = node.options.find((o, i) => optionKey(o, i) === input);
+      if (!option) return show(menu, state, ctx, [], UI_TEXT[state.language].invalidChoice);
+      const chosen = option.set ? { ...forward, vars: { ...state.vars, ...option.set } } : forward;
+      if (option.setLanguage) {
+        const language = option.setLanguage;
+        return enter(menu, { ...chosen, language }, option.next, ctx, [{ type: 'setLanguage', language }]);
+      }
+      return enter(menu, chosen, option.next, ctx, []);
+    }
+    case 'input': {
+      const value = node.uppercase ? input.toUpperCase() : input;
+      if (!isValidInput(value, node.validate)) {
+        const notice = node.invalid ? localize(node.invalid, state.language) : UI_TEXT[state.language].invalidInput;
+        return show(menu, state, ctx, [], notice);
+      }
+      return enter(menu, { ...forward, vars: { ...state.vars, [node.store]: value } }, node.next, ctx, []);
+    }
+    case 'message':
+      if (node.next === undefined) return show(menu, state, ctx, [], null);
+      return enter(menu, forward, node.next, ctx, []);
+    default:
+      // Action and goto nodes never hold a session between hops.
+      throw new Error(`session rests on non-screen node ${state.node}`);
+  }
+}
+
+/** Continues after the caller ran the service an action node asked for. */
+export function resume(menu: Menu, state: EngineState, result: ServiceOutcome, ctx: HopContext): Step {
+  const node = nodeAt(menu, state.node);
+  if (node.type !== 'action') throw new Error(`resume on non-action node ${state.node}`);
+  const vars = { ...state.vars };
+  for (const [name, value] of Object.entries(result.values ?? {})) vars[name] = String(value);
+  const next = node.on[result.outcome] ?? node.otherwise;
+  return enter(menu, { ...state, vars }, next, ctx, []);
+}
+
+/** The screen a failed service or a broken menu leaves the citizen with. */
+export function serviceErrorScreen(language: Language): { text: string; end: true } {
+  return { text: UI_TEXT[language].serviceError, end: true };
+}
+
+function enter(menu: Menu, state: EngineState, target: string, ctx: HopContext, effects: Effect[]): Step {
+  let nodeId = target;
+  for (let i = 0; i < MAX_HOPS_WITHOUT_SCREEN; i++) {
+    // Home is home however it was reached: nothing to go back to from there.
+    if (nodeId === menu.start) state = { ...state, back: [] };
+    const node = nodeAt(menu, nodeId);
+    if (node.type === 'goto') {
+      nodeId = node.next;
+      continue;
+    }
+    if (node.type === 'action') {
+      const templateVars = { ...state.vars, msisdn: ctx.msisdn, language: state.language };
+      const args: Record<string, string> = {};
+      for (const [name, template] of Object.entries(node.args)) {
+        args[name] = renderTemplate(template, templateVars, menu, state.language);
+      }
+      return { type: 'call', call: { service: node.service, args }, state: { ...state, node: nodeId, page: 0 }, effects };
+    }
+    return show(menu, { ...state, node: nodeId, page: 0 }, ctx, effects, null);
+  }
+  throw new Error(`menu ${menu.id} loops through ${target} without showing a screen`);
+}
+
+function show(menu: Menu, state: EngineState, ctx: HopContext, effects: Effect[], notice: Notice): Step {
+  const node = nodeAt(menu, state.node);
+  const pages = pagesOf(menu, state, node, ctx);
+  const page = Math.min(state.page, pages.length - 1);
+  const isLastPage = page === pages.length - 1;
+  const end = node.type === 'message' && node.next === undefined && isLastPage;
+  let text = pages[page] ?? '';
+  // The notice rides on top of the same page when it fits; paging never shifts because of it.
+  if (notice) {
+    const withNotice = `${notice}\n${text}`;
+    if (fitsScreen(withNotice, ctx.screenLimit)) text = withNotice;
+  }
+  return { type: 'screen', screen: { text, end }, state: { ...state, page }, effects };
+}
+
+function pagesOf(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext): string[] {
+  const ui = UI_TEXT[state.language];
+  const vars = { ...state.vars, msisdn: ctx.msisdn };
+  const text = (t: Parameters<typeof localize>[0]) => renderTemplate(localize(t, state.language), vars, menu, state.language);
+  const lines: string[] = [];
+  if ('text' in node) {
+    // A line whose variables all came out empty (no hint for this status) is dropped, not shown
+    // as a blank line; a line the author left blank stays.
+    const source = localize(node.text, state.language).split('\n');
+    text(node.text)
+      .split('\n')
+      .forEach((line, i) => {
+        const rendered = line.trimEnd();
+        if (rendered.trim() !== '' || (source[i] ?? '').trim() === '') lines.push(rendered);
+      });
+  }
+  if (node.type === 'choice') node.options.forEach((option, i) => lines.push(`${optionKey(option, i)}.${text(option.label)}`));
+  const closes = node.type === 'message' && node.next === undefined;
+  const atHome = state.node === menu.start && state.back.length === 0;
+  const footer = closes ? [] : atHome ? [] : [`${ui.back} ${ui.home}`];
+  return paginate(lines, { footer, more: ui.more, limit: ctx.screenLimit });
+}
+
+/** What the citizen types for an option: its declared key, or its position. */
+export function optionKey(option: ChoiceNode['options'][number], index: number): string {
+  return option.key ?? String(index + 1);
+}
+
+function isValidInput(value: string, rule: Extract<MenuNode, { type: 'input' }>['validate']): boolean {
+  if (value === '') return false;
+  if (!rule) return true;
+  if (rule.digits && !/^\d+$/.test(value)) return false;
+  if (rule.minLength !== undefined && value.length < rule.minLength) return false;
+  if (rule.maxLength !== undefined && value.length > rule.maxLength) return false;
+  if (rule.pattern !== undefined && !compiled(rule.pattern).test(value)) return false;
+  return true;
+}
+
+/** Patterns come from menus loaded once; compile each once, not on every hop. */
+const patternCache = new Map<string, RegExp>();
+function compiled(pattern: string): RegExp {
+  let regex = patternCache.get(pattern);
+  if (!regex) {
+    regex = new RegExp(pattern);
+    patternCache.set(pattern, regex);
+  }
+  return regex;
+}
+
+function nodeAt(menu: Menu, id: string): MenuNode {
+  const node = menu.nodes[id];
+  if (!node) throw new Error(`menu ${menu.id}@${menu.version} has no node ${id}`);
+  return node;
+}

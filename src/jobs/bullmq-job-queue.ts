@@ -1,0 +1,100 @@
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  PermanentJobError,
+  RetryLaterError,
+  type EnqueueOptions,
+  type JobHandler,
+  type JobQueue,
+  type ProcessOptions,
+} from './job-queue.js';
+
+export interface BullMqJobQueueOptions {
+  /** Redis URL; BullMQ opens its own connections (workers need `maxRetriesPerRequest: null`). */
+  redisUrl: string;
+  /** Key namespace, BullMQ's own (an ioredis keyPrefix is refused by BullMQ). */
+  prefix?: string;
+}
+
+/** Durable jobs on BullMQ: survive a crash between "done" and "told". Node only. */
+export class BullMqJobQueue implements JobQueue {
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers: Worker[] = [];
+  private readonly prefix: string;
+
+  constructor(private readonly options: BullMqJobQueueOptions) {
+    this.prefix = options.prefix ?? 'guichet';
+  }
+
+  async enqueue<Payload>(queue: string, payload: Payload, options: EnqueueOptions = {}): Promise<void> {
+    await this.queue(queue).add(queue, payload, {
+      // BullMQ keeps `:` for its own key structure and refuses it in custom ids.
+      ...(options.jobId ? { jobId: options.jobId.replace(/:/g, '_') } : {}),
+      ...(options.delayMs ? { delay: options.delayMs } : {}),
+      attempts: options.attempts ?? DEFAULT_ATTEMPTS,
+      backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  process<Payload>(queue: string, handler: JobHandler<Payload>, options: ProcessOptions = {}): void {
+    const worker: Worker<Payload> = new Worker<Payload>(
+      queue,
+      async (job) => {
+        try {
+          await handler(job.data, { attempt: job.attemptsMade + 1, jobId: job.id ?? '' });
+        } catch (error) {
+          if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+          if (error instanceof RetryLaterError) {
+            // Throttled: pause the queue and put the job back without using an attempt.
+            await worker.rateLimit(error.delayMs);
+            throw Worker.RateLimitError();
+          }
+          throw error;
+        }
+      },
+      {
+        connection: this.connection(true),
+        prefix: this.prefix,
+        concurrency: options.concurrency ?? 4,
+        // A job held by a process that died comes back after the lock lapses and the next stall
+        // check: 10 s + 5 s instead of BullMQ's 30 s + 30 s (the lock is renewed while a job runs).
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
+        ...(options.ratePerSecond ? { limiter: { max: options.ratePerSecond, duration: 1000 } } : {}),
+      },
+    );
+    // A failed job is already recorded by BullMQ; the listener keeps the worker from crashing the process.
+    worker.on('error', () => {});
+    this.workers.push(worker);
+  }
+
+  /** BullMQ's own Queue for a name, e.g. to inspect job states in tests. */
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection(false), prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+
+  private connection(forWorker: boolean): ConnectionOptions {
+    const url = new URL(this.options.redisUrl);
+    return {
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
+      // Workers block on Redis and must wait it out; producers inside HTTP handlers fail fast.
+      maxRetriesPerRequest: forWorker ? null : 1,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The background-job port. Node wires BullMQ (Redis, durable, survives restarts); the embedded
+ * default and unit tests wire the in-memory queue; Workers will wire Cloudflare Queues. Jobs are
+ * at-least-once everywhere: handlers must be idempotent, and `jobId` deduplicates enqueues.
+ */
+
+export interface EnqueueOptions {
+  /** Same id, same job: a second enqueue with it is ignored while the first is known. */
+  jobId?: string;
+  delayMs?: number;
+  /** Total tries before the job is failed for good (default 5). */
+  attempts?: number;
+  /** First retry delay; doubles on each retry (default 1000 ms). */
+  backoffMs?: number;
+}
+
+export interface JobContext {
+  /** 1 on the first try. */
+  attempt: number;
+  jobId: string;
+}
+
+export type JobHandler<Payload> = (payload: Payload, ctx: JobContext) => Promise<void>;
+
+/** Thrown by a handler to fail the job at once, without further attempts (a permanent error). */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
+
+/**
+ * Thrown by a handler when the other side asks us to slow down (throttling): the job runs again
+ * after `delayMs` without using an attempt, and the whole queue pauses for that long.
+ */
+export class RetryLaterError extends Error {
+  override name = 'RetryLaterError';
+  constructor(readonly delayMs: number) {
+    super(`retry in ${delayMs} ms`);
+  }
+}
+
+export interface ProcessOptions {
+  concurrency?: number;
+  /** Most jobs started per second on this queue (a route's agreed throughput). */
+  ratePerSecond?: number;
+}
+
+export interface JobQueue {
+  enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void>;
+  /** Starts consuming `queue` in this process. */
+  process<Payload>(queue: string, handler: JobHandler<Payload>, options?: ProcessOptions): void;
+  /** Stops taking jobs, lets in-flight ones finish (or returns them), releases connections. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ATTEMPTS = 5;
+export const DEFAULT_BACKOFF_MS = 1000;

@@ -1,0 +1,153 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import type { Hono } from 'hono';
+import { paymentProviders, ussdDialects } from '../../providers/index.js';
+import { createEmbeddedPayments } from '../payments/embedded-payments.js';
+import { RedisPaymentStore } from '../payments/redis-payment-store.js';
+import { MemorySessionStore } from '../../sessions/memory.js';
+import { RedisSessionStore } from '../../sessions/redis.js';
+import { createApp, hopHandlerDeps, type AppDeps } from '../app.js';
+import type { Config } from '../config.js';
+import { MenuRegistry } from '../engine/menu-registry.js';
+import type { Logger } from '../observability/logger.js';
+import { createCcspDirectory } from '../services/ccsp-directory.js';
+import { createPortalServices } from '../services/portal-services.js';
+import type { ServiceRegistry } from '../services/service-registry.js';
+import { MemoryCache, type Cache } from '../cache/cache.js';
+import { BullMqJobQueue } from '../jobs/bullmq-job-queue.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import { MemoryJobQueue } from '../jobs/memory-job-queue.js';
+import { createDeferrals, processDeferredCalls } from '../services/deferred-calls.js';
+import { loadCcspData, loadMenuFiles } from './menu-files.js';
+import { createPortal } from './portal-wiring.js';
+import { RedisCache } from './redis-cache.js';
+import { createSmsChannel } from './sms-wiring.js';
+import { watchMenuDir } from './menu-watch.js';
+import { createPrometheusMetrics } from './prometheus-metrics.js';
+import { SmppLink } from './smpp/smpp-link.js';
+import { serveUssdOverSmpp } from './smpp/smpp-ussd-channel.js';
+
+export interface Gateway {
+  app: Hono;
+  menus: MenuRegistry;
+  logger: Logger;
+  /** Re-reads the menu files; on a bad file, keeps serving the current menus and says why. */
+  reloadMenus(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the Node runtime: the one place that knows about the file system, ioredis and pino.
+ * Without `REDIS_URL` it is the embedded default: in-memory sessions and the demo portal.
+ */
+export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+  let redis: Redis | undefined;
+  let store: MemorySessionStore | RedisSessionStore;
+  let cache: Cache;
+  let jobs: JobQueue;
+  if (config.redisUrl) {
+    // Fail fast inside a hop rather than queue commands while Redis is away: the citizen gets
+    // a polite "try again" screen instead of a hung session.
+    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true, lazyConnect: true });
+    redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+    await redis.connect();
+    store = new RedisSessionStore(redis);
+    cache = new RedisCache(redis);
+    jobs = new BullMqJobQueue({ redisUrl: config.redisUrl });
+  } else {
+    store = new MemorySessionStore();
+    cache = new MemoryCache();
+    jobs = new MemoryJobQueue();
+  }
+
+  const { portal, close: closePortal } = await createPortal(config, cache, logger);
+  const services: ServiceRegistry = {
+    ...createPortalServices(portal),
+    ...createCcspDirectory(await loadCcspData(config.menusDir)),
+  };
+  const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger });
+
+  // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
+  // jobs, so a crash between "paid" and "portal told" loses nothing.
+  const makeProvider = paymentProviders[config.paymentProvider];
+  if (!makeProvider) throw new Error(`invalid configuration: PAYMENT_PROVIDER "${config.paymentProvider}" is not in providers/index.ts`);
+  const payments = createEmbeddedPayments(portal, {
+    logger,
+    provider: makeProvider(process.env),
+    jobs,
+    sms: sms.dispatcher,
+    ...(redis ? { store: new RedisPaymentStore(redis) } : {}),
+  });
+  Object.assign(services, payments.services);
+  // Safe on every instance at once: each transition applies once, whoever runs it.
+  const reconciliation = setInterval(() => {
+    payments.reconcileOverdue().catch((err: Error) => logger.warn({ err: err.message }, 'payment reconciliation failed'));
+  }, 60_000);
+  reconciliation.unref();
+
+  const menus = new MenuRegistry(await loadMenuFiles(config.menusDir, services));
+  processDeferredCalls(jobs, { menus, services, outbox: sms.dispatcher, logger });
+
+  const appDeps: AppDeps = {
+    menus,
+    services,
+    sessions: store,
+    preferences: store,
+    dialects: ussdDialects,
+    logger,
+    metrics: createPrometheusMetrics(),
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    serviceDeadlineMs: config.serviceDeadlineMs,
+    providerSettings: config.providerSettings,
+    simulator: config.simulator,
+    deferrals: createDeferrals(jobs),
+    sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher },
+    payments: { providers: [payments.provider], store: payments.store, apply: payments.apply, logger },
+    ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
+    clientIp: (c) => {
+      if (config.trustProxy) {
+        const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+        if (forwarded) return forwarded;
+      }
+      return getConnInfo(c).remote.address;
+    },
+  };
+  const app = createApp(appDeps);
+
+  // Operators' SMSC links carrying USSD: long-lived connections owned by this process.
+  const smppLinks = config.smppUssdLinks.map((linkConfig) => {
+    const link = new SmppLink(linkConfig, logger);
+    serveUssdOverSmpp(hopHandlerDeps(appDeps), link, linkConfig.provider, linkConfig.screenLimit);
+    link.start();
+    return link;
+  });
+  async function reloadMenus(): Promise<boolean> {
+    try {
+      const loaded = await loadMenuFiles(config.menusDir, services);
+      menus.replace(loaded);
+      logger.info({ menus: loaded.map((m) => `${m.id}@${m.version}`) }, 'menus reloaded');
+      return true;
+    } catch (error) {
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'menus not reloaded: keeping the current ones');
+      return false;
+    }
+  }
+  const stopWatching = config.watchMenus ? watchMenuDir(config.menusDir, async () => void (await reloadMenus()), logger) : () => {};
+
+  return {
+    app,
+    menus,
+    logger,
+    reloadMenus,
+    async close() {
+      stopWatching();
+      clearInterval(reconciliation);
+      await Promise.all(smppLinks.map((link) => link.stop()));
+      await jobs.close();
+      await sms.close();
+      await closePortal();
+      await redis?.quit();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { Redis } from 'ioredis';
+import { applyUpdate, type MessageStore, type SmsMessage, type StatusUpdate } from '../sms/message-store.js';
+
+/** Messages are kept for the finance and operations reports, then expire. */
+const KEEP_SECONDS = 30 * 24 * 3600;
+
+/**
+ * Outbound SMS in Redis. Creation is deduplicated by the idempotency key (SET NX); a status
+ * update is a compare-and-set loop on the message's JSON (WATCH/MULTI), so two reports racing
+ * cannot lose one another.
+ */
+export class RedisMessageStore implements MessageStore {
+  /** WATCH belongs to a connection: transitions use their own, one at a time in this process. */
+  private tx: Redis | undefined;
+  private txChain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'guichet:sms:',
+  ) {}
+
+  async close(): Promise<void> {
+    this.tx?.disconnect();
+  }
+
+  async create(message: SmsMessage) {
+    const claimed = await this.redis.set(`${this.prefix}idem:${message.idempotencyKey}`, message.id, 'EX', KEEP_SECONDS, 'NX');
+    if (claimed !== 'OK') {
+      const id = await this.redis.get(`${this.prefix}idem:${message.idempotencyKey}`);
+      for (let i = 0; i < 20; i++) {
+        const existing = id ? await this.get(id) : null;
+        if (existing) return { created: false, message: existing };
+        await new Promise((r) => setTimeout(r, 5)); // the first writer is between its two writes
+      }
+      throw new Error(`idempotency key ${message.idempotencyKey} claimed but message missing`);
+    }
+    await this.redis.set(this.key(message.id), JSON.stringify(message), 'EX', KEEP_SECONDS);
+    return { created: true, message };
+  }
+
+  async get(id: string) {
+    const data = await this.redis.get(this.key(id));
+    return data ? (JSON.parse(data) as SmsMessage) : null;
+  }
+
+  transition(id: string, update: StatusUpdate): Promise<SmsMessage | null> {
+    const run = this.txChain.then(() => this.transitionNow(id, update));
+    this.txChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async transitionNow(id: string, update: StatusUpdate): Promise<SmsMessage | null> {
+    this.tx ??= this.redis.duplicate({ enableAutoPipelining: false });
+    const connection = this.tx;
+    {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        await connection.watch(this.key(id));
+        const data = await connection.get(this.key(id));
+        if (!data) {
+          await connection.unwatch();
+          return null;
+        }
+        const next = applyUpdate(JSON.parse(data) as SmsMessage, update, new Date().toISOString());
+        const multi = connection.multi().set(this.key(id), JSON.stringify(next), 'EX', KEEP_SECONDS);
+        if (next.providerMessageId) multi.set(`${this.prefix}prov:${next.route}:${next.providerMessageId}`, id, 'EX', KEEP_SECONDS);
+        if ((await multi.exec()) !== null) return next;
+      }
+      throw new Error(`message ${id}: too much contention on its status`);
+    }
+  }
+
+  async findByProviderId(route: string, providerMessageId: string) {
+    return this.redis.get(`${this.prefix}prov:${route}:${providerMessageId}`);
+  }
+
+  private key(id: string) {
+    return `${this.prefix}msg:${id}`;
+  }
+}

@@ -1,0 +1,46 @@
+import type { Hono } from 'hono';
+import type { Logger } from '../observability/logger.js';
+import type { CallbackParser } from './payment-provider-callback.js';
+import type { PaymentProvider, ProviderStatus } from './payment-provider.js';
+import type { Payment, PaymentState } from './payment.js';
+import type { PaymentStore } from './payment-store.js';
+
+export interface PaymentCallbackDeps {
+  providers: readonly (PaymentProvider & Partial<CallbackParser>)[];
+  store: PaymentStore;
+  apply(payment: Payment, status: ProviderStatus, source: string): Promise<PaymentState>;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * `POST|PUT /payments/<provider>/callback`. Nothing in a callback is believed unless the provider
+ * signs it and the signature checks; unsigned callbacks (MoMo) only name a payment to re-check
+ * with the provider's status API. Replays and duplicates meet the state machine, which applies
+ * each move once.
+ */
+export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDeps): void {
+  const now = deps.now ?? Date.now;
+  app.on(['POST', 'PUT'], '/payments/:provider/callback', async (c) => {
+    const name = c.req.param('provider');
+    const provider = deps.providers.find((p) => p.name === name);
+    if (!provider?.parseCallback) return c.json({ error: 'not_found', reason: `no payment provider ${name} takes callbacks` }, 404);
+    const rawBody = await c.req.text();
+    const verdict = await provider.parseCallback({ rawBody, header: (h) => c.req.header(h) }, now());
+    if (verdict.kind === 'rejected') {
+      deps.logger.warn({ provider: name, reason: verdict.reason }, 'payment callback rejected');
+      return c.json({ error: 'rejected', reason: verdict.reason }, verdict.httpStatus);
+    }
+    const payment = await deps.store.get(verdict.paymentId);
+    if (!payment || payment.provider !== name) return c.json({ error: 'not_found', reason: 'no such payment' }, 404);
+    try {
+      const status = verdict.kind === 'verified' ? verdict.status : await provider.checkStatus(payment.id);
+      const state = await deps.apply(payment, status, `callback ${verdict.kind}`);
+      return c.json({ paymentId: payment.id, state });
+    } catch (error) {
+      // The status API or the store is away: the provider retries its callback, the poller also runs.
+      deps.logger.warn({ provider: name, paymentId: payment.id, err: (error as Error).message }, 'payment callback not confirmed');
+      return c.json({ error: 'unavailable', reason: 'status could not be confirmed, retry later' }, 503);
+    }
+  });
+}

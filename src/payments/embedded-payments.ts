@@ -1,0 +1,27 @@
+import { MemoryJobQueue } from '../jobs/memory-job-queue.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import type { PortalClient } from '../portal/portal-client.js';
+import { createLogSmsOutbox, type SmsOutbox } from '../sms/sms-outbox.js';
+import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/payment.js';
+import { MemoryPaymentStore } from './memory-payment-store.js';
+import type { PaymentProvider } from './payment-provider.js';
+import { createPaymentService, type PaymentServiceDeps } from './payment-service.js';
+import type { PaymentStore } from './payment-store.js';
+
+/**
+ * The embedded default's payments: sandbox provider, memory store and queue, log SMS outbox.
+ * Any part can be replaced (tests pass their own provider, queue or outbox).
+ */
+export function createEmbeddedPayments(
+  portal: PortalClient,
+  overrides: Partial<Omit<PaymentServiceDeps, 'portal'>> = {},
+): ReturnType<typeof createPaymentService> & { store: PaymentStore; jobs: JobQueue; provider: PaymentProvider; sms: SmsOutbox } {
+  const logger: Logger = overrides.logger ?? silentLogger;
+  const store = overrides.store ?? new MemoryPaymentStore();
+  const jobs = overrides.jobs ?? new MemoryJobQueue();
+  const provider = overrides.provider ?? createSandboxPaymentProvider();
+  const sms = overrides.sms ?? createLogSmsOutbox(logger);
+  const service = createPaymentService({ ...overrides, store, jobs, provider, sms, logger, portal });
+  return { ...service, store, jobs, provider, sms };
+}

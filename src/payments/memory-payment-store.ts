@@ -1,0 +1,75 @@
+import { LEGAL_TRANSITIONS, type NewPayment, type Payment, type TransitionOutcome, type TransitionRequest } from './payment.js';
+import { financeDay, type PaymentStore } from './payment-store.js';
+
+/** Decides one transition on a copy; shared by the memory store and the Redis store's twin in Lua. */
+export function decideTransition(payment: Payment, request: TransitionRequest): TransitionOutcome {
+  const from = payment.state;
+  if (from === request.to) return { kind: 'unchanged', payment };
+  if (!LEGAL_TRANSITIONS[from].includes(request.to)) {
+    if (from === 'expired' && request.to === 'succeeded') {
+      const flagged: Payment = {
+        ...payment,
+        needsReconciliation: true,
+        providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
+        history: [...payment.history, { from, to: request.to, at: request.at, reason: `late success: ${request.reason}` }],
+      };
+      return { kind: 'flagged', payment: flagged };
+    }
+    return { kind: 'refused', payment };
+  }
+  const moved: Payment = {
+    ...payment,
+    state: request.to,
+    providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
+    history: [...payment.history, { from, to: request.to, at: request.at, reason: request.reason }],
+  };
+  return { kind: 'applied', payment: moved };
+}
+
+/**
+ * Payments in process memory. JavaScript runs each call to completion between awaits, so a
+ * transition is atomic by construction. Lost on restart: the embedded demo only.
+ */
+export class MemoryPaymentStore implements PaymentStore {
+  private readonly payments = new Map<string, Payment>();
+
+  async create(payment: NewPayment): Promise<boolean> {
+    if (this.payments.has(payment.id)) return false;
+    for (const other of this.payments.values()) {
+      if (other.requestNumber === payment.requestNumber && (other.state === 'created' || other.state === 'pending')) return false;
+    }
+    this.payments.set(payment.id, {
+      ...payment,
+      state: 'created',
+      needsReconciliation: false,
+      history: [],
+    });
+    return true;
+  }
+
+  async get(id: string): Promise<Payment | null> {
+    const payment = this.payments.get(id);
+    return payment ? structuredClone(payment) : null;
+  }
+
+  async transition(id: string, request: TransitionRequest): Promise<TransitionOutcome> {
+    const payment = this.payments.get(id);
+    if (!payment) return { kind: 'missing' };
+    const outcome = decideTransition(payment, request);
+    if (outcome.kind === 'applied' || outcome.kind === 'flagged') this.payments.set(id, outcome.payment);
+    return outcome.kind === 'missing' ? outcome : { kind: outcome.kind, payment: structuredClone(outcome.payment) };
+  }
+
+  async overdue(nowIso: string, limit: number): Promise<string[]> {
+    const due: string[] = [];
+    for (const payment of this.payments.values()) {
+      if (due.length >= limit) break;
+      if ((payment.state === 'created' || payment.state === 'pending') && payment.expiresAt <= nowIso) due.push(payment.id);
+    }
+    return due;
+  }
+
+  async createdOn(day: string): Promise<Payment[]> {
+    return [...this.payments.values()].filter((p) => financeDay(p.createdAt) === day);
+  }
+}

@@ -1,0 +1,20 @@
+import type { ProviderStatus } from './payment-provider.js';
+
+/** A callback as it arrived: raw body (signatures cover bytes, not parsed JSON) and headers. */
+export interface CallbackRequest {
+  rawBody: string;
+  header(name: string): string | undefined;
+}
+
+/**
+ * What a provider makes of a callback. `hint`: which payment to re-check with the status API
+ * (unsigned callbacks); `verified`: a signed callback's status, still applied idempotently.
+ */
+export type CallbackVerdict =
+  | { kind: 'hint'; paymentId: string }
+  | { kind: 'verified'; paymentId: string; status: ProviderStatus }
+  | { kind: 'rejected'; httpStatus: 400 | 401 | 403; reason: string };
+
+export interface CallbackParser {
+  parseCallback(request: CallbackRequest, nowMs: number): Promise<CallbackVerdict>;
+}

@@ -1,0 +1,184 @@
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { Logger } from '../observability/logger.js';
+import { operatorOf } from '../phone/msisdn.js';
+import type { PortalClient } from '../portal/portal-client.js';
+import { maskMsisdn } from '../privacy/mask.js';
+import type { SmsOutbox } from '../sms/sms-outbox.js';
+import type { ServiceRegistry } from '../services/service-registry.js';
+import type { Payment, PaymentState } from './payment.js';
+import type { PaymentProvider, ProviderStatus } from './payment-provider.js';
+import type { PaymentStore } from './payment-store.js';
+
+// Job ids use `-`: BullMQ refuses `:` in custom ids.
+export const COLLECT_QUEUE = 'payments.collect';
+export const POLL_QUEUE = 'payments.poll';
+export const PORTAL_QUEUE = 'payments.portal';
+
+export interface PaymentServiceDeps {
+  store: PaymentStore;
+  provider: PaymentProvider;
+  portal: PortalClient;
+  jobs: JobQueue;
+  sms: SmsOutbox;
+  logger: Logger;
+  now?: () => number;
+  /** How long the citizen has to approve the PIN prompt before the payment expires. */
+  expiryMs?: number;
+  pollIntervalMs?: number;
+}
+
+/**
+ * The payment flow behind the menu: create, end the session, collect in the background, follow
+ * the provider until an outcome, then tell the portal (durable, retried, keyed by payment id)
+ * and the citizen (SMS receipt, keyed by payment id). Every step is safe to run twice.
+ */
+export function createPaymentService(deps: PaymentServiceDeps) {
+  const now = deps.now ?? Date.now;
+  const expiryMs = deps.expiryMs ?? 10 * 60_000;
+  const pollIntervalMs = deps.pollIntervalMs ?? 5000;
+  const { store, provider, jobs, logger } = deps;
+
+  async function move(payment: Payment, to: PaymentState, reason: string, providerTransactionId?: string) {
+    const outcome = await store.transition(payment.id, { to, at: new Date(now()).toISOString(), reason, providerTransactionId });
+    if (outcome.kind === 'refused') {
+      logger.warn({ paymentId: payment.id, from: outcome.payment.state, to, reason }, 'illegal payment transition refused');
+    } else if (outcome.kind === 'flagged') {
+      logger.error({ paymentId: payment.id, providerTransactionId }, 'success after expiry: flagged for reconciliation');
+    }
+    return outcome;
+  }
+
+  /** Applies what the provider said. Safe to repeat: a replay finds the state unchanged. */
+  async function apply(payment: Payment, status: ProviderStatus, source: string): Promise<PaymentState> {
+    if (status.status === 'pending') {
+      if (payment.state === 'created') await move(payment, 'pending', `${source}: pending`);
+      return 'pending';
+    }
+    if (status.status === 'failed') {
+      const outcome = await move(payment, 'failed', `${source}: ${status.reason}`);
+      if (outcome.kind === 'applied') await sendReceipt(outcome.payment, 'failed');
+      return 'failed';
+    }
+    if (payment.state === 'created') await move(payment, 'pending', `${source}: answered`);
+    const outcome = await move(payment, 'succeeded', `${source}: succeeded`, status.providerTransactionId);
+    // 'unchanged' enqueues again too: a crash after the transition but before the enqueue must
+    // not lose the portal notice, and the job id makes a second enqueue a no-op.
+    if ((outcome.kind === 'applied' || outcome.kind === 'unchanged') && outcome.payment.state === 'succeeded') {
+      await jobs.enqueue(PORTAL_QUEUE, { paymentId: payment.id }, { jobId: `portal-${payment.id}`, attempts: 50, backoffMs: 2000 });
+      await sendReceipt(outcome.payment, 'succeeded');
+    }
+    return 'succeeded';
+  }
+
+  async function sendReceipt(payment: Payment, outcome: 'succeeded' | 'failed'): Promise<void> {
+    const text =
+      outcome === 'succeeded'
+        ? `Paiement recu: ${payment.amountXof} FCFA pour la demande ${payment.requestNumber}. Ref ${reference(payment.id)}, transaction ${payment.providerTransactionId ?? ''}.`
+        : `Paiement non abouti pour la demande ${payment.requestNumber} (ref ${reference(payment.id)}). Aucun montant preleve. Recomposez *123# pour reessayer.`;
+    await deps.sms.enqueue({ to: payment.payerMsisdn, text, idempotencyKey: `receipt:${payment.id}`, purpose: 'payment-receipt' });
+  }
+
+  async function collect(paymentId: string): Promise<void> {
+    const payment = await store.get(paymentId);
+    if (!payment || payment.state !== 'created') return;
+    const status = await provider.requestCollection({
+      paymentId,
+      amountXof: payment.amountXof,
+      payerMsisdn: payment.payerMsisdn,
+      description: `Frais ${payment.requestNumber}`,
+    });
+    if ((await apply(payment, status, 'request')) === 'pending') {
+      await jobs.enqueue(POLL_QUEUE, { paymentId }, { jobId: `poll-${paymentId}-1`, delayMs: pollIntervalMs });
+    }
+  }
+
+  async function poll(paymentId: string, round: number): Promise<void> {
+    const payment = await store.get(paymentId);
+    if (!payment || (payment.state !== 'pending' && payment.state !== 'created')) return;
+    const status = await provider.checkStatus(paymentId);
+    const state = await apply(payment, status, 'status');
+    if (state !== 'pending') return;
+    if (now() >= Date.parse(payment.expiresAt)) {
+      await move(payment, 'expired', 'no answer before expiry');
+      await sendReceipt(payment, 'failed');
+      return;
+    }
+    await jobs.enqueue(POLL_QUEUE, { paymentId, round: round + 1 }, { jobId: `poll-${paymentId}-${round + 1}`, delayMs: pollIntervalMs });
+  }
+
+  async function tellPortal(paymentId: string): Promise<void> {
+    const payment = await store.get(paymentId);
+    if (!payment || payment.state !== 'succeeded') return;
+    await deps.portal.recordPayment({
+      paymentId,
+      requestNumber: payment.requestNumber,
+      amountXof: payment.amountXof,
+      provider: payment.provider,
+      providerTransactionId: payment.providerTransactionId ?? '',
+      paidAt: payment.history.find((h) => h.to === 'succeeded')?.at ?? new Date(now()).toISOString(),
+    });
+  }
+
+  /**
+   * The safety net behind the per-payment pollers (a poll job lost, a provider that never
+   * answered): every unfinished payment past its expiry is asked about once more, then expired.
+   * A success the provider reports later is flagged for reconciliation by the state machine.
+   */
+  async function reconcileOverdue(limit = 500): Promise<number> {
+    const ids = await store.overdue(new Date(now()).toISOString(), limit);
+    for (const id of ids) {
+      const payment = await store.get(id);
+      if (!payment) continue;
+      let state: PaymentState = payment.state;
+      try {
+        state = await apply(payment, await provider.checkStatus(id), 'reconciliation');
+      } catch (error) {
+        logger.warn({ paymentId: id, err: (error as Error).message }, 'reconciliation: status unavailable, expiring');
+      }
+      if (state === 'pending' || state === 'created') {
+        const outcome = await move(payment, 'expired', 'reconciliation: past expiry');
+        if (outcome.kind === 'applied') await sendReceipt(outcome.payment, 'failed');
+      }
+    }
+    return ids.length;
+  }
+
+  jobs.process<{ paymentId: string }>(COLLECT_QUEUE, async ({ paymentId }) => collect(paymentId));
+  jobs.process<{ paymentId: string; round?: number }>(POLL_QUEUE, async ({ paymentId, round }) => poll(paymentId, round ?? 1));
+  jobs.process<{ paymentId: string }>(PORTAL_QUEUE, async ({ paymentId }) => tellPortal(paymentId));
+
+  const services: ServiceRegistry = {
+    /** Creates the payment and queues the collection; the menu then ends with the reference. */
+    'payments.start': async (args, ctx) => {
+      const requestNumber = args.requestNumber ?? '';
+      const fee = await deps.portal.feeDue(requestNumber, ctx.signal);
+      if (!fee) return { outcome: 'not_found' };
+      if (fee.paid) return { outcome: 'paid' };
+      const operator = args.operator || operatorOf(ctx.msisdn) || 'UNKNOWN';
+      const id = crypto.randomUUID();
+      const created = new Date(now());
+      const stored = await store.create({
+        id,
+        requestNumber,
+        amountXof: fee.amountXof,
+        payerMsisdn: ctx.msisdn,
+        operator,
+        provider: provider.name,
+        createdAt: created.toISOString(),
+        expiresAt: new Date(created.getTime() + expiryMs).toISOString(),
+      });
+      // The request already has a payment under way (confirmed twice, or from two phones).
+      if (!stored) return { outcome: 'in_progress' };
+      await jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}` });
+      logger.info({ paymentId: id, payer: maskMsisdn(ctx.msisdn), operator, amountXof: fee.amountXof }, 'payment created');
+      return { outcome: 'ok', values: { reference: reference(id), amountXof: fee.amountXof } };
+    },
+  };
+
+  return { services, collect, poll, tellPortal, apply, reconcileOverdue };
+}
+
+/** What the citizen reads and quotes: the first 8 characters of the payment id. */
+export function reference(paymentId: string): string {
+  return paymentId.slice(0, 8).toUpperCase();
+}

@@ -1,0 +1,26 @@
+import type { NewPayment, Payment, TransitionOutcome, TransitionRequest } from './payment.js';
+
+/**
+ * Where payments live. Each transition is one atomic step (check the current state, move, append
+ * history), so concurrent duplicate callbacks cannot both apply. Implemented in memory (embedded
+ * default, tests) and in Redis (Lua); `test/payments/payment-store.conformance.ts` holds both to
+ * the same contract.
+ */
+export interface PaymentStore {
+  /**
+   * Stores a new payment in state `created`; false when the id already exists or the request
+   * already has an unfinished payment (two confirmations must never mean two charges).
+   */
+  create(payment: NewPayment): Promise<boolean>;
+  get(id: string): Promise<Payment | null>;
+  transition(id: string, request: TransitionRequest): Promise<TransitionOutcome>;
+  /** Ids of payments still `created` or `pending` whose expiry is at or before `nowIso`. */
+  overdue(nowIso: string, limit: number): Promise<string[]>;
+  /** Payments created on a day of Benin's calendar (`financeDay`), for the daily report. */
+  createdOn(day: string): Promise<Payment[]>;
+}
+
+/** The calendar day (YYYY-MM-DD) of an instant in Benin (UTC+1 all year): the finance team's day. */
+export function financeDay(iso: string): string {
+  return new Date(Date.parse(iso) + 3600_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,80 @@
+/**
+ * A mobile-money payment of a portal fee, as Guichet keeps it. Money is an integer in XOF (no
+ * minor unit). The state only moves along `LEGAL_TRANSITIONS`; every move is kept in `history`.
+ */
+
+export const PAYMENT_STATES = ['created', 'pending', 'succeeded', 'failed', 'expired'] as const;
+export type PaymentState = (typeof PAYMENT_STATES)[number];
+
+/**
+ * Where each state may go. `created → failed|expired` covers a provider that refuses the
+ * collection request outright and a request never sent before expiry. Terminal states go nowhere:
+ * a success after expiry is not a transition but a reconciliation flag (see the stores).
+ */
+export const LEGAL_TRANSITIONS: Readonly<Record<PaymentState, readonly PaymentState[]>> = {
+  created: ['pending', 'failed', 'expired'],
+  pending: ['succeeded', 'failed', 'expired'],
+  succeeded: [],
+  failed: [],
+  expired: [],
+};
+
+/** The states a payment may be in for a move to `to` to be legal. */
+export function legalSourcesOf(to: PaymentState): PaymentState[] {
+  return PAYMENT_STATES.filter((from) => LEGAL_TRANSITIONS[from].includes(to));
+}
+
+/** What a payment is for and who pays: fixed when it is created. */
+export interface NewPayment {
+  /** Guichet's own id: the provider's external reference and the portal's idempotency key. */
+  id: string;
+  requestNumber: string;
+  amountXof: number;
+  /** E.164. Personal data: mask before logging. */
+  payerMsisdn: string;
+  /** `MTN`, `MOOV`, … from the number or the citizen's choice. */
+  operator: string;
+  /** Registry name of the payment API that collects it. */
+  provider: string;
+  /** ISO timestamps. */
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface TransitionRecord {
+  from: PaymentState;
+  to: PaymentState;
+  at: string;
+  reason: string;
+}
+
+export interface Payment extends NewPayment {
+  state: PaymentState;
+  /** The provider's transaction id, once known (printed on the receipt). */
+  providerTransactionId?: string;
+  /** Set when the provider reported success after Guichet had expired it: finance must look. */
+  needsReconciliation: boolean;
+  history: TransitionRecord[];
+}
+
+export interface TransitionRequest {
+  to: PaymentState;
+  at: string;
+  reason: string;
+  providerTransactionId?: string;
+}
+
+/**
+ * - `applied`: the move happened (exactly one concurrent caller sees this for a given move);
+ * - `unchanged`: already in `to` (a replayed callback): nothing changed, nothing to do;
+ * - `refused`: illegal from the current state, nothing changed;
+ * - `flagged`: success reported for an expired payment: state kept, reconciliation flag set;
+ * - `missing`: no such payment.
+ */
+export type TransitionOutcome =
+  | { kind: 'applied' | 'unchanged' | 'refused' | 'flagged'; payment: Payment }
+  | { kind: 'missing' };
+
+export function isAmountXof(amount: number): boolean {
+  return Number.isSafeInteger(amount) && amount > 0;
+}

@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis';
+import { legalSourcesOf, type NewPayment, type Payment, type PaymentState, type TransitionOutcome, type TransitionRecord, type TransitionRequest } from './payment.js';
+import { financeDay, type PaymentStore } from './payment-store.js';
+
+/*
+ * Layout, per payment: a hash `pay:<id>` (d = the fixed part as JSON, s = state, t = provider
+ * transaction id, r = reconciliation flag), a list `pay:<id>:h` of transitions as JSON, and one
+ * sorted set `pay:open` of unfinished payments scored by expiry (ms) for the reconciliation job,
+ * and `pay:open-request:<number>` naming a request's one unfinished payment (hash field q).
+ * Each operation is one Lua script, so check-then-move cannot interleave with another caller's.
+ */
+
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('SET', KEYS[2], ARGV[3], 'NX') == false then return 0 end
+redis.call('HSET', KEYS[1], 'd', ARGV[1], 's', 'created', 'r', '0', 'q', KEYS[2])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('SADD', KEYS[4], ARGV[3])
+return 1
+`;
+
+/** KEYS: hash, history, open set. ARGV: to, at, reason, provider txid ('' = none), id, legal sources... */
+const TRANSITION = `
+local cur = redis.call('HGET', KEYS[1], 's')
+if not cur then return {'missing'} end
+local to = ARGV[1]
+local kind
+if cur == to then
+  kind = 'unchanged'
+else
+  local legal = false
+  for i = 6, #ARGV do if ARGV[i] == cur then legal = true end end
+  if legal then
+    redis.call('HSET', KEYS[1], 's', to)
+    if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 't', ARGV[4]) end
+    redis.call('RPUSH', KEYS[2], cjson.encode({from = cur, to = to, at = ARGV[2], reason = ARGV[3]}))
+    if to == 'succeeded' or to == 'failed' or to == 'expired' then
+      redis.call('ZREM', KEYS[3], ARGV[5])
+      local lock = redis.call('HGET', KEYS[1], 'q')
+      if lock and redis.call('GET', lock) == ARGV[5] then redis.call('DEL', lock) end
+    end
+    kind = 'applied'
+  elseif cur == 'expired' and to == 'succeeded' then
+    redis.call('HSET', KEYS[1], 'r', '1')
+    if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 't', ARGV[4]) end
+    redis.call('RPUSH', KEYS[2], cjson.encode({from = cur, to = to, at = ARGV[2], reason = 'late success: ' .. ARGV[3]}))
+    kind = 'flagged'
+  else
+    kind = 'refused'
+  end
+end
+local row = redis.call('HMGET', KEYS[1], 'd', 's', 't', 'r')
+local result = {kind, row[1], row[2], row[3] or '', row[4]}
+for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do table.insert(result, entry) end
+return result
+`;
+
+type RedisWithPayments = Redis & {
+  guichetPaymentCreate(hash: string, requestLock: string, open: string, day: string, data: string, expiresMs: number, id: string): Promise<number>;
+  guichetPaymentTransition(hash: string, history: string, open: string, ...args: string[]): Promise<string[]>;
+};
+
+export class RedisPaymentStore implements PaymentStore {
+  private readonly redis: RedisWithPayments;
+
+  constructor(redis: Redis, private readonly prefix = 'guichet:') {
+    if (!('guichetPaymentCreate' in redis)) {
+      redis.defineCommand('guichetPaymentCreate', { numberOfKeys: 4, lua: CREATE });
+      redis.defineCommand('guichetPaymentTransition', { numberOfKeys: 3, lua: TRANSITION });
+    }
+    this.redis = redis as RedisWithPayments;
+  }
+
+  async create(payment: NewPayment): Promise<boolean> {
+    const created = await this.redis.guichetPaymentCreate(
+      this.hashKey(payment.id), `${this.prefix}pay:open-request:${payment.requestNumber}`, this.openKey(), this.dayKey(financeDay(payment.createdAt)),
+      JSON.stringify(payment), Date.parse(payment.expiresAt), payment.id,
+    );
+    return created === 1;
+  }
+
+  async get(id: string): Promise<Payment | null> {
+    const [row, history] = await Promise.all([
+      this.redis.hmget(this.hashKey(id), 'd', 's', 't', 'r'),
+      this.redis.lrange(this.historyKey(id), 0, -1),
+    ]);
+    const [data, state, txid, flag] = row;
+    if (data == null || state == null) return null;
+    return toPayment(data, state, txid ?? '', flag ?? '0', history);
+  }
+
+  async transition(id: string, request: TransitionRequest): Promise<TransitionOutcome> {
+    const reply = await this.redis.guichetPaymentTransition(
+      this.hashKey(id), this.historyKey(id), this.openKey(),
+      request.to, request.at, request.reason, request.providerTransactionId ?? '', id,
+      ...legalSourcesOf(request.to),
+    );
+    const [kind, data, state, txid, flag, ...history] = reply;
+    if (kind === 'missing' || data === undefined || state === undefined) return { kind: 'missing' };
+    if (kind !== 'applied' && kind !== 'unchanged' && kind !== 'refused' && kind !== 'flagged') {
+      throw new Error(`unexpected transition reply ${String(kind)}`);
+    }
+    return { kind, payment: toPayment(data, state, txid ?? '', flag ?? '0', history) };
+  }
+
+  async createdOn(day: string): Promise<Payment[]> {
+    const ids = await this.redis.smembers(this.dayKey(day));
+    const payments = await Promise.all(ids.map((id) => this.get(id)));
+    return payments.filter((p): p is Payment => p !== null);
+  }
+
+  private dayKey(day: string): string {
+    return `${this.prefix}pay:day:${day}`;
+  }
+
+  async overdue(nowIso: string, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.openKey(), '-inf', Date.parse(nowIso), 'LIMIT', 0, limit);
+  }
+
+  private hashKey(id: string): string {
+    return `${this.prefix}pay:${id}`;
+  }
+  private historyKey(id: string): string {
+    return `${this.prefix}pay:${id}:h`;
+  }
+  private openKey(): string {
+    return `${this.prefix}pay:open`;
+  }
+}
+
+function toPayment(data: string, state: string, txid: string, flag: string, history: string[]): Payment {
+  const fixed = JSON.parse(data) as NewPayment;
+  return {
+    ...fixed,
+    state: state as PaymentState,
+    ...(txid ? { providerTransactionId: txid } : {}),
+    needsReconciliation: flag === '1',
+    history: history.map((entry) => JSON.parse(entry) as TransitionRecord),
+  };
+}

@@ -1,0 +1,53 @@
+import type { Hono } from 'hono';
+import { secretsMatch } from '../security/secrets.js';
+import type { PaymentStore } from './payment-store.js';
+import { PAYMENT_STATES } from './payment.js';
+
+export interface PaymentReportDeps {
+  store: PaymentStore;
+  /** Who may read the report: `x-api-key` values by team. */
+  apiKeys: Readonly<Record<string, string>>;
+}
+
+/**
+ * `GET /v1/payments/report?date=YYYY-MM-DD`: the finance team's daily reconciliation, as CSV —
+ * one row per provider and state with the count and the total in XOF, and the payments flagged
+ * for reconciliation (a success after expiry) listed after it.
+ */
+export function registerPaymentReport(app: Hono, deps: PaymentReportDeps): void {
+  app.get('/v1/payments/report', async (c) => {
+    const key = c.req.header('x-api-key') ?? '';
+    let allowed = false;
+    for (const expected of Object.values(deps.apiKeys)) if (await secretsMatch(key, expected)) allowed = true;
+    if (!allowed) return c.json({ error: 'unauthorized', reason: 'missing or wrong API key' }, 401);
+    const date = c.req.query('date') ?? '';
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) return c.json({ error: 'bad_request', reason: 'date must be YYYY-MM-DD' }, 400);
+
+    const payments = await deps.store.createdOn(date);
+    const rows = new Map<string, { count: number; totalXof: number }>();
+    for (const p of payments) {
+      const key = `${p.provider},${p.state}`;
+      const row = rows.get(key) ?? { count: 0, totalXof: 0 };
+      row.count++;
+      row.totalXof += p.amountXof;
+      rows.set(key, row);
+    }
+    const lines = ['date,provider,state,count,total_xof'];
+    const providers = [...new Set(payments.map((p) => p.provider))].sort();
+    for (const provider of providers) {
+      for (const state of PAYMENT_STATES) {
+        const row = rows.get(`${provider},${state}`);
+        if (row) lines.push(`${date},${provider},${state},${row.count},${row.totalXof}`);
+      }
+    }
+    const flagged = payments.filter((p) => p.needsReconciliation);
+    if (flagged.length > 0) {
+      lines.push('', 'needs_reconciliation: payment_id,request_number,provider,provider_transaction_id,amount_xof,state');
+      for (const p of flagged) lines.push(`${p.id},${p.requestNumber},${p.provider},${p.providerTransactionId ?? ''},${p.amountXof},${p.state}`);
+    }
+    return c.body(lines.join('\n') + '\n', 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="guichet-payments-${date}.csv"`,
+    });
+  });
+}

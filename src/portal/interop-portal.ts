@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { cached, type Cache } from '../cache/cache.js';
+import { InteropError } from '../interop/errors.js';
+import type { InteropClient, ServiceRef } from '../interop/interop-client.js';
+import { REQUEST_STATUSES, type FeeDue, type PortalClient, type PortalRequest } from './portal-client.js';
+
+/**
+ * The portal and agencies reached over the interoperability platform. Which member, subsystem and
+ * service answers each question comes from configuration; how each answer maps to Guichet's types
+ * is a zod schema here, so a provider changing its format is caught at the boundary, not in a menu.
+ */
+export interface InteropPortalServices {
+  /** `GET {path}/requests/{number}` → a request. */
+  requestStatus: ServiceRef;
+  /** `GET {path}/requests/{number}/fee` → what is due. */
+  feeDue: ServiceRef;
+  /** `GET {path}/services/{code}` → the catalogue entry (name, fee schedule): cached. */
+  catalogue: ServiceRef;
+  /** `POST {path}/verify` → does the claim match the request's holder? */
+  identity: ServiceRef;
+  /** `POST {path}/payments` with `Idempotency-Key` → recorded. */
+  payments: ServiceRef;
+}
+
+const STATE_MAP: Record<string, (typeof REQUEST_STATUSES)[number]> = {
+  SUBMITTED: 'submitted',
+  UNDER_REVIEW: 'under_review',
+  INFO_REQUESTED: 'info_requested',
+  READY: 'ready',
+  REJECTED: 'rejected',
+};
+
+export const RequestAnswer = z.object({
+  requestNumber: z.string(),
+  serviceCode: z.string().regex(/^PS\d{5}$/),
+  state: z.enum(Object.keys(STATE_MAP) as [string, ...string[]]),
+  lastUpdate: z.string().regex(/^\d{4}-\d{2}-\d{2}/),
+  collectAt: z.string().optional(),
+  holder: z.object({ msisdn: z.string() }),
+});
+
+export const FeeAnswer = z.object({ amount: z.number().int().nonnegative(), currency: z.literal('XOF'), paid: z.boolean() });
+export const CatalogueAnswer = z.object({ code: z.string(), name: z.string(), fee: z.number().int().nonnegative() });
+export const IdentityAnswer = z.object({ match: z.boolean() });
+
+/** A day: catalogue entries change with decrees, not by the minute. */
+const CATALOGUE_TTL_SECONDS = 24 * 3600;
+
+export function createInteropPortal(client: InteropClient, services: InteropPortalServices, cache: Cache): PortalClient {
+  async function get<T>(service: ServiceRef, path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T | null> {
+    try {
+      const res = await client.call(service, { path, ...(signal ? { signal } : {}) });
+      return parse(schema, res.body, service);
+    } catch (error) {
+      if (error instanceof InteropError && error.details.status === 404) return null;
+      throw error;
+    }
+  }
+
+  return {
+    async findRequest(requestNumber, signal): Promise<PortalRequest | null> {
+      const answer = await get(services.requestStatus, `/requests/${encodeURIComponent(requestNumber)}`, RequestAnswer, signal);
+      if (!answer) return null;
+      return {
+        requestNumber: answer.requestNumber,
+        serviceCode: answer.serviceCode,
+        status: STATE_MAP[answer.state]!,
+        updatedAt: answer.lastUpdate.slice(0, 10),
+        ...(answer.collectAt ? { collectAt: answer.collectAt } : {}),
+        holderMsisdn: answer.holder.msisdn,
+      };
+    },
+
+    async feeDue(requestNumber, signal): Promise<FeeDue | null> {
+      const request = await this.findRequest(requestNumber, signal);
+      if (!request) return null;
+      const [fee] = await Promise.all([
+        get(services.feeDue, `/requests/${encodeURIComponent(requestNumber)}/fee`, FeeAnswer, signal),
+        // Warm the catalogue for the service's name and schedule; a cached answer costs nothing.
+        cached(cache, `catalogue:${request.serviceCode}`, CATALOGUE_TTL_SECONDS, () => get(services.catalogue, `/services/${request.serviceCode}`, CatalogueAnswer, signal)),
+      ]);
+      if (!fee) return null;
+      return { requestNumber, serviceCode: request.serviceCode, amountXof: fee.amount, paid: fee.paid };
+    },
+
+    async verifyIdentity(requestNumber, claim, signal) {
+      const res = await client.call(services.identity, { method: 'POST', path: '/verify', body: { requestNumber, npi: claim.npi, birthDate: claim.birthDate }, ...(signal ? { signal } : {}) });
+      return parse(IdentityAnswer, res.body, services.identity).match;
+    },
+
+    async recordPayment(notice, signal) {
+      await client.call(services.payments, {
+        method: 'POST',
+        path: '/payments',
+        body: notice,
+        headers: { 'idempotency-key': notice.paymentId },
+        ...(signal ? { signal } : {}),
+      });
+    },
+  };
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown, service: ServiceRef): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  throw new InteropError('bad_response', `${service.service}: answer does not match its schema: ${result.error.issues[0]?.message ?? ''}`, {
+    service: service.service,
+    messageId: '',
+  });
+}

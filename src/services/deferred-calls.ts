@@ -1,0 +1,67 @@
+import { resume } from '../engine/engine.js';
+import type { MenuRegistry } from '../engine/menu-registry.js';
+import type { EngineState, ServiceCall } from '../engine/types.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { Logger } from '../observability/logger.js';
+import { maskMsisdn } from '../privacy/mask.js';
+import type { SmsOutbox } from '../sms/sms-outbox.js';
+import type { ServiceRegistry } from './service-registry.js';
+
+/**
+ * A service call that missed the hop's time budget, finished in the background: the citizen was
+ * told "we will send you the answer by SMS", and the job sends the screen the menu would have
+ * shown. The job re-runs the call (services are reads), so it survives a restart with BullMQ.
+ */
+export interface DeferredCall {
+  provider: string;
+  sessionId: string;
+  msisdn: string;
+  /** The engine at the action node, so the answer is rendered exactly as the menu would. */
+  state: EngineState;
+  call: ServiceCall;
+  screenLimit: number;
+}
+
+export const DEFERRED_CALLS_QUEUE = 'deferred-calls';
+
+export interface Deferrals {
+  defer(call: DeferredCall): Promise<void>;
+}
+
+export function createDeferrals(queue: JobQueue): Deferrals {
+  return {
+    async defer(call) {
+      // One SMS per hop, however often the hop is retransmitted.
+      await queue.enqueue(DEFERRED_CALLS_QUEUE, call, { jobId: `${call.provider}:${call.sessionId}:${call.state.node}`, attempts: 5, backoffMs: 2000 });
+    },
+  };
+}
+
+export interface DeferredCallDeps {
+  menus: MenuRegistry;
+  services: ServiceRegistry;
+  outbox: SmsOutbox;
+  logger: Logger;
+  /** Time allowed to the background call (much longer than a hop's). */
+  timeoutMs?: number;
+}
+
+/** Starts consuming deferred calls; a failed or timed-out call is retried by the queue. */
+export function processDeferredCalls(queue: JobQueue, deps: DeferredCallDeps): void {
+  queue.process<DeferredCall>(DEFERRED_CALLS_QUEUE, async (job, ctx) => {
+    const menu = deps.menus.atVersion(job.state.menuId, job.state.menuVersion);
+    const handler = deps.services[job.call.service];
+    if (!menu || !handler) throw new Error(`deferred ${job.call.service}: menu version or service gone`);
+    const signal = AbortSignal.timeout(deps.timeoutMs ?? 30_000);
+    const outcome = await handler(job.call.args, { msisdn: job.msisdn, language: job.state.language, signal });
+    if (outcome.outcome === 'timeout' || outcome.outcome === 'unavailable' || outcome.outcome === 'error') {
+      throw new Error(`deferred ${job.call.service}: ${outcome.outcome} (attempt ${ctx.attempt})`);
+    }
+    const step = resume(menu, job.state, outcome, { msisdn: job.msisdn, screenLimit: 1000 });
+    if (step.type !== 'screen') throw new Error(`deferred ${job.call.service}: the answer leads to another call`);
+    // The whole answer in one message: the SMS channel splits it into segments if it must.
+    const text = step.screen.text.replace(/\n[^\n]*98\.[^\n]*$|\n0\.\S+ 00\.\S+$/g, '');
+    await deps.outbox.enqueue({ to: job.msisdn, text, idempotencyKey: `deferred:${ctx.jobId}`, purpose: 'status-fallback' });
+    deps.logger.info({ service: job.call.service, to: maskMsisdn(job.msisdn), jobId: ctx.jobId }, 'deferred answer sent by SMS');
+  });
+}

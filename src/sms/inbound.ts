@@ -1,0 +1,116 @@
+import { LANGUAGES, type Language } from '../engine/schema.js';
+import type { ServiceOutcome } from '../engine/types.js';
+import type { Logger } from '../observability/logger.js';
+import { normalizeMsisdn } from '../phone/msisdn.js';
+import type { RequestStatus } from '../portal/portal-client.js';
+import { maskMsisdn } from '../privacy/mask.js';
+import type { ServiceRegistry } from '../services/service-registry.js';
+import type { PreferenceStore } from '../../sessions/session-store.js';
+import type { SmsOutbox } from './sms-outbox.js';
+import { renderSms, STATUS_LABELS, type TemplateName } from './templates.js';
+
+export interface InboundSms {
+  route: string;
+  /** The provider's id for the message: a redelivered message is answered once. */
+  id: string;
+  from: string;
+  text: string;
+}
+
+export interface InboundDeps {
+  services: ServiceRegistry;
+  preferences: PreferenceStore;
+  outbox: SmsOutbox;
+  logger: Logger;
+}
+
+type Command =
+  | { kind: 'status'; requestNumber: string; english: boolean }
+  | { kind: 'help'; english: boolean }
+  | { kind: 'stop' }
+  | { kind: 'language'; language: Language }
+  | { kind: 'unknown' };
+
+/**
+ * Keyword commands, French and English, forgiving of case, accents and spacing:
+ * `STATUT PS00373-240001` / `STATUS …`, `AIDE` / `HELP`, `STOP` / `ARRET`, `LANGUE EN` / `LANGUAGE FR`.
+ */
+export function parseCommand(text: string): Command {
+  const words = text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toUpperCase().split(/\s+/).filter(Boolean);
+  const [keyword, argument] = words;
+  switch (keyword) {
+    case 'STATUT':
+    case 'STATUS':
+    case 'SUIVI':
+      return /^PS\d{5}-?\d{6}$/.test(argument ?? '') ? { kind: 'status', requestNumber: argument!.replace(/^(PS\d{5})-?/, '$1-'), english: keyword === 'STATUS' } : { kind: 'help', english: keyword === 'STATUS' };
+    case 'AIDE':
+    case 'HELP':
+    case 'START':
+      return { kind: 'help', english: keyword !== 'AIDE' };
+    case 'STOP':
+    case 'ARRET':
+      return { kind: 'stop' };
+    case 'LANGUE':
+    case 'LANGUAGE':
+    case 'LANG': {
+      const language = argument?.toLowerCase();
+      return language && (LANGUAGES as readonly string[]).includes(language) ? { kind: 'language', language: language as Language } : { kind: 'help', english: keyword !== 'LANGUE' };
+    }
+    default:
+      return { kind: 'unknown' };
+  }
+}
+
+/**
+ * Answers an SMS sent to the service, by SMS, under the same privacy rule as USSD: a status is
+ * told only to the phone number the request was filed with.
+ */
+export async function handleInboundSms(deps: InboundDeps, sms: InboundSms): Promise<void> {
+  const number = normalizeMsisdn(sms.from);
+  if (!number.ok) {
+    deps.logger.info({ route: sms.route }, 'inbound SMS from a non-Benin number ignored');
+    return;
+  }
+  const from = number.e164;
+  const command = parseCommand(sms.text);
+  const stored = await deps.preferences.getLanguage(from);
+  let language: Language = stored === 'en' || stored === 'fr' ? stored : 'fr';
+  if (!stored && 'english' in command && command.english) language = 'en';
+
+  let template: TemplateName;
+  let params: Record<string, string | number> = {};
+  switch (command.kind) {
+    case 'status': {
+      params = { requestNumber: command.requestNumber };
+      const handler = deps.services['portal.requestStatus'];
+      const failed: ServiceOutcome = { outcome: 'error' };
+      const outcome: ServiceOutcome = handler
+        ? await handler({ requestNumber: command.requestNumber }, { msisdn: from, language, signal: AbortSignal.timeout(10_000) }).catch(() => failed)
+        : failed;
+      if (outcome.outcome === 'ok') {
+        const status = String(outcome.values?.status ?? '') as RequestStatus;
+        template = 'request_status';
+        params = { ...params, status: STATUS_LABELS[status]?.[language] ?? status, updatedAt: String(outcome.values?.updatedAt ?? '') };
+      } else template = outcome.outcome === 'not_found' ? 'not_found' : 'unavailable';
+      break;
+    }
+    case 'help':
+      // HELP also lifts an earlier STOP: the citizen is asking to hear from us.
+      await deps.preferences.setOptedOut(from, false);
+      template = 'help';
+      break;
+    case 'stop':
+      await deps.preferences.setOptedOut(from, true);
+      template = 'stopped';
+      break;
+    case 'language':
+      await deps.preferences.setLanguage(from, command.language);
+      language = command.language;
+      template = 'language_set';
+      break;
+    default:
+      template = 'unknown_command';
+  }
+  await deps.outbox.enqueue({ to: from, text: renderSms(template, language, params), idempotencyKey: `reply:${sms.route}:${sms.id}`, purpose: 'reply' });
+  deps.logger.info({ route: sms.route, from: maskMsisdn(from), command: command.kind }, 'inbound SMS answered');
+}

@@ -1,0 +1,282 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemorySessionStore } from '../sessions/memory.js';
+import { MemoryCache } from '../src/cache/cache.js';
+import { createApp } from '../src/app.js';
+import { ussdDialects } from '../providers/index.js';
+import { InteropError } from '../src/interop/errors.js';
+import { createFakeSecurityServer, type FakeSecurityServerControl } from '../src/interop/fake-security-server.js';
+import { InteropClient, type ServiceRef } from '../src/interop/interop-client.js';
+import { MemoryJobQueue } from '../src/jobs/memory-job-queue.js';
+import { MenuRegistry } from '../src/engine/menu-registry.js';
+import { loadCcspData, loadMenuFiles } from '../src/node/menu-files.js';
+import { parseServiceRef, tlsFetch } from '../src/node/portal-wiring.js';
+import type { Logger } from '../src/observability/logger.js';
+import { DEMO_REQUESTS } from '../src/portal/demo-portal.js';
+import { createInteropPortal, type InteropPortalServices } from '../src/portal/interop-portal.js';
+import { createCcspDirectory } from '../src/services/ccsp-directory.js';
+import { createDeferrals, processDeferredCalls } from '../src/services/deferred-calls.js';
+import { createPortalServices } from '../src/services/portal-services.js';
+import { createEmbeddedPayments } from '../src/payments/embedded-payments.js';
+import type { OutboundSms, SmsOutbox } from '../src/sms/sms-outbox.js';
+import { atHop, MENUS_DIR } from './harness.js';
+
+/** Everything logged, to check message ids are there and personal data is not. */
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (fields: Record<string, unknown>, message: string) => void lines.push(`${message} ${JSON.stringify(fields)}`);
+  return { lines, debug: log, info: log, warn: log, error: log };
+}
+
+const SERVICES: InteropPortalServices = {
+  requestStatus: parseServiceRef('BJ/GOV/PORTAIL/eservices/requestStatus'),
+  feeDue: parseServiceRef('BJ/GOV/PORTAIL/eservices/feeDue'),
+  catalogue: parseServiceRef('BJ/GOV/PORTAIL/eservices/catalogue/v1'),
+  identity: parseServiceRef('BJ/GOV/ANIP/identite/verifyHolder'),
+  payments: parseServiceRef('BJ/GOV/PORTAIL/eservices/payments'),
+};
+const CLIENT = { instance: 'BJ', memberClass: 'GOV', memberCode: 'GUICHET', subsystem: 'ussd' };
+
+let server: ServerType;
+let control: FakeSecurityServerControl;
+let url: string;
+
+beforeAll(async () => {
+  const fake = createFakeSecurityServer(DEMO_REQUESTS);
+  control = fake.control;
+  server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: fake.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => void server.close());
+
+function client(dialect: 'xroad-r1' | 'uxp', logger: Logger = recordingLogger(), extra: Partial<ConstructorParameters<typeof InteropClient>[0]> = {}) {
+  return new InteropClient({ securityServerUrl: url, client: CLIENT, dialect, timeoutMs: 500, logger, ...extra });
+}
+
+describe.each(['xroad-r1', 'uxp'] as const)('the portal over the %s header dialect', (dialect) => {
+  it('reads a request, its fee and checks an identity, logging each message id', async () => {
+    const logger = recordingLogger();
+    const portal = createInteropPortal(client(dialect, logger), SERVICES, new MemoryCache());
+    const before = control.calls.length;
+    expect(await portal.findRequest('PS00373-240001')).toEqual({
+      requestNumber: 'PS00373-240001', serviceCode: 'PS00373', status: 'ready', updatedAt: '2026-11-20', collectAt: 'CCSP Cotonou 1', holderMsisdn: '+2290197000001',
+    });
+    expect(await portal.feeDue('PS00373-240002')).toEqual({ requestNumber: 'PS00373-240002', serviceCode: 'PS00373', amountXof: 1900, paid: false });
+    expect(await portal.verifyIdentity('PS00373-240001', { npi: '1234567890', birthDate: '15031990' })).toBe(true);
+    expect(await portal.verifyIdentity('PS00373-240001', { npi: '1234567890', birthDate: '16031990' })).toBe(false);
+    expect(await portal.findRequest('PS99999-000000')).toBeNull();
+    const calls = control.calls.slice(before);
+    expect(calls.every((c) => c.dialect === dialect && c.client === 'BJ/GOV/GUICHET/ussd')).toBe(true);
+    expect(calls.map((c) => c.service)).toEqual(expect.arrayContaining(['requestStatus', 'feeDue', 'catalogue', 'verifyHolder']));
+    for (const call of calls) expect(logger.lines.some((l) => l.includes(call.messageId))).toBe(true);
+  });
+});
+
+describe('protocol errors become typed errors that say whether to retry', () => {
+  const cases: { name: string; fault: { status: number; type: string }; kind: string; retryable: boolean }[] = [
+    { name: 'provider failed', fault: { status: 500, type: 'Server.ServerProxy.ServiceFailed' }, kind: 'unavailable', retryable: true },
+    { name: 'network between security servers', fault: { status: 502, type: 'Server.ClientProxy.NetworkError' }, kind: 'unavailable', retryable: true },
+    { name: 'access denied', fault: { status: 403, type: 'Server.ServerProxy.AccessDenied' }, kind: 'refused', retryable: false },
+    { name: 'unknown service', fault: { status: 404, type: 'Server.ServerProxy.UnknownService' }, kind: 'refused', retryable: false },
+    { name: 'bad client request', fault: { status: 400, type: 'Client.InvalidRequest' }, kind: 'refused', retryable: false },
+  ];
+  it.each(cases)('$name → $kind', async ({ fault, kind, retryable }) => {
+    control.faults.set('requestStatus', { ...fault, remaining: 1 });
+    const error = await client('xroad-r1').call(SERVICES.requestStatus, { path: '/requests/PS00373-240001' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InteropError);
+    expect(error).toMatchObject({ kind, retryable, details: { status: fault.status, type: fault.type } });
+  });
+
+  it('no answer in time → timeout, retryable', async () => {
+    control.latencyMs.set('feeDue', 300);
+    const error = await client('uxp', recordingLogger(), { serviceTimeoutsMs: { feeDue: 100 } }).call(SERVICES.feeDue, { path: '/requests/PS00373-240001/fee' }).catch((e: unknown) => e);
+    control.latencyMs.delete('feeDue');
+    expect(error).toMatchObject({ kind: 'timeout', retryable: true });
+  });
+
+  it('nothing listening → unavailable', async () => {
+    const dead = new InteropClient({ securityServerUrl: 'http://127.0.0.1:1', client: CLIENT, dialect: 'xroad-r1', logger: recordingLogger() });
+    await expect(dead.call(SERVICES.requestStatus, { path: '/requests/x' })).rejects.toMatchObject({ kind: 'unavailable' });
+  });
+
+  it('an answer that does not match the declared schema → bad_response', async () => {
+    const portal = createInteropPortal(client('xroad-r1'), SERVICES, new MemoryCache());
+    control.malformed.add('requestStatus');
+    try {
+      await expect(portal.findRequest('PS00373-240001')).rejects.toMatchObject({ kind: 'bad_response' });
+    } finally {
+      control.malformed.delete('requestStatus');
+    }
+  });
+});
+
+describe('circuit breaker per upstream service', () => {
+  it('opens after repeated failures, answers at once while open, probes and closes', async () => {
+    const breakerClient = client('xroad-r1', recordingLogger(), { breaker: { failureThreshold: 3, openMs: 150 } });
+    const service: ServiceRef = SERVICES.feeDue;
+    control.faults.set('feeDue', { status: 503, type: 'Server.ServerProxy.ServiceFailed', remaining: 3 });
+    for (let i = 0; i < 3; i++) await expect(breakerClient.call(service, { path: '/requests/PS00373-240001/fee' })).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(breakerClient.breakerFor(service).current).toBe('open');
+    const before = control.calls.length;
+    await expect(breakerClient.call(service, { path: '/requests/PS00373-240001/fee' })).rejects.toMatchObject({ kind: 'circuit_open' });
+    expect(control.calls.length).toBe(before); // not even sent
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await breakerClient.call(service, { path: '/requests/PS00373-240001/fee' })).status).toBe(200);
+    expect(breakerClient.breakerFor(service).current).toBe('closed');
+    // Other services keep their own breaker.
+    expect(breakerClient.breakerFor(SERVICES.requestStatus).current).toBe('closed');
+  });
+
+  it('a refused request does not count against the provider', async () => {
+    const c = client('xroad-r1', recordingLogger(), { breaker: { failureThreshold: 1 } });
+    control.faults.set('requestStatus', { status: 403, type: 'Server.ServerProxy.AccessDenied', remaining: 2 });
+    await expect(c.call(SERVICES.requestStatus, { path: '/requests/PS00373-240001' })).rejects.toMatchObject({ kind: 'refused' });
+    expect(c.breakerFor(SERVICES.requestStatus).current).toBe('closed');
+    control.faults.delete('requestStatus');
+  });
+});
+
+describe('caching slow-changing answers', () => {
+  it('asks the catalogue once for two fee look-ups of the same service', async () => {
+    const portal = createInteropPortal(client('xroad-r1'), SERVICES, new MemoryCache());
+    const before = control.calls.filter((c) => c.service === 'catalogue').length;
+    await portal.feeDue('PS00373-240001');
+    await portal.feeDue('PS00373-240002');
+    expect(control.calls.filter((c) => c.service === 'catalogue').length).toBe(before + 1);
+  });
+});
+
+describe('payments are recorded once per payment id', () => {
+  it('telling twice records once', async () => {
+    const portal = createInteropPortal(client('uxp'), SERVICES, new MemoryCache());
+    const notice = { paymentId: 'pay-test-1', requestNumber: 'PS00150-240004', amountXof: 500, provider: 'sandbox', providerTransactionId: 'tx-1', paidAt: '2026-11-23T08:00:00Z' };
+    await portal.recordPayment(notice);
+    await portal.recordPayment(notice);
+    expect([...control.payments.keys()].filter((k) => k === 'pay-test-1')).toHaveLength(1);
+  });
+});
+
+/** The national menu served with the interop portal, an in-memory job queue and a recording outbox. */
+async function gatewayOverInterop(serviceDeadlineMs: number, logger: Logger) {
+  const portal = createInteropPortal(client('xroad-r1', logger, { timeoutMs: 2000 }), SERVICES, new MemoryCache());
+  const services = { ...createPortalServices(portal), ...createCcspDirectory(await loadCcspData(MENUS_DIR)), ...createEmbeddedPayments(portal).services };
+  const menus = new MenuRegistry(await loadMenuFiles(MENUS_DIR, services));
+  const sent: OutboundSms[] = [];
+  const outbox: SmsOutbox = { enqueue: async (m) => (sent.push(m), { messageId: `m${sent.length}` }) };
+  const jobs = new MemoryJobQueue();
+  processDeferredCalls(jobs, { menus, services, outbox, logger });
+  const store = new MemorySessionStore();
+  const app = createApp({ menus, services, sessions: store, preferences: store, dialects: ussdDialects, logger, serviceDeadlineMs, deferrals: createDeferrals(jobs) });
+  return { app, jobs, sent };
+}
+
+describe('the USSD time budget', () => {
+  it('past the deadline the citizen is told to expect an SMS, and the answer comes by SMS', async () => {
+    const logger = recordingLogger();
+    const { app, jobs, sent } = await gatewayOverInterop(80, logger);
+    control.latencyMs.set('requestStatus', 250);
+    try {
+      await atHop(app, { sessionId: 'late', text: '' });
+      await atHop(app, { sessionId: 'late', text: '1' });
+      expect((await atHop(app, { sessionId: 'late', text: '1*PS00373-240001' })).body).toBe('END Le service met du temps à répondre. Nous vous enverrons la réponse par SMS.');
+      // A retransmission of that hop does not queue a second SMS.
+      await atHop(app, { sessionId: 'late', text: '1*PS00373-240001' });
+      await jobs.drain();
+    } finally {
+      control.latencyMs.delete('requestStatus');
+    }
+    expect(sent).toEqual([
+      {
+        to: '+2290197000001',
+        text: 'PS00373-240001 Extrait de casier judiciaire\nStatut: Disponible le 20/11/2026\nA retirer: CCSP Cotonou 1',
+        idempotencyKey: 'deferred:africastalking:late:track.lookup',
+        purpose: 'status-fallback',
+      },
+    ]);
+  });
+
+  it('an open breaker answers "unavailable" at once', async () => {
+    const { app } = await gatewayOverInterop(2000, recordingLogger());
+    control.faults.set('requestStatus', { status: 503, type: 'Server.ServerProxy.ServiceFailed', remaining: 100 });
+    try {
+      for (let i = 0; i < 6; i++) {
+        await atHop(app, { sessionId: `cb-${i}`, text: '' });
+        await atHop(app, { sessionId: `cb-${i}`, text: '1' });
+        expect((await atHop(app, { sessionId: `cb-${i}`, text: '1*PS00373-240001' })).body).toMatch(/^END Service momentanément indisponible/);
+      }
+      expect(control.faults.get('requestStatus')!.remaining).toBe(95); // five reached the server, the sixth did not
+    } finally {
+      control.faults.delete('requestStatus');
+    }
+  });
+});
+
+describe('privacy over the interop portal', () => {
+  it('shows a status only to its number or to the NPI holder, and logs neither whole', async () => {
+    const logger = recordingLogger();
+    const { app } = await gatewayOverInterop(2000, logger);
+    const other = '+2290166000002';
+    await atHop(app, { sessionId: 'p1', text: '', phoneNumber: other });
+    await atHop(app, { sessionId: 'p1', text: '1', phoneNumber: other });
+    expect((await atHop(app, { sessionId: 'p1', text: '1*PS00373-240001', phoneNumber: other })).body).toMatch(/^CON Aucune demande PS00373-240001/);
+    await atHop(app, { sessionId: 'p1', text: '1*PS00373-240001*1', phoneNumber: other });
+    await atHop(app, { sessionId: 'p1', text: '1*PS00373-240001*1*1234567890', phoneNumber: other });
+    expect((await atHop(app, { sessionId: 'p1', text: '1*PS00373-240001*1*1234567890*15031990', phoneNumber: other })).body).toMatch(/^END PS00373-240001 Extrait/);
+    const everything = logger.lines.join('\n');
+    expect(everything).not.toContain('2290166000002');
+    expect(everything).not.toContain('1234567890');
+    expect(everything).not.toContain('15031990');
+  });
+});
+
+describe('mutual TLS with the security server', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'guichet-tls-'));
+  const file = (name: string) => join(dir, name);
+  let tlsServer: ReturnType<typeof createHttpsServer>;
+  let tlsUrl: string;
+
+  beforeAll(async () => {
+    // A test CA, a server certificate for 127.0.0.1 and a client certificate, made now with openssl.
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=Test CA BJ');
+    writeFileSync(file('san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    for (const who of ['server', 'client']) {
+      ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file(`${who}.key`), '-out', file(`${who}.csr`), '-subj', `/CN=${who === 'server' ? '127.0.0.1' : 'GUICHET-ussd'}`);
+      ssl('x509', '-req', '-in', file(`${who}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file(`${who}.pem`), '-days', '2', ...(who === 'server' ? ['-extfile', file('san.cnf')] : []));
+    }
+    const fake = createFakeSecurityServer(DEMO_REQUESTS);
+    tlsServer = createHttpsServer(
+      { key: readFileSync(file('server.key')), cert: readFileSync(file('server.pem')), ca: readFileSync(file('ca.pem')), requestCert: true, rejectUnauthorized: true },
+      async (req, res) => {
+        const answer = await fake.app.fetch(new Request(`https://127.0.0.1${req.url}`, { method: req.method ?? 'GET', headers: req.headers as Record<string, string> }));
+        res.writeHead(answer.status, Object.fromEntries(answer.headers));
+        res.end(await answer.text());
+      },
+    );
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    tlsUrl = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
+  }, 30_000);
+  afterAll(() => void tlsServer.close());
+
+  it('calls through with the client certificate', async () => {
+    const fetchWithCert = tlsFetch({ cert: file('client.pem'), key: file('client.key'), ca: file('ca.pem') })!;
+    const c = new InteropClient({ securityServerUrl: tlsUrl, client: CLIENT, dialect: 'xroad-r1', logger: recordingLogger(), fetch: fetchWithCert });
+    const res = await c.call(SERVICES.requestStatus, { path: '/requests/PS00373-240001' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ requestNumber: 'PS00373-240001', state: 'READY' });
+  });
+
+  it('is refused without one', async () => {
+    const caOnly = tlsFetch({ ca: file('ca.pem') })!;
+    const c = new InteropClient({ securityServerUrl: tlsUrl, client: CLIENT, dialect: 'xroad-r1', logger: recordingLogger(), fetch: caOnly });
+    await expect(c.call(SERVICES.requestStatus, { path: '/requests/PS00373-240001' })).rejects.toMatchObject({ kind: 'unavailable' });
+  });
+});

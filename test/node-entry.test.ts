@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../bench/lib.js';
+
+/** `npm start` for real: the Node entry point in its own process, over real HTTP. */
+const ROOT = new URL('..', import.meta.url).pathname;
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('gateway did not start');
+}
+
+describe('Node entry point', () => {
+  it('refuses to start on a broken menu, naming the file, line, path and reason', async () => {
+    const gateway = start({ MENUS_DIR: 'test/fixtures/menus-broken', PORT: String(await freePort()) });
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.output()).toContain('test/fixtures/menus-broken/broken.yaml:11: nodes.home.options.0.next: no node named "track.ask"');
+    expect(gateway.output()).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses a bad setting with a readable reason', async () => {
+    const gateway = start({ PORT: 'eighty' });
+    expect(await gateway.exited).toBe(1);
+    expect(gateway.output()).toMatch(/invalid configuration: PORT/);
+  });
+
+  it('serves the national menu over HTTP with sessions in Redis when REDIS_URL is set', async () => {
+    const port = await freePort();
+    const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const gateway = start({ PORT: String(port), REDIS_URL: redisUrl });
+    const url = `http://127.0.0.1:${port}`;
+    const sessionId = `entry-${process.pid}-${Date.now()}`;
+    const redis = new Redis(redisUrl);
+    try {
+      await waitForHealth(url);
+      const hop = async (text: string) => {
+        const res = await fetch(`${url}/ussd/africastalking`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ sessionId, serviceCode: '*123#', phoneNumber: '+2290197000001', text }),
+        });
+        expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+        return res.text();
+      };
+      expect(await hop('')).toMatch(/^CON Service Public du Bénin\n1\.Suivre une demande/);
+      expect(await redis.hget(`guichet:ussd:africastalking:${sessionId}`, 'v')).toBe('1');
+      expect(await hop('1')).toMatch(/^CON Numéro de la demande/);
+      expect(await hop('1*PS00373-240001')).toMatch(/^END PS00373-240001 Extrait de casier judiciaire\nStatut: Disponible/);
+
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('guichet_ussd_hop_seconds_count{provider="africastalking",outcome="continue"} 2');
+      expect(metrics).toContain('guichet_ussd_hop_seconds_count{provider="africastalking",outcome="end"} 1');
+      expect(metrics).toContain('guichet_service_call_seconds_count{service="portal.requestStatus",outcome="ok"} 1');
+      expect(metrics).not.toContain('2290197000001');
+    } finally {
+      gateway.child.kill('SIGTERM');
+      await gateway.exited;
+      await redis.del(`guichet:ussd:africastalking:${sessionId}`);
+      await redis.quit();
+    }
+  });
+});
+
+describe('menu reloads keep live sessions on their version', () => {
+  const copyMenus = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guichet-menus-'));
+    cpSync(join(ROOT, 'menus'), dir, { recursive: true });
+    return dir;
+  };
+  const hop = (url: string, sessionId: string, text: string) =>
+    fetch(`${url}/ussd/africastalking`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ sessionId, serviceCode: '*123#', phoneNumber: '+2290166000002', text }),
+    }).then((r) => r.text());
+
+  it('SIGHUP reloads: new sessions get the new menu, a live one finishes on the old', async () => {
+    const menus = copyMenus();
+    const port = await freePort();
+    const gateway = start({ PORT: String(port), MENUS_DIR: menus, MENUS_WATCH: '0' });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHealth(url);
+      expect(await hop(url, 'live', '')).toMatch(/^CON Service Public du Bénin/);
+      const file = join(menus, 'service-public.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('Votre département:', 'Choisissez le département:').replace('Service Public du Bénin', 'Service Public (nouveau)'));
+      gateway.child.kill('SIGHUP');
+      let fresh = '';
+      for (let i = 0; i < 100 && !fresh.includes('nouveau'); i++) {
+        fresh = await hop(url, `new-${i}`, '');
+        if (!fresh.includes('nouveau')) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(fresh).toMatch(/^CON Service Public \(nouveau\)/);
+      expect(await hop(url, 'live', '3')).toMatch(/^CON Votre département:/);
+    } finally {
+      gateway.child.kill('SIGTERM');
+      await gateway.exited;
+    }
+  });
+
+  it('a changed file is picked up without a signal; a broken edit keeps the last good menus', async () => {
+    const { createNodeGateway } = await import('../src/node/gateway.js');
+    const { loadConfig } = await import('../src/config.js');
+    const { silentLogger } = await import('../src/observability/logger.js');
+    const menus = copyMenus();
+    const gateway = await createNodeGateway(loadConfig({ MENUS_DIR: menus }), silentLogger);
+    try {
+      const before = gateway.menus.forServiceCode('*123#')!.version;
+      const file = join(menus, 'service-public.yaml');
+      const original = readFileSync(file, 'utf8');
+      writeFileSync(file, original.replace('Service Public du Bénin', 'Service Public (modifié)'));
+      for (let i = 0; i < 100 && gateway.menus.forServiceCode('*123#')!.version === before; i++) await new Promise((r) => setTimeout(r, 50));
+      const changed = gateway.menus.forServiceCode('*123#')!.version;
+      expect(changed).not.toBe(before);
+      expect(gateway.menus.atVersion('service-public', before)).toBeDefined();
+
+      writeFileSync(file, original.replace('next: track.lookup', 'next: nowhere'));
+      expect(await gateway.reloadMenus()).toBe(false);
+      expect(gateway.menus.forServiceCode('*123#')!.version).toBe(changed);
+    } finally {
+      await gateway.close();
+    }
+  });
+});

@@ -1,0 +1,150 @@
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { NewPayment, PaymentState } from '../../src/payments/payment.js';
+import type { PaymentStore } from '../../src/payments/payment-store.js';
+
+let sequence = 0;
+function newPayment(overrides: Partial<NewPayment> = {}): NewPayment {
+  sequence += 1;
+  return {
+    id: `pay-${Date.now()}-${sequence}`,
+    requestNumber: `PS00373-${String(100000 + sequence).slice(-6)}-${Date.now()}`,
+    amountXof: 1900,
+    payerMsisdn: '+2290196123456',
+    operator: 'MTN',
+    provider: 'sandbox',
+    createdAt: '2026-11-23T09:00:00.000Z',
+    expiresAt: '2026-11-23T09:10:00.000Z',
+    ...overrides,
+  };
+}
+const at = '2026-11-23T09:01:00.000Z';
+
+/** One contract, run against every PaymentStore implementation. */
+export function paymentStoreConformance(name: string, makeStore: () => PaymentStore, cleanup?: () => Promise<void>): void {
+  describe(`PaymentStore conformance: ${name}`, () => {
+    let store: PaymentStore;
+    beforeEach(() => {
+      store = makeStore();
+    });
+    if (cleanup) afterAll(cleanup);
+
+    it('creates once per id, starting in created with an empty history', async () => {
+      const payment = newPayment();
+      expect(await store.create(payment)).toBe(true);
+      expect(await store.create({ ...payment, amountXof: 5 })).toBe(false);
+      const stored = await store.get(payment.id);
+      expect(stored).toMatchObject({ ...payment, state: 'created', needsReconciliation: false, history: [] });
+      expect(await store.get('no-such-payment')).toBeNull();
+    });
+
+    it.each<[PaymentState[], PaymentState]>([
+      [['pending'], 'succeeded'],
+      [['pending'], 'failed'],
+      [['pending'], 'expired'],
+      [[], 'failed'],
+      [[], 'expired'],
+    ])('follows created → %j → %s and records each move', async (path, last) => {
+      const payment = newPayment();
+      await store.create(payment);
+      for (const to of [...path, last]) {
+        const outcome = await store.transition(payment.id, { to, at, reason: `to ${to}`, providerTransactionId: to === 'succeeded' ? 'MP-1' : undefined });
+        expect(outcome.kind).toBe('applied');
+      }
+      const stored = await store.get(payment.id);
+      expect(stored?.state).toBe(last);
+      const visited: PaymentState[] = ['created', ...path, last];
+      const expectedMoves = visited.slice(1).map((to, i) => [visited[i], to]);
+      expect(stored?.history.map((h) => [h.from, h.to])).toEqual(expectedMoves);
+      if (last === 'succeeded') expect(stored?.providerTransactionId).toBe('MP-1');
+    });
+
+    it.each<[PaymentState[], PaymentState]>([
+      [[], 'succeeded'],
+      [['pending', 'succeeded'], 'failed'],
+      [['pending', 'failed'], 'succeeded'],
+      [['pending', 'succeeded'], 'pending'],
+      [['pending'], 'created'],
+    ])('refuses an illegal move (after %j, to %s) and changes nothing', async (path, illegal) => {
+      const payment = newPayment();
+      await store.create(payment);
+      for (const to of path) await store.transition(payment.id, { to, at, reason: 'setup' });
+      const before = await store.get(payment.id);
+      const outcome = await store.transition(payment.id, { to: illegal, at, reason: 'illegal' });
+      expect(outcome.kind).toBe('refused');
+      expect(await store.get(payment.id)).toEqual(before);
+    });
+
+    it('treats a replayed move as unchanged', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      await store.transition(payment.id, { to: 'succeeded', at, reason: 'callback', providerTransactionId: 'T1' });
+      const replay = await store.transition(payment.id, { to: 'succeeded', at, reason: 'callback again', providerTransactionId: 'T2' });
+      expect(replay.kind).toBe('unchanged');
+      const stored = await store.get(payment.id);
+      expect(stored?.providerTransactionId).toBe('T1');
+      expect(stored?.history).toHaveLength(2);
+    });
+
+    it('lets exactly one of many concurrent duplicates apply', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      const outcomes = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          store.transition(payment.id, { to: i % 5 === 0 ? 'failed' : 'succeeded', at, reason: `dup ${i}` }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.kind === 'applied')).toHaveLength(1);
+      expect((await store.get(payment.id))?.history).toHaveLength(2);
+    });
+
+    it('flags a success after expiry for reconciliation without changing the state', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      await store.transition(payment.id, { to: 'expired', at, reason: 'no answer' });
+      const late = await store.transition(payment.id, { to: 'succeeded', at, reason: 'late callback', providerTransactionId: 'LATE-1' });
+      expect(late.kind).toBe('flagged');
+      const stored = await store.get(payment.id);
+      expect(stored).toMatchObject({ state: 'expired', needsReconciliation: true, providerTransactionId: 'LATE-1' });
+      expect(stored?.history.at(-1)).toMatchObject({ from: 'expired', to: 'succeeded' });
+    });
+
+    it('refuses a second unfinished payment for the same request until the first is finished', async () => {
+      const first = newPayment();
+      const second = newPayment({ requestNumber: first.requestNumber });
+      expect(await store.create(first)).toBe(true);
+      expect(await store.create(second)).toBe(false);
+      await store.transition(first.id, { to: 'pending', at, reason: 'sent' });
+      expect(await store.create(second)).toBe(false);
+      await store.transition(first.id, { to: 'failed', at, reason: 'declined' });
+      expect(await store.create(second)).toBe(true);
+    });
+
+    it('reports missing payments', async () => {
+      expect(await store.transition('nope', { to: 'pending', at, reason: 'x' })).toEqual({ kind: 'missing' });
+    });
+
+    it('lists unfinished payments past expiry, and only those', async () => {
+      const overdue = newPayment({ expiresAt: '2026-11-23T09:05:00.000Z' });
+      const later = newPayment({ expiresAt: '2026-11-23T09:30:00.000Z' });
+      const done = newPayment({ expiresAt: '2026-11-23T09:05:00.000Z' });
+      for (const p of [overdue, later, done]) await store.create(p);
+      await store.transition(done.id, { to: 'failed', at, reason: 'declined' });
+      const due = await store.overdue('2026-11-23T09:06:00.000Z', 1000);
+      expect(due).toContain(overdue.id);
+      expect(due).not.toContain(later.id);
+      expect(due).not.toContain(done.id);
+    });
+
+    it("lists a day's payments by Benin's calendar (UTC+1)", async () => {
+      const lateEvening = newPayment({ createdAt: '2026-11-24T22:59:00.000Z' }); // 23:59 in Cotonou
+      const afterMidnight = newPayment({ createdAt: '2026-11-24T23:01:00.000Z' }); // 00:01 the next day
+      for (const p of [lateEvening, afterMidnight]) await store.create(p);
+      expect((await store.createdOn('2026-11-24')).map((p) => p.id)).toContain(lateEvening.id);
+      expect((await store.createdOn('2026-11-24')).map((p) => p.id)).not.toContain(afterMidnight.id);
+      expect((await store.createdOn('2026-11-25')).map((p) => p.id)).toContain(afterMidnight.id);
+    });
+  });
+}

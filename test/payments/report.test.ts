@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
+import { registerPaymentReport } from '../../src/payments/report-route.js';
+
+async function reportApp() {
+  const store = new MemoryPaymentStore();
+  const base = { requestNumber: '', amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MTN', provider: 'mtn-momo', createdAt: '2026-11-23T10:00:00.000Z', expiresAt: '2026-11-23T10:10:00.000Z' };
+  const at = '2026-11-23T10:01:00.000Z';
+  const make = async (id: string, over: object, moves: ('pending' | 'succeeded' | 'failed' | 'expired')[]) => {
+    await store.create({ ...base, id, requestNumber: `PS00373-${id}`, ...over });
+    for (const to of moves) await store.transition(id, { to, at, reason: 'test', ...(to === 'succeeded' ? { providerTransactionId: `tx-${id}` } : {}) });
+  };
+  await make('a', {}, ['pending', 'succeeded']);
+  await make('b', {}, ['pending', 'succeeded']);
+  await make('c', { amountXof: 500 }, ['pending', 'failed']);
+  await make('d', { provider: 'sandbox', amountXof: 30000 }, ['pending']);
+  await make('e', {}, ['pending', 'expired', 'succeeded']); // late success: flagged
+  await make('f', { createdAt: '2026-11-22T10:00:00.000Z' }, ['pending', 'succeeded']); // another day
+  const app = new Hono();
+  registerPaymentReport(app, { store, apiKeys: { finance: 'fin-key-0001' } });
+  return app;
+}
+
+describe('daily payments report', () => {
+  it('sums payments by provider and state, and lists those flagged for reconciliation', async () => {
+    const app = await reportApp();
+    const res = await app.request('/v1/payments/report?date=2026-11-23', { headers: { 'x-api-key': 'fin-key-0001' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(await res.text()).toBe(
+      [
+        'date,provider,state,count,total_xof',
+        '2026-11-23,mtn-momo,succeeded,2,3800',
+        '2026-11-23,mtn-momo,failed,1,500',
+        '2026-11-23,mtn-momo,expired,1,1900',
+        '2026-11-23,sandbox,pending,1,30000',
+        '',
+        'needs_reconciliation: payment_id,request_number,provider,provider_transaction_id,amount_xof,state',
+        'e,PS00373-e,mtn-momo,tx-e,1900,expired',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.each([
+    [{}, '/v1/payments/report?date=2026-11-23', 401],
+    [{ 'x-api-key': 'fin-key-0002' }, '/v1/payments/report?date=2026-11-23', 401],
+    [{ 'x-api-key': 'fin-key-0001' }, '/v1/payments/report?date=23/11/2026', 400],
+    [{ 'x-api-key': 'fin-key-0001' }, '/v1/payments/report', 400],
+  ])('refuses %j %s with %i', async (headers, path, status) => {
+    const app = await reportApp();
+    expect((await app.request(path, { headers })).status).toBe(status);
+  });
+});

@@ -1,0 +1,107 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Transcript, replayTranscript } from '../src/cli/transcript.js';
+import { loadConfig } from '../src/config.js';
+import { createNodeGateway, type Gateway } from '../src/node/gateway.js';
+import { silentLogger } from '../src/observability/logger.js';
+import { MENUS_DIR } from './harness.js';
+
+/** The web simulator, end to end: the gateway on a loopback port, Debian's Chromium driving the page. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let gateway: Gateway;
+let server: ServerType;
+let browser: Browser;
+let page: Page;
+let url: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (.ci/run does)`);
+  gateway = await createNodeGateway(loadConfig({ MENUS_DIR, MENUS_WATCH: '0' }), silentLogger);
+  server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage();
+  await page.goto(`${url}/simulator`);
+  await page.waitForSelector('body[data-ready="yes"]');
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+  await gateway?.close();
+});
+
+const screen = () => page.getByTestId('screen').textContent();
+async function press(input: string): Promise<void> {
+  const before = await page.getByTestId('trace').locator('li').count();
+  await page.getByTestId('entry').fill(input);
+  await page.getByTestId('send').click();
+  // Page-side expressions are strings: this file is compiled without the DOM's types.
+  await page.waitForFunction(`document.querySelectorAll('#trace li').length > ${before}`);
+}
+async function dial(provider: string, code: string): Promise<void> {
+  await page.getByTestId('provider').selectOption(provider);
+  await page.getByTestId('code').fill(code);
+  await page.getByTestId('dial').click();
+  await page.waitForFunction(`document.querySelectorAll('#trace li').length >= 1 && !document.getElementById('screen').textContent.startsWith('Composez')`);
+}
+
+describe('web simulator in Chromium', () => {
+  it('lists every provider dialect and shows the dialled menu as Mermaid', async () => {
+    const options = await page.getByTestId('provider').locator('option').allTextContents();
+    expect(options).toEqual(['africastalking', 'hubtel', 'nalo', 'arkesel', 'mtn-madapi']);
+    expect(await page.getByTestId('graph').textContent()).toMatch(/^flowchart TD/);
+  });
+
+  it('dials through the Hubtel route, walks to a request status, goes back on the way', async () => {
+    await dial('hubtel', '*123#');
+    expect(await screen()).toMatch(/^Service Public du Bénin\n1\.Suivre une demande/);
+    expect(await page.getByTestId('counter').textContent()).toMatch(/^\d+\/160 GSM-7$/);
+    await page.getByRole('button', { name: '1', exact: true }).click();
+    await page.getByTestId('send').click();
+    await page.waitForFunction(`document.getElementById('screen').textContent.startsWith('Numéro')`);
+    await press('0');
+    expect(await screen()).toMatch(/^Service Public du Bénin/);
+    await press('1');
+    await press('PS00373-240001');
+    expect(await screen()).toMatch(/^PS00373-240001 Extrait de casier judiciaire\nStatut: Disponible le 20\/11\/2026\nA retirer: CCSP Cotonou 1/);
+    expect(await screen()).toContain('[fin de session]');
+    expect(await page.getByTestId('language').textContent()).toBe('langue: fr');
+  });
+
+  it('switches language over the Africa\'s Talking route and shows it', async () => {
+    await dial('africastalking', '*123#');
+    await press('4');
+    expect(await page.getByTestId('counter').textContent()).toMatch(/UCS-2 \(ç\)$/); // "Français"
+    await press('2');
+    expect(await screen()).toMatch(/^Benin Public Service\n1\.Track a request/);
+    expect(await page.getByTestId('language').textContent()).toBe('langue: en');
+  });
+
+  it('saves the session as a transcript that `guichet menus test` replays', async () => {
+    await page.getByTestId('save').click();
+    const yaml = await page.getByTestId('save').getAttribute('data-yaml');
+    const transcript = Transcript.parse(parseYaml(yaml!));
+    expect(transcript.hops.map((h) => h.send)).toEqual([undefined, '4', '2']);
+    // A fresh gateway: the recorded walk started in French.
+    const fresh = await createNodeGateway(loadConfig({ MENUS_DIR, MENUS_WATCH: '0' }), silentLogger);
+    expect(await replayTranscript(fresh.app, transcript, 'replayed')).toEqual({ name: transcript.name, ok: true });
+    await fresh.close();
+  });
+
+  it('takes a screenshot of the phone', async () => {
+    const png = await page.screenshot({ fullPage: true, ...(process.env.SIMULATOR_SCREENSHOT ? { path: process.env.SIMULATOR_SCREENSHOT } : {}) });
+    expect(png.length).toBeGreaterThan(5_000);
+    expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  });
+});

@@ -1,0 +1,173 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../bench/lib.js';
+import { loadConfig } from '../src/config.js';
+import { createNodeGateway, type Gateway } from '../src/node/gateway.js';
+import { silentLogger } from '../src/observability/logger.js';
+import { MENUS_DIR } from './harness.js';
+
+/**
+ * The Kannel route against a real Kannel on loopback: bearerbox and smsbox from Debian's `kannel`,
+ * `fakesmsc` from `kannel-extras` standing in for the operator's SMSC (it prints what it receives
+ * and injects a citizen's message). Guichet is served on a loopback port for Kannel's callbacks.
+ */
+const FAKESMSC = '/usr/lib/kannel/test/fakesmsc';
+const dir = mkdtempSync(join(tmpdir(), 'guichet-kannel-'));
+const children: ChildProcess[] = [];
+let gateway: Gateway;
+let server: ServerType;
+let url: string;
+let fakeOutput = '';
+
+beforeAll(async () => {
+  if (!existsSync('/usr/sbin/bearerbox') || !existsSync(FAKESMSC)) throw new Error('Kannel not installed: apt-get install kannel kannel-extras (.ci/run does)');
+  const [admin, smsboxPort, smscPort, sendsms, guichetPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  url = `http://127.0.0.1:${guichetPort}`;
+  writeFileSync(
+    join(dir, 'kannel.conf'),
+    `group = core
+admin-port = ${admin}
+admin-password = adm
+admin-interface = 127.0.0.1
+smsbox-port = ${smsboxPort}
+box-allow-ip = 127.0.0.1
+log-level = 1
+log-file = ${dir}/bearerbox.log
+dlr-storage = internal
+
+group = smsc
+smsc = fake
+smsc-id = fake
+port = ${smscPort}
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = ${smsboxPort}
+sendsms-port = ${sendsms}
+sendsms-interface = 127.0.0.1
+log-level = 1
+log-file = ${dir}/smsbox.log
+
+group = sendsms-user
+username = guichet
+password = k4nnel-secret
+concatenation = true
+max-messages = 10
+
+# Everything goes to Guichet, which parses keywords itself; max-messages = 0: no automatic reply.
+group = sms-service
+keyword = default
+catch-all = true
+max-messages = 0
+get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I"
+`,
+  );
+  gateway = await createNodeGateway(
+    loadConfig({
+      MENUS_DIR,
+      MENUS_WATCH: '0',
+      SMS_ROUTES: 'default=kannel',
+      KANNEL_SENDSMS_URL: `http://127.0.0.1:${sendsms}`,
+      KANNEL_USERNAME: 'guichet',
+      KANNEL_PASSWORD: 'k4nnel-secret',
+      KANNEL_FROM: '123',
+      PUBLIC_URL: url,
+      NOTIFY_API_KEYS: 'portail:kannel-test-key',
+    }),
+    silentLogger,
+  );
+  server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: guichetPort }, () => resolve(s));
+  });
+  const start = (command: string, args: string[]) => {
+    const child = spawn(command, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
+    return child;
+  };
+  start('/usr/sbin/bearerbox', ['kannel.conf']);
+  await new Promise((r) => setTimeout(r, 700));
+  start('/usr/sbin/smsbox', ['kannel.conf']);
+  // fakesmsc sends one citizen message a couple of seconds after connecting, and prints every MT it gets.
+  const fake = start(FAKESMSC, ['-H', '127.0.0.1', '-r', String(smscPort), '-i', '3', '-m', '1', '2290197000001 123 text STATUT PS00373-240001']);
+  fake.stdout!.on('data', (d: Buffer) => (fakeOutput += d.toString()));
+  fake.stderr!.on('data', (d: Buffer) => (fakeOutput += d.toString()));
+  // smsbox is ready when sendsms answers.
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${sendsms}/cgi-bin/sendsms`);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}, 30_000);
+
+afterAll(async () => {
+  for (const child of children.reverse()) child.kill('SIGTERM');
+  server?.close();
+  await gateway?.close();
+});
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}\nfakesmsc: ${fakeOutput.slice(-2000)}\nsmsbox: ${readFileSync(join(dir, 'smsbox.log'), 'utf8').slice(-2000)}`);
+}
+
+/** fakesmsc prints binary as URL-encoded bytes, `+` for 0x20. */
+function decodeBytes(encoded: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < encoded.length; i++) {
+    const ch = encoded[i]!;
+    if (ch === '%') {
+      bytes.push(parseInt(encoded.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(ch === '+' ? 0x20 : ch.charCodeAt(0));
+  }
+  return Buffer.from(bytes);
+}
+
+const notification = (idempotencyKey: string, params: Record<string, string>, template = 'request_ready') =>
+  fetch(`${url}/v1/notifications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'kannel-test-key' },
+    body: JSON.stringify({ to: '+2290197000001', template, params, idempotencyKey }),
+  });
+
+const status = async (id: string) => ((await (await fetch(`${url}/v1/notifications/${id}`, { headers: { 'x-api-key': 'kannel-test-key' } })).json()) as { status: string; history: { detail: string }[] });
+
+describe('SMS through a real Kannel', () => {
+  it('sends a notification, and its delivery reports come back to the message', async () => {
+    const res = await notification('kannel-evt-0001', { requestNumber: 'PS00373-240001', service: 'Extrait de casier', collectAt: 'CCSP Cotonou 1' });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    await until(() => fakeOutput.includes('Got message') && fakeOutput.includes('PS00373-240001 (Extrait de casier) est disponible'), 'fakesmsc to receive the notification');
+    expect(fakeOutput).toMatch(/<123 2290197000001 text Service Public: votre demande PS00373-240001 \(Extrait de casier\) est disponible\. Retrait: CCSP Cotonou 1\.>/);
+    await until(async () => (await status(id)).status === 'delivered', 'the delivered report');
+    expect((await status(id)).history.map((h) => h.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^kannel report: type 8/), expect.stringMatching(/^kannel report: type 1/)]));
+  });
+
+  it('sends text that needs UCS-2 as coding=2, in concatenated parts', async () => {
+    const res = await notification('kannel-evt-0002', { requestNumber: 'PS00373-240002', service: 'Réf. «spéciale» ₣', collectAt: 'Ganhi' });
+    const { id } = (await res.json()) as { id: string };
+    // Too long for one UCS-2 segment: Kannel sends UDH-concatenated parts, UTF-16BE, URL-encoded.
+    const parts = () => [...fakeOutput.matchAll(/<123 2290197000001 udh (\S+) data (\S+)>/g)].map((m) => ({ udh: decodeBytes(m[1]!), text: decodeBytes(m[2]!).swap16().toString('utf16le') }));
+    await until(() => parts().length >= 2, 'the UCS-2 parts');
+    const received = parts();
+    expect(received.map((p) => [...p.udh])).toEqual([[5, 0, 3, received[0]!.udh[3], 2, 1], [5, 0, 3, received[0]!.udh[3], 2, 2]]);
+    expect(received.map((p) => p.text).join('')).toBe('Service Public: votre demande PS00373-240002 (Réf. "spéciale" ₣) est disponible. Retrait: Ganhi.');
+    await until(async () => (await status(id)).status === 'delivered', 'its delivery');
+  });
+
+  it("answers a citizen's STATUT sent through Kannel", async () => {
+    await until(() => fakeOutput.includes('Service Public: demande PS00373-240001: disponible le 20/11/2026.'), 'the reply to STATUT');
+  });
+});

@@ -1,0 +1,104 @@
+import smpp from 'smpp';
+import type { Pdu, Session } from 'smpp';
+import type { AddressInfo, Server } from 'node:net';
+
+/**
+ * A loopback SMSC built with the smpp package's server side: it binds the gateway, injects
+ * USSD `deliver_sm`, records every `submit_sm`, and can throttle, delay or drop the link.
+ */
+export class TestSmsc {
+  server!: Server;
+  session: Session | undefined;
+  readonly submits: Pdu[] = [];
+  binds = 0;
+  enquireLinks = 0;
+  throttleNext = 0;
+  responseDelayMs = 0;
+  outstanding = 0;
+  maxOutstanding = 0;
+  private waiters: ((pdu: Pdu) => void)[] = [];
+
+  async start(): Promise<string> {
+    this.server = smpp.createServer((session) => {
+      session.on('bind_transceiver', (pdu: Pdu) => {
+        const ok = pdu.system_id === 'guichet' && pdu.password === 'secret';
+        session.send(pdu.response(ok ? {} : { command_status: smpp.ESME_RBINDFAIL }));
+        if (!ok) return session.destroy();
+        this.binds++;
+        this.session = session;
+      });
+      session.on('enquire_link', (pdu: Pdu) => {
+        this.enquireLinks++;
+        session.send(pdu.response());
+      });
+      session.on('unbind', (pdu: Pdu) => session.send(pdu.response()));
+      session.on('submit_sm', (pdu: Pdu) => {
+        this.outstanding++;
+        this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
+        setTimeout(() => {
+          this.outstanding--;
+          if (this.throttleNext > 0) {
+            this.throttleNext--;
+            session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+            return;
+          }
+          this.submits.push(pdu);
+          session.send(pdu.response({ message_id: `m${this.submits.length}` }));
+          this.waiters.shift()?.(pdu);
+        }, this.responseDelayMs);
+      });
+      session.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `smpp://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  nextSubmit(): Promise<Pdu> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no submit_sm within 5 s')), 5000);
+      this.waiters.push((pdu) => {
+        clearTimeout(timer);
+        resolve(pdu);
+      });
+    });
+  }
+
+  /** A citizen's USSD message, as the SMSC delivers it. */
+  deliver(op: number, message: string, info: number[], from = '2290197000001'): void {
+    this.session!.send(
+      new smpp.PDU('deliver_sm', {
+        service_type: 'USSD',
+        source_addr: from,
+        destination_addr: '123',
+        short_message: message,
+        data_coding: 0,
+        ussd_service_op: op,
+        its_session_info: Buffer.from(info),
+      }),
+    );
+  }
+
+  /** Any `deliver_sm` (a delivery receipt, a citizen's SMS). */
+  deliverSm(fields: Record<string, unknown>): void {
+    this.session!.send(new smpp.PDU('deliver_sm', fields));
+  }
+
+  dropLink(): void {
+    this.session?.socket.destroy();
+    this.session = undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.session?.socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if (condition()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+

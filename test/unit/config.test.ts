@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('has working defaults: the embedded gateway on 127.0.0.1:8080', () => {
+    expect(loadConfig({})).toMatchObject({ host: '127.0.0.1', port: 8080, redisUrl: undefined, sessionTtlSeconds: 180, serviceDeadlineMs: 2000, providerSettings: {} });
+  });
+
+  it('reads per-provider settings', () => {
+    const config = loadConfig({
+      SCREEN_LIMITS: 'mtn-madapi=182,hubtel=160',
+      USSD_HUBTEL_SECRET: 'from-the-vault',
+      USSD_HUBTEL_SECRET_HEADER: 'X-Hubtel-Key',
+      USSD_MTN_MADAPI_ALLOW_IPS: '10.0.0.1, 10.0.0.2',
+      USSD_MTN_MADAPI_SERVICE_CODES: '*123#,*123*2#',
+      USSD_NALO_SCREEN_LIMIT: '140',
+    });
+    expect(config.providerSettings).toEqual({
+      'mtn-madapi': { screenLimit: 182, allowedIps: ['10.0.0.1', '10.0.0.2'], serviceCodes: ['*123#', '*123*2#'] },
+      hubtel: { screenLimit: 160, secret: 'from-the-vault', secretHeader: 'x-hubtel-key' },
+      nalo: { screenLimit: 140 },
+    });
+  });
+
+  it('reads SMPP USSD links per operator', () => {
+    expect(
+      loadConfig({ SMPP_USSD_MTN_URL: 'smpp://10.0.0.5:2775', SMPP_USSD_MTN_SYSTEM_ID: 'guichet', SMPP_USSD_MTN_PASSWORD: 'pw', SMPP_USSD_MTN_TPS: '30', SMPP_USSD_MTN_SCREEN_LIMIT: '182' }).smppUssdLinks,
+    ).toEqual([{ provider: 'smpp-mtn', url: 'smpp://10.0.0.5:2775', systemId: 'guichet', password: 'pw', submitsPerSecond: 30, screenLimit: 182, from: 'ServPublic' }]);
+  });
+
+  it('reads the interoperability settings', () => {
+    const config = loadConfig({ PORTAL: 'xroad', XROAD_SECURITY_SERVER_URL: 'https://ss.example.bj', XROAD_DIALECT: 'uxp', XROAD_SERVICE_TIMEOUTS: 'requestStatus=1500, verifyHolder=3000' });
+    expect(config.portal).toBe('xroad');
+    expect(config.xroad).toMatchObject({ securityServerUrl: 'https://ss.example.bj', dialect: 'uxp', client: 'BJ/GOV/GUICHET/ussd', serviceTimeoutsMs: { requestStatus: 1500, verifyHolder: 3000 } });
+  });
+
+  it.each([
+    [{ PORTAL: 'xroad' }, /PORTAL=xroad needs XROAD_SECURITY_SERVER_URL/],
+    [{ XROAD_SERVICE_TIMEOUTS: 'requestStatus=5' }, /XROAD_SERVICE_TIMEOUTS entry "requestStatus=5"/],
+    [{ SMPP_USSD_MTN_URL: 'smpp://h:1' }, /SMPP_USSD_MTN_SYSTEM_ID and SMPP_USSD_MTN_PASSWORD are required/],
+    [{ SMPP_USSD_MTN_URL: 'http://h:1', SMPP_USSD_MTN_SYSTEM_ID: 'a', SMPP_USSD_MTN_PASSWORD: 'b' }, /SMPP_USSD_MTN_URL/],
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ REDIS_URL: 'not a url' }, /REDIS_URL/],
+    [{ SCREEN_LIMITS: 'hubtel=500' }, /SCREEN_LIMITS entry "hubtel=500"/],
+    [{ USSD_HUBTEL_SCREEN_LIMIT: '10' }, /USSD_HUBTEL_SCREEN_LIMIT/],
+    [{ SESSION_TTL_SECONDS: '5' }, /SESSION_TTL_SECONDS/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
