@@ -46,6 +46,8 @@ const Env = z.object({
   NOTIFY_HMAC_SECRETS: z.string().default(''),
   /** Payment API by registry name (`providers/index.ts`); its own secrets come from env too. */
   PAYMENT_PROVIDER: z.string().default('sandbox'),
+  /** Per payer operator, e.g. `MTN=mtn-momo,MOOV=moov-money,CELTIIS=fedapay`; others use PAYMENT_PROVIDER. */
+  PAYMENT_ROUTES: z.string().default(''),
   /** Who may read the daily payments report: `finance:key1,audit:key2`. */
   REPORT_API_KEYS: z.string().default(''),
   /** `0` turns the web simulator off (do so in production). */
@@ -90,6 +92,8 @@ export interface Config {
   trustProxy: boolean;
   portal: 'demo' | 'xroad' | 'xroad-fake';
   paymentProvider: string;
+  /** Operator (`MTN`, `MOOV`, `CELTIIS`) → payment provider registry name. */
+  paymentRoutes: Record<string, string>;
   reportApiKeys: Record<string, string>;
   xroad: {
     securityServerUrl: string | undefined;
@@ -147,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     portal: e.PORTAL,
     paymentProvider: e.PAYMENT_PROVIDER,
+    paymentRoutes: operatorRoutes(pairs(e.PAYMENT_ROUTES, 'PAYMENT_ROUTES', (v) => v)),
     reportApiKeys: pairs(e.REPORT_API_KEYS.replace(/:/g, '='), 'REPORT_API_KEYS', (v) => v),
     xroad: {
       securityServerUrl: e.XROAD_SECURITY_SERVER_URL,
@@ -268,6 +273,13 @@ function integerIn(min: number, max: number): (value: string) => number {
 }
 
 /** `name=value,name=value` lists. */
+function operatorRoutes(routes: Record<string, string>): Record<string, string> {
+  for (const operator of Object.keys(routes)) {
+    if (!['MTN', 'MOOV', 'CELTIIS'].includes(operator)) throw new Error(`invalid configuration: PAYMENT_ROUTES operator "${operator}" (want MTN, MOOV or CELTIIS)`);
+  }
+  return routes;
+}
+
 function pairs<T>(spec: string, variable: string, parse: (value: string) => T): Record<string, T> {
   const result: Record<string, T> = {};
   for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {

@@ -103,19 +103,22 @@ describe('menu reloads keep live sessions on their version', () => {
     const port = await freePort();
     const gateway = start({ PORT: String(port), MENUS_DIR: menus, MENUS_WATCH: '0' });
     const url = `http://127.0.0.1:${port}`;
+    // Session ids unique to this run: with REDIS_URL in the environment the gateway keeps sessions in a
+    // shared Redis, where a previous run's "live" session would still be open.
+    const run = `${process.pid}-${Date.now()}`;
     try {
       await waitForHealth(url);
-      expect(await hop(url, 'live', '')).toMatch(/^CON Service Public du Bénin/);
+      expect(await hop(url, `live-${run}`, '')).toMatch(/^CON Service Public du Bénin/);
       const file = join(menus, 'service-public.yaml');
       writeFileSync(file, readFileSync(file, 'utf8').replace('Votre département:', 'Choisissez le département:').replace('Service Public du Bénin', 'Service Public (nouveau)'));
       gateway.child.kill('SIGHUP');
       let fresh = '';
       for (let i = 0; i < 100 && !fresh.includes('nouveau'); i++) {
-        fresh = await hop(url, `new-${i}`, '');
+        fresh = await hop(url, `new-${run}-${i}`, '');
         if (!fresh.includes('nouveau')) await new Promise((r) => setTimeout(r, 50));
       }
       expect(fresh).toMatch(/^CON Service Public \(nouveau\)/);
-      expect(await hop(url, 'live', '3')).toMatch(/^CON Votre département:/);
+      expect(await hop(url, `live-${run}`, '3')).toMatch(/^CON Votre département:/);
     } finally {
       gateway.child.kill('SIGTERM');
       await gateway.exited;

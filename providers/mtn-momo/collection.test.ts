@@ -9,6 +9,8 @@ import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
 import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
 import { POLL_QUEUE } from '../../src/payments/payment-service.js';
+import type { CollectionRequest } from '../../src/payments/payment-provider.js';
+import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
 import { createMomoCollection } from './collection.js';
 
@@ -16,7 +18,9 @@ type FakeOutcome = { status: 'PENDING' } | { status: 'SUCCESSFUL'; financialTran
 
 /** A local MoMo Collection API following the published shapes. */
 async function startFakeMomo() {
-  const calls = { token: 0, requestToPay: 0, status: 0 };
+  const calls = { token: 0, requestToPay: 0, status: 0, accountHolder: 0 };
+  /** Wallets the fake knows as inactive (MoMo answers `{"result": false}`). */
+  const inactive = new Set<string>();
   const requests = new Map<string, { body: Record<string, unknown>; callbackUrl?: string; outcome: FakeOutcome }>();
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -41,6 +45,11 @@ async function startFakeMomo() {
       requests.set(ref, { body: JSON.parse(body) as Record<string, unknown>, callbackUrl: req.headers['x-callback-url'] as string | undefined, outcome: { status: 'PENDING' } });
       return send(202);
     }
+    const holderMatch = /^\/collection\/v1_0\/accountholder\/msisdn\/(\d+)\/active$/.exec(req.url ?? '');
+    if (req.method === 'GET' && holderMatch) {
+      calls.accountHolder += 1;
+      return send(200, { result: !inactive.has(holderMatch[1]!) });
+    }
     const statusMatch = /^\/collection\/v1_0\/requesttopay\/([^/]+)$/.exec(req.url ?? '');
     if (req.method === 'GET' && statusMatch) {
       calls.status += 1;
@@ -61,7 +70,7 @@ async function startFakeMomo() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { baseUrl, calls, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { baseUrl, calls, requests, inactive, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** Keeps the poller out of the way: these tests drive outcomes through callbacks. */
@@ -70,6 +79,10 @@ class NoPollQueue extends MemoryJobQueue {
     if (queue !== POLL_QUEUE) await super.enqueue(queue, payload, options);
   }
 }
+
+const collection = (paymentId: string): CollectionRequest => ({
+  paymentId, amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', description: 'x', rememberReference: async (r) => r,
+});
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -90,7 +103,7 @@ async function setup() {
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider: momo, store, jobs, now: () => clock });
   const app = new Hono();
-  registerPaymentCallbackRoutes(app, { providers: [momo], store, apply: payments.apply, logger: silentLogger });
+  registerPaymentCallbackRoutes(app, { providers: PaymentProviderDirectory.single(momo), store, apply: payments.apply, logger: silentLogger });
   async function newPayment() {
     const id = crypto.randomUUID();
     await store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'mtn-momo', createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString() });
@@ -115,20 +128,31 @@ describe('MTN MoMo Collection against a local fake', () => {
     expect((await t.store.get(first))?.state).toBe('pending');
   });
 
+  it('checks the wallet first: an inactive account holder fails at once, with no PIN prompt pushed', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    t.fake.inactive.add('2290197000001');
+    await t.payments.collect(id);
+    const payment = await t.store.get(id);
+    expect(payment?.state).toBe('failed');
+    expect(payment?.history.at(-1)?.reason).toContain('PAYER_NOT_ACTIVE');
+    expect(t.fake.calls).toMatchObject({ accountHolder: 1, requestToPay: 0 });
+  });
+
   it('refreshes the token before it expires', async () => {
     const t = await setup();
     await t.payments.collect(await t.newPayment());
     t.advance(3600_000 - 30_000); // inside the refresh margin
-    await t.momo.checkStatus(crypto.randomUUID());
+    await t.momo.checkStatus({ paymentId: crypto.randomUUID() });
     expect(t.fake.calls.token).toBe(2);
   });
 
   it('treats 409 on a reused reference as "already sent" and reads its status', async () => {
     const t = await setup();
     const id = await t.newPayment();
-    await t.momo.requestCollection({ paymentId: id, amountXof: 1900, payerMsisdn: DEMO_MSISDN, description: 'x' });
+    await t.momo.requestCollection(collection(id));
     t.fake.requests.get(id)!.outcome = { status: 'SUCCESSFUL', financialTransactionId: '1234567' };
-    const again = await t.momo.requestCollection({ paymentId: id, amountXof: 1900, payerMsisdn: DEMO_MSISDN, description: 'x' });
+    const again = await t.momo.requestCollection(collection(id));
     expect(again).toEqual({ status: 'succeeded', providerTransactionId: '1234567' });
     expect(t.fake.calls.requestToPay).toBe(2);
   });

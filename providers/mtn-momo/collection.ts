@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallbackParser } from '../../src/payments/payment-provider-callback.js';
-import type { CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/payment-provider.js';
+import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/payment-provider.js';
 
 export interface MomoConfig {
   baseUrl: string;
@@ -23,6 +23,7 @@ const statusAnswer = z.object({
   financialTransactionId: z.string().optional(),
   reason: z.union([z.string(), z.object({ code: z.string().optional() }).passthrough()]).optional(),
 });
+const accountHolderAnswer = z.object({ result: z.boolean() });
 const callbackBody = z.object({ externalId: z.string().min(1) }).passthrough();
 
 /** Refresh this long before the announced expiry, so no request leaves with a dying token. */
@@ -68,7 +69,7 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
     };
   }
 
-  async function checkStatus(paymentId: string, signal?: AbortSignal): Promise<ProviderStatus> {
+  async function checkStatus({ paymentId }: CollectionRef, signal?: AbortSignal): Promise<ProviderStatus> {
     const res = await http(`${config.baseUrl}/collection/v1_0/requesttopay/${encodeURIComponent(paymentId)}`, { headers: await headers(signal), signal });
     if (res.status === 404) return { status: 'failed', reason: 'unknown reference' };
     if (!res.ok) throw new Error(`momo status: HTTP ${res.status}`);
@@ -79,9 +80,27 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
     return { status: 'failed', reason };
   }
 
+  /**
+   * MoMo's account-holder check. Advisory: only a clear `result: false` stops the collection; an
+   * error or an odd answer (the sandbox is flaky here) lets the request-to-pay decide.
+   */
+  async function accountHolderActive(msisdn: string, signal?: AbortSignal): Promise<boolean | null> {
+    try {
+      const res = await http(`${config.baseUrl}/collection/v1_0/accountholder/msisdn/${msisdn.replace(/^\+/, '')}/active`, { headers: await headers(signal), signal });
+      if (!res.ok) return null;
+      const answer = accountHolderAnswer.safeParse(await res.json());
+      return answer.success ? answer.data.result : null;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return null;
+    }
+  }
+
   return {
     name: 'mtn-momo',
     async requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {
+      // No PIN prompt to a number without an active wallet: the citizen learns why at once.
+      if ((await accountHolderActive(request.payerMsisdn, signal)) === false) return { status: 'failed', reason: 'PAYER_NOT_ACTIVE' };
       const res = await http(`${config.baseUrl}/collection/v1_0/requesttopay`, {
         method: 'POST',
         headers: {
@@ -101,7 +120,7 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
         signal,
       });
       // 409: this reference was already sent (a retried job after a lost answer): ask its status.
-      if (res.status === 409) return checkStatus(request.paymentId, signal);
+      if (res.status === 409) return checkStatus(request, signal);
       if (res.status !== 202) throw new Error(`momo requesttopay: HTTP ${res.status}`);
       return { status: 'pending' };
     },

@@ -34,7 +34,7 @@ export function createSandboxPaymentProvider(options: SandboxOptions = {}): Paym
       if (!collections.has(request.paymentId)) collections.set(request.paymentId, { request, requestedAt: now() });
       return statusOf(request.paymentId);
     },
-    async checkStatus(paymentId) {
+    async checkStatus({ paymentId }) {
       return statusOf(paymentId);
     },
   };

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import type { Hono } from 'hono';
 import { paymentProviders, ussdDialects } from '../../providers/index.js';
 import { createEmbeddedPayments } from '../payments/embedded-payments.js';
+import { PaymentProviderDirectory } from '../payments/provider-directory.js';
 import { RedisPaymentStore } from '../payments/redis-payment-store.js';
 import { MemorySessionStore } from '../../sessions/memory.js';
 import { RedisSessionStore } from '../../sessions/redis.js';
@@ -70,11 +71,20 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
 
   // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
   // jobs, so a crash between "paid" and "portal told" loses nothing.
-  const makeProvider = paymentProviders[config.paymentProvider];
-  if (!makeProvider) throw new Error(`invalid configuration: PAYMENT_PROVIDER "${config.paymentProvider}" is not in providers/index.ts`);
+  // Every provider named by PAYMENT_PROVIDER or PAYMENT_ROUTES is built (its secrets checked now).
+  const providerNames = [...new Set([config.paymentProvider, ...Object.values(config.paymentRoutes)])];
+  const paymentDirectory = new PaymentProviderDirectory(
+    providerNames.map((name) => {
+      const makeProvider = paymentProviders[name];
+      if (!makeProvider) throw new Error(`invalid configuration: payment provider "${name}" is not in providers/index.ts`);
+      return makeProvider(process.env);
+    }),
+    config.paymentRoutes,
+    config.paymentProvider,
+  );
   const payments = createEmbeddedPayments(portal, {
     logger,
-    provider: makeProvider(process.env),
+    providers: paymentDirectory,
     jobs,
     sms: sms.dispatcher,
     ...(redis ? { store: new RedisPaymentStore(redis) } : {}),
@@ -103,7 +113,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     simulator: config.simulator,
     deferrals: createDeferrals(jobs),
     sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher },
-    payments: { providers: [payments.provider], store: payments.store, apply: payments.apply, logger },
+    payments: { providers: payments.providers, store: payments.store, apply: payments.apply, logger },
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
     clientIp: (c) => {
       if (config.trustProxy) {

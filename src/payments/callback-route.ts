@@ -2,11 +2,13 @@ import type { Hono } from 'hono';
 import type { Logger } from '../observability/logger.js';
 import type { CallbackParser } from './payment-provider-callback.js';
 import type { PaymentProvider, ProviderStatus } from './payment-provider.js';
+import type { PaymentProviderDirectory } from './provider-directory.js';
+import { refOf } from './payment-service.js';
 import type { Payment, PaymentState } from './payment.js';
 import type { PaymentStore } from './payment-store.js';
 
 export interface PaymentCallbackDeps {
-  providers: readonly (PaymentProvider & Partial<CallbackParser>)[];
+  providers: PaymentProviderDirectory;
   store: PaymentStore;
   apply(payment: Payment, status: ProviderStatus, source: string): Promise<PaymentState>;
   logger: Logger;
@@ -23,7 +25,7 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
   const now = deps.now ?? Date.now;
   app.on(['POST', 'PUT'], '/payments/:provider/callback', async (c) => {
     const name = c.req.param('provider');
-    const provider = deps.providers.find((p) => p.name === name);
+    const provider: (PaymentProvider & Partial<CallbackParser>) | undefined = deps.providers.byName(name);
     if (!provider?.parseCallback) return c.json({ error: 'not_found', reason: `no payment provider ${name} takes callbacks` }, 404);
     const rawBody = await c.req.text();
     const verdict = await provider.parseCallback({ rawBody, header: (h) => c.req.header(h) }, now());
@@ -31,10 +33,15 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
       deps.logger.warn({ provider: name, reason: verdict.reason }, 'payment callback rejected');
       return c.json({ error: 'rejected', reason: verdict.reason }, verdict.httpStatus);
     }
-    const payment = await deps.store.get(verdict.paymentId);
+    let payment = await deps.store.get(verdict.paymentId);
     if (!payment || payment.provider !== name) return c.json({ error: 'not_found', reason: 'no such payment' }, 404);
     try {
-      const status = verdict.kind === 'verified' ? verdict.status : await provider.checkStatus(payment.id);
+      if (verdict.providerReference && !payment.providerReference) {
+        // The callback is the first to name the provider's id (its answer to the push was lost).
+        const kept = await deps.store.rememberReference(payment.id, verdict.providerReference);
+        payment = { ...payment, ...(kept ? { providerReference: kept } : {}) };
+      }
+      const status = verdict.kind === 'verified' ? verdict.status : await provider.checkStatus(refOf(payment));
       const state = await deps.apply(payment, status, `callback ${verdict.kind}`);
       return c.json({ paymentId: payment.id, state });
     } catch (error) {

@@ -7,21 +7,22 @@ import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/pa
 import { MemoryPaymentStore } from './memory-payment-store.js';
 import type { PaymentProvider } from './payment-provider.js';
 import { createPaymentService, type PaymentServiceDeps } from './payment-service.js';
+import { PaymentProviderDirectory } from './provider-directory.js';
 import type { PaymentStore } from './payment-store.js';
 
 /**
  * The embedded default's payments: sandbox provider, memory store and queue, log SMS outbox.
- * Any part can be replaced (tests pass their own provider, queue or outbox).
+ * Any part can be replaced (tests pass their own provider or directory, queue or outbox).
  */
 export function createEmbeddedPayments(
   portal: PortalClient,
-  overrides: Partial<Omit<PaymentServiceDeps, 'portal'>> = {},
-): ReturnType<typeof createPaymentService> & { store: PaymentStore; jobs: JobQueue; provider: PaymentProvider; sms: SmsOutbox } {
+  overrides: Partial<Omit<PaymentServiceDeps, 'portal'>> & { provider?: PaymentProvider } = {},
+): ReturnType<typeof createPaymentService> & { store: PaymentStore; jobs: JobQueue; providers: PaymentProviderDirectory; sms: SmsOutbox } {
   const logger: Logger = overrides.logger ?? silentLogger;
   const store = overrides.store ?? new MemoryPaymentStore();
   const jobs = overrides.jobs ?? new MemoryJobQueue();
-  const provider = overrides.provider ?? createSandboxPaymentProvider();
+  const providers = overrides.providers ?? PaymentProviderDirectory.single(overrides.provider ?? createSandboxPaymentProvider());
   const sms = overrides.sms ?? createLogSmsOutbox(logger);
-  const service = createPaymentService({ ...overrides, store, jobs, provider, sms, logger, portal });
-  return { ...service, store, jobs, provider, sms };
+  const service = createPaymentService({ ...overrides, store, jobs, providers, sms, logger, portal });
+  return { ...service, store, jobs, providers, sms };
 }

@@ -60,6 +60,13 @@ export class MemoryPaymentStore implements PaymentStore {
     return outcome.kind === 'missing' ? outcome : { kind: outcome.kind, payment: structuredClone(outcome.payment) };
   }
 
+  async rememberReference(id: string, reference: string): Promise<string | null> {
+    const payment = this.payments.get(id);
+    if (!payment) return null;
+    payment.providerReference ??= reference;
+    return payment.providerReference;
+  }
+
   async overdue(nowIso: string, limit: number): Promise<string[]> {
     const due: string[] = [];
     for (const payment of this.payments.values()) {

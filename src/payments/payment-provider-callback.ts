@@ -8,11 +8,12 @@ export interface CallbackRequest {
 
 /**
  * What a provider makes of a callback. `hint`: which payment to re-check with the status API
- * (unsigned callbacks); `verified`: a signed callback's status, still applied idempotently.
+ * (unsigned or weakly authenticated callbacks); `verified`: a signed callback's status, still
+ * applied idempotently. Either may name the provider's own id for the payment.
  */
 export type CallbackVerdict =
-  | { kind: 'hint'; paymentId: string }
-  | { kind: 'verified'; paymentId: string; status: ProviderStatus }
+  | { kind: 'hint'; paymentId: string; providerReference?: string }
+  | { kind: 'verified'; paymentId: string; status: ProviderStatus; providerReference?: string }
   | { kind: 'rejected'; httpStatus: 400 | 401 | 403; reason: string };
 
 export interface CallbackParser {

@@ -1,7 +1,9 @@
 /**
  * The port every payment API implements (MTN MoMo, Moov Money, FedaPay, KKiaPay, the sandbox).
- * Guichet's payment id is the provider's external reference, so asking twice for the same id
- * is recognisable on both sides.
+ * Guichet's payment id goes to the provider as its external reference wherever the API takes
+ * one, so asking twice for the same id is recognisable on both sides. Providers that name a
+ * collection by their own id (FedaPay, KKiaPay, Moov) hand it back as `providerReference`, and
+ * the payment keeps it for every later status question.
  */
 
 export interface CollectionRequest {
@@ -9,21 +11,47 @@ export interface CollectionRequest {
   amountXof: number;
   /** E.164. */
   payerMsisdn: string;
+  /** `MTN`, `MOOV`, `CELTIIS`: aggregators pick the wallet from it. */
+  operator: string;
   /** Shown in the operator's PIN prompt. */
   description: string;
+  /** The provider's own id, if an earlier attempt already got one. */
+  providerReference?: string;
+  /**
+   * Keeps the provider's id with the payment before the PIN prompt is pushed, and answers the id
+   * to use: the first one ever kept wins, so a retried job never pushes a second transaction.
+   */
+  rememberReference(reference: string): Promise<string>;
 }
 
 /** What a provider says about a collection. `pending`: the citizen has not yet answered the PIN prompt. */
 export type ProviderStatus =
   | { status: 'pending' }
-  | { status: 'succeeded'; providerTransactionId: string }
+  /** `amountXof` when the provider reports it: a success for another amount is not credited. */
+  | { status: 'succeeded'; providerTransactionId: string; amountXof?: number }
   | { status: 'failed'; reason: string };
+
+/** Which collection a status question is about. */
+export interface CollectionRef {
+  paymentId: string;
+  providerReference?: string;
+}
 
 export interface PaymentProvider {
   /** Registry name, e.g. `sandbox`, `mtn-momo`. */
   readonly name: string;
   /** Asks the provider to push the PIN prompt. Rejects on a transport error (the job retries). */
   requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus>;
-  /** The authoritative status of a collection, by Guichet's payment id. */
-  checkStatus(paymentId: string, signal?: AbortSignal): Promise<ProviderStatus>;
+  /** The authoritative status of a collection. */
+  checkStatus(ref: CollectionRef, signal?: AbortSignal): Promise<ProviderStatus>;
+}
+
+/**
+ * The collection request may have reached the provider but no answer came back (a time-out, a
+ * 5xx). For an API without an idempotency key, sending it again could push a second PIN prompt
+ * and take the fee twice, so the payment is not retried: it waits, pending, for a status or a
+ * callback, and expires into the reconciliation report if none comes.
+ */
+export class AmbiguousCollectionError extends Error {
+  override readonly name = 'AmbiguousCollectionError';
 }

@@ -6,7 +6,8 @@ import { maskMsisdn } from '../privacy/mask.js';
 import type { SmsOutbox } from '../sms/sms-outbox.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { Payment, PaymentState } from './payment.js';
-import type { PaymentProvider, ProviderStatus } from './payment-provider.js';
+import { AmbiguousCollectionError, type CollectionRef, type ProviderStatus } from './payment-provider.js';
+import type { PaymentProviderDirectory } from './provider-directory.js';
 import type { PaymentStore } from './payment-store.js';
 
 // Job ids use `-`: BullMQ refuses `:` in custom ids.
@@ -16,7 +17,7 @@ export const PORTAL_QUEUE = 'payments.portal';
 
 export interface PaymentServiceDeps {
   store: PaymentStore;
-  provider: PaymentProvider;
+  providers: PaymentProviderDirectory;
   portal: PortalClient;
   jobs: JobQueue;
   sms: SmsOutbox;
@@ -36,7 +37,14 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   const now = deps.now ?? Date.now;
   const expiryMs = deps.expiryMs ?? 10 * 60_000;
   const pollIntervalMs = deps.pollIntervalMs ?? 5000;
-  const { store, provider, jobs, logger } = deps;
+  const { store, providers, jobs, logger } = deps;
+
+  function providerOf(payment: Payment) {
+    const provider = providers.byName(payment.provider);
+    // A provider removed from the configuration while its payments are open: keep retrying, loudly.
+    if (!provider) throw new Error(`payment ${payment.id}: provider ${payment.provider} is not configured`);
+    return provider;
+  }
 
   async function move(payment: Payment, to: PaymentState, reason: string, providerTransactionId?: string) {
     const outcome = await store.transition(payment.id, { to, at: new Date(now()).toISOString(), reason, providerTransactionId });
@@ -57,6 +65,12 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     if (status.status === 'failed') {
       const outcome = await move(payment, 'failed', `${source}: ${status.reason}`);
       if (outcome.kind === 'applied') await sendReceipt(outcome.payment, 'failed');
+      return 'failed';
+    }
+    if (status.amountXof !== undefined && status.amountXof !== payment.amountXof) {
+      // Never credit a request for a sum other than its fee; finance sorts it out from the report.
+      logger.error({ paymentId: payment.id, reported: status.amountXof, expected: payment.amountXof }, 'provider reported another amount: not credited');
+      await move(payment, 'failed', `${source}: amount mismatch, provider reported ${status.amountXof} XOF (reconcile)`, status.providerTransactionId);
       return 'failed';
     }
     if (payment.state === 'created') await move(payment, 'pending', `${source}: answered`);
@@ -81,12 +95,24 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   async function collect(paymentId: string): Promise<void> {
     const payment = await store.get(paymentId);
     if (!payment || payment.state !== 'created') return;
-    const status = await provider.requestCollection({
-      paymentId,
-      amountXof: payment.amountXof,
-      payerMsisdn: payment.payerMsisdn,
-      description: `Frais ${payment.requestNumber}`,
-    });
+    let status: ProviderStatus;
+    try {
+      status = await providerOf(payment).requestCollection({
+        paymentId,
+        amountXof: payment.amountXof,
+        payerMsisdn: payment.payerMsisdn,
+        operator: payment.operator,
+        description: `Frais ${payment.requestNumber}`,
+        ...(payment.providerReference ? { providerReference: payment.providerReference } : {}),
+        rememberReference: async (reference) => (await store.rememberReference(paymentId, reference)) ?? reference,
+      });
+    } catch (error) {
+      if (!(error instanceof AmbiguousCollectionError)) throw error;
+      // Not sent again (that could take the fee twice): followed by status and callbacks instead.
+      logger.warn({ paymentId, provider: payment.provider, err: error.message }, 'collection answer lost: not resent, following the payment');
+      await move(payment, 'pending', `request: answer lost (${error.message}), not resent`);
+      status = { status: 'pending' };
+    }
     if ((await apply(payment, status, 'request')) === 'pending') {
       await jobs.enqueue(POLL_QUEUE, { paymentId }, { jobId: `poll-${paymentId}-1`, delayMs: pollIntervalMs });
     }
@@ -95,7 +121,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   async function poll(paymentId: string, round: number): Promise<void> {
     const payment = await store.get(paymentId);
     if (!payment || (payment.state !== 'pending' && payment.state !== 'created')) return;
-    const status = await provider.checkStatus(paymentId);
+    const status = await providerOf(payment).checkStatus(refOf(payment));
     const state = await apply(payment, status, 'status');
     if (state !== 'pending') return;
     if (now() >= Date.parse(payment.expiresAt)) {
@@ -131,7 +157,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       if (!payment) continue;
       let state: PaymentState = payment.state;
       try {
-        state = await apply(payment, await provider.checkStatus(id), 'reconciliation');
+        state = await apply(payment, await providerOf(payment).checkStatus(refOf(payment)), 'reconciliation');
       } catch (error) {
         logger.warn({ paymentId: id, err: (error as Error).message }, 'reconciliation: status unavailable, expiring');
       }
@@ -155,6 +181,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       if (!fee) return { outcome: 'not_found' };
       if (fee.paid) return { outcome: 'paid' };
       const operator = args.operator || operatorOf(ctx.msisdn) || 'UNKNOWN';
+      const provider = providers.forOperator(operator);
       const id = crypto.randomUUID();
       const created = new Date(now());
       const stored = await store.create({
@@ -176,6 +203,11 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   };
 
   return { services, collect, poll, tellPortal, apply, reconcileOverdue };
+}
+
+/** What a status question needs to name the collection at its provider. */
+export function refOf(payment: Payment): CollectionRef {
+  return { paymentId: payment.id, ...(payment.providerReference ? { providerReference: payment.providerReference } : {}) };
 }
 
 /** What the citizen reads and quotes: the first 8 characters of the payment id. */

@@ -14,6 +14,11 @@ export interface PaymentStore {
   create(payment: NewPayment): Promise<boolean>;
   get(id: string): Promise<Payment | null>;
   transition(id: string, request: TransitionRequest): Promise<TransitionOutcome>;
+  /**
+   * Keeps the provider's id for a payment unless one is already kept, and answers the one kept
+   * (null: no such payment). First writer wins, so two racing attempts agree on one collection.
+   */
+  rememberReference(id: string, reference: string): Promise<string | null>;
   /** Ids of payments still `created` or `pending` whose expiry is at or before `nowIso`. */
   overdue(nowIso: string, limit: number): Promise<string[]>;
   /** Payments created on a day of Benin's calendar (`financeDay`), for the daily report. */

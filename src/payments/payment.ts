@@ -52,6 +52,8 @@ export interface Payment extends NewPayment {
   state: PaymentState;
   /** The provider's transaction id, once known (printed on the receipt). */
   providerTransactionId?: string;
+  /** The provider's own id for the collection (FedaPay, KKiaPay, Moov), kept before the push. */
+  providerReference?: string;
   /** Set when the provider reported success after Guichet had expired it: finance must look. */
   needsReconciliation: boolean;
   history: TransitionRecord[];

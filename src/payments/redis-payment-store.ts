@@ -4,7 +4,7 @@ import { financeDay, type PaymentStore } from './payment-store.js';
 
 /*
  * Layout, per payment: a hash `pay:<id>` (d = the fixed part as JSON, s = state, t = provider
- * transaction id, r = reconciliation flag), a list `pay:<id>:h` of transitions as JSON, and one
+ * transaction id, r = reconciliation flag, p = the provider's own id for the collection), a list `pay:<id>:h` of transitions as JSON, and one
  * sorted set `pay:open` of unfinished payments scored by expiry (ms) for the reconciliation job,
  * and `pay:open-request:<number>` naming a request's one unfinished payment (hash field q).
  * Each operation is one Lua script, so check-then-move cannot interleave with another caller's.
@@ -49,15 +49,23 @@ else
     kind = 'refused'
   end
 end
-local row = redis.call('HMGET', KEYS[1], 'd', 's', 't', 'r')
-local result = {kind, row[1], row[2], row[3] or '', row[4]}
+local row = redis.call('HMGET', KEYS[1], 'd', 's', 't', 'r', 'p')
+local result = {kind, row[1], row[2], row[3] or '', row[4], row[5] or ''}
 for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do table.insert(result, entry) end
 return result
+`;
+
+/** KEYS: hash. ARGV: reference. First writer wins. */
+const REMEMBER = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSETNX', KEYS[1], 'p', ARGV[1])
+return redis.call('HGET', KEYS[1], 'p')
 `;
 
 type RedisWithPayments = Redis & {
   guichetPaymentCreate(hash: string, requestLock: string, open: string, day: string, data: string, expiresMs: number, id: string): Promise<number>;
   guichetPaymentTransition(hash: string, history: string, open: string, ...args: string[]): Promise<string[]>;
+  guichetPaymentRemember(hash: string, reference: string): Promise<string | null>;
 };
 
 export class RedisPaymentStore implements PaymentStore {
@@ -67,6 +75,7 @@ export class RedisPaymentStore implements PaymentStore {
     if (!('guichetPaymentCreate' in redis)) {
       redis.defineCommand('guichetPaymentCreate', { numberOfKeys: 4, lua: CREATE });
       redis.defineCommand('guichetPaymentTransition', { numberOfKeys: 3, lua: TRANSITION });
+      redis.defineCommand('guichetPaymentRemember', { numberOfKeys: 1, lua: REMEMBER });
     }
     this.redis = redis as RedisWithPayments;
   }
@@ -81,12 +90,12 @@ export class RedisPaymentStore implements PaymentStore {
 
   async get(id: string): Promise<Payment | null> {
     const [row, history] = await Promise.all([
-      this.redis.hmget(this.hashKey(id), 'd', 's', 't', 'r'),
+      this.redis.hmget(this.hashKey(id), 'd', 's', 't', 'r', 'p'),
       this.redis.lrange(this.historyKey(id), 0, -1),
     ]);
-    const [data, state, txid, flag] = row;
+    const [data, state, txid, flag, reference] = row;
     if (data == null || state == null) return null;
-    return toPayment(data, state, txid ?? '', flag ?? '0', history);
+    return toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', history);
   }
 
   async transition(id: string, request: TransitionRequest): Promise<TransitionOutcome> {
@@ -95,12 +104,16 @@ export class RedisPaymentStore implements PaymentStore {
       request.to, request.at, request.reason, request.providerTransactionId ?? '', id,
       ...legalSourcesOf(request.to),
     );
-    const [kind, data, state, txid, flag, ...history] = reply;
+    const [kind, data, state, txid, flag, reference, ...history] = reply;
     if (kind === 'missing' || data === undefined || state === undefined) return { kind: 'missing' };
     if (kind !== 'applied' && kind !== 'unchanged' && kind !== 'refused' && kind !== 'flagged') {
       throw new Error(`unexpected transition reply ${String(kind)}`);
     }
-    return { kind, payment: toPayment(data, state, txid ?? '', flag ?? '0', history) };
+    return { kind, payment: toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', history) };
+  }
+
+  async rememberReference(id: string, reference: string): Promise<string | null> {
+    return this.redis.guichetPaymentRemember(this.hashKey(id), reference);
   }
 
   async createdOn(day: string): Promise<Payment[]> {
@@ -128,12 +141,13 @@ export class RedisPaymentStore implements PaymentStore {
   }
 }
 
-function toPayment(data: string, state: string, txid: string, flag: string, history: string[]): Payment {
+function toPayment(data: string, state: string, txid: string, flag: string, reference: string, history: string[]): Payment {
   const fixed = JSON.parse(data) as NewPayment;
   return {
     ...fixed,
     state: state as PaymentState,
     ...(txid ? { providerTransactionId: txid } : {}),
+    ...(reference ? { providerReference: reference } : {}),
     needsReconciliation: flag === '1',
     history: history.map((entry) => JSON.parse(entry) as TransitionRecord),
   };

@@ -139,7 +139,7 @@ describe('reconciliation of overdue payments', () => {
     // The citizen approved late: the provider now reports success.
     clock += 10 * 60_000;
     const payment = (await store.get(id!))!;
-    await payments.apply(payment, await payments.provider.checkStatus(id!), 'late callback');
+    await payments.apply(payment, await payments.providers.byName('sandbox')!.checkStatus({ paymentId: id! }), 'late callback');
     const flagged = await store.get(id!);
     expect(flagged).toMatchObject({ state: 'expired', needsReconciliation: true, providerTransactionId: `SBX-${id}` });
     await jobs.close();

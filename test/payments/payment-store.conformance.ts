@@ -122,6 +122,19 @@ export function paymentStoreConformance(name: string, makeStore: () => PaymentSt
       expect(await store.create(second)).toBe(true);
     });
 
+    it("keeps the provider's first reference, whoever races to set it, across transitions", async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => store.rememberReference(payment.id, `ref-${i}`)));
+      expect(new Set(answers).size).toBe(1);
+      const kept = answers[0]!;
+      expect(await store.rememberReference(payment.id, 'ref-later')).toBe(kept);
+      const moved = await store.transition(payment.id, { to: 'pending', at, reason: 'pushed' });
+      expect(moved.kind === 'applied' && moved.payment.providerReference).toBe(kept);
+      expect((await store.get(payment.id))?.providerReference).toBe(kept);
+      expect(await store.rememberReference('no-such-payment', 'x')).toBeNull();
+    });
+
     it('reports missing payments', async () => {
       expect(await store.transition('nope', { to: 'pending', at, reason: 'x' })).toEqual({ kind: 'missing' });
     });
