@@ -5,6 +5,7 @@ import { hubtelUssd } from './hubtel/ussd.js';
 import { mtnMadapiUssd } from './mtn-madapi/ussd.js';
 import { naloUssd } from './nalo/ussd.js';
 import type { PaymentProvider } from '../src/payments/payment-provider.js';
+import { createFedapay, fedapayConfigFromEnv } from './fedapay/collection.js';
 import { createMomoCollection, momoConfigFromEnv } from './mtn-momo/collection.js';
 import { createSandboxPaymentProvider } from './sandbox-payment/payment.js';
 
@@ -18,4 +19,5 @@ export const ussdDialects: readonly UssdDialect[] = [africasTalkingUssd, hubtelU
 export const paymentProviders: Readonly<Record<string, (env: Readonly<Record<string, string | undefined>>) => PaymentProvider>> = {
   sandbox: (env) => createSandboxPaymentProvider({ approveAfterMs: Number(env.SANDBOX_APPROVE_AFTER_MS ?? 3000) }),
   'mtn-momo': (env) => createMomoCollection(momoConfigFromEnv(env)),
+  fedapay: (env) => createFedapay(fedapayConfigFromEnv(env)),
 };

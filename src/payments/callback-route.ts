@@ -33,6 +33,7 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
       deps.logger.warn({ provider: name, reason: verdict.reason }, 'payment callback rejected');
       return c.json({ error: 'rejected', reason: verdict.reason }, verdict.httpStatus);
     }
+    if (verdict.kind === 'ignored') return c.json({ ignored: verdict.reason });
     let payment = await deps.store.get(verdict.paymentId);
     if (!payment || payment.provider !== name) return c.json({ error: 'not_found', reason: 'no such payment' }, 404);
     try {

@@ -14,7 +14,9 @@ export interface CallbackRequest {
 export type CallbackVerdict =
   | { kind: 'hint'; paymentId: string; providerReference?: string }
   | { kind: 'verified'; paymentId: string; status: ProviderStatus; providerReference?: string }
-  | { kind: 'rejected'; httpStatus: 400 | 401 | 403; reason: string };
+  | { kind: 'rejected'; httpStatus: 400 | 401 | 403; reason: string }
+  /** Authentic, but about nothing we track (another event type): acknowledged so it is not resent. */
+  | { kind: 'ignored'; reason: string };
 
 export interface CallbackParser {
   parseCallback(request: CallbackRequest, nowMs: number): Promise<CallbackVerdict>;

@@ -5,7 +5,7 @@ import type { PortalClient } from '../portal/portal-client.js';
 import { maskMsisdn } from '../privacy/mask.js';
 import type { SmsOutbox } from '../sms/sms-outbox.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
-import type { Payment, PaymentState } from './payment.js';
+import type { Payment, PaymentState, TransitionOutcome } from './payment.js';
 import { AmbiguousCollectionError, type CollectionRef, type ProviderStatus } from './payment-provider.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
 import type { PaymentStore } from './payment-store.js';
@@ -56,22 +56,27 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     return outcome;
   }
 
-  /** Applies what the provider said. Safe to repeat: a replay finds the state unchanged. */
+  /**
+   * Applies what the provider said and answers the payment's state afterwards. Safe to repeat: a
+   * replay finds the state unchanged, and a stale answer (pending or failed after a success)
+   * changes nothing.
+   */
   async function apply(payment: Payment, status: ProviderStatus, source: string): Promise<PaymentState> {
+    const stateAfter = (outcome: TransitionOutcome, fallback: PaymentState) => (outcome.kind === 'missing' ? fallback : outcome.payment.state);
     if (status.status === 'pending') {
-      if (payment.state === 'created') await move(payment, 'pending', `${source}: pending`);
-      return 'pending';
+      if (payment.state !== 'created') return payment.state;
+      return stateAfter(await move(payment, 'pending', `${source}: pending`), 'pending');
     }
     if (status.status === 'failed') {
       const outcome = await move(payment, 'failed', `${source}: ${status.reason}`);
       if (outcome.kind === 'applied') await sendReceipt(outcome.payment, 'failed');
-      return 'failed';
+      return stateAfter(outcome, 'failed');
     }
     if (status.amountXof !== undefined && status.amountXof !== payment.amountXof) {
       // Never credit a request for a sum other than its fee; finance sorts it out from the report.
       logger.error({ paymentId: payment.id, reported: status.amountXof, expected: payment.amountXof }, 'provider reported another amount: not credited');
-      await move(payment, 'failed', `${source}: amount mismatch, provider reported ${status.amountXof} XOF (reconcile)`, status.providerTransactionId);
-      return 'failed';
+      const outcome = await move(payment, 'failed', `${source}: amount mismatch, provider reported ${status.amountXof} XOF (reconcile)`, status.providerTransactionId);
+      return stateAfter(outcome, 'failed');
     }
     if (payment.state === 'created') await move(payment, 'pending', `${source}: answered`);
     const outcome = await move(payment, 'succeeded', `${source}: succeeded`, status.providerTransactionId);
@@ -81,7 +86,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       await jobs.enqueue(PORTAL_QUEUE, { paymentId: payment.id }, { jobId: `portal-${payment.id}`, attempts: 50, backoffMs: 2000 });
       await sendReceipt(outcome.payment, 'succeeded');
     }
-    return 'succeeded';
+    return stateAfter(outcome, 'succeeded');
   }
 
   async function sendReceipt(payment: Payment, outcome: 'succeeded' | 'failed'): Promise<void> {

@@ -1,0 +1,266 @@
+import { createHmac } from 'node:crypto';
+import { Hono } from 'hono';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EnqueueOptions } from '../../src/jobs/job-queue.js';
+import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import { POLL_QUEUE } from '../../src/payments/payment-service.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
+import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
+import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
+import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
+import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
+import { serveOnLoopback } from '../../test/loopback-server.js';
+import { createFedapay, DEFAULT_FEDAPAY_MODES, fedapayConfigFromEnv } from './collection.js';
+
+const SECRET_KEY = 'sk_sandbox_guichet';
+const WEBHOOK_SECRET = 'wh_sandbox_guichet';
+
+interface FakeTransaction {
+  id: number;
+  reference: string;
+  status: string;
+  amount: number;
+  description: string;
+  merchant_reference?: string;
+  custom_metadata: Record<string, unknown>;
+  customer: unknown;
+  last_error_code: string;
+}
+
+/** A local FedaPay API following its published shapes (objects wrapped as `{"v1/transaction": …}`). */
+async function startFakeFedapay() {
+  const calls = { create: 0, token: 0, send: 0, status: 0 };
+  const transactions = new Map<number, FakeTransaction>();
+  const sends: { mode: string; body: Record<string, unknown> }[] = [];
+  const misbehave = { createAnswerLost: false };
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    if (c.req.header('authorization') !== `Bearer ${SECRET_KEY}`) return c.json({ message: 'Invalid API key', errors: {} }, 401);
+    await next();
+  });
+  app.post('/v1/transactions', async (c) => {
+    calls.create += 1;
+    const body = await c.req.json<Record<string, unknown>>();
+    if (!Number.isInteger(body.amount)) return c.json({ message: 'amount must be an integer' }, 422);
+    const id = 1000 + transactions.size;
+    const created: FakeTransaction = {
+      id, reference: `trx_${id}`, status: 'pending', amount: body.amount as number, description: String(body.description),
+      merchant_reference: body.merchant_reference as string, custom_metadata: (body.custom_metadata ?? {}) as Record<string, unknown>,
+      customer: body.customer, last_error_code: 'NO_ERROR',
+    };
+    transactions.set(id, created);
+    if (misbehave.createAnswerLost) return c.json({ message: 'Server Error' }, 502);
+    return c.json({ 'v1/transaction': created });
+  });
+  app.post('/v1/transactions/:id/token', (c) => {
+    calls.token += 1;
+    const found = transactions.get(Number(c.req.param('id')));
+    if (!found) return c.json({ message: 'Not found' }, 404);
+    return c.json({ token: `tok-${found.id}`, url: `https://process.fedapay.com/tok-${found.id}` });
+  });
+  app.get('/v1/transactions/:id', (c) => {
+    calls.status += 1;
+    const found = transactions.get(Number(c.req.param('id')));
+    return found ? c.json({ 'v1/transaction': found }) : c.json({ message: 'Not found' }, 404);
+  });
+  app.post('/v1/:mode', async (c) => {
+    calls.send += 1;
+    const body = await c.req.json<Record<string, unknown>>();
+    const found = transactions.get(Number(String(body.token).replace('tok-', '')));
+    if (!found) return c.json({ message: 'invalid token' }, 400);
+    if (found.status !== 'pending') return c.json({ message: 'Transaction already processed' }, 400);
+    sends.push({ mode: c.req.param('mode'), body });
+    return c.json({ reference: `pi_${found.id}`, amount: found.amount, status: 'pending', mode: c.req.param('mode'), last_error_code: 'NO_ERROR' });
+  });
+  const server = await serveOnLoopback(app);
+  return { ...server, calls, transactions, sends, misbehave };
+}
+
+/** Keeps the poller out of the way: these tests drive outcomes through webhooks and `poll()`. */
+class NoPollQueue extends MemoryJobQueue {
+  override async enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void> {
+    if (queue !== POLL_QUEUE) await super.enqueue(queue, payload, options);
+  }
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function setup() {
+  const fake = await startFakeFedapay();
+  closers.push(fake.close);
+  const fedapay = createFedapay({ baseUrl: fake.baseUrl, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, modes: DEFAULT_FEDAPAY_MODES });
+  const portal = createDemoPortal();
+  const store = new MemoryPaymentStore();
+  const jobs = new NoPollQueue();
+  closers.push(() => jobs.close());
+  let clock = Date.parse('2026-11-23T09:00:00Z');
+  const payments = createEmbeddedPayments(portal, { provider: fedapay, store, jobs, now: () => clock });
+  const app = new Hono();
+  registerPaymentCallbackRoutes(app, { providers: PaymentProviderDirectory.single(fedapay), store, apply: payments.apply, logger: silentLogger, now: () => clock });
+  async function newPayment(operator = 'MTN', payerMsisdn = DEMO_MSISDN, requestNumber = 'PS00373-240002') {
+    const id = crypto.randomUUID();
+    await store.create({ id, requestNumber, amountXof: 1900, payerMsisdn, operator, provider: 'fedapay', createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString() });
+    return id;
+  }
+  /** A webhook as FedaPay signs it: the transaction as it is now at the fake, signed at `clock`. */
+  function signedWebhook(transactionId: number, name: string, override: Partial<FakeTransaction> = {}, sign = WEBHOOK_SECRET) {
+    const body = JSON.stringify({ name, object: 'transaction', entity: { ...fake.transactions.get(transactionId), ...override } });
+    const t = Math.floor(clock / 1000);
+    return { body, signature: `t=${t},s=${createHmac('sha256', sign).update(`${t}.${body}`).digest('hex')}` };
+  }
+  const deliver = ({ body, signature }: { body: string; signature: string }) =>
+    app.request('/payments/fedapay/callback', { method: 'POST', headers: { 'content-type': 'application/json', 'x-fedapay-signature': signature }, body });
+  const webhook = (...args: Parameters<typeof signedWebhook>) => deliver(signedWebhook(...args));
+  const transactionOf = async (paymentId: string) => Number((await store.get(paymentId))?.providerReference);
+  return { fake, fedapay, portal, store, jobs, payments, newPayment, webhook, signedWebhook, deliver, transactionOf, advance: (ms: number) => (clock += ms) };
+}
+
+describe('FedaPay against a local fake', () => {
+  it.each([
+    ['MTN', 'mtn_open'],
+    ['MOOV', 'moov'],
+  ])('creates one transaction for the payment, keeps its id, and pushes to the %s wallet (%s)', async (operator, mode) => {
+    const t = await setup();
+    const id = await t.newPayment(operator, '+2290196123456');
+    await t.payments.collect(id);
+    const payment = await t.store.get(id);
+    expect(payment?.state).toBe('pending');
+    const created = t.fake.transactions.get(Number(payment?.providerReference))!;
+    expect(created).toMatchObject({ amount: 1900, merchant_reference: id, custom_metadata: { payment_id: id }, customer: { phone_number: { number: '0196123456', country: 'bj' } } });
+    expect(t.fake.sends).toEqual([{ mode, body: { token: `tok-${created.id}`, phone_number: { number: '0196123456', country: 'bj' } } }]);
+  });
+
+  it('refuses a Celtiis payer without calling FedaPay (it has no Celtiis wallet)', async () => {
+    const t = await setup();
+    const id = await t.newPayment('CELTIIS', '+2290140123456');
+    await t.payments.collect(id);
+    expect(await t.store.get(id)).toMatchObject({ state: 'failed' });
+    expect(t.fake.calls.create).toBe(0);
+  });
+
+  it('a retried job reuses the kept transaction: never a second one pushed', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    // First attempt: FedaPay created the transaction but the answer was lost.
+    t.fake.misbehave.createAnswerLost = true;
+    await expect(t.payments.collect(id)).rejects.toThrow(/HTTP 502/);
+    expect((await t.store.get(id))?.state).toBe('created');
+    t.fake.misbehave.createAnswerLost = false;
+    await t.payments.collect(id);
+    await t.payments.collect(id); // a duplicate job: the payment is no longer `created`
+    expect(t.fake.calls.create).toBe(2); // one orphan, never pushed
+    expect(t.fake.sends).toHaveLength(1);
+    expect(Number(String(t.fake.sends[0]!.body.token).slice(4))).toBe(await t.transactionOf(id));
+  });
+
+  it.each([
+    ['approved', 'succeeded'],
+    ['transferred', 'succeeded'],
+    ['declined', 'failed'],
+    ['canceled', 'failed'],
+    ['pending', 'pending'],
+  ])('a signed webhook with status %s moves the payment to %s', async (status, state) => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const tx = await t.transactionOf(id);
+    t.fake.transactions.get(tx)!.status = status;
+    const res = await t.webhook(tx, `transaction.${status}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ state });
+    await t.jobs.drain();
+    expect(t.portal.payments).toHaveLength(state === 'succeeded' ? 1 : 0);
+    if (state === 'succeeded') expect((await t.store.get(id))?.providerTransactionId).toBe(`trx_${tx}`);
+  });
+
+  it('the poller reads the status when no webhook comes', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    t.fake.transactions.get(await t.transactionOf(id))!.status = 'approved';
+    await t.payments.poll(id, 1);
+    expect((await t.store.get(id))?.state).toBe('succeeded');
+    await t.jobs.drain();
+    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
+  });
+
+  it('replayed, reordered and concurrent duplicate webhooks credit the portal exactly once', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const tx = await t.transactionOf(id);
+    t.fake.transactions.get(tx)!.status = 'approved';
+    const responses = await Promise.all(Array.from({ length: 12 }, () => t.webhook(tx, 'transaction.approved')));
+    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
+    // A stale "declined" for the same transaction arriving late changes nothing.
+    expect(await (await t.webhook(tx, 'transaction.declined', { status: 'declined' })).json()).toMatchObject({ state: 'succeeded' });
+    await t.jobs.drain();
+    const payment = await t.store.get(id);
+    expect(payment?.history.filter((h) => h.to === 'succeeded')).toHaveLength(1);
+    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
+  });
+
+  it('a webhook signed with another secret is refused and changes nothing', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const res = await t.webhook(await t.transactionOf(id), 'transaction.approved', { status: 'approved' }, 'wh_forged');
+    expect(res.status).toBe(403);
+    expect((await t.store.get(id))?.state).toBe('pending');
+  });
+
+  it('a genuine webhook replayed byte for byte after 300 s is refused', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const captured = t.signedWebhook(await t.transactionOf(id), 'transaction.declined', { status: 'declined' });
+    t.advance(301_000);
+    expect((await t.deliver(captured)).status).toBe(403);
+    expect((await t.store.get(id))?.state).toBe('pending');
+  });
+
+  it("a signed webhook about another payment's transaction, or for another amount, credits nothing", async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const tx = await t.transactionOf(id);
+    const other = await t.newPayment('MTN', DEMO_MSISDN, 'PS00373-240001');
+    // Metadata naming a payment that is not the transaction's own: the route looks up `other`,
+    // whose provider reference is unset, and the verified status still cannot settle it.
+    const res = await t.webhook(tx, 'transaction.approved', { status: 'approved', custom_metadata: { payment_id: other }, amount: 1 });
+    expect(res.status).toBe(200);
+    expect((await t.store.get(other))?.state).toBe('failed');
+    expect((await t.store.get(other))?.history.at(-1)?.reason).toMatch(/amount mismatch/);
+    expect((await t.store.get(id))?.state).toBe('pending');
+    await t.jobs.drain();
+    expect(t.portal.payments).toHaveLength(0);
+  });
+
+  it('acknowledges events about other things, and refuses unsigned or malformed ones', async () => {
+    const t = await setup();
+    const body = JSON.stringify({ name: 'customer.created', entity: { id: 5 } });
+    const ts = Math.floor(Date.parse('2026-11-23T09:00:00Z') / 1000);
+    const signed = (raw: string) => `t=${ts},s=${createHmac('sha256', WEBHOOK_SECRET).update(`${ts}.${raw}`).digest('hex')}`;
+    const post = (raw: string, signature?: string) =>
+      t.payments && registerAndPost(raw, signature);
+    async function registerAndPost(raw: string, signature?: string) {
+      const app = new Hono();
+      registerPaymentCallbackRoutes(app, { providers: PaymentProviderDirectory.single(t.fedapay), store: t.store, apply: t.payments.apply, logger: silentLogger, now: () => ts * 1000 });
+      return app.request('/payments/fedapay/callback', { method: 'POST', headers: signature ? { 'x-fedapay-signature': signature } : {}, body: raw });
+    }
+    expect((await post(body, signed(body))).status).toBe(200);
+    expect((await post(body)).status).toBe(401);
+    expect((await post('{oops', signed('{oops'))).status).toBe(400);
+    const noTx = JSON.stringify({ name: 'transaction.approved', entity: { id: 'x' } });
+    expect((await post(noTx, signed(noTx))).status).toBe(400);
+  });
+
+  it('reads its secrets from the environment and names what is missing', () => {
+    expect(() => fedapayConfigFromEnv({ FEDAPAY_WEBHOOK_SECRET: 'w' })).toThrow(/FEDAPAY_SECRET_KEY/);
+    expect(fedapayConfigFromEnv({ FEDAPAY_SECRET_KEY: 'k', FEDAPAY_WEBHOOK_SECRET: 'w', FEDAPAY_MODES: 'MTN=mtn,MOOV=moov_bj' }).modes).toEqual({ MTN: 'mtn', MOOV: 'moov_bj' });
+  });
+});
