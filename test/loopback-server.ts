@@ -1,12 +1,11 @@
 import { serve, type ServerType } from '@hono/node-server';
-import type { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 
 /**
  * Serves a Hono app (a provider's fake API) on 127.0.0.1 at a free port, over real HTTP, so the
  * code under test goes through `fetch` exactly as it will against the provider.
  */
-export async function serveOnLoopback(app: Hono): Promise<{ baseUrl: string; close(): Promise<void> }> {
+export async function serveOnLoopback(app: { fetch: Parameters<typeof serve>[0]['fetch'] }): Promise<{ baseUrl: string; close(): Promise<void> }> {
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });

@@ -25,7 +25,8 @@ export function createSandboxPaymentProvider(options: SandboxOptions = {}): Paym
     if (!collection) return { status: 'failed', reason: 'unknown reference' };
     if (now() - collection.requestedAt < approveAfterMs) return { status: 'pending' };
     if (decline.has(collection.request.payerMsisdn)) return { status: 'failed', reason: 'payer declined' };
-    return { status: 'succeeded', providerTransactionId: `SBX-${paymentId}` };
+    // As short as real operators' ids (MoMo's are ten digits): it is shown on a USSD screen.
+    return { status: 'succeeded', providerTransactionId: sandboxTransactionId(paymentId) };
   }
 
   return {
@@ -38,4 +39,8 @@ export function createSandboxPaymentProvider(options: SandboxOptions = {}): Paym
       return statusOf(paymentId);
     },
   };
+}
+
+export function sandboxTransactionId(paymentId: string): string {
+  return `SBX-${paymentId.slice(0, 8).toUpperCase()}`;
 }

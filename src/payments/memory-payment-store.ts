@@ -32,9 +32,12 @@ export function decideTransition(payment: Payment, request: TransitionRequest): 
  */
 export class MemoryPaymentStore implements PaymentStore {
   private readonly payments = new Map<string, Payment>();
+  private readonly latestByRequest = new Map<string, string>();
 
   async create(payment: NewPayment): Promise<boolean> {
     if (this.payments.has(payment.id)) return false;
+    const latest = this.latestByRequest.get(payment.requestNumber);
+    if (latest && this.payments.get(latest)?.state === 'succeeded') return false;
     for (const other of this.payments.values()) {
       if (other.requestNumber === payment.requestNumber && (other.state === 'created' || other.state === 'pending')) return false;
     }
@@ -44,12 +47,18 @@ export class MemoryPaymentStore implements PaymentStore {
       needsReconciliation: false,
       history: [],
     });
+    this.latestByRequest.set(payment.requestNumber, payment.id);
     return true;
   }
 
   async get(id: string): Promise<Payment | null> {
     const payment = this.payments.get(id);
     return payment ? structuredClone(payment) : null;
+  }
+
+  async latestForRequest(requestNumber: string): Promise<Payment | null> {
+    const id = this.latestByRequest.get(requestNumber);
+    return id ? this.get(id) : null;
   }
 
   async transition(id: string, request: TransitionRequest): Promise<TransitionOutcome> {

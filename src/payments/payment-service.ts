@@ -185,6 +185,8 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       const fee = await deps.portal.feeDue(requestNumber, ctx.signal);
       if (!fee) return { outcome: 'not_found' };
       if (fee.paid) return { outcome: 'paid' };
+      // Paid here but the portal not yet told (its job may be retrying): never a second charge.
+      if ((await store.latestForRequest(requestNumber))?.state === 'succeeded') return { outcome: 'paid' };
       const operator = args.operator || operatorOf(ctx.msisdn) || 'UNKNOWN';
       const provider = providers.forOperator(operator);
       const id = crypto.randomUUID();
@@ -199,11 +201,25 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         createdAt: created.toISOString(),
         expiresAt: new Date(created.getTime() + expiryMs).toISOString(),
       });
-      // The request already has a payment under way (confirmed twice, or from two phones).
-      if (!stored) return { outcome: 'in_progress' };
+      // The request already has a payment under way (confirmed twice, or from two phones), or one
+      // succeeded a moment ago: the store refuses both in the same atomic step as the creation.
+      if (!stored) return { outcome: (await store.latestForRequest(requestNumber))?.state === 'succeeded' ? 'paid' : 'in_progress' };
       await jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}` });
       logger.info({ paymentId: id, payer: maskMsisdn(ctx.msisdn), operator, amountXof: fee.amountXof }, 'payment created');
       return { outcome: 'ok', values: { reference: reference(id), amountXof: fee.amountXof } };
+    },
+    /**
+     * "Check my payment" on redial: the request's latest payment, shown only to the number that
+     * made it (anyone else gets the same answer as for no payment: the privacy rule of tracking).
+     */
+    'payments.check': async (args, ctx) => {
+      const latest = await store.latestForRequest(args.requestNumber ?? '');
+      if (!latest || latest.payerMsisdn !== ctx.msisdn) return { outcome: 'none' };
+      const outcome = latest.state === 'created' ? 'pending' : latest.state === 'expired' ? 'failed' : latest.state;
+      return {
+        outcome,
+        values: { reference: reference(latest.id), amountXof: latest.amountXof, providerTransactionId: latest.providerTransactionId ?? '' },
+      };
     },
   };
 

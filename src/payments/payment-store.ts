@@ -8,11 +8,14 @@ import type { NewPayment, Payment, TransitionOutcome, TransitionRequest } from '
  */
 export interface PaymentStore {
   /**
-   * Stores a new payment in state `created`; false when the id already exists or the request
-   * already has an unfinished payment (two confirmations must never mean two charges).
+   * Stores a new payment in state `created`; false when the id already exists, the request
+   * already has an unfinished payment, or its latest payment succeeded (two confirmations must
+   * never mean two charges, even before the portal has recorded the first).
    */
   create(payment: NewPayment): Promise<boolean>;
   get(id: string): Promise<Payment | null>;
+  /** The request's most recent payment, whatever its state: what "check my payment" shows. */
+  latestForRequest(requestNumber: string): Promise<Payment | null>;
   transition(id: string, request: TransitionRequest): Promise<TransitionOutcome>;
   /**
    * Keeps the provider's id for a payment unless one is already kept, and answers the one kept

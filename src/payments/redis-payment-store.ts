@@ -6,16 +6,20 @@ import { financeDay, type PaymentStore } from './payment-store.js';
  * Layout, per payment: a hash `pay:<id>` (d = the fixed part as JSON, s = state, t = provider
  * transaction id, r = reconciliation flag, p = the provider's own id for the collection), a list `pay:<id>:h` of transitions as JSON, and one
  * sorted set `pay:open` of unfinished payments scored by expiry (ms) for the reconciliation job,
- * and `pay:open-request:<number>` naming a request's one unfinished payment (hash field q).
+ * `pay:open-request:<number>` naming a request's one unfinished payment (hash field q), and
+ * `pay:last-request:<number>` naming its most recent payment.
  * Each operation is one Lua script, so check-then-move cannot interleave with another caller's.
  */
 
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local last = redis.call('GET', KEYS[5])
+if last and redis.call('HGET', ARGV[4] .. last, 's') == 'succeeded' then return 0 end
 if redis.call('SET', KEYS[2], ARGV[3], 'NX') == false then return 0 end
 redis.call('HSET', KEYS[1], 'd', ARGV[1], 's', 'created', 'r', '0', 'q', KEYS[2])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[4], ARGV[3])
+redis.call('SET', KEYS[5], ARGV[3])
 return 1
 `;
 
@@ -63,7 +67,7 @@ return redis.call('HGET', KEYS[1], 'p')
 `;
 
 type RedisWithPayments = Redis & {
-  guichetPaymentCreate(hash: string, requestLock: string, open: string, day: string, data: string, expiresMs: number, id: string): Promise<number>;
+  guichetPaymentCreate(hash: string, requestLock: string, open: string, day: string, latest: string, data: string, expiresMs: number, id: string, hashPrefix: string): Promise<number>;
   guichetPaymentTransition(hash: string, history: string, open: string, ...args: string[]): Promise<string[]>;
   guichetPaymentRemember(hash: string, reference: string): Promise<string | null>;
 };
@@ -73,7 +77,7 @@ export class RedisPaymentStore implements PaymentStore {
 
   constructor(redis: Redis, private readonly prefix = 'guichet:') {
     if (!('guichetPaymentCreate' in redis)) {
-      redis.defineCommand('guichetPaymentCreate', { numberOfKeys: 4, lua: CREATE });
+      redis.defineCommand('guichetPaymentCreate', { numberOfKeys: 5, lua: CREATE });
       redis.defineCommand('guichetPaymentTransition', { numberOfKeys: 3, lua: TRANSITION });
       redis.defineCommand('guichetPaymentRemember', { numberOfKeys: 1, lua: REMEMBER });
     }
@@ -83,7 +87,7 @@ export class RedisPaymentStore implements PaymentStore {
   async create(payment: NewPayment): Promise<boolean> {
     const created = await this.redis.guichetPaymentCreate(
       this.hashKey(payment.id), `${this.prefix}pay:open-request:${payment.requestNumber}`, this.openKey(), this.dayKey(financeDay(payment.createdAt)),
-      JSON.stringify(payment), Date.parse(payment.expiresAt), payment.id,
+      `${this.prefix}pay:last-request:${payment.requestNumber}`, JSON.stringify(payment), Date.parse(payment.expiresAt), payment.id, `${this.prefix}pay:`,
     );
     return created === 1;
   }
@@ -96,6 +100,11 @@ export class RedisPaymentStore implements PaymentStore {
     const [data, state, txid, flag, reference] = row;
     if (data == null || state == null) return null;
     return toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', history);
+  }
+
+  async latestForRequest(requestNumber: string): Promise<Payment | null> {
+    const id = await this.redis.get(`${this.prefix}pay:last-request:${requestNumber}`);
+    return id ? this.get(id) : null;
   }
 
   async transition(id: string, request: TransitionRequest): Promise<TransitionOutcome> {

@@ -91,11 +91,11 @@ describe('a crash between "paid" and "portal told"', () => {
       const [notice] = [...control.payments.values()];
       expect(notice).toMatchObject({ requestNumber: 'PS00150-240004', amountXof: 500, provider: 'sandbox' });
 
-      // Redialling now says it is paid.
+      // Redialling now shows the payer the payment, with the provider's transaction id.
       await until(async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true, 'the restarted gateway');
       await hop(url, 'pay-2', '');
       await hop(url, 'pay-2', '2');
-      expect(await hop(url, 'pay-2', '2*PS00150-240004')).toMatch(/^END Les frais de la demande PS00150-240004 sont déjà payés/);
+      expect(await hop(url, 'pay-2', '2*PS00150-240004')).toMatch(/^END Paiement [0-9A-F]{8} effectué: 500 FCFA, transaction SBX-[0-9A-F]{8}\. La demande PS00150-240004 sera mise à jour\./);
     } finally {
       gateway.kill('SIGKILL');
     }

@@ -8,7 +8,8 @@ import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
 import { createCcspDirectory } from '../../src/services/ccsp-directory.js';
 import { createPortalServices } from '../../src/services/portal-services.js';
 import type { OutboundSms, SmsOutbox } from '../../src/sms/sms-outbox.js';
-import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/payment.js';
+import { createSandboxPaymentProvider, sandboxTransactionId } from '../../providers/sandbox-payment/payment.js';
+import { reference } from '../../src/payments/payment-service.js';
 import { atHop, createTestGateway, MENUS_DIR } from '../harness.js';
 
 async function payingGateway(options: { approveAfterMs?: number } = {}) {
@@ -62,11 +63,41 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
     expect(payment?.history.map((h) => h.to)).toEqual(['pending', 'succeeded']);
     expect(gw.sent).toHaveLength(1);
     expect(gw.sent[0]).toMatchObject({ to: DEMO_MSISDN, idempotencyKey: `receipt:${paymentId}`, purpose: 'payment-receipt' });
-    expect(gw.sent[0]!.text).toContain(`SBX-${paymentId}`);
+    expect(gw.sent[0]!.text).toContain(sandboxTransactionId(paymentId));
 
-    // "Check my payment" by redialling: the same path now says it is paid.
+    // "Check my payment" by redialling: the payer sees the payment and its transaction id ...
     const again = await dial(gw.app, 's3', DEMO_MSISDN, ['2', 'PS00373-240002']);
-    expect(again.body).toMatch(/^END Les frais de la demande PS00373-240002 sont déjà payés/);
+    expect(again.body).toBe(`END Paiement ${reference(paymentId)} effectué: 1 900 FCFA, transaction ${sandboxTransactionId(paymentId)}. La demande PS00373-240002 sera mise à jour.`);
+    // ... anyone else only what the portal says: the fee is paid.
+    const other = await dial(gw.app, 's4', '+2290196123456', ['2', 'PS00373-240002']);
+    expect(other.body).toMatch(/^END Les frais de la demande PS00373-240002 sont déjà payés/);
+  });
+
+  it('redialling while the PIN prompt is open says so; after a decline it offers the fee again', async () => {
+    const gw = await payingGateway({ approveAfterMs: 60_000 });
+    await dial(gw.app, 's1', DEMO_MSISDN, ['2', 'PS00373-240002', '1']);
+    const waiting = await dial(gw.app, 's2', DEMO_MSISDN, ['2', 'PS00373-240002']);
+    expect(waiting.body).toMatch(/^END Paiement [0-9A-F]{8} \(1 900 FCFA\) en attente de votre code secret/);
+    await gw.jobs.close();
+
+    const declined = await payingGateway();
+    await dial(declined.app, 's1', '+2290166000002', ['2', 'PS00200-240005', '1']);
+    await declined.jobs.drain();
+    const retry = await dial(declined.app, 's2', '+2290166000002', ['2', 'PS00200-240005']);
+    expect(retry.body).toMatch(/^CON Le paiement [0-9A-F]{8} n'a pas abouti\. Aucun montant prélevé\./);
+    const feeAgain = await dial(declined.app, 's2', '+2290166000002', ['2', 'PS00200-240005', '1']);
+    expect(feeAgain.body).toMatch(/^CON Passeport ordinaire\nMontant: .* FCFA\. Payer par mobile money\?/);
+  });
+
+  it('a payment that succeeded but is not yet recorded by the portal cannot be paid again', async () => {
+    const gw = await payingGateway();
+    const id = crypto.randomUUID();
+    const at = new Date().toISOString();
+    await gw.store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'sandbox', createdAt: at, expiresAt: at });
+    await gw.store.transition(id, { to: 'pending', at, reason: 'pushed' });
+    await gw.store.transition(id, { to: 'succeeded', at, reason: 'paid', providerTransactionId: 'TX-9' });
+    const start = gw.payments.services['payments.start']!;
+    expect(await start({ requestNumber: 'PS00373-240002' }, { msisdn: '+2290196123456', language: 'fr', signal: new AbortController().signal })).toEqual({ outcome: 'paid' });
   });
 
   it('a declined payment is failed, receipted, and never reaches the portal', async () => {
@@ -82,7 +113,8 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
   it('a second confirmation while the first payment is under way creates no second charge', async () => {
     const gw = await payingGateway({ approveAfterMs: 60_000 });
     await dial(gw.app, 's1', DEMO_MSISDN, ['2', 'PS00373-240002', '1']);
-    const second = await dial(gw.app, 's2', DEMO_MSISDN, ['2', 'PS00373-240002', '1']);
+    // From another phone (the payer's own redial shows the pending payment instead).
+    const second = await dial(gw.app, 's2', '+2290196123456', ['2', 'PS00373-240002', '1']);
     expect(second.body).toMatch(/^END Un paiement pour la demande PS00373-240002 est déjà en cours/);
     expect(await gw.store.overdue('9999-01-01T00:00:00.000Z', 10)).toHaveLength(1);
     await gw.jobs.close();
@@ -141,7 +173,7 @@ describe('reconciliation of overdue payments', () => {
     const payment = (await store.get(id!))!;
     await payments.apply(payment, await payments.providers.byName('sandbox')!.checkStatus({ paymentId: id! }), 'late callback');
     const flagged = await store.get(id!);
-    expect(flagged).toMatchObject({ state: 'expired', needsReconciliation: true, providerTransactionId: `SBX-${id}` });
+    expect(flagged).toMatchObject({ state: 'expired', needsReconciliation: true, providerTransactionId: sandboxTransactionId(id!) });
     await jobs.close();
     expect(portal.payments).toHaveLength(0);
   });

@@ -135,6 +135,24 @@ export function paymentStoreConformance(name: string, makeStore: () => PaymentSt
       expect(await store.rememberReference('no-such-payment', 'x')).toBeNull();
     });
 
+    it("names a request's most recent payment, finished or not", async () => {
+      const first = newPayment();
+      expect(await store.latestForRequest(first.requestNumber)).toBeNull();
+      await store.create(first);
+      expect((await store.latestForRequest(first.requestNumber))?.id).toBe(first.id);
+      await store.transition(first.id, { to: 'failed', at, reason: 'declined' });
+      const second = newPayment({ requestNumber: first.requestNumber });
+      await store.create(second);
+      expect(await store.latestForRequest(first.requestNumber)).toMatchObject({ id: second.id, state: 'created' });
+      // A refused creation (one is unfinished) leaves the latest unchanged.
+      expect(await store.create(newPayment({ requestNumber: first.requestNumber }))).toBe(false);
+      expect((await store.latestForRequest(first.requestNumber))?.id).toBe(second.id);
+      // Once it succeeded, no new payment for that request at all.
+      await store.transition(second.id, { to: 'pending', at, reason: 'pushed' });
+      await store.transition(second.id, { to: 'succeeded', at, reason: 'paid' });
+      expect(await store.create(newPayment({ requestNumber: first.requestNumber }))).toBe(false);
+    });
+
     it('reports missing payments', async () => {
       expect(await store.transition('nope', { to: 'pending', at, reason: 'x' })).toEqual({ kind: 'missing' });
     });
