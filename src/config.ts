@@ -48,6 +48,8 @@ const Env = z.object({
   PAYMENT_PROVIDER: z.string().default('sandbox'),
   /** Per payer operator, e.g. `MTN=mtn-momo,MOOV=moov-money,CELTIIS=fedapay`; others use PAYMENT_PROVIDER. */
   PAYMENT_ROUTES: z.string().default(''),
+  /** Payment jobs (collect, poll, tell the portal) run at once per process, per queue. */
+  PAYMENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   /** Who may read the daily payments report: `finance:key1,audit:key2`. */
   REPORT_API_KEYS: z.string().default(''),
   /** `0` turns the web simulator off (do so in production). */
@@ -94,6 +96,9 @@ export interface Config {
   paymentProvider: string;
   /** Operator (`MTN`, `MOOV`, `CELTIIS`) → payment provider registry name. */
   paymentRoutes: Record<string, string>;
+  paymentJobConcurrency: number;
+  /** The raw environment, for each payment provider's own variables (its secrets stay out of logs). */
+  providerEnv: Readonly<Record<string, string | undefined>>;
   reportApiKeys: Record<string, string>;
   xroad: {
     securityServerUrl: string | undefined;
@@ -151,6 +156,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     portal: e.PORTAL,
     paymentProvider: e.PAYMENT_PROVIDER,
+    paymentJobConcurrency: e.PAYMENT_JOB_CONCURRENCY,
+    providerEnv: env,
     paymentRoutes: operatorRoutes(pairs(e.PAYMENT_ROUTES, 'PAYMENT_ROUTES', (v) => v)),
     reportApiKeys: pairs(e.REPORT_API_KEYS.replace(/:/g, '='), 'REPORT_API_KEYS', (v) => v),
     xroad: {

@@ -77,7 +77,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     providerNames.map((name) => {
       const makeProvider = paymentProviders[name];
       if (!makeProvider) throw new Error(`invalid configuration: payment provider "${name}" is not in providers/index.ts`);
-      return makeProvider(process.env);
+      return makeProvider(config.providerEnv);
     }),
     config.paymentRoutes,
     config.paymentProvider,
@@ -85,6 +85,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   const payments = createEmbeddedPayments(portal, {
     logger,
     providers: paymentDirectory,
+    concurrency: config.paymentJobConcurrency,
     jobs,
     sms: sms.dispatcher,
     ...(redis ? { store: new RedisPaymentStore(redis) } : {}),

@@ -26,6 +26,12 @@ export interface PaymentServiceDeps {
   /** How long the citizen has to approve the PIN prompt before the payment expires. */
   expiryMs?: number;
   pollIntervalMs?: number;
+  /**
+   * Jobs of each payment queue run at once per process. They wait on the network (provider,
+   * portal over X-Road), not the CPU; BullMQ's default of 4 made a burst of a thousand successes
+   * queue up behind four portal calls.
+   */
+  concurrency?: number;
 }
 
 /**
@@ -174,9 +180,10 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     return ids.length;
   }
 
-  jobs.process<{ paymentId: string }>(COLLECT_QUEUE, async ({ paymentId }) => collect(paymentId));
-  jobs.process<{ paymentId: string; round?: number }>(POLL_QUEUE, async ({ paymentId, round }) => poll(paymentId, round ?? 1));
-  jobs.process<{ paymentId: string }>(PORTAL_QUEUE, async ({ paymentId }) => tellPortal(paymentId));
+  const concurrency = deps.concurrency ?? 32;
+  jobs.process<{ paymentId: string }>(COLLECT_QUEUE, async ({ paymentId }) => collect(paymentId), { concurrency });
+  jobs.process<{ paymentId: string; round?: number }>(POLL_QUEUE, async ({ paymentId, round }) => poll(paymentId, round ?? 1), { concurrency });
+  jobs.process<{ paymentId: string }>(PORTAL_QUEUE, async ({ paymentId }) => tellPortal(paymentId), { concurrency });
 
   const services: ServiceRegistry = {
     /** Creates the payment and queues the collection; the menu then ends with the reference. */

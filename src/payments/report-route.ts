@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { secretsMatch } from '../security/secrets.js';
 import type { PaymentStore } from './payment-store.js';
-import { PAYMENT_STATES } from './payment.js';
+import { PAYMENT_STATES, type Payment } from './payment.js';
 
 export interface PaymentReportDeps {
   store: PaymentStore;
@@ -10,9 +10,22 @@ export interface PaymentReportDeps {
 }
 
 /**
+ * Why finance must compare a payment with the provider's statement, or null. Each of these is a
+ * case where money may have moved without Guichet crediting it.
+ */
+function whyToCheck(payment: Payment): string | null {
+  if (payment.needsReconciliation) return 'success_after_expiry';
+  const reasons = payment.history.map((h) => h.reason);
+  if (reasons.some((r) => r.includes('amount mismatch'))) return 'amount_mismatch';
+  // The push may have reached the provider: if it never settled, the citizen may still have paid.
+  if (payment.state !== 'succeeded' && reasons.some((r) => r.includes('answer lost'))) return 'push_answer_lost';
+  return null;
+}
+
+/**
  * `GET /v1/payments/report?date=YYYY-MM-DD`: the finance team's daily reconciliation, as CSV —
- * one row per provider and state with the count and the total in XOF, and the payments flagged
- * for reconciliation (a success after expiry) listed after it.
+ * one row per provider and state with the count and the total in XOF, then the payments to check
+ * by hand (a success after expiry, an amount mismatch, a push whose answer was lost) and why.
  */
 export function registerPaymentReport(app: Hono, deps: PaymentReportDeps): void {
   app.get('/v1/payments/report', async (c) => {
@@ -40,10 +53,12 @@ export function registerPaymentReport(app: Hono, deps: PaymentReportDeps): void 
         if (row) lines.push(`${date},${provider},${state},${row.count},${row.totalXof}`);
       }
     }
-    const flagged = payments.filter((p) => p.needsReconciliation);
-    if (flagged.length > 0) {
-      lines.push('', 'needs_reconciliation: payment_id,request_number,provider,provider_transaction_id,amount_xof,state');
-      for (const p of flagged) lines.push(`${p.id},${p.requestNumber},${p.provider},${p.providerTransactionId ?? ''},${p.amountXof},${p.state}`);
+    const toCheck = payments.map((p) => ({ p, why: whyToCheck(p) })).filter((row) => row.why !== null);
+    if (toCheck.length > 0) {
+      lines.push('', 'needs_reconciliation: payment_id,request_number,provider,provider_transaction_id,provider_reference,amount_xof,state,why');
+      for (const { p, why } of toCheck) {
+        lines.push(`${p.id},${p.requestNumber},${p.provider},${p.providerTransactionId ?? ''},${p.providerReference ?? ''},${p.amountXof},${p.state},${why}`);
+      }
     }
     return c.body(lines.join('\n') + '\n', 200, {
       'content-type': 'text/csv; charset=utf-8',

@@ -7,9 +7,9 @@ async function reportApp() {
   const store = new MemoryPaymentStore();
   const base = { requestNumber: '', amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MTN', provider: 'mtn-momo', createdAt: '2026-11-23T10:00:00.000Z', expiresAt: '2026-11-23T10:10:00.000Z' };
   const at = '2026-11-23T10:01:00.000Z';
-  const make = async (id: string, over: object, moves: ('pending' | 'succeeded' | 'failed' | 'expired')[]) => {
+  const make = async (id: string, over: object, moves: ('pending' | 'succeeded' | 'failed' | 'expired')[], reason = 'test') => {
     await store.create({ ...base, id, requestNumber: `PS00373-${id}`, ...over });
-    for (const to of moves) await store.transition(id, { to, at, reason: 'test', ...(to === 'succeeded' ? { providerTransactionId: `tx-${id}` } : {}) });
+    for (const to of moves) await store.transition(id, { to, at, reason, ...(to === 'succeeded' ? { providerTransactionId: `tx-${id}` } : {}) });
   };
   await make('a', {}, ['pending', 'succeeded']);
   await make('b', {}, ['pending', 'succeeded']);
@@ -17,13 +17,16 @@ async function reportApp() {
   await make('d', { provider: 'sandbox', amountXof: 30000 }, ['pending']);
   await make('e', {}, ['pending', 'expired', 'succeeded']); // late success: flagged
   await make('f', { createdAt: '2026-11-22T10:00:00.000Z' }, ['pending', 'succeeded']); // another day
+  await make('g', { provider: 'moov-money' }, ['pending', 'expired'], 'request: answer lost (time-out), not resent');
+  await make('h', { provider: 'fedapay' }, ['pending', 'failed'], 'callback verified: amount mismatch, provider reported 100 XOF (reconcile)');
+  await store.rememberReference('h', '1042');
   const app = new Hono();
   registerPaymentReport(app, { store, apiKeys: { finance: 'fin-key-0001' } });
   return app;
 }
 
 describe('daily payments report', () => {
-  it('sums payments by provider and state, and lists those flagged for reconciliation', async () => {
+  it('sums payments by provider and state, and lists those to check by hand, and why', async () => {
     const app = await reportApp();
     const res = await app.request('/v1/payments/report?date=2026-11-23', { headers: { 'x-api-key': 'fin-key-0001' } });
     expect(res.status).toBe(200);
@@ -31,13 +34,17 @@ describe('daily payments report', () => {
     expect(await res.text()).toBe(
       [
         'date,provider,state,count,total_xof',
+        '2026-11-23,fedapay,failed,1,1900',
+        '2026-11-23,moov-money,expired,1,1900',
         '2026-11-23,mtn-momo,succeeded,2,3800',
         '2026-11-23,mtn-momo,failed,1,500',
         '2026-11-23,mtn-momo,expired,1,1900',
         '2026-11-23,sandbox,pending,1,30000',
         '',
-        'needs_reconciliation: payment_id,request_number,provider,provider_transaction_id,amount_xof,state',
-        'e,PS00373-e,mtn-momo,tx-e,1900,expired',
+        'needs_reconciliation: payment_id,request_number,provider,provider_transaction_id,provider_reference,amount_xof,state,why',
+        'e,PS00373-e,mtn-momo,tx-e,,1900,expired,success_after_expiry',
+        'g,PS00373-g,moov-money,,,1900,expired,push_answer_lost',
+        'h,PS00373-h,fedapay,,1042,1900,failed,amount_mismatch',
         '',
       ].join('\n'),
     );

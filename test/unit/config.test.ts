@@ -22,6 +22,16 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it('routes payments per operator, refusing operators Benin does not have', () => {
+    expect(loadConfig({ PAYMENT_PROVIDER: 'fedapay', PAYMENT_ROUTES: 'MTN=mtn-momo,MOOV=moov-money' })).toMatchObject({
+      paymentProvider: 'fedapay',
+      paymentRoutes: { MTN: 'mtn-momo', MOOV: 'moov-money' },
+      paymentJobConcurrency: 32,
+    });
+    expect(() => loadConfig({ PAYMENT_ROUTES: 'ORANGE=mtn-momo' })).toThrow(/PAYMENT_ROUTES operator "ORANGE"/);
+    expect(() => loadConfig({ PAYMENT_ROUTES: 'MTN' })).toThrow(/PAYMENT_ROUTES entry "MTN"/);
+  });
+
   it('reads SMPP USSD links per operator', () => {
     expect(
       loadConfig({ SMPP_USSD_MTN_URL: 'smpp://10.0.0.5:2775', SMPP_USSD_MTN_SYSTEM_ID: 'guichet', SMPP_USSD_MTN_PASSWORD: 'pw', SMPP_USSD_MTN_TPS: '30', SMPP_USSD_MTN_SCREEN_LIMIT: '182' }).smppUssdLinks,
