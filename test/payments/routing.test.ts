@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createNodeGateway } from '../../src/node/gateway.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from '../../providers/fedapay/fake-api.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+/** The Node gateway as `npm start` builds it, with payments routed per operator from the environment. */
+async function routedGateway() {
+  const fedapay = await startFakeFedapay();
+  closers.push(fedapay.close);
+  const gateway = await createNodeGateway(
+    loadConfig({
+      MENUS_WATCH: '0',
+      PAYMENT_PROVIDER: 'sandbox',
+      PAYMENT_ROUTES: 'MOOV=fedapay',
+      FEDAPAY_BASE_URL: fedapay.baseUrl,
+      FEDAPAY_SECRET_KEY: FAKE_FEDAPAY_SECRET_KEY,
+      FEDAPAY_WEBHOOK_SECRET: 'wh_test',
+    }),
+    silentLogger,
+  );
+  closers.push(() => gateway.close());
+  async function pay(sessionId: string, phoneNumber: string, requestNumber: string) {
+    let body = '';
+    for (const text of ['', '2', `2*${requestNumber}`, `2*${requestNumber}*1`]) {
+      const res = await gateway.app.request('/ussd/africastalking', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ sessionId, serviceCode: '*123#', phoneNumber, text }).toString(),
+      });
+      body = await res.text();
+    }
+    return body;
+  }
+  return { gateway, fedapay, pay };
+}
+
+async function until(check: () => boolean, what: string) {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!check()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('payments routed by the payer operator (PAYMENT_ROUTES)', () => {
+  it('a Moov payer is collected through FedaPay on its Moov wallet; an MTN payer through the default', async () => {
+    const { fedapay, pay } = await routedGateway();
+    expect(await pay('moov-1', '+2290195123456', 'PS00373-240002')).toMatch(/^END Paiement [0-9A-F]{8}: 1 900 FCFA/);
+    await until(() => fedapay.sends.length === 1, 'the FedaPay push');
+    expect(fedapay.sends[0]).toMatchObject({ mode: 'moov', body: { phone_number: { number: '0195123456', country: 'bj' } } });
+    expect([...fedapay.transactions.values()][0]).toMatchObject({ amount: 1900, custom_metadata: { payment_id: expect.any(String) } });
+
+    expect(await pay('mtn-1', '+2290197000001', 'PS00200-240005')).toMatch(/^END Paiement/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fedapay.calls.create).toBe(1); // the MTN payer went to the sandbox, not FedaPay
+  });
+
+  it('refuses to start when a routed provider is not configured, naming the variable', async () => {
+    await expect(createNodeGateway(loadConfig({ PAYMENT_ROUTES: 'MOOV=fedapay' }), silentLogger)).rejects.toThrow(/FEDAPAY_SECRET_KEY/);
+    await expect(createNodeGateway(loadConfig({ PAYMENT_ROUTES: 'MOOV=paypal' }), silentLogger)).rejects.toThrow(/payment provider "paypal" is not in providers\/index.ts/);
+  });
+});
