@@ -1,0 +1,564 @@
+import { execFileSync } from 'node:child_process';
+import type { HttpBindings } from '@hono/node-server';
+import { XMLParser } from 'fast-xml-parser';
+import { Hono } from 'hono';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EnqueueOptions } from '../../src/jobs/job-queue.js';
+import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
+import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
+import { AmbiguousCollectionError, type CollectionRequest, type ProviderStatus } from '../../src/payments/payment-provider.js';
+import { COLLECT_QUEUE, POLL_QUEUE } from '../../src/payments/payment-service.js';
+import { createDemoPortal } from '../../src/portal/demo-portal.js';
+import { serveOnLoopback } from '../../test/loopback-server.js';
+import { createMoovMoney, moovConfigFromEnv, moovToken, type MoovConfig } from './collection.js';
+
+const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+const API_NS = 'http://api.merchant.tlc.com/';
+const ENDPOINT = '/merchant/api';
+const USERNAME = 'guichet-bj';
+const PASSWORD = 'p@ss:w0rd&<x>';
+const KEY16 = '0123456789abcdef';
+const KEY24 = 'guichet-moov-key-24bytes';
+const KEY32 = 'guichet-moov-money-key-32-bytes!';
+/** 15 characters, 16 bytes: the key length is counted in bytes, as PHP's strlen does. */
+const KEY16_UTF8 = 'clé-moov-benin!';
+/** A Moov Benin number (01 + 95…); the API wants it without the `+`. */
+const MOOV_PAYER = '+2290195123456';
+/** Client time-out in these tests: the fake's `hang` waits far longer. */
+const TIMEOUT_MS = 300;
+
+function openssl(args: string[], input: string): string {
+  return execFileSync('openssl', args, { input }).toString('latin1').trim();
+}
+
+/** The token as the `openssl` command line makes it: an implementation independent of Web Crypto. */
+function opensslToken(username: string, password: string, key: string): string {
+  const keyBytes = Buffer.from(key, 'utf8');
+  const keyHex = Buffer.concat([keyBytes, Buffer.alloc(32 - keyBytes.length)]).toString('hex');
+  const keySha256 = openssl(['dgst', '-sha256', '-r'], key).split(' ')[0]!;
+  const ivHex = Buffer.from(keySha256.slice(0, 16), 'latin1').toString('hex');
+  const once = openssl(['enc', '-aes-256-cbc', '-K', keyHex, '-iv', ivHex, '-a', '-A'], `0:${username}:${password}`);
+  return Buffer.from(once, 'latin1').toString('base64');
+}
+
+const TOKEN = opensslToken(USERNAME, PASSWORD, KEY32);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Namespace-aware enough for the fake: prefixes are resolved through the envelope's declarations, as a SOAP stack does. */
+const requestParser = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
+
+function readRequest(xml: string): { operation: string; fields: Record<string, unknown> } | null {
+  let doc: unknown;
+  try {
+    doc = requestParser.parse(xml, true);
+  } catch {
+    return null;
+  }
+  if (!isRecord(doc)) return null;
+  const rootKey = Object.keys(doc).find((k) => k.endsWith(':Envelope'));
+  const root = rootKey ? doc[rootKey] : undefined;
+  if (!rootKey || !isRecord(root)) return null;
+  const prefixOf = (ns: string) => Object.entries(root).find(([k, v]) => k.startsWith('@_xmlns:') && v === ns)?.[0].slice('@_xmlns:'.length);
+  const soap = prefixOf(SOAP_NS);
+  const api = prefixOf(API_NS);
+  if (!soap || !api || rootKey !== `${soap}:Envelope`) return null;
+  const body = root[`${soap}:Body`];
+  if (!isRecord(body)) return null;
+  const operationKey = Object.keys(body).find((k) => !k.startsWith('@_'));
+  if (!operationKey?.startsWith(`${api}:`)) return null;
+  const fields = body[operationKey];
+  return { operation: operationKey.slice(api.length + 1), fields: isRecord(fields) ? fields : {} };
+}
+
+/** @hono/node-server hands the Node request and response to the app as its env. */
+function isHttpBindings(env: unknown): env is HttpBindings {
+  return isRecord(env) && isRecord(env.incoming) && 'socket' in env.incoming;
+}
+
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const element = (name: string, value: string) => (value === '' ? `<${name}/>` : `<${name}>${escapeXml(value)}</${name}>`);
+
+/** An answer shaped like the ones community SDKs captured from Moov's JAX-WS service. */
+function soapReturn(operation: string, answer: { description: string; referenceid: string; status: string; transid?: string }): string {
+  return (
+    `<soap:Envelope xmlns:soap="${SOAP_NS}"><soap:Body><ns2:${operation}Response xmlns:ns2="${API_NS}"><return>` +
+    element('description', answer.description) +
+    element('referenceid', answer.referenceid) +
+    element('status', answer.status) +
+    (answer.transid === undefined ? '' : element('transid', answer.transid)) +
+    `</return></ns2:${operation}Response></soap:Body></soap:Envelope>`
+  );
+}
+
+const SOAP_FAULT =
+  `<soap:Envelope xmlns:soap="${SOAP_NS}"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode>` +
+  `<faultstring>For input string: ""</faultstring><detail><ns1:Exception xmlns:ns1="${API_NS}"/></detail></soap:Fault></soap:Body></soap:Envelope>`;
+const CLIENT_FAULT =
+  `<soap:Envelope xmlns:soap="${SOAP_NS}"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode>` +
+  `<faultstring>Couldn't create SOAP message due to exception</faultstring></soap:Fault></soap:Body></soap:Envelope>`;
+const XML = { 'content-type': 'text/xml;charset=utf-8' };
+
+/** What the fake can do instead of answering normally. */
+type Misbehaviour = 'hang' | 'http-500' | 'soap-fault' | 'reset' | 'html-502' | 'cut-off-200' | 'no-reference';
+
+interface FakeTransaction {
+  referenceid: string;
+  fields: Record<string, unknown>;
+  status: string;
+  description: string;
+}
+
+/** A local Moov merchant API: one SOAP endpoint, transactions kept by reference id, misbehaviour on demand. */
+async function startFakeMoov(expectedToken: string) {
+  const calls = { push: 0, status: 0 };
+  const transactions = new Map<string, FakeTransaction>();
+  const received: { operation: string; contentType?: string; soapAction?: string; fields: Record<string, unknown> }[] = [];
+  const misbehave: { push?: Misbehaviour; status?: Misbehaviour } = {};
+  /** What the next pushes are answered (and recorded) with instead of 100, pending. */
+  const pushAnswer: { status: string; description: string } = { status: '100', description: 'Transaction en attente de validation' };
+  const hanging = new Set<() => void>();
+  let sequence = 0;
+  let closing = false;
+
+  function answer(operation: string, fields: Record<string, unknown>, misbehaviour?: Misbehaviour): string | null {
+    if (fields.token !== expectedToken) return soapReturn(`${operation}`, { description: 'Invalid Credentials', referenceid: '', status: '98' });
+    if (operation === 'PushWithPending') {
+      const referenceid = `72024103${String(++sequence).padStart(9, '0')}`;
+      transactions.set(referenceid, { referenceid, fields, ...pushAnswer });
+      return soapReturn(operation, { ...pushAnswer, referenceid: misbehaviour === 'no-reference' ? '' : referenceid, transid: `MP${referenceid}` });
+    }
+    if (operation === 'getTransactionStatus') {
+      const transid = isRecord(fields.request) ? String(fields.request.transid) : '';
+      const found = transactions.get(transid);
+      if (!found) return soapReturn(operation, { description: 'Transaction does not exist', referenceid: transid, status: '94' });
+      return soapReturn(operation, { description: found.description, referenceid: found.referenceid, status: found.status });
+    }
+    return null;
+  }
+
+  const app = new Hono();
+  app.post(ENDPOINT, async (c) => {
+    const request = readRequest(await c.req.text());
+    if (!request) return c.body(CLIENT_FAULT, 500, XML);
+    received.push({ operation: request.operation, contentType: c.req.header('content-type'), soapAction: c.req.header('soapaction'), fields: request.fields });
+    const isPush = request.operation === 'PushWithPending';
+    if (isPush) calls.push += 1;
+    else calls.status += 1;
+    const misbehaviour = isPush ? misbehave.push : misbehave.status;
+    // The request is processed (the prompt pushed) before anything goes wrong with the answer.
+    const body = answer(request.operation, request.fields, misbehaviour);
+    if (body === null) return c.body(CLIENT_FAULT, 500, XML);
+    switch (misbehaviour) {
+      case 'hang':
+        await new Promise<void>((resolve) => {
+          hanging.add(resolve);
+          setTimeout(resolve, TIMEOUT_MS * 20);
+        });
+        // Released by close(): drop the connection rather than leave it open for keep-alive.
+        if (closing && isHttpBindings(c.env)) c.env.incoming.socket.destroy();
+        return c.body(body, 200, XML);
+      case 'http-500':
+        return c.text('Internal Server Error', 500);
+      case 'soap-fault':
+        return c.body(SOAP_FAULT, 500, XML);
+      case 'html-502':
+        return c.html('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 502);
+      case 'cut-off-200':
+        return c.body(body.slice(0, body.indexOf('<return>') + 20), 200, XML);
+      case 'reset':
+        if (isHttpBindings(c.env)) c.env.incoming.socket.destroy();
+        return c.body(null, 500);
+      default:
+        return c.body(body, 200, XML);
+    }
+  });
+  const server = await serveOnLoopback(app);
+  return {
+    url: `${server.baseUrl}${ENDPOINT}`,
+    calls,
+    transactions,
+    received,
+    misbehave,
+    pushAnswer,
+    /** Moov's side of the story: the subscriber answered the prompt (or not). */
+    settle(referenceid: string, status: string, description: string) {
+      const found = transactions.get(referenceid);
+      if (!found) throw new Error(`fake moov: no transaction ${referenceid}`);
+      Object.assign(found, { status, description });
+    },
+    async close() {
+      closing = true;
+      for (const release of hanging) release();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * Poll jobs past `keptPollRounds` are lost, as a crashed worker loses them: the reconciliation
+ * sweep is the net for those. It also keeps `drain()` finite while a payment stays pending.
+ */
+class LossyPollQueue extends MemoryJobQueue {
+  keptPollRounds = 50;
+  override async enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void> {
+    const round = Number(/-(\d+)$/.exec(options?.jobId ?? '')?.[1] ?? '1');
+    if (queue === POLL_QUEUE && round > this.keptPollRounds) return;
+    await super.enqueue(queue, payload, options);
+  }
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  while (closers.length) await closers.pop()!();
+});
+
+/** A URL where nothing listens: a loopback port opened, then closed. */
+async function closedUrl(): Promise<string> {
+  const server = await serveOnLoopback(new Hono());
+  await server.close();
+  return `${server.baseUrl}${ENDPOINT}`;
+}
+
+async function setup(overrides: Partial<MoovConfig> = {}) {
+  const fake = await startFakeMoov(TOKEN);
+  closers.push(fake.close);
+  const moov = createMoovMoney({ baseUrl: fake.url, username: USERNAME, password: PASSWORD, encryptionKey: KEY32, timeoutMs: TIMEOUT_MS, ...overrides });
+  let clock = Date.parse('2026-11-23T09:00:00Z');
+  const portal = createDemoPortal();
+  const store = new MemoryPaymentStore();
+  const jobs = new LossyPollQueue();
+  closers.push(() => jobs.close());
+  const payments = createEmbeddedPayments(portal, { provider: moov, store, jobs, pollIntervalMs: 1, now: () => clock });
+  async function newPayment() {
+    const id = crypto.randomUUID();
+    await store.create({
+      id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: MOOV_PAYER, operator: 'MOOV', provider: 'moov-money',
+      createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString(),
+    });
+    return id;
+  }
+  /** The provider alone, as the payment service calls it; `kept` lists what it asked to keep. */
+  const kept: string[] = [];
+  const collection = (paymentId: string, extra: Partial<CollectionRequest> = {}): CollectionRequest => ({
+    paymentId, amountXof: 1900, payerMsisdn: MOOV_PAYER, operator: 'MOOV', description: 'Frais PS00373-240002',
+    rememberReference: async (reference) => {
+      kept.push(reference);
+      return reference;
+    },
+    ...extra,
+  });
+  /** Pushes one collection straight through the provider; answers Moov's reference id. */
+  async function pushed(paymentId = crypto.randomUUID()): Promise<string> {
+    expect(await moov.requestCollection(collection(paymentId))).toEqual({ status: 'pending' });
+    return kept.at(-1)!;
+  }
+  return { fake, moov, portal, store, jobs, payments, newPayment, collection, kept, pushed, advance: (ms: number) => (clock += ms) };
+}
+
+/** Settles a promise into its error, or `null` when it resolved. */
+const errorOf = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => null, (error: unknown) => error);
+
+describe('Moov Money token', () => {
+  it.each([
+    ['16-byte key', KEY16],
+    ['24-byte key', KEY24],
+    ['32-byte key', KEY32],
+    ['16-byte key of 15 characters', KEY16_UTF8],
+  ])('matches the openssl command line for a %s', async (_label, key) => {
+    expect([16, 24, 32]).toContain(Buffer.byteLength(key));
+    expect(await moovToken(USERNAME, PASSWORD, key)).toBe(opensslToken(USERNAME, PASSWORD, key));
+  });
+
+  it('refuses a key of another length, at creation', async () => {
+    expect(() => createMoovMoney({ baseUrl: 'https://moov.example/api', username: 'u', password: 'p', encryptionKey: 'twenty-bytes-key-xyz' })).toThrow(/16, 24 or 32 bytes, not 20/);
+    await expect(moovToken('u', 'p', 'x'.repeat(33))).rejects.toThrow(/not 33/);
+  });
+});
+
+describe('moovConfigFromEnv', () => {
+  const env = { MOOV_BASE_URL: 'https://moov.example/merchant/api', MOOV_USERNAME: 'user', MOOV_PASSWORD: 'pass', MOOV_ENCRYPTION_KEY: KEY24 };
+
+  it('reads the configuration, with a 15 s time-out by default', () => {
+    expect(moovConfigFromEnv(env)).toEqual({ baseUrl: env.MOOV_BASE_URL, username: 'user', password: 'pass', encryptionKey: KEY24, timeoutMs: 15_000 });
+    expect(moovConfigFromEnv({ ...env, MOOV_TIMEOUT_MS: '5000' }).timeoutMs).toBe(5000);
+  });
+
+  it.each([
+    ['MOOV_BASE_URL', 'not a url'],
+    ['MOOV_USERNAME', undefined],
+    ['MOOV_PASSWORD', ''],
+    ['MOOV_ENCRYPTION_KEY', 'twenty-bytes-key-xyz'],
+    ['MOOV_TIMEOUT_MS', '-1'],
+  ])('refuses a bad %s, naming it', (name, value) => {
+    expect(() => moovConfigFromEnv({ ...env, [name]: value })).toThrow(name);
+  });
+});
+
+describe('Moov Money against a local fake', () => {
+  it('pushes exactly the PushWithPending Moov expects, keeps the reference, asks getTransactionStatus by it; one token per instance', async () => {
+    const t = await setup();
+    const encrypt = vi.spyOn(crypto.subtle, 'encrypt');
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const reference = (await t.store.get(id))?.providerReference;
+    expect(reference).toBe([...t.fake.transactions.keys()][0]);
+    await t.moov.checkStatus({ paymentId: id, providerReference: reference! });
+    await t.moov.checkStatus({ paymentId: id, providerReference: reference! });
+    const headers = { contentType: 'text/xml; charset=utf-8', soapAction: '""' };
+    expect(t.fake.received[0]).toEqual({
+      operation: 'PushWithPending', ...headers,
+      fields: { token: TOKEN, msisdn: '2290195123456', message: 'Frais PS00373-240002', amount: '1900', externaldata1: id, externaldata2: '', fee: '0' },
+    });
+    expect(t.fake.received.slice(1).every((r) => r.operation === 'getTransactionStatus')).toBe(true);
+    expect(t.fake.received.at(-1)).toEqual({ operation: 'getTransactionStatus', ...headers, fields: { token: TOKEN, request: { transid: reference } } });
+    expect(t.fake.calls.push).toBe(1);
+    expect(encrypt).toHaveBeenCalledTimes(1);
+  });
+
+  it('escapes every value it puts in the envelope', async () => {
+    const t = await setup();
+    const description = `Frais <PS00373> & "casier" d'extrait`;
+    await t.moov.requestCollection(t.collection('pay&<1>', { description }));
+    expect(t.fake.received[0]?.fields).toMatchObject({ message: description, externaldata1: 'pay&<1>' });
+  });
+
+  it('collects through the payment service: pending with the reference kept, the poller sees success, the portal is told once', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const pending = await t.store.get(id);
+    expect(pending?.state).toBe('pending');
+    const reference = pending?.providerReference;
+    expect(reference).toMatch(/^72024103\d{9}$/);
+    t.fake.settle(reference!, '0', 'Transaction Completed');
+    await t.jobs.drain();
+    expect(await t.store.get(id)).toMatchObject({ state: 'succeeded', providerTransactionId: reference });
+    await t.payments.poll(id, 99); // a late duplicate poll changes nothing
+    await t.jobs.drain();
+    expect(t.portal.payments).toEqual([expect.objectContaining({ paymentId: id, amountXof: 1900, provider: 'moov-money', providerTransactionId: reference })]);
+    expect(t.fake.calls.push).toBe(1);
+    expect(t.fake.calls.status).toBeGreaterThanOrEqual(1);
+    expect(t.jobs.failed).toEqual([]);
+  });
+
+  it('a refusal seen by the poller fails the payment, and the portal hears nothing', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    t.fake.settle((await t.store.get(id))!.providerReference!, '10', 'Funds is insufficient');
+    await t.jobs.drain();
+    const payment = await t.store.get(id);
+    expect(payment?.state).toBe('failed');
+    expect(payment?.history.at(-1)?.reason).toBe('status: moov 10: Funds is insufficient');
+    expect(t.portal.payments).toHaveLength(0);
+  });
+
+  const STATUS_ANSWERS: { status: string; description: string; expected: ((reference: string) => ProviderStatus) | RegExp }[] = [
+    { status: '0', description: 'Transaction Completed', expected: (reference) => ({ status: 'succeeded', providerTransactionId: reference }) },
+    { status: '100', description: 'Transaction en attente de validation', expected: () => ({ status: 'pending' }) },
+    { status: '95', description: 'Transaction failed due to error', expected: () => ({ status: 'failed', reason: 'moov 95: Transaction failed due to error' }) },
+    { status: '10', description: 'Funds is insufficient', expected: () => ({ status: 'failed', reason: 'moov 10: Funds is insufficient' }) },
+    { status: '10', description: '', expected: () => ({ status: 'failed', reason: 'moov 10: insufficient balance' }) },
+    { status: '94', description: 'Transaction does not exist', expected: () => ({ status: 'failed', reason: 'moov 94: Transaction does not exist' }) },
+    { status: '92', description: 'Exception on USSD PUSH Timeout in USSD PUSH/ Cancel in USSD PUSH', expected: () => ({ status: 'failed', reason: 'moov 92: Exception on USSD PUSH Timeout in USSD PUSH/ Cancel in USSD PUSH' }) },
+    { status: '555', description: 'Not Registered: Destination Subscriber is not registered on Moov Money', expected: () => ({ status: 'failed', reason: 'moov 555: Not Registered: Destination Subscriber is not registered on Moov Money' }) },
+    { status: '98', description: 'Invalid Credentials', expected: /moov 98: Invalid Credentials: check MOOV_USERNAME/ },
+    { status: '99', description: 'Interface Internal error/Database connection error', expected: /moov status: moov 99: Interface Internal error/ },
+    { status: '-1', description: 'Interface Internal error/Database connection error', expected: /moov status: moov -1/ },
+  ];
+
+  it.each(STATUS_ANSWERS)('maps getTransactionStatus $status "$description"', async ({ status, description, expected }) => {
+    const t = await setup();
+    const reference = await t.pushed();
+    t.fake.settle(reference, status, description);
+    const asked = t.moov.checkStatus({ paymentId: 'p', providerReference: reference });
+    if (expected instanceof RegExp) {
+      const error = await errorOf(asked);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(expected);
+    } else {
+      expect(await asked).toEqual(expected(reference));
+    }
+  });
+
+  it('a reference Moov never gave is answered 94: failed', async () => {
+    const t = await setup();
+    expect(await t.moov.checkStatus({ paymentId: 'p', providerReference: '72024103999999999' })).toEqual({ status: 'failed', reason: 'moov 94: Transaction does not exist' });
+  });
+
+  it('without a reference there is nothing to ask Moov: pending, no call', async () => {
+    const t = await setup();
+    expect(await t.moov.checkStatus({ paymentId: crypto.randomUUID() })).toEqual({ status: 'pending' });
+    expect(t.fake.calls.status).toBe(0);
+  });
+
+  it.each(['http-500', 'soap-fault', 'html-502', 'cut-off-200', 'hang', 'reset'] as const)('a status question answered %s is an error (asked again later), never a verdict', async (misbehaviour) => {
+    const t = await setup();
+    const reference = await t.pushed();
+    t.fake.misbehave.status = misbehaviour;
+    const error = await errorOf(t.moov.checkStatus({ paymentId: 'p', providerReference: reference }));
+    expect(error).toBeInstanceOf(Error);
+  });
+
+  const PUSH_ANSWERS: { status: string; description: string; expected: 'pending' | 'succeeded' | 'failed' | 'retryable' | 'ambiguous' }[] = [
+    { status: '100', description: 'Transaction en attente de validation', expected: 'pending' },
+    { status: '0', description: 'Transaction Completed', expected: 'succeeded' },
+    { status: '10', description: 'Funds is insufficient', expected: 'failed' },
+    { status: '555', description: 'Not Registered: Destination Subscriber is not registered on Moov Money', expected: 'failed' },
+    { status: '98', description: 'Invalid Credentials', expected: 'retryable' },
+    { status: '99', description: 'Interface Internal error/Database connection error', expected: 'ambiguous' },
+  ];
+
+  it.each(PUSH_ANSWERS)('maps a PushWithPending answered $status "$description" ($expected)', async ({ status, description, expected }) => {
+    const t = await setup();
+    Object.assign(t.fake.pushAnswer, { status, description });
+    const id = crypto.randomUUID();
+    const outcome = t.moov.requestCollection(t.collection(id));
+    if (expected === 'retryable' || expected === 'ambiguous') {
+      const error = await errorOf(outcome);
+      expect(error).toBeInstanceOf(Error);
+      expect(error instanceof AmbiguousCollectionError).toBe(expected === 'ambiguous');
+      expect(t.kept).toEqual([]);
+      return;
+    }
+    const result = await outcome;
+    const answered = [...t.fake.transactions.keys()][0]!;
+    if (expected === 'failed') expect(result).toEqual({ status: 'failed', reason: `moov ${status}: ${description}` });
+    else {
+      expect(t.kept).toEqual([answered]);
+      expect(result).toEqual(expected === 'pending' ? { status: 'pending' } : { status: 'succeeded', providerTransactionId: answered });
+    }
+  });
+
+  it('with a reference kept by an earlier attempt, never pushes again: answers the status', async () => {
+    const t = await setup();
+    const id = crypto.randomUUID();
+    const reference = await t.pushed(id);
+    t.fake.settle(reference, '0', 'Transaction Completed');
+    expect(await t.moov.requestCollection(t.collection(id, { providerReference: reference }))).toEqual({ status: 'succeeded', providerTransactionId: reference });
+    expect(t.fake.calls).toEqual({ push: 1, status: 1 });
+  });
+
+  it('when another attempt kept its reference first, follows that one', async () => {
+    const t = await setup();
+    const first = await t.pushed();
+    const second = t.collection(crypto.randomUUID(), { rememberReference: async () => first });
+    t.fake.settle(first, '0', 'Transaction Completed');
+    expect(await t.moov.requestCollection(second)).toEqual({ status: 'succeeded', providerTransactionId: first });
+  });
+
+  it('a reference that cannot be kept after the push is an ambiguous answer, not a retry', async () => {
+    const t = await setup();
+    const request = t.collection(crypto.randomUUID(), { rememberReference: () => Promise.reject(new Error('redis down')) });
+    expect(await errorOf(t.moov.requestCollection(request))).toBeInstanceOf(AmbiguousCollectionError);
+    expect(t.fake.calls.push).toBe(1);
+  });
+
+  const LOST_ANSWERS: [Misbehaviour, string][] = [
+    ['hang', 'no answer before the client time-out'],
+    ['http-500', 'HTTP 500 without a SOAP body'],
+    ['soap-fault', 'HTTP 500 with a soap:Fault'],
+    ['html-502', 'a proxy error page'],
+    ['reset', 'connection reset'],
+    ['cut-off-200', 'a 200 with a cut-off body'],
+    ['no-reference', 'status 100 without a reference id'],
+  ];
+
+  it.each(LOST_ANSWERS)('push answer lost (%s: %s): AmbiguousCollectionError from the provider', async (misbehaviour) => {
+    const t = await setup();
+    t.fake.misbehave.push = misbehaviour;
+    const error = await errorOf(t.moov.requestCollection(t.collection(crypto.randomUUID())));
+    expect(error).toBeInstanceOf(AmbiguousCollectionError);
+    expect(t.fake.calls.push).toBe(1);
+  });
+
+  it.each(LOST_ANSWERS)('push answer lost (%s) through the payment service: pending, ONE push even when the job runs again, expired by reconciliation', async (misbehaviour) => {
+    const t = await setup();
+    t.fake.misbehave.push = misbehaviour;
+    t.jobs.keptPollRounds = 3;
+    const id = await t.newPayment();
+    await t.jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}` });
+    await t.jobs.drain();
+    const pending = await t.store.get(id);
+    expect(pending?.state).toBe('pending');
+    expect(pending?.providerReference).toBeUndefined();
+    expect(pending?.history.at(-1)?.reason).toMatch(/answer lost .*not resent/);
+    expect(t.fake.transactions.size).toBe(1); // Moov did take it, and pushed the prompt
+    // Moov answers normally again, and the collect job is delivered once more (a worker crash).
+    t.fake.misbehave.push = undefined;
+    await t.jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}-redelivered` });
+    await t.jobs.drain();
+    expect(t.fake.calls).toEqual({ push: 1, status: 0 });
+    expect(t.jobs.failed).toEqual([]);
+    expect(await t.payments.reconcileOverdue()).toBe(0); // not yet due
+    t.advance(600_000);
+    expect(await t.payments.reconcileOverdue()).toBe(1);
+    expect((await t.store.get(id))?.state).toBe('expired');
+    expect(t.fake.calls.push).toBe(1);
+    expect(t.portal.payments).toHaveLength(0);
+  });
+
+  it('a refused connection is a plain, retryable error: the payment stays created, and the retry pushes once', async () => {
+    const closed = await closedUrl();
+    let refuse = true;
+    const t = await setup({ fetch: (input, init) => (refuse ? fetch(closed, init) : fetch(input, init)) });
+    const id = await t.newPayment();
+    const error = await errorOf(t.payments.collect(id));
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
+    expect((error as Error).message).toMatch(/ECONNREFUSED.*nothing sent/);
+    expect(await t.store.get(id)).toMatchObject({ state: 'created', history: [] });
+    refuse = false;
+    await t.payments.collect(id); // the job's next attempt
+    expect((await t.store.get(id))?.state).toBe('pending');
+    expect(t.fake.calls.push).toBe(1);
+  });
+
+  it('a provider pointed at a closed port rejects with a plain Error', async () => {
+    const moov = createMoovMoney({ baseUrl: await closedUrl(), username: USERNAME, password: PASSWORD, encryptionKey: KEY32, timeoutMs: TIMEOUT_MS });
+    const error = await errorOf(moov.requestCollection({ paymentId: 'p', amountXof: 1900, payerMsisdn: MOOV_PAYER, operator: 'MOOV', description: 'x', rememberReference: async (r) => r }));
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
+  });
+
+  const connectionError = (code: string) => Object.assign(new Error(`connect ${code} 198.51.100.7:443`), { code });
+  it.each([
+    ['ECONNREFUSED', new TypeError('fetch failed', { cause: connectionError('ECONNREFUSED') }), 'retryable'],
+    ['ENOTFOUND', new TypeError('fetch failed', { cause: connectionError('ENOTFOUND') }), 'retryable'],
+    ['every address refused', new TypeError('fetch failed', { cause: new AggregateError([connectionError('ECONNREFUSED'), connectionError('ECONNREFUSED')]) }), 'retryable'],
+    ['one address refused, one reset', new TypeError('fetch failed', { cause: new AggregateError([connectionError('ECONNREFUSED'), connectionError('ECONNRESET')]) }), 'ambiguous'],
+    ['ECONNRESET', new TypeError('fetch failed', { cause: connectionError('ECONNRESET') }), 'ambiguous'],
+    ['UND_ERR_SOCKET', new TypeError('fetch failed', { cause: connectionError('UND_ERR_SOCKET') }), 'ambiguous'],
+    ['a time-out', new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 'ambiguous'],
+    ['a network error without a code (Workers)', new TypeError('Network connection lost.'), 'ambiguous'],
+  ] as const)('a fetch rejected with %s is %s', async (_label, rejection, expected) => {
+    const moov = createMoovMoney({ baseUrl: 'https://moov.example/api', username: USERNAME, password: PASSWORD, encryptionKey: KEY32, fetch: () => Promise.reject(rejection) });
+    const error = await errorOf(moov.requestCollection({ paymentId: 'p', amountXof: 1900, payerMsisdn: MOOV_PAYER, operator: 'MOOV', description: 'x', rememberReference: async (r) => r }));
+    expect(error).toBeInstanceOf(Error);
+    expect(error instanceof AmbiguousCollectionError).toBe(expected === 'ambiguous');
+  });
+
+  it('a caller signal aborted before sending sends nothing and is retryable', async () => {
+    const t = await setup();
+    const error = await errorOf(t.moov.requestCollection(t.collection('p'), AbortSignal.abort()));
+    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
+    expect(t.fake.calls.push).toBe(0);
+  });
+
+  it('an invalid token (98) is an error to retry and log, never a failed payment', async () => {
+    const t = await setup({ password: 'not-the-password' });
+    const id = await t.newPayment();
+    const error = await errorOf(t.payments.collect(id));
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
+    expect((error as Error).message).toMatch(/moov 98: Invalid Credentials/);
+    expect(await t.store.get(id)).toMatchObject({ state: 'created', history: [] });
+    expect(t.fake.transactions.size).toBe(0);
+    expect(t.fake.received[0]?.fields.token).not.toBe(TOKEN);
+  });
+});

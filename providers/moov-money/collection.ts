@@ -1,0 +1,310 @@
+import { XMLParser } from 'fast-xml-parser';
+import { z } from 'zod';
+import {
+  AmbiguousCollectionError,
+  type CollectionRef,
+  type CollectionRequest,
+  type PaymentProvider,
+  type ProviderStatus,
+} from '../../src/payments/payment-provider.js';
+
+/*
+ * Moov Money (Flooz) Benin merchant API. Moov publishes no public documentation: the envelope,
+ * operations, token recipe and status codes follow what community SDKs show (e.g.
+ * github.com/v1p3r75/moov-money-api-php-sdk). Web Crypto and `fetch` only, so this file runs
+ * unchanged on Cloudflare Workers.
+ */
+
+export interface MoovConfig {
+  /** The merchant API's SOAP endpoint, as Moov hands it to the merchant (one URL for every operation). */
+  baseUrl: string;
+  username: string;
+  password: string;
+  /** AES key for the token: 16, 24 or 32 bytes (used as AES-256, NUL-padded like PHP's OpenSSL). */
+  encryptionKey: string;
+  /** Per SOAP call; past it the push is treated as possibly sent (never resent). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
+const MERCHANT_NS = 'http://api.merchant.tlc.com/';
+
+/**
+ * What a Moov status code means for a collection. `credentials`: our token was refused, so
+ * nothing was done (an operator must fix the configuration; the job retries and logs it).
+ * `moov-error`: Moov's own back end failed; that says nothing about the collection, so a status
+ * question is asked again later and a push answered this way may have gone out.
+ */
+type MoovOutcome = 'succeeded' | 'pending' | 'failed' | 'credentials' | 'moov-error';
+
+/**
+ * Moov status codes, as data. A code not listed here is a failure carrying Moov's description
+ * (Moov's list of refusals — limits, locked or unregistered wallets… — is long and undocumented).
+ * Only codes that prove the collection is over may map to `failed`: a failed payment is final,
+ * and a success reported after it would be lost.
+ */
+export const MOOV_STATUS_CODES: Readonly<Record<string, { outcome: MoovOutcome; meaning: string }>> = {
+  '0': { outcome: 'succeeded', meaning: 'transaction completed' },
+  '100': { outcome: 'pending', meaning: 'waiting for the subscriber' },
+  '94': { outcome: 'failed', meaning: 'unknown transaction' },
+  '95': { outcome: 'failed', meaning: 'transaction failed' },
+  '10': { outcome: 'failed', meaning: 'insufficient balance' },
+  '98': { outcome: 'credentials', meaning: 'invalid token' },
+  // Community SDKs list these as "Interface Internal error/Database connection error".
+  '99': { outcome: 'moov-error', meaning: 'Moov internal error' },
+  '-1': { outcome: 'moov-error', meaning: 'Moov internal error' },
+};
+
+/**
+ * Connection errors that prove no byte of the request left this machine (the connection was
+ * refused, or the host name did not resolve). Anything else after `fetch` was called may have
+ * reached Moov. On Workers `fetch` errors carry no code, so every failure there is treated as
+ * possibly sent: the safe side.
+ */
+const NOTHING_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+const parser = new XMLParser({ removeNSPrefix: true, parseTagValue: false, ignoreAttributes: true });
+
+const returnShape = z.object({
+  status: z.string().min(1),
+  description: z.string().optional(),
+  referenceid: z.string().optional(),
+  transid: z.string().optional(),
+});
+const faultShape = z.object({ faultcode: z.string().optional(), faultstring: z.string().optional() }).passthrough();
+const envelopeShape = z.object({ Envelope: z.object({ Body: z.record(z.string(), z.unknown()) }) });
+
+type MoovAnswer = { kind: 'return'; status: string; description: string; referenceid: string } | { kind: 'fault'; fault: string };
+
+/** Reads a SOAP answer; `null` when it is not one (an HTML error page, a cut-off body, another operation). */
+function readAnswer(xml: string, responseElement: string): MoovAnswer | null {
+  let doc: unknown;
+  try {
+    doc = parser.parse(xml);
+  } catch {
+    return null;
+  }
+  const envelope = envelopeShape.safeParse(doc);
+  if (!envelope.success) return null;
+  const body = envelope.data.Envelope.Body;
+  if ('Fault' in body) {
+    const fault = faultShape.safeParse(body.Fault);
+    const code = fault.success ? (fault.data.faultcode ?? '') : '';
+    const text = fault.success ? (fault.data.faultstring ?? '') : '';
+    return { kind: 'fault', fault: `${code} ${text}`.trim() || 'no fault string' };
+  }
+  const response = z.object({ return: returnShape }).safeParse(body[responseElement]);
+  if (!response.success) return null;
+  const { status, description, referenceid } = response.data.return;
+  return { kind: 'return', status, description: description ?? '', referenceid: referenceid ?? '' };
+}
+
+function outcomeOf(status: string): { outcome: MoovOutcome; meaning: string } {
+  return MOOV_STATUS_CODES[status] ?? { outcome: 'failed', meaning: 'refused' };
+}
+
+function reasonOf(answer: { status: string; description: string }): string {
+  return `moov ${answer.status}: ${answer.description || outcomeOf(answer.status).meaning}`;
+}
+
+const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Escapes text for an XML element, dropping the control characters XML 1.0 cannot carry at all. */
+function xmlText(value: string): string {
+  return value.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
+}
+
+function envelope(operation: string): string {
+  return (
+    `<soapenv:Envelope xmlns:soapenv="${SOAP_ENV_NS}" xmlns:api="${MERCHANT_NS}">` +
+    `<soapenv:Header/><soapenv:Body>${operation}</soapenv:Body></soapenv:Envelope>`
+  );
+}
+
+function keyBytesOf(encryptionKey: string): Uint8Array {
+  const bytes = new TextEncoder().encode(encryptionKey);
+  if (bytes.length !== 16 && bytes.length !== 24 && bytes.length !== 32) {
+    throw new Error(`moov: the encryption key must be 16, 24 or 32 bytes, not ${bytes.length}`);
+  }
+  return bytes;
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/**
+ * The API token, as the community SDKs build it with PHP's `openssl_encrypt`: `0:user:password`
+ * in AES-256-CBC under the key (PHP's OpenSSL right-pads a short key with NUL bytes to 32), IV
+ * the first 16 characters of the key's lowercase hex SHA-256, PKCS#7 padding. `openssl_encrypt`
+ * already answers base64, and the SDKs base64-encode that text once more.
+ */
+export async function moovToken(username: string, password: string, encryptionKey: string): Promise<string> {
+  const keyBytes = keyBytesOf(encryptionKey);
+  const padded = new Uint8Array(32);
+  padded.set(keyBytes);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', keyBytes));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  const iv = new TextEncoder().encode(hex.slice(0, 16));
+  const key = await crypto.subtle.importKey('raw', padded, { name: 'AES-CBC' }, false, ['encrypt']);
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-CBC', iv }, key, new TextEncoder().encode(`0:${username}:${password}`));
+  return btoa(base64(new Uint8Array(sealed)));
+}
+
+/** True when a `fetch` rejection proves the request never left (see NOTHING_SENT_CODES). */
+function nothingSent(error: unknown): boolean {
+  if (!(error instanceof TypeError) || !(error.cause instanceof Error)) return false;
+  const cause: Error & { code?: unknown; errors?: unknown } = error.cause;
+  // Node tries each address of a host in turn and reports an AggregateError when all refuse.
+  const causes: unknown[] = Array.isArray(cause.errors) && cause.errors.length > 0 ? cause.errors : [cause];
+  return causes.every((c) => c instanceof Error && 'code' in c && typeof c.code === 'string' && NOTHING_SENT_CODES.has(c.code));
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause : null;
+  const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;
+  return code ? `${error.message} (${code})` : `${error.name}: ${error.message}`;
+}
+
+/**
+ * Moov Money Benin, collection by USSD push (`PushWithPending`), followed by polling
+ * `getTransactionStatus` with the reference id Moov answers (Moov sends no callback). The push
+ * has no idempotency key, so it is sent at most once per payment: its reference id is kept with
+ * the payment as soon as it comes back, and an answer lost on the way is never followed by a
+ * second push (see AmbiguousCollectionError).
+ */
+export function createMoovMoney(config: MoovConfig): PaymentProvider {
+  const http = config.fetch ?? fetch;
+  const timeoutMs = config.timeoutMs ?? 15_000;
+  keyBytesOf(config.encryptionKey); // a wrong key stops the gateway at start, not at the first payment
+  let token: Promise<string> | null = null;
+
+  function tokenOnce(): Promise<string> {
+    token ??= moovToken(config.username, config.password, config.encryptionKey).catch((error: unknown) => {
+      token = null;
+      throw error;
+    });
+    return token;
+  }
+
+  function post(body: string, signal?: AbortSignal): Promise<Response> {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return http(config.baseUrl, {
+      method: 'POST',
+      // SOAP 1.1 requires the header; empty means "the URL says it" (JAX-WS dispatches on the body).
+      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' },
+      body,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+  }
+
+  async function checkStatus(ref: CollectionRef, signal?: AbortSignal): Promise<ProviderStatus> {
+    // Never pushed, or the push answer was lost: Moov names transactions only by its own id.
+    if (!ref.providerReference) return { status: 'pending' };
+    const res = await post(
+      envelope(`<api:getTransactionStatus><token>${xmlText(await tokenOnce())}</token><request><transid>${xmlText(ref.providerReference)}</transid></request></api:getTransactionStatus>`),
+      signal,
+    );
+    const answer = readAnswer(await res.text(), 'getTransactionStatusResponse');
+    if (!answer) throw new Error(`moov status: HTTP ${res.status}, no SOAP answer`);
+    if (answer.kind === 'fault') throw new Error(`moov status: SOAP fault ${answer.fault}`);
+    if (!res.ok) throw new Error(`moov status: HTTP ${res.status}`);
+    const { outcome } = outcomeOf(answer.status);
+    switch (outcome) {
+      case 'succeeded':
+        return { status: 'succeeded', providerTransactionId: answer.referenceid || ref.providerReference };
+      case 'pending':
+        return { status: 'pending' };
+      case 'failed':
+        return { status: 'failed', reason: reasonOf(answer) };
+      case 'credentials':
+        throw new Error(`${reasonOf(answer)}: check MOOV_USERNAME, MOOV_PASSWORD and MOOV_ENCRYPTION_KEY`);
+      case 'moov-error':
+        throw new Error(`moov status: ${reasonOf(answer)}`);
+    }
+  }
+
+  async function requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {
+    // An earlier attempt already pushed and kept Moov's id: only its status may be asked now.
+    if (request.providerReference) return checkStatus({ paymentId: request.paymentId, providerReference: request.providerReference }, signal);
+    if (!Number.isInteger(request.amountXof) || request.amountXof <= 0) return { status: 'failed', reason: `moov: invalid amount ${request.amountXof} XOF` };
+    const body = envelope(
+      '<api:PushWithPending>' +
+        `<token>${xmlText(await tokenOnce())}</token>` +
+        `<msisdn>${xmlText(request.payerMsisdn.replace(/^\+/, ''))}</msisdn>` +
+        `<message>${xmlText(request.description)}</message>` +
+        `<amount>${request.amountXof}</amount>` +
+        `<externaldata1>${xmlText(request.paymentId)}</externaldata1>` +
+        '<externaldata2></externaldata2>' +
+        '<fee>0</fee>' +
+        '</api:PushWithPending>',
+    );
+    // Everything above this line sends nothing: its errors are plainly retryable.
+    signal?.throwIfAborted();
+
+    let res: Response;
+    let text: string;
+    try {
+      res = await post(body, signal);
+    } catch (error) {
+      if (nothingSent(error)) throw new Error(`moov push: ${describe(error)}, nothing sent`, { cause: error });
+      throw new AmbiguousCollectionError(`moov push: ${describe(error)}`, { cause: error });
+    }
+    try {
+      text = await res.text();
+    } catch (error) {
+      throw new AmbiguousCollectionError(`moov push: HTTP ${res.status}, answer cut off (${describe(error)})`, { cause: error });
+    }
+    const answer = readAnswer(text, 'PushWithPendingResponse');
+    // A 4xx without a SOAP fault comes from the HTTP layer (wrong URL, a proxy, throttling): the
+    // merchant service never saw the request.
+    if (res.status >= 400 && res.status < 500 && answer?.kind !== 'fault') throw new Error(`moov push: HTTP ${res.status}, refused before processing`);
+    // A fault, a 5xx or an unreadable body: Moov may have pushed the prompt all the same.
+    if (!answer) throw new AmbiguousCollectionError(`moov push: HTTP ${res.status}, no SOAP answer`);
+    if (answer.kind === 'fault') throw new AmbiguousCollectionError(`moov push: SOAP fault ${answer.fault}`);
+    if (!res.ok) throw new AmbiguousCollectionError(`moov push: HTTP ${res.status}`);
+
+    const { outcome } = outcomeOf(answer.status);
+    if (outcome === 'failed') return { status: 'failed', reason: reasonOf(answer) };
+    if (outcome === 'credentials') throw new Error(`moov push: ${reasonOf(answer)}: check MOOV_USERNAME, MOOV_PASSWORD and MOOV_ENCRYPTION_KEY`);
+    if (outcome === 'moov-error') throw new AmbiguousCollectionError(`moov push: ${reasonOf(answer)}`);
+    // Pushed: without its reference id the collection cannot be followed, only waited out.
+    if (!answer.referenceid) throw new AmbiguousCollectionError(`moov push: status ${answer.status} without a reference id`);
+
+    let kept: string;
+    try {
+      kept = await request.rememberReference(answer.referenceid);
+    } catch (error) {
+      throw new AmbiguousCollectionError(`moov push: pushed as ${answer.referenceid} but the reference was not kept (${describe(error)})`, { cause: error });
+    }
+    // Another attempt kept its reference first (two workers raced): that one is followed.
+    if (kept !== answer.referenceid) return checkStatus({ paymentId: request.paymentId, providerReference: kept }, signal);
+    return outcome === 'succeeded' ? { status: 'succeeded', providerTransactionId: kept } : { status: 'pending' };
+  }
+
+  return { name: 'moov-money', requestCollection, checkStatus };
+}
+
+const moovEnv = z.object({
+  MOOV_BASE_URL: z.string().url(),
+  MOOV_USERNAME: z.string().min(1),
+  MOOV_PASSWORD: z.string().min(1),
+  MOOV_ENCRYPTION_KEY: z.string().refine((key) => [16, 24, 32].includes(new TextEncoder().encode(key).length), 'must be 16, 24 or 32 bytes'),
+  MOOV_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+});
+
+/** Secrets come from env only; a missing or malformed one stops the gateway at start, naming the variable. */
+export function moovConfigFromEnv(env: Readonly<Record<string, string | undefined>>): MoovConfig {
+  const e = moovEnv.parse(env);
+  return {
+    baseUrl: e.MOOV_BASE_URL,
+    username: e.MOOV_USERNAME,
+    password: e.MOOV_PASSWORD,
+    encryptionKey: e.MOOV_ENCRYPTION_KEY,
+    timeoutMs: e.MOOV_TIMEOUT_MS,
+  };
+}
