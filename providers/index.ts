@@ -6,6 +6,7 @@ import { mtnMadapiUssd } from './mtn-madapi/ussd.js';
 import { naloUssd } from './nalo/ussd.js';
 import type { PaymentProvider } from '../src/payments/payment-provider.js';
 import { createFedapay, fedapayConfigFromEnv } from './fedapay/collection.js';
+import { createKkiapay, kkiapayConfigFromEnv } from './kkiapay/collection.js';
 import { createMoovMoney, moovConfigFromEnv } from './moov-money/collection.js';
 import { createMomoCollection, momoConfigFromEnv } from './mtn-momo/collection.js';
 import { createSandboxPaymentProvider } from './sandbox-payment/payment.js';
@@ -22,4 +23,5 @@ export const paymentProviders: Readonly<Record<string, (env: Readonly<Record<str
   'mtn-momo': (env) => createMomoCollection(momoConfigFromEnv(env)),
   fedapay: (env) => createFedapay(fedapayConfigFromEnv(env)),
   'moov-money': (env) => createMoovMoney(moovConfigFromEnv(env)),
+  kkiapay: (env) => createKkiapay(kkiapayConfigFromEnv(env)),
 };

@@ -3,7 +3,6 @@ import type { Logger } from '../observability/logger.js';
 import type { CallbackParser } from './payment-provider-callback.js';
 import type { PaymentProvider, ProviderStatus } from './payment-provider.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
-import { refOf } from './payment-service.js';
 import type { Payment, PaymentState } from './payment.js';
 import type { PaymentStore } from './payment-store.js';
 
@@ -23,6 +22,11 @@ export interface PaymentCallbackDeps {
  */
 export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDeps): void {
   const now = deps.now ?? Date.now;
+  async function keepReference(payment: Payment, reference: string): Promise<Payment> {
+    const kept = await deps.store.rememberReference(payment.id, reference);
+    return { ...payment, ...(kept ? { providerReference: kept } : {}) };
+  }
+
   app.on(['POST', 'PUT'], '/payments/:provider/callback', async (c) => {
     const name = c.req.param('provider');
     const provider: (PaymentProvider & Partial<CallbackParser>) | undefined = deps.providers.byName(name);
@@ -37,12 +41,18 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
     let payment = await deps.store.get(verdict.paymentId);
     if (!payment || payment.provider !== name) return c.json({ error: 'not_found', reason: 'no such payment' }, 404);
     try {
-      if (verdict.providerReference && !payment.providerReference) {
-        // The callback is the first to name the provider's id (its answer to the push was lost).
-        const kept = await deps.store.rememberReference(payment.id, verdict.providerReference);
-        payment = { ...payment, ...(kept ? { providerReference: kept } : {}) };
+      let status: ProviderStatus;
+      if (verdict.kind === 'verified') {
+        // Signed by the provider: its id for the payment is kept as it comes.
+        if (verdict.providerReference && !payment.providerReference) payment = await keepReference(payment, verdict.providerReference);
+        status = verdict.status;
+      } else {
+        // A hint may be the first to name the provider's id (the push answer was lost). It is asked
+        // about before it is kept: a hint cannot pin a payment to someone else's transaction.
+        const candidate = payment.providerReference ?? verdict.providerReference;
+        status = await provider.checkStatus({ paymentId: payment.id, ...(candidate ? { providerReference: candidate } : {}) });
+        if (candidate && !payment.providerReference && status.status !== 'pending') payment = await keepReference(payment, candidate);
       }
-      const status = verdict.kind === 'verified' ? verdict.status : await provider.checkStatus(refOf(payment));
       const state = await deps.apply(payment, status, `callback ${verdict.kind}`);
       return c.json({ paymentId: payment.id, state });
     } catch (error) {

@@ -1,0 +1,708 @@
+import { readFileSync } from 'node:fs';
+import type { HttpBindings } from '@hono/node-server';
+import { Hono } from 'hono';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EnqueueOptions } from '../../src/jobs/job-queue.js';
+import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
+import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
+import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
+import { AmbiguousCollectionError, type CollectionRequest, type ProviderStatus } from '../../src/payments/payment-provider.js';
+import type { CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
+import { COLLECT_QUEUE, POLL_QUEUE } from '../../src/payments/payment-service.js';
+import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
+import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
+import { serveOnLoopback } from '../../test/loopback-server.js';
+import { createKkiapay, kkiapayConfigFromEnv, type KkiapayConfig } from './collection.js';
+
+const PUBLIC_KEY = '4d5b9b20c81f11eea5d1f9a6e0b1c2d3';
+const PRIVATE_KEY = 'tpk_4d5b9b21c81f11eea5d1f9a6e0b1c2d3';
+const SECRET = 'tsk_4d5b9b22c81f11eea5d1f9a6e0b1c2d3';
+const CALLBACK_URL = 'https://guichet.example/payments/kkiapay/callback';
+/** DEMO_MSISDN as KKiaPay wants it: E.164 without the `+`. */
+const PAYER = '2290197000001';
+/** Client time-out in these tests: the fake's `hang` waits far longer. */
+const TIMEOUT_MS = 300;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** @hono/node-server hands the Node request and response to the app as its env. */
+function isHttpBindings(env: unknown): env is HttpBindings {
+  return isRecord(env) && isRecord(env.incoming) && 'socket' in env.incoming;
+}
+
+/** What the fake can do instead of answering a request normally (after processing it). */
+type Misbehaviour = 'hang' | 'http-500' | 'html-502' | 'html-200' | 'reset' | 'cut-off-200' | 'no-id' | 'html-400';
+
+/** A transaction as KKiaPay's status API shows it (field names from its admin SDKs). */
+interface FakeTransaction {
+  transactionId: string;
+  status: string;
+  amount: number;
+  fees: number;
+  partnerId: string | null;
+  stateData: unknown;
+  failureCode: string | null;
+  failureMessage: string | null;
+  phoneNumber: string;
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Nine characters, like `LVFNrK1nx` in the Python SDK's sample. */
+const transactionIdOf = () => Array.from(crypto.getRandomValues(new Uint8Array(9)), (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
+
+/** A local KKiaPay API: checks the keys, keeps transactions, counts calls, misbehaves on demand. */
+async function startFakeKkiapay() {
+  const calls = { debit: 0, status: 0 };
+  const transactions = new Map<string, FakeTransaction>();
+  const debits: { headers: Record<string, string | undefined>; body: unknown }[] = [];
+  const misbehave: { debit?: Misbehaviour; status?: Misbehaviour } = {};
+  /** The next debit requests are refused with this answer instead of being processed. */
+  const refuse: { next?: { httpStatus: 400 | 403 | 422 | 429; body: unknown } } = {};
+  const hanging = new Set<() => void>();
+  let closing = false;
+
+  async function misbehaving(c: { env: unknown; json(body: unknown, status?: 200): Response }, answer: unknown, misbehaviour: Misbehaviour | undefined): Promise<Response> {
+    switch (misbehaviour) {
+      case 'hang':
+        await new Promise<void>((resolve) => {
+          hanging.add(resolve);
+          setTimeout(resolve, TIMEOUT_MS * 20);
+        });
+        // Released by close(): drop the connection rather than leave it open for keep-alive.
+        if (closing && isHttpBindings(c.env)) c.env.incoming.socket.destroy();
+        return c.json(answer);
+      case 'http-500':
+        return Response.json({ status: 5000, reason: 'Internal Server Error' }, { status: 500 });
+      case 'html-502':
+        return new Response('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', { status: 502, headers: { 'content-type': 'text/html' } });
+      case 'html-400':
+        return new Response('<html><head><title>400 Bad Request</title></head><body>Request Header Or Cookie Too Large</body></html>', { status: 400, headers: { 'content-type': 'text/html' } });
+      case 'html-200':
+        return new Response('<!doctype html><html><body>Maintenance</body></html>', { status: 200, headers: { 'content-type': 'text/html' } });
+      case 'reset':
+        if (isHttpBindings(c.env)) c.env.incoming.socket.destroy();
+        return new Response(null, { status: 500 });
+      case 'cut-off-200': {
+        // The headers and the start of the answer arrive, then the connection dies.
+        const start = JSON.stringify(answer).slice(0, 12);
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(start));
+            setTimeout(() => controller.error(new Error('connection lost')), 20);
+          },
+        });
+        return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+      }
+      case 'no-id':
+        return c.json({ status: 'PENDING' });
+      case undefined:
+        return c.json(answer);
+    }
+  }
+
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    if (c.req.header('x-api-key') !== PUBLIC_KEY) return c.json({ status: 4001, reason: 'invalid api key' }, 401);
+    await next();
+  });
+  app.post('/api/v1/payments/request', async (c) => {
+    calls.debit += 1;
+    const body: unknown = await c.req.json();
+    debits.push({
+      headers: { 'x-api-key': c.req.header('x-api-key'), 'x-private-key': c.req.header('x-private-key'), 'x-secret-key': c.req.header('x-secret-key'), 'content-type': c.req.header('content-type') },
+      body,
+    });
+    if (refuse.next) {
+      const { httpStatus, body: refusal } = refuse.next;
+      return c.json(refusal, httpStatus);
+    }
+    if (!isRecord(body) || typeof body.phoneNumber !== 'string' || !/^229\d{10}$/.test(body.phoneNumber)) return c.json({ status: 4000, reason: 'invalid phone number' }, 400);
+    if (typeof body.amount !== 'number' || !Number.isInteger(body.amount)) return c.json({ status: 4000, reason: 'invalid amount' }, 400);
+    // Processed, and the PIN prompt pushed, before anything goes wrong with the answer.
+    const transactionId = transactionIdOf();
+    transactions.set(transactionId, {
+      transactionId, status: 'PENDING', amount: body.amount, fees: 0,
+      partnerId: typeof body.partnerId === 'string' ? body.partnerId : null, stateData: body.stateData,
+      failureCode: null, failureMessage: null, phoneNumber: body.phoneNumber,
+    });
+    return misbehaving(c, { transactionId }, misbehave.debit);
+  });
+  app.post('/api/v1/transactions/status', async (c) => {
+    if (c.req.header('x-private-key') !== PRIVATE_KEY || c.req.header('x-secret-key') !== SECRET) return c.json({ status: 4001, reason: 'invalid keys' }, 401);
+    calls.status += 1;
+    const body: unknown = await c.req.json();
+    const found = isRecord(body) && typeof body.transactionId === 'string' ? transactions.get(body.transactionId) : undefined;
+    if (!found) return c.json({ status: 4004, reason: 'Transaction not found' }, 404);
+    return misbehaving(c, statusPayload(found), misbehave.status);
+  });
+  const server = await serveOnLoopback(app);
+
+  /** The status answer, in the shape KKiaPay's SDKs show. */
+  function statusPayload(t: FakeTransaction) {
+    return {
+      performed_at: '2026-11-23T09:00:42.123Z', received_at: 1795424442123, type: 'DEBIT', status: t.status,
+      source: 'MOBILE_MONEY', source_common_name: 'mtn-benin', amount: t.amount, fees: t.fees, net: t.amount - t.fees,
+      externalTransactionId: null, transactionId: t.transactionId, partnerId: t.partnerId, stateData: t.stateData,
+      failureCode: t.failureCode, failureMessage: t.failureMessage, country: 'BJ', state: null,
+      client: { fullname: '', phone: t.phoneNumber, email: '' },
+    };
+  }
+
+  return {
+    baseUrl: server.baseUrl,
+    calls,
+    transactions,
+    debits,
+    misbehave,
+    refuse,
+    /** KKiaPay's side of the story: the payer answered the prompt (or not). */
+    settle(transactionId: string, change: Partial<FakeTransaction>) {
+      const found = transactions.get(transactionId);
+      if (!found) throw new Error(`fake kkiapay: no transaction ${transactionId}`);
+      Object.assign(found, change);
+    },
+    /** The webhook KKiaPay POSTs for a transaction as it is now (shape from KKiaPay's webhook docs). */
+    webhookOf(transactionId: string, override: Record<string, unknown> = {}): Record<string, unknown> {
+      const t = transactions.get(transactionId);
+      if (!t) throw new Error(`fake kkiapay: no transaction ${transactionId}`);
+      const success = t.status === 'SUCCESS';
+      return {
+        transactionId: t.transactionId, isPaymentSucces: success, account: t.phoneNumber, label: 'Guichet', method: 'MOBILE_MONEY',
+        amount: t.amount, fees: t.fees, partnerId: t.partnerId, performedAt: '2026-11-23T09:00:42.123Z', stateData: t.stateData,
+        event: success ? 'transaction.success' : 'transaction.failed', ...override,
+      };
+    },
+    async close() {
+      closing = true;
+      for (const release of hanging) release();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * Poll jobs past `keptPollRounds` are dropped: 0 keeps the poller out of the way, so webhooks are
+ * what moves a payment, and a low number keeps `drain()` finite while a payment stays pending.
+ */
+class PollRoundsQueue extends MemoryJobQueue {
+  keptPollRounds = 0;
+  override async enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void> {
+    const round = Number(/-(\d+)$/.exec(options?.jobId ?? '')?.[1] ?? '1');
+    if (queue === POLL_QUEUE && round > this.keptPollRounds) return;
+    await super.enqueue(queue, payload, options);
+  }
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  vi.restoreAllMocks();
+  while (closers.length) await closers.pop()!();
+});
+
+/** A URL where nothing listens: a loopback port opened, then closed. */
+async function closedUrl(): Promise<string> {
+  const server = await serveOnLoopback(new Hono());
+  await server.close();
+  return server.baseUrl;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function setup(overrides: Partial<KkiapayConfig> = {}) {
+  const fake = await startFakeKkiapay();
+  closers.push(fake.close);
+  const kkiapay = createKkiapay({ baseUrl: fake.baseUrl, publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, callbackUrl: CALLBACK_URL, timeoutMs: TIMEOUT_MS, ...overrides });
+  const portal = createDemoPortal();
+  const store = new MemoryPaymentStore();
+  const jobs = new PollRoundsQueue();
+  closers.push(() => jobs.close());
+  const payments = createEmbeddedPayments(portal, { provider: kkiapay, store, jobs, pollIntervalMs: 1 });
+  const app = new Hono();
+  registerPaymentCallbackRoutes(app, { providers: PaymentProviderDirectory.single(kkiapay), store, apply: payments.apply, logger: silentLogger });
+  async function newPayment(requestNumber = 'PS00373-240002', amountXof = 1900) {
+    const id = crypto.randomUUID();
+    const now = Date.now();
+    await store.create({
+      id, requestNumber, amountXof, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'kkiapay',
+      createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 600_000).toISOString(),
+    });
+    return id;
+  }
+  /** A payment collected through the service: pending, with KKiaPay's transaction id kept. */
+  async function collected(requestNumber?: string): Promise<{ id: string; tx: string }> {
+    const id = await newPayment(requestNumber);
+    await payments.collect(id);
+    const payment = await store.get(id);
+    expect(payment?.state).toBe('pending');
+    return { id, tx: payment?.providerReference ?? '' };
+  }
+  /** A webhook as KKiaPay delivers it; `secret: null` sends no secret header. */
+  const webhook = (body: unknown, secret: string | null = SECRET) =>
+    app.request('/payments/kkiapay/callback', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(secret === null ? {} : { 'x-kkiapay-secret': secret }) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  /** The provider alone, as the payment service calls it; `kept` lists what it asked to keep. */
+  const kept: string[] = [];
+  const collection = (paymentId: string, extra: Partial<CollectionRequest> = {}): CollectionRequest => ({
+    paymentId, amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', description: 'Frais PS00373-240002',
+    rememberReference: async (reference) => {
+      kept.push(reference);
+      return reference;
+    },
+    ...extra,
+  });
+  return { fake, kkiapay, portal, store, jobs, payments, newPayment, collected, webhook, collection, kept };
+}
+
+describe('KKiaPay debit request', () => {
+  it('sends the exact debit request and keeps KKiaPay\'s transaction id before anything else', async () => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    expect(t.fake.debits).toEqual([
+      {
+        // The public key only: the private key and the secret never travel with a debit.
+        headers: { 'x-api-key': PUBLIC_KEY, 'x-private-key': undefined, 'x-secret-key': undefined, 'content-type': 'application/json' },
+        body: { phoneNumber: PAYER, amount: 1900, firstname: '', lastname: '', email: '', partnerId: id, stateData: id, callback: CALLBACK_URL, direct: true },
+      },
+    ]);
+    expect(t.fake.transactions.has(tx)).toBe(true);
+    expect(t.fake.calls).toEqual({ debit: 1, status: 0 });
+  });
+
+  it('a retried job for a payment that already has a transaction asks its status and never pushes again', async () => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    t.fake.settle(tx, { status: 'SUCCESS' });
+    expect(await t.kkiapay.requestCollection(t.collection(id, { providerReference: tx }))).toEqual({ status: 'succeeded', providerTransactionId: tx, amountXof: 1900 });
+    expect(t.fake.calls).toEqual({ debit: 1, status: 1 });
+  });
+
+  it('when another attempt kept its transaction first, that one is followed', async () => {
+    const t = await setup();
+    const first = await t.kkiapay.requestCollection(t.collection('race'));
+    expect(first).toEqual({ status: 'pending' });
+    const winner = t.kept[0]!;
+    t.fake.settle(winner, { status: 'SUCCESS', partnerId: 'race' });
+    const second = await t.kkiapay.requestCollection(t.collection('race', { rememberReference: async () => winner }));
+    expect(second).toEqual({ status: 'succeeded', providerTransactionId: winner, amountXof: 1900 });
+  });
+
+  it.each<[string, { httpStatus: 400 | 403 | 422 | 429; body: unknown }, 'failed' | 'retry', string]>([
+    ['refused, invalid number (400)', { httpStatus: 400, body: { status: 4000, reason: 'invalid phone number' } }, 'failed', 'kkiapay 4000: invalid phone number'],
+    ['refused, account not allowed (403)', { httpStatus: 403, body: { status: 4003, reason: 'direct debit not enabled for this account' } }, 'failed', 'kkiapay 4003: direct debit not enabled for this account'],
+    ['refused with a text status (422)', { httpStatus: 422, body: { status: 'UNPROCESSABLE', reason: 'amount below minimum' } }, 'failed', 'kkiapay UNPROCESSABLE: amount below minimum'],
+    ['throttled (429)', { httpStatus: 429, body: { status: 4029, reason: 'too many requests' } }, 'retry', 'HTTP 429'],
+  ])('debit %s', async (_label, refusal, expected, reason) => {
+    const t = await setup();
+    t.fake.refuse.next = refusal;
+    const id = await t.newPayment();
+    if (expected === 'failed') {
+      expect(await t.kkiapay.requestCollection(t.collection(id))).toEqual({ status: 'failed', reason });
+      await t.payments.collect(id);
+      const payment = await t.store.get(id);
+      expect(payment?.state).toBe('failed');
+      expect(payment?.history.at(-1)?.reason).toContain(reason);
+    } else {
+      const error = await errorOf(t.payments.collect(id));
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
+      expect((error as Error).message).toContain(reason);
+      expect((await t.store.get(id))?.state).toBe('created');
+    }
+    expect(t.fake.calls.status).toBe(0);
+    expect(t.portal.payments).toHaveLength(0);
+  });
+
+  it('a bad public key (401) is a plain error: logged and retried, never a failed payment', async () => {
+    const t = await setup({ publicKey: 'not-the-key' });
+    const id = await t.newPayment();
+    const error = await errorOf(t.payments.collect(id));
+    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
+    expect((error as Error).message).toMatch(/HTTP 401.*KKIAPAY_PUBLIC_KEY/);
+    expect(await t.store.get(id)).toMatchObject({ state: 'created', history: [] });
+    expect(t.fake.calls.debit).toBe(0);
+  });
+
+  it('an answer without a transaction id is accepted: pending, nothing kept', async () => {
+    const t = await setup();
+    t.fake.misbehave.debit = 'no-id';
+    expect(await t.kkiapay.requestCollection(t.collection('p-no-id'))).toEqual({ status: 'pending' });
+    expect(t.kept).toEqual([]);
+    expect(t.fake.transactions.size).toBe(1);
+  });
+
+  const LOST_ANSWERS: Misbehaviour[] = ['hang', 'http-500', 'html-502', 'reset', 'cut-off-200', 'html-200', 'html-400'];
+
+  it.each(LOST_ANSWERS)('debit answer lost (%s): AmbiguousCollectionError, nothing kept', async (misbehaviour) => {
+    const t = await setup();
+    // @hono/node-server reports the stream the fake breaks on purpose.
+    if (misbehaviour === 'cut-off-200') vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    t.fake.misbehave.debit = misbehaviour;
+    const error = await errorOf(t.kkiapay.requestCollection(t.collection(crypto.randomUUID())));
+    expect(error).toBeInstanceOf(AmbiguousCollectionError);
+    expect(t.fake.calls.debit).toBe(1);
+    expect(t.kept).toEqual([]);
+  });
+
+  it.each<Misbehaviour>(['hang', 'http-500', 'reset'])(
+    'debit answer lost (%s) through the payment service: pending, ONE debit even when the job runs again, then the webhook completes it',
+    async (misbehaviour) => {
+      const t = await setup();
+      t.fake.misbehave.debit = misbehaviour;
+      t.jobs.keptPollRounds = 3; // the poller runs, but without KKiaPay's id it has nothing to ask
+      const id = await t.newPayment();
+      await t.jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}` });
+      await t.jobs.drain();
+      const pending = await t.store.get(id);
+      expect(pending?.state).toBe('pending');
+      expect(pending?.providerReference).toBeUndefined();
+      expect(pending?.history.at(-1)?.reason).toMatch(/answer lost .*not resent/);
+      // KKiaPay answers normally again, and the collect job is delivered once more (a worker crash).
+      t.fake.misbehave.debit = undefined;
+      await t.jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}-redelivered` });
+      await t.jobs.drain();
+      expect(t.fake.calls).toEqual({ debit: 1, status: 0 });
+      expect(t.jobs.failed).toEqual([]);
+      // The payer approved; KKiaPay's webhook is the first to name the transaction.
+      const [tx] = [...t.fake.transactions.keys()];
+      t.fake.settle(tx!, { status: 'SUCCESS' });
+      const res = await t.webhook(t.fake.webhookOf(tx!));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ paymentId: id, state: 'succeeded' });
+      await t.jobs.drain();
+      expect(await t.store.get(id)).toMatchObject({ state: 'succeeded', providerReference: tx, providerTransactionId: tx });
+      expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
+      expect(t.fake.calls).toEqual({ debit: 1, status: 1 });
+    },
+  );
+
+  it('a refused connection (closed port) is a plain, retryable error: the payment stays created, and the retry pushes once', async () => {
+    const closed = await closedUrl();
+    let refuse = true;
+    const t = await setup({ fetch: (input, init) => (refuse ? fetch(String(input).replace(/^http:\/\/127\.0\.0\.1:\d+/, closed), init) : fetch(input, init)) });
+    const id = await t.newPayment();
+    const error = await errorOf(t.payments.collect(id));
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
+    expect((error as Error).message).toMatch(/ECONNREFUSED.*nothing sent/);
+    expect(await t.store.get(id)).toMatchObject({ state: 'created', history: [] });
+    refuse = false;
+    await t.payments.collect(id); // the job's next attempt
+    expect((await t.store.get(id))?.state).toBe('pending');
+    expect(t.fake.calls.debit).toBe(1);
+  });
+
+  const connectionError = (code: string) => Object.assign(new Error(`connect ${code} 198.51.100.7:443`), { code });
+  it.each<[string, unknown, 'retry' | 'ambiguous']>([
+    ['ECONNREFUSED', new TypeError('fetch failed', { cause: connectionError('ECONNREFUSED') }), 'retry'],
+    ['ENOTFOUND', new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND api.kkiapay.me'), { code: 'ENOTFOUND' }) }), 'retry'],
+    ['every address refused', new TypeError('fetch failed', { cause: new AggregateError([connectionError('ECONNREFUSED'), connectionError('ECONNREFUSED')]) }), 'retry'],
+    ['one address refused, one reset', new TypeError('fetch failed', { cause: new AggregateError([connectionError('ECONNREFUSED'), connectionError('ECONNRESET')]) }), 'ambiguous'],
+    ['ECONNRESET', new TypeError('fetch failed', { cause: connectionError('ECONNRESET') }), 'ambiguous'],
+    ['socket closed by the other side', new TypeError('fetch failed', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) }), 'ambiguous'],
+    ['a TypeError without a cause (Workers)', new TypeError('Network connection lost.'), 'ambiguous'],
+    ['time-out', new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 'ambiguous'],
+  ])('fetch rejecting with %s: %s', async (_label, rejection, expected) => {
+    const t = await setup({ fetch: async () => Promise.reject(rejection) });
+    const error = await errorOf(t.kkiapay.requestCollection(t.collection('p-net')));
+    expect(error).toBeInstanceOf(Error);
+    expect(error instanceof AmbiguousCollectionError).toBe(expected === 'ambiguous');
+  });
+
+  it('the caller\'s signal aborts the debit too, and that is ambiguous once sent', async () => {
+    const t = await setup({ timeoutMs: 60_000 });
+    t.fake.misbehave.debit = 'hang';
+    const caller = new AbortController();
+    setTimeout(() => caller.abort(new Error('hop budget spent')), 100);
+    const started = Date.now();
+    const error = await errorOf(t.kkiapay.requestCollection(t.collection('p-abort'), caller.signal));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error).toBeInstanceOf(AmbiguousCollectionError);
+    // Already aborted before anything left: nothing sent, a plain error.
+    const before = t.fake.calls.debit;
+    expect(await errorOf(t.kkiapay.requestCollection(t.collection('p-abort-2'), caller.signal))).not.toBeInstanceOf(AmbiguousCollectionError);
+    expect(t.fake.calls.debit).toBe(before);
+  });
+});
+
+describe('KKiaPay status API', () => {
+  /** Status answers as the fake serves them, and what Guichet makes of them. */
+  it.each<[string, Partial<FakeTransaction>, ProviderStatus | 'own' | RegExp]>([
+    ['SUCCESS', { status: 'SUCCESS' }, 'own'],
+    ['PENDING', { status: 'PENDING' }, { status: 'pending' }],
+    ['FAILED with a code and a message', { status: 'FAILED', failureCode: 'processing_error', failureMessage: 'Le client a refuse la transaction' }, { status: 'failed', reason: 'FAILED: processing_error: Le client a refuse la transaction' }],
+    ['FAILED, bare', { status: 'FAILED' }, { status: 'failed', reason: 'FAILED' }],
+    ['INSUFFICIENT_FUND', { status: 'INSUFFICIENT_FUND', failureCode: 'insufficient_fund' }, { status: 'failed', reason: 'INSUFFICIENT_FUND: insufficient_fund' }],
+    ['SUCCESS for another amount (the service refuses to credit it)', { status: 'SUCCESS', amount: 100 }, { status: 'succeeded', providerTransactionId: 'own', amountXof: 100 }],
+    ['SUCCESS of another payment (partnerId)', { status: 'SUCCESS', partnerId: 'another-payment' }, { status: 'pending' }],
+    ['FAILED of another payment (partnerId)', { status: 'FAILED', partnerId: 'another-payment' }, { status: 'pending' }],
+    ['SUCCESS of another payment (stateData, no partnerId)', { status: 'SUCCESS', partnerId: null, stateData: 'another-payment' }, { status: 'pending' }],
+    ['an unknown status', { status: 'REVERTED' }, /unknown transaction status "REVERTED"/],
+  ])('%s', async (_label, change, expected) => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    t.fake.settle(tx, change);
+    const asked = t.kkiapay.checkStatus({ paymentId: id, providerReference: tx });
+    if (expected instanceof RegExp) {
+      await expect(asked).rejects.toThrow(expected);
+    } else if (expected === 'own') {
+      expect(await asked).toEqual({ status: 'succeeded', providerTransactionId: tx, amountXof: 1900 });
+    } else if (expected.status === 'succeeded') {
+      expect(await asked).toEqual({ ...expected, providerTransactionId: tx });
+    } else {
+      expect(await asked).toEqual(expected);
+    }
+    expect(t.fake.calls.status).toBe(1);
+  });
+
+  it('without KKiaPay\'s id there is nothing to ask: pending, no call', async () => {
+    const t = await setup();
+    expect(await t.kkiapay.checkStatus({ paymentId: crypto.randomUUID() })).toEqual({ status: 'pending' });
+    expect(t.fake.calls.status).toBe(0);
+  });
+
+  it('an id KKiaPay does not know (404) neither credits nor fails', async () => {
+    const t = await setup();
+    expect(await t.kkiapay.checkStatus({ paymentId: 'p', providerReference: 'NoSuchTx1' })).toEqual({ status: 'pending' });
+    expect(t.fake.calls.status).toBe(1);
+  });
+
+  it('asks with all three keys: a wrong private key is a plain error naming the variables', async () => {
+    const t = await setup({ privateKey: 'tpk_wrong' });
+    const { id, tx } = await t.collected();
+    await expect(t.kkiapay.checkStatus({ paymentId: id, providerReference: tx })).rejects.toThrow(/HTTP 401.*KKIAPAY_PRIVATE_KEY/);
+  });
+
+  it('a success without an amount is an error, not a credit', async () => {
+    const t = await setup({
+      fetch: async () => Response.json({ transactionId: 'Tx1234567', status: 'SUCCESS', partnerId: 'p' }),
+    });
+    await expect(t.kkiapay.checkStatus({ paymentId: 'p', providerReference: 'Tx1234567' })).rejects.toThrow(/without an amount/);
+  });
+
+  it('the poller confirms a success by itself when no webhook comes', async () => {
+    const t = await setup();
+    t.jobs.keptPollRounds = 50;
+    const { id, tx } = await t.collected();
+    t.fake.settle(tx, { status: 'SUCCESS' });
+    await t.jobs.drain();
+    expect(await t.store.get(id)).toMatchObject({ state: 'succeeded', providerTransactionId: tx });
+    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
+  });
+});
+
+describe('KKiaPay webhooks', () => {
+  /** Raw bodies as KKiaPay POSTs them; `{id}` and `{tx}` are filled in. */
+  const SUCCESS_BODY =
+    '{"transactionId":"{tx}","isPaymentSucces":true,"account":"2290197000001","label":"Guichet","method":"MOBILE_MONEY","amount":1900,"fees":0,"partnerId":"{id}","performedAt":"2026-11-23T09:00:42.123Z","stateData":"{id}","event":"transaction.success"}';
+  const FAILED_BODY =
+    '{"transactionId":"{tx}","isPaymentSucces":false,"account":"2290197000001","label":"Guichet","method":"MOBILE_MONEY","amount":1900,"fees":0,"partnerId":"{id}","performedAt":"2026-11-23T09:00:42.123Z","stateData":"{id}","event":"transaction.failed","failureCode":"processing_error","failureMessage":"Le client a refuse la transaction"}';
+  const STATE_DATA_ONLY = '{"transactionId":"{tx}","isPaymentSucces":true,"amount":1900,"fees":0,"stateData":"{id}","event":"transaction.success"}';
+  const WIDGET_STATE_DATA = '{"transactionId":"{tx}","isPaymentSucces":true,"amount":1900,"fees":0,"partnerId":"","stateData":{"bookingId":"{id}"},"event":"transaction.success"}';
+  const NO_TRANSACTION = '{"isPaymentSucces":true,"amount":1900,"partnerId":"{id}","stateData":"{id}","event":"transaction.success"}';
+  const fill = (raw: string, id: string, tx: string) => raw.replaceAll('{id}', id).replaceAll('{tx}', tx);
+
+  it.each<[string, string, string | null, CallbackVerdict | 'hint']>([
+    ['a success', SUCCESS_BODY, SECRET, 'hint'],
+    ['a failure (the status API decides, not the event)', FAILED_BODY, SECRET, 'hint'],
+    ['stateData only', STATE_DATA_ONLY, SECRET, 'hint'],
+    ['no secret', SUCCESS_BODY, null, { kind: 'rejected', httpStatus: 401, reason: 'missing x-kkiapay-secret' }],
+    ['an empty secret', SUCCESS_BODY, '', { kind: 'rejected', httpStatus: 401, reason: 'missing x-kkiapay-secret' }],
+    ['a wrong secret', SUCCESS_BODY, 'tsk_guessed', { kind: 'rejected', httpStatus: 403, reason: 'bad secret' }],
+    ['the secret with a suffix', SUCCESS_BODY, `${SECRET}x`, { kind: 'rejected', httpStatus: 403, reason: 'bad secret' }],
+    ['not JSON', '{"transactionId":', SECRET, { kind: 'rejected', httpStatus: 400, reason: 'not a KKiaPay webhook' }],
+    ['a widget stateData object and no partnerId', WIDGET_STATE_DATA, SECRET, { kind: 'rejected', httpStatus: 400, reason: 'webhook names no payment or no transaction' }],
+    ['no transaction id', NO_TRANSACTION, SECRET, { kind: 'rejected', httpStatus: 400, reason: 'webhook names no payment or no transaction' }],
+  ])('parses %s', async (_label, raw, secret, expected) => {
+    const kkiapay = createKkiapay({ baseUrl: 'http://127.0.0.1:9', publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET });
+    const id = crypto.randomUUID();
+    const verdict = await kkiapay.parseCallback(
+      { rawBody: fill(raw, id, 'Lw3Jv2Xgk'), header: (name) => (name.toLowerCase() === 'x-kkiapay-secret' && secret !== null ? secret : undefined) },
+      Date.now(),
+    );
+    expect(verdict).toEqual(expected === 'hint' ? { kind: 'hint', paymentId: id, providerReference: 'Lw3Jv2Xgk' } : expected);
+  });
+
+  it('collect → pending with the transaction kept → webhook → confirmed by the status API → succeeded, portal told once', async () => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    expect(tx).not.toBe('');
+    t.fake.settle(tx, { status: 'SUCCESS' });
+    const res = await t.webhook(fill(SUCCESS_BODY, id, tx));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ paymentId: id, state: 'succeeded' });
+    expect(t.fake.calls).toEqual({ debit: 1, status: 1 });
+    await t.jobs.drain();
+    const payment = await t.store.get(id);
+    expect(payment).toMatchObject({ state: 'succeeded', providerReference: tx, providerTransactionId: tx });
+    expect(t.portal.payments).toEqual([expect.objectContaining({ paymentId: id, amountXof: 1900, provider: 'kkiapay', providerTransactionId: tx })]);
+  });
+
+  it.each<[string, string, Partial<FakeTransaction>, number]>([
+    ['FAILED', 'failed', { status: 'FAILED', failureCode: 'processing_error' }, 0],
+    ['INSUFFICIENT_FUND', 'failed', { status: 'INSUFFICIENT_FUND' }, 0],
+    ['PENDING', 'pending', { status: 'PENDING' }, 0],
+    ['SUCCESS for 100 XOF instead of 1900', 'failed', { status: 'SUCCESS', amount: 100 }, 0],
+    ['SUCCESS', 'succeeded', { status: 'SUCCESS' }, 1],
+  ])('a webhook when the status API says %s leaves the payment %s', async (_label, state, change, credited) => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    t.fake.settle(tx, change);
+    const res = await t.webhook(t.fake.webhookOf(tx));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ state });
+    await t.jobs.drain();
+    expect((await t.store.get(id))?.state).toBe(state);
+    expect(t.portal.payments).toHaveLength(credited);
+  });
+
+  it.each<[string, number, string | null]>([
+    ['no secret', 401, null],
+    ['a wrong secret', 403, 'tsk_guessed'],
+  ])('a forged webhook (%s) is refused with %i before anything is asked', async (_label, httpStatus, secret) => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    t.fake.settle(tx, { status: 'SUCCESS' });
+    const res = await t.webhook(fill(SUCCESS_BODY, id, tx), secret);
+    expect(res.status).toBe(httpStatus);
+    expect(t.fake.calls.status).toBe(0);
+    expect((await t.store.get(id))?.state).toBe('pending');
+  });
+
+  it.each<[string, string]>([
+    ['not JSON', '{"transactionId":'],
+    ['no ids', '{"isPaymentSucces":true,"event":"transaction.success","amount":1900}'],
+  ])('a webhook with %s is refused with 400', async (_label, raw) => {
+    const t = await setup();
+    const res = await t.webhook(raw);
+    expect(res.status).toBe(400);
+    expect(t.fake.calls.status).toBe(0);
+  });
+
+  it('a webhook claiming success while the status API says PENDING changes nothing', async () => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    const res = await t.webhook(fill(SUCCESS_BODY, id, tx));
+    expect(await res.json()).toEqual({ paymentId: id, state: 'pending' });
+    await t.jobs.drain();
+    expect((await t.store.get(id))?.state).toBe('pending');
+    expect(t.fake.calls.status).toBe(1);
+    expect(t.portal.payments).toHaveLength(0);
+  });
+
+  it('a failure event arriving while the status API says SUCCESS credits: the status API decides, not the event', async () => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    t.fake.settle(tx, { status: 'SUCCESS' });
+    expect(await (await t.webhook(fill(FAILED_BODY, id, tx))).json()).toEqual({ paymentId: id, state: 'succeeded' });
+    await t.jobs.drain();
+    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
+  });
+
+  it('concurrent duplicate, replayed and reordered webhooks credit exactly once', async () => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    t.fake.settle(tx, { status: 'SUCCESS' });
+    // Ten deliveries at once, all while the payment is still pending.
+    const success = fill(SUCCESS_BODY, id, tx);
+    const responses = await Promise.all(Array.from({ length: 10 }, () => t.webhook(success)));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    // KKiaPay's retries (up to 5) and a replay of the captured body, later.
+    for (let i = 0; i < 5; i++) expect((await t.webhook(success)).status).toBe(200);
+    // A failure arriving after the success changes nothing either.
+    expect(await (await t.webhook(fill(FAILED_BODY, id, tx))).json()).toEqual({ paymentId: id, state: 'succeeded' });
+    await t.jobs.drain();
+    const payment = await t.store.get(id);
+    expect(payment?.state).toBe('succeeded');
+    expect(payment?.history.filter((h) => h.to === 'succeeded')).toHaveLength(1);
+    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
+  });
+
+  it('a webhook naming another payment\'s transaction does not credit this one (it has its own)', async () => {
+    const t = await setup();
+    const mine = await t.collected('PS00373-240002');
+    const other = await t.collected('PS00150-240004');
+    t.fake.settle(other.tx, { status: 'SUCCESS', amount: 1900 });
+    const res = await t.webhook(fill(SUCCESS_BODY, mine.id, other.tx));
+    expect(await res.json()).toEqual({ paymentId: mine.id, state: 'pending' });
+    await t.jobs.drain();
+    expect(await t.store.get(mine.id)).toMatchObject({ state: 'pending', providerReference: mine.tx });
+    expect(t.portal.payments).toHaveLength(0);
+  });
+
+  it('a webhook naming another payment\'s transaction does not credit a payment whose debit answer was lost', async () => {
+    const t = await setup();
+    const other = await t.collected('PS00150-240004');
+    t.fake.settle(other.tx, { status: 'SUCCESS', amount: 1900 });
+    t.fake.misbehave.debit = 'http-500';
+    const mineId = await t.newPayment('PS00373-240002');
+    await t.payments.collect(mineId);
+    expect((await t.store.get(mineId))?.providerReference).toBeUndefined();
+    // The status API's partnerId shows the transaction belongs to another payment, so the route
+    // does not keep the id this webhook named: the genuine one can still complete the payment.
+    const res = await t.webhook(fill(SUCCESS_BODY, mineId, other.tx));
+    expect(await res.json()).toEqual({ paymentId: mineId, state: 'pending' });
+    expect((await t.store.get(mineId))?.providerReference).toBeUndefined();
+    await t.jobs.drain();
+    expect((await t.store.get(mineId))?.state).toBe('pending');
+    expect(t.portal.payments).toHaveLength(0);
+    expect((await t.store.get(other.id))?.state).toBe('pending'); // untouched until its own webhook
+  });
+
+  it('when the status API is down the webhook gets 503, and KKiaPay\'s next attempt completes the payment', async () => {
+    const t = await setup();
+    const { id, tx } = await t.collected();
+    t.fake.settle(tx, { status: 'SUCCESS' });
+    t.fake.misbehave.status = 'http-500';
+    expect((await t.webhook(t.fake.webhookOf(tx))).status).toBe(503);
+    expect((await t.store.get(id))?.state).toBe('pending');
+    t.fake.misbehave.status = undefined;
+    expect(await (await t.webhook(t.fake.webhookOf(tx))).json()).toEqual({ paymentId: id, state: 'succeeded' });
+    await t.jobs.drain();
+    expect(t.portal.payments).toHaveLength(1);
+  });
+});
+
+describe('KKiaPay configuration', () => {
+  const ENV = {
+    KKIAPAY_BASE_URL: 'https://api-sandbox.kkiapay.me',
+    KKIAPAY_PUBLIC_KEY: PUBLIC_KEY,
+    KKIAPAY_PRIVATE_KEY: PRIVATE_KEY,
+    KKIAPAY_SECRET: SECRET,
+  };
+
+  it('reads its configuration from env, with a 15 s time-out by default', () => {
+    expect(kkiapayConfigFromEnv(ENV)).toEqual({ baseUrl: 'https://api-sandbox.kkiapay.me', publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, timeoutMs: 15_000 });
+    expect(kkiapayConfigFromEnv({ ...ENV, KKIAPAY_CALLBACK_URL: CALLBACK_URL, KKIAPAY_TIMEOUT_MS: '5000' })).toMatchObject({ callbackUrl: CALLBACK_URL, timeoutMs: 5000 });
+  });
+
+  it.each<[string, Record<string, string | undefined>]>([
+    ['KKIAPAY_SECRET', { ...ENV, KKIAPAY_SECRET: undefined }],
+    ['KKIAPAY_PRIVATE_KEY', { ...ENV, KKIAPAY_PRIVATE_KEY: '' }],
+    ['KKIAPAY_BASE_URL', { ...ENV, KKIAPAY_BASE_URL: 'api.kkiapay.me' }],
+    ['KKIAPAY_CALLBACK_URL', { ...ENV, KKIAPAY_CALLBACK_URL: 'not a url' }],
+    ['KKIAPAY_TIMEOUT_MS', { ...ENV, KKIAPAY_TIMEOUT_MS: '-1' }],
+  ])('refuses to start with a missing or malformed %s, naming it', (name, env) => {
+    expect(() => kkiapayConfigFromEnv(env)).toThrow(name);
+  });
+
+  it('uses web-standard APIs only, so it can run on Workers', () => {
+    for (const file of ['collection.ts', 'webhook.ts']) {
+      const source = readFileSync(new URL(file, import.meta.url), 'utf8');
+      expect(source).not.toMatch(/from ['"]node:|require\(|\bBuffer\b|\bprocess\./);
+    }
+  });
+});
