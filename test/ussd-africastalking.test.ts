@@ -51,7 +51,7 @@ const walks: { name: string; phoneNumber?: string; hops: [text: string, screen: 
     hops: [
       ['', HOME],
       ['2', /Numéro de la demande à payer/],
-      ['2*PS00373-240002', 'CON Extrait de casier judiciaire\nMontant: 1 900 FCFA. Payer par mobile money?\n1.Confirmer\n2.Annuler\n0.Retour 00.Accueil'],
+      ['2*PS00373-240002', 'CON Extrait de casier judiciaire\nMontant: 1 900 FCFA. Payer par mobile money?\n1.Confirmer\n2.Annuler\n3.Payer depuis un autre numéro\n0.Retour 00.Accueil'],
     ],
   },
   {

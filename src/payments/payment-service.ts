@@ -1,6 +1,6 @@
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { Logger } from '../observability/logger.js';
-import { operatorOf } from '../phone/msisdn.js';
+import { normalizeMsisdn, operatorOf } from '../phone/msisdn.js';
 import type { PortalClient } from '../portal/portal-client.js';
 import { maskMsisdn } from '../privacy/mask.js';
 import type { SmsOutbox } from '../sms/sms-outbox.js';
@@ -101,6 +101,10 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         ? `Paiement recu: ${payment.amountXof} FCFA pour la demande ${payment.requestNumber}. Ref ${reference(payment.id)}, transaction ${payment.providerTransactionId ?? ''}.`
         : `Paiement non abouti pour la demande ${payment.requestNumber} (ref ${reference(payment.id)}). Aucun montant preleve. Recomposez *123# pour reessayer.`;
     await deps.sms.enqueue({ to: payment.payerMsisdn, text, idempotencyKey: `receipt:${payment.id}`, purpose: 'payment-receipt' });
+    // The phone that started it for someone else hears the outcome too.
+    if (payment.initiatorMsisdn) {
+      await deps.sms.enqueue({ to: payment.initiatorMsisdn, text, idempotencyKey: `receipt:${payment.id}:initiator`, purpose: 'payment-receipt' });
+    }
   }
 
   async function collect(paymentId: string): Promise<void> {
@@ -194,7 +198,14 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       if (fee.paid) return { outcome: 'paid' };
       // Paid here but the portal not yet told (its job may be retrying): never a second charge.
       if ((await store.latestForRequest(requestNumber))?.state === 'succeeded') return { outcome: 'paid' };
-      const operator = args.operator || operatorOf(ctx.msisdn) || 'UNKNOWN';
+      // Another number may pay (a relative's wallet, a second SIM): it gets the PIN prompt and receipt.
+      let payer = ctx.msisdn;
+      if (args.payer) {
+        const parsed = normalizeMsisdn(args.payer);
+        if (!parsed.ok || !parsed.operator) return { outcome: 'bad_number' };
+        payer = parsed.e164;
+      }
+      const operator = args.operator || operatorOf(payer) || 'UNKNOWN';
       const provider = providers.forOperator(operator);
       const id = crypto.randomUUID();
       const created = new Date(now());
@@ -202,7 +213,8 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         id,
         requestNumber,
         amountXof: fee.amountXof,
-        payerMsisdn: ctx.msisdn,
+        payerMsisdn: payer,
+        ...(payer !== ctx.msisdn ? { initiatorMsisdn: ctx.msisdn } : {}),
         operator,
         provider: provider.name,
         createdAt: created.toISOString(),
@@ -212,8 +224,8 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       // succeeded a moment ago: the store refuses both in the same atomic step as the creation.
       if (!stored) return { outcome: (await store.latestForRequest(requestNumber))?.state === 'succeeded' ? 'paid' : 'in_progress' };
       await jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}` });
-      logger.info({ paymentId: id, payer: maskMsisdn(ctx.msisdn), operator, amountXof: fee.amountXof }, 'payment created');
-      return { outcome: 'ok', values: { reference: reference(id), amountXof: fee.amountXof } };
+      logger.info({ paymentId: id, payer: maskMsisdn(payer), operator, amountXof: fee.amountXof }, 'payment created');
+      return { outcome: 'ok', values: { reference: reference(id), amountXof: fee.amountXof, payerDisplay: payer.slice(4) } };
     },
     /**
      * "Check my payment" on redial: the request's latest payment, shown only to the number that
@@ -221,7 +233,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
      */
     'payments.check': async (args, ctx) => {
       const latest = await store.latestForRequest(args.requestNumber ?? '');
-      if (!latest || latest.payerMsisdn !== ctx.msisdn) return { outcome: 'none' };
+      if (!latest || (latest.payerMsisdn !== ctx.msisdn && latest.initiatorMsisdn !== ctx.msisdn)) return { outcome: 'none' };
       const outcome = latest.state === 'created' ? 'pending' : latest.state === 'expired' ? 'failed' : latest.state;
       return {
         outcome,

@@ -30,8 +30,10 @@ export interface NewPayment {
   id: string;
   requestNumber: string;
   amountXof: number;
-  /** E.164. Personal data: mask before logging. */
+  /** E.164: the wallet that pays and gets the receipt. Personal data: mask before logging. */
   payerMsisdn: string;
+  /** E.164 of the phone that started the payment, when another number pays. */
+  initiatorMsisdn?: string;
   /** `MTN`, `MOOV`, … from the number or the citizen's choice. */
   operator: string;
   /** Registry name of the payment API that collects it. */

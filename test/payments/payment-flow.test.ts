@@ -89,6 +89,24 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
     expect(feeAgain.body).toMatch(/^CON Passeport ordinaire\nMontant: .* FCFA\. Payer par mobile money\?/);
   });
 
+  it("pays from another number: that wallet gets the PIN prompt, both phones the receipt, both can check it", async () => {
+    const gw = await payingGateway();
+    const menu = await dial(gw.app, 's1', DEMO_MSISDN, ['2', 'PS00373-240002']);
+    expect(menu.body).toMatch(/\n1\.Confirmer\n2\.Annuler\n3\.Payer depuis un autre numéro\n/);
+    const bad = await dial(gw.app, 's2', DEMO_MSISDN, ['2', 'PS00373-240002', '3', '0100000000']);
+    expect(bad.body).toMatch(/^CON Ce numéro n'est pas un numéro mobile du Bénin\./);
+    const started = await dial(gw.app, 's3', DEMO_MSISDN, ['2', 'PS00373-240002', '3', '0195123456']);
+    expect(started.body).toMatch(/^END Paiement [0-9A-F]{8}: 1 900 FCFA\. Le 0195123456 doit taper son code secret/);
+    const [id] = await gw.store.overdue('9999-01-01T00:00:00.000Z', 10);
+    expect(await gw.store.get(id!)).toMatchObject({ payerMsisdn: '+2290195123456', initiatorMsisdn: DEMO_MSISDN, operator: 'MOOV' });
+    await gw.jobs.drain();
+    expect(gw.portal.payments).toHaveLength(1);
+    expect(gw.sent.map((m) => m.to).sort()).toEqual(['+2290195123456', DEMO_MSISDN].sort());
+    for (const phone of [DEMO_MSISDN, '+2290195123456']) {
+      expect((await dial(gw.app, `check-${phone}`, phone, ['2', 'PS00373-240002'])).body).toMatch(/^END Paiement [0-9A-F]{8} effectué/);
+    }
+  });
+
   it('a payment that succeeded but is not yet recorded by the portal cannot be paid again', async () => {
     const gw = await payingGateway();
     const id = crypto.randomUUID();
