@@ -15,3 +15,10 @@ export async function serveOnLoopback(app: { fetch: Parameters<typeof serve>[0][
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A loopback URL where nothing listens (a port opened, then closed): a refused connection. */
+export async function closedLoopbackUrl(): Promise<string> {
+  const server = await serveOnLoopback({ fetch: () => new Response(null, { status: 404 }) });
+  await server.close();
+  return server.baseUrl;
+}

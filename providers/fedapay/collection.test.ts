@@ -1,9 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EnqueueOptions } from '../../src/jobs/job-queue.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
-import { POLL_QUEUE } from '../../src/payments/payment-service.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
@@ -12,15 +9,9 @@ import { PaymentProviderDirectory } from '../../src/payments/provider-directory.
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
 import { createFedapay, DEFAULT_FEDAPAY_MODES, fedapayConfigFromEnv } from './collection.js';
 import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from './fake-api.js';
+import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
 
 const WEBHOOK_SECRET = 'wh_sandbox_guichet';
-
-/** Keeps the poller out of the way: these tests drive outcomes through webhooks and `poll()`. */
-class NoPollQueue extends MemoryJobQueue {
-  override async enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void> {
-    if (queue !== POLL_QUEUE) await super.enqueue(queue, payload, options);
-  }
-}
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -33,7 +24,7 @@ async function setup() {
   const fedapay = createFedapay({ baseUrl: fake.baseUrl, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, modes: DEFAULT_FEDAPAY_MODES });
   const portal = createDemoPortal();
   const store = new MemoryPaymentStore();
-  const jobs = new NoPollQueue();
+  const jobs = new PollRoundsQueue(0);
   closers.push(() => jobs.close());
   let clock = Date.parse('2026-11-23T09:00:00Z');
   const payments = createEmbeddedPayments(portal, { provider: fedapay, store, jobs, now: () => clock });

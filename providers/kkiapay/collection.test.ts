@@ -2,19 +2,19 @@ import { readFileSync } from 'node:fs';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EnqueueOptions } from '../../src/jobs/job-queue.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
 import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
 import { AmbiguousCollectionError, type CollectionRequest, type ProviderStatus } from '../../src/payments/payment-provider.js';
 import type { CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
-import { COLLECT_QUEUE, POLL_QUEUE } from '../../src/payments/payment-service.js';
+import { COLLECT_QUEUE } from '../../src/payments/payment-service.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
 import { serveOnLoopback } from '../../test/loopback-server.js';
 import { createKkiapay, kkiapayConfigFromEnv, type KkiapayConfig } from './collection.js';
+import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
+import { closedLoopbackUrl } from '../../test/loopback-server.js';
 
 const PUBLIC_KEY = '4d5b9b20c81f11eea5d1f9a6e0b1c2d3';
 const PRIVATE_KEY = 'tpk_4d5b9b21c81f11eea5d1f9a6e0b1c2d3';
@@ -184,31 +184,11 @@ async function startFakeKkiapay() {
   };
 }
 
-/**
- * Poll jobs past `keptPollRounds` are dropped: 0 keeps the poller out of the way, so webhooks are
- * what moves a payment, and a low number keeps `drain()` finite while a payment stays pending.
- */
-class PollRoundsQueue extends MemoryJobQueue {
-  keptPollRounds = 0;
-  override async enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void> {
-    const round = Number(/-(\d+)$/.exec(options?.jobId ?? '')?.[1] ?? '1');
-    if (queue === POLL_QUEUE && round > this.keptPollRounds) return;
-    await super.enqueue(queue, payload, options);
-  }
-}
-
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
   while (closers.length) await closers.pop()!();
 });
-
-/** A URL where nothing listens: a loopback port opened, then closed. */
-async function closedUrl(): Promise<string> {
-  const server = await serveOnLoopback(new Hono());
-  await server.close();
-  return server.baseUrl;
-}
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -225,7 +205,7 @@ async function setup(overrides: Partial<KkiapayConfig> = {}) {
   const kkiapay = createKkiapay({ baseUrl: fake.baseUrl, publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, callbackUrl: CALLBACK_URL, timeoutMs: TIMEOUT_MS, ...overrides });
   const portal = createDemoPortal();
   const store = new MemoryPaymentStore();
-  const jobs = new PollRoundsQueue();
+  const jobs = new PollRoundsQueue(0);
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider: kkiapay, store, jobs, pollIntervalMs: 1 });
   const app = new Hono();
@@ -390,7 +370,7 @@ describe('KKiaPay debit request', () => {
   );
 
   it('a refused connection (closed port) is a plain, retryable error: the payment stays created, and the retry pushes once', async () => {
-    const closed = await closedUrl();
+    const closed = await closedLoopbackUrl();
     let refuse = true;
     const t = await setup({ fetch: (input, init) => (refuse ? fetch(String(input).replace(/^http:\/\/127\.0\.0\.1:\d+/, closed), init) : fetch(input, init)) });
     const id = await t.newPayment();

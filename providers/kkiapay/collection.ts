@@ -7,6 +7,7 @@ import {
   type PaymentProvider,
   type ProviderStatus,
 } from '../../src/payments/payment-provider.js';
+import { describeFetchFailure, sendOnce } from '../../src/payments/fetch-failure.js';
 import { verifyKkiapaySecret } from './webhook.js';
 
 /*
@@ -44,14 +45,6 @@ export const KKIAPAY_STATUSES: Readonly<Record<string, 'pending' | 'succeeded' |
   INSUFFICIENT_FUND: 'failed',
 };
 
-/**
- * Connection errors that prove no byte of the request left this machine (the connection was
- * refused, the host name does not exist). Anything else once `fetch` was called may have reached
- * KKiaPay. On Workers `fetch` errors carry no code, so every failure there counts as possibly
- * sent: the safe side.
- */
-const NOTHING_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND']);
-
 /** Our payment id travels as `partnerId` and `stateData`; KKiaPay echoes both back. */
 const ownerFields = {
   partnerId: z.string().nullish(),
@@ -84,22 +77,6 @@ const webhookBody = z.object({ transactionId: z.string().min(1).optional(), even
 function ownerOf(found: { partnerId?: string | null | undefined; stateData?: unknown }): string | undefined {
   if (found.partnerId) return found.partnerId;
   return typeof found.stateData === 'string' && found.stateData !== '' ? found.stateData : undefined;
-}
-
-/** True when a `fetch` rejection proves the request never left (see NOTHING_SENT_CODES). */
-function nothingSent(error: unknown): boolean {
-  if (!(error instanceof TypeError) || !(error.cause instanceof Error)) return false;
-  const cause: Error & { errors?: unknown } = error.cause;
-  // Node tries each address of a host in turn and reports an AggregateError when all refuse.
-  const causes: unknown[] = Array.isArray(cause.errors) && cause.errors.length > 0 ? cause.errors : [cause];
-  return causes.every((c) => c instanceof Error && 'code' in c && typeof c.code === 'string' && NOTHING_SENT_CODES.has(c.code));
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? error.cause : null;
-  const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;
-  return code ? `${error.message} (${code})` : `${error.name}: ${error.message}`;
 }
 
 function parseJson(text: string): unknown {
@@ -191,19 +168,8 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
     // Everything above this line sends nothing: its errors are plainly retryable.
     signal?.throwIfAborted();
 
-    let res: Response;
-    let text: string;
-    try {
-      res = await post('/api/v1/payments/request', {}, body, signal);
-    } catch (error) {
-      if (nothingSent(error)) throw new Error(`kkiapay debit: ${describe(error)}, nothing sent`, { cause: error });
-      throw new AmbiguousCollectionError(`kkiapay debit: ${describe(error)}`, { cause: error });
-    }
-    try {
-      text = await res.text();
-    } catch (error) {
-      throw new AmbiguousCollectionError(`kkiapay debit: HTTP ${res.status}, answer cut off (${describe(error)})`, { cause: error });
-    }
+    const res = await sendOnce('kkiapay debit', () => post('/api/v1/payments/request', {}, body, signal));
+    const { text } = res;
     // Our key was refused: nothing was pushed, an operator must fix the configuration.
     if (res.status === 401) throw new Error('kkiapay debit: HTTP 401, check KKIAPAY_PUBLIC_KEY');
     // Throttled: the request was turned away before processing, so the job may try again.
@@ -227,7 +193,7 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
     try {
       kept = await request.rememberReference(transactionId);
     } catch (error) {
-      throw new AmbiguousCollectionError(`kkiapay debit: pushed as ${transactionId} but the reference was not kept (${describe(error)})`, { cause: error });
+      throw new AmbiguousCollectionError(`kkiapay debit: pushed as ${transactionId} but the reference was not kept (${describeFetchFailure(error)})`, { cause: error });
     }
     // Another attempt kept its reference first (two workers raced): that one is followed.
     if (kept !== transactionId) return checkStatus({ paymentId: request.paymentId, providerReference: kept }, signal);

@@ -3,15 +3,15 @@ import type { HttpBindings } from '@hono/node-server';
 import { XMLParser } from 'fast-xml-parser';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EnqueueOptions } from '../../src/jobs/job-queue.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
 import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
 import { AmbiguousCollectionError, type CollectionRequest, type ProviderStatus } from '../../src/payments/payment-provider.js';
-import { COLLECT_QUEUE, POLL_QUEUE } from '../../src/payments/payment-service.js';
+import { COLLECT_QUEUE } from '../../src/payments/payment-service.js';
 import { createDemoPortal } from '../../src/portal/demo-portal.js';
 import { serveOnLoopback } from '../../test/loopback-server.js';
 import { createMoovMoney, moovConfigFromEnv, moovToken, type MoovConfig } from './collection.js';
+import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
+import { closedLoopbackUrl } from '../../test/loopback-server.js';
 
 const SOAP_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
 const API_NS = 'http://api.merchant.tlc.com/';
@@ -198,31 +198,11 @@ async function startFakeMoov(expectedToken: string) {
   };
 }
 
-/**
- * Poll jobs past `keptPollRounds` are lost, as a crashed worker loses them: the reconciliation
- * sweep is the net for those. It also keeps `drain()` finite while a payment stays pending.
- */
-class LossyPollQueue extends MemoryJobQueue {
-  keptPollRounds = 50;
-  override async enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void> {
-    const round = Number(/-(\d+)$/.exec(options?.jobId ?? '')?.[1] ?? '1');
-    if (queue === POLL_QUEUE && round > this.keptPollRounds) return;
-    await super.enqueue(queue, payload, options);
-  }
-}
-
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
   while (closers.length) await closers.pop()!();
 });
-
-/** A URL where nothing listens: a loopback port opened, then closed. */
-async function closedUrl(): Promise<string> {
-  const server = await serveOnLoopback(new Hono());
-  await server.close();
-  return `${server.baseUrl}${ENDPOINT}`;
-}
 
 async function setup(overrides: Partial<MoovConfig> = {}) {
   const fake = await startFakeMoov(TOKEN);
@@ -231,7 +211,7 @@ async function setup(overrides: Partial<MoovConfig> = {}) {
   let clock = Date.parse('2026-11-23T09:00:00Z');
   const portal = createDemoPortal();
   const store = new MemoryPaymentStore();
-  const jobs = new LossyPollQueue();
+  const jobs = new PollRoundsQueue(50);
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider: moov, store, jobs, pollIntervalMs: 1, now: () => clock });
   async function newPayment() {
@@ -504,7 +484,7 @@ describe('Moov Money against a local fake', () => {
   });
 
   it('a refused connection is a plain, retryable error: the payment stays created, and the retry pushes once', async () => {
-    const closed = await closedUrl();
+    const closed = `${await closedLoopbackUrl()}${ENDPOINT}`;
     let refuse = true;
     const t = await setup({ fetch: (input, init) => (refuse ? fetch(closed, init) : fetch(input, init)) });
     const id = await t.newPayment();
@@ -520,7 +500,7 @@ describe('Moov Money against a local fake', () => {
   });
 
   it('a provider pointed at a closed port rejects with a plain Error', async () => {
-    const moov = createMoovMoney({ baseUrl: await closedUrl(), username: USERNAME, password: PASSWORD, encryptionKey: KEY32, timeoutMs: TIMEOUT_MS });
+    const moov = createMoovMoney({ baseUrl: `${await closedLoopbackUrl()}${ENDPOINT}`, username: USERNAME, password: PASSWORD, encryptionKey: KEY32, timeoutMs: TIMEOUT_MS });
     const error = await errorOf(moov.requestCollection({ paymentId: 'p', amountXof: 1900, payerMsisdn: MOOV_PAYER, operator: 'MOOV', description: 'x', rememberReference: async (r) => r }));
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(AmbiguousCollectionError);

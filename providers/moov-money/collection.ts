@@ -7,6 +7,7 @@ import {
   type PaymentProvider,
   type ProviderStatus,
 } from '../../src/payments/payment-provider.js';
+import { describeFetchFailure, sendOnce } from '../../src/payments/fetch-failure.js';
 
 /*
  * Moov Money (Flooz) Benin merchant API. Moov publishes no public documentation: the envelope,
@@ -55,14 +56,6 @@ export const MOOV_STATUS_CODES: Readonly<Record<string, { outcome: MoovOutcome; 
   '99': { outcome: 'moov-error', meaning: 'Moov internal error' },
   '-1': { outcome: 'moov-error', meaning: 'Moov internal error' },
 };
-
-/**
- * Connection errors that prove no byte of the request left this machine (the connection was
- * refused, or the host name did not resolve). Anything else after `fetch` was called may have
- * reached Moov. On Workers `fetch` errors carry no code, so every failure there is treated as
- * possibly sent: the safe side.
- */
-const NOTHING_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 const parser = new XMLParser({ removeNSPrefix: true, parseTagValue: false, ignoreAttributes: true });
 
@@ -154,22 +147,6 @@ export async function moovToken(username: string, password: string, encryptionKe
   return btoa(base64(new Uint8Array(sealed)));
 }
 
-/** True when a `fetch` rejection proves the request never left (see NOTHING_SENT_CODES). */
-function nothingSent(error: unknown): boolean {
-  if (!(error instanceof TypeError) || !(error.cause instanceof Error)) return false;
-  const cause: Error & { code?: unknown; errors?: unknown } = error.cause;
-  // Node tries each address of a host in turn and reports an AggregateError when all refuse.
-  const causes: unknown[] = Array.isArray(cause.errors) && cause.errors.length > 0 ? cause.errors : [cause];
-  return causes.every((c) => c instanceof Error && 'code' in c && typeof c.code === 'string' && NOTHING_SENT_CODES.has(c.code));
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? error.cause : null;
-  const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;
-  return code ? `${error.message} (${code})` : `${error.name}: ${error.message}`;
-}
-
 /**
  * Moov Money Benin, collection by USSD push (`PushWithPending`), followed by polling
  * `getTransactionStatus` with the reference id Moov answers (Moov sends no callback). The push
@@ -246,19 +223,8 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
     // Everything above this line sends nothing: its errors are plainly retryable.
     signal?.throwIfAborted();
 
-    let res: Response;
-    let text: string;
-    try {
-      res = await post(body, signal);
-    } catch (error) {
-      if (nothingSent(error)) throw new Error(`moov push: ${describe(error)}, nothing sent`, { cause: error });
-      throw new AmbiguousCollectionError(`moov push: ${describe(error)}`, { cause: error });
-    }
-    try {
-      text = await res.text();
-    } catch (error) {
-      throw new AmbiguousCollectionError(`moov push: HTTP ${res.status}, answer cut off (${describe(error)})`, { cause: error });
-    }
+    const res = await sendOnce('moov push', () => post(body, signal));
+    const { text } = res;
     const answer = readAnswer(text, 'PushWithPendingResponse');
     // A 4xx without a SOAP fault comes from the HTTP layer (wrong URL, a proxy, throttling): the
     // merchant service never saw the request.
@@ -279,7 +245,7 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
     try {
       kept = await request.rememberReference(answer.referenceid);
     } catch (error) {
-      throw new AmbiguousCollectionError(`moov push: pushed as ${answer.referenceid} but the reference was not kept (${describe(error)})`, { cause: error });
+      throw new AmbiguousCollectionError(`moov push: pushed as ${answer.referenceid} but the reference was not kept (${describeFetchFailure(error)})`, { cause: error });
     }
     // Another attempt kept its reference first (two workers raced): that one is followed.
     if (kept !== answer.referenceid) return checkStatus({ paymentId: request.paymentId, providerReference: kept }, signal);

@@ -2,17 +2,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
-import type { EnqueueOptions } from '../../src/jobs/job-queue.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
 import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
-import { POLL_QUEUE } from '../../src/payments/payment-service.js';
 import type { CollectionRequest } from '../../src/payments/payment-provider.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
 import { createMomoCollection } from './collection.js';
+import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
 
 type FakeOutcome = { status: 'PENDING' } | { status: 'SUCCESSFUL'; financialTransactionId: string } | { status: 'FAILED'; reason: string };
 
@@ -73,13 +71,6 @@ async function startFakeMomo() {
   return { baseUrl, calls, requests, inactive, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** Keeps the poller out of the way: these tests drive outcomes through callbacks. */
-class NoPollQueue extends MemoryJobQueue {
-  override async enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void> {
-    if (queue !== POLL_QUEUE) await super.enqueue(queue, payload, options);
-  }
-}
-
 const collection = (paymentId: string): CollectionRequest => ({
   paymentId, amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', description: 'x', rememberReference: async (r) => r,
 });
@@ -99,7 +90,7 @@ async function setup() {
   });
   const portal = createDemoPortal();
   const store = new MemoryPaymentStore();
-  const jobs = new NoPollQueue();
+  const jobs = new PollRoundsQueue(0);
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider: momo, store, jobs, now: () => clock });
   const app = new Hono();
