@@ -90,6 +90,8 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
 
   return {
     name: 'fedapay',
+    // A retry reuses the kept transaction, which can be approved once.
+    resendSafe: true,
     async requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {
       const mode = config.modes[request.operator];
       // Nothing was sent: the citizen is told at once instead of waiting for a prompt that never comes.

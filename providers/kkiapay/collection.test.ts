@@ -207,7 +207,7 @@ async function setup(overrides: Partial<KkiapayConfig> = {}) {
   const store = new MemoryPaymentStore();
   const jobs = new PollRoundsQueue(0);
   closers.push(() => jobs.close());
-  const payments = createEmbeddedPayments(portal, { provider: kkiapay, store, jobs, pollIntervalMs: 1 });
+  const payments = createEmbeddedPayments(portal, { provider: kkiapay, store, jobs, pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1] });
   const app = new Hono();
   registerPaymentCallbackRoutes(app, { providers: PaymentProviderDirectory.single(kkiapay), store, apply: payments.apply, logger: silentLogger });
   async function newPayment(requestNumber = 'PS00373-240002', amountXof = 1900) {
@@ -296,23 +296,29 @@ describe('KKiaPay debit request', () => {
       expect(payment?.state).toBe('failed');
       expect(payment?.history.at(-1)?.reason).toContain(reason);
     } else {
-      const error = await errorOf(t.payments.collect(id));
+      const error = await errorOf(t.kkiapay.requestCollection(t.collection(id)));
       expect(error).toBeInstanceOf(Error);
       expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
       expect((error as Error).message).toContain(reason);
-      expect((await t.store.get(id))?.state).toBe('created');
+      // Through the service: sent again within the job (three tries in all), still throttled, so
+      // the payment fails at once with nothing charged rather than waiting for an hour.
+      await t.payments.collect(id);
+      const payment = await t.store.get(id);
+      expect(payment?.state).toBe('failed');
+      expect(payment?.history.at(-1)?.reason).toMatch(/not sent .*HTTP 429/);
+      expect(t.fake.calls.debit).toBe(1 + 3);
     }
     expect(t.fake.calls.status).toBe(0);
     expect(t.portal.payments).toHaveLength(0);
   });
 
-  it('a bad public key (401) is a plain error: logged and retried, never a failed payment', async () => {
+  it('a bad public key (401) pushes nothing: the payment fails at once instead of waiting', async () => {
     const t = await setup({ publicKey: 'not-the-key' });
     const id = await t.newPayment();
-    const error = await errorOf(t.payments.collect(id));
-    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
-    expect((error as Error).message).toMatch(/HTTP 401.*KKIAPAY_PUBLIC_KEY/);
-    expect(await t.store.get(id)).toMatchObject({ state: 'created', history: [] });
+    await t.payments.collect(id);
+    const payment = await t.store.get(id);
+    expect(payment?.state).toBe('failed');
+    expect(payment?.history.at(-1)?.reason).toMatch(/not sent .*HTTP 401.*KKIAPAY_PUBLIC_KEY/);
     expect(t.fake.calls.debit).toBe(0);
   });
 
@@ -349,7 +355,7 @@ describe('KKiaPay debit request', () => {
       const pending = await t.store.get(id);
       expect(pending?.state).toBe('pending');
       expect(pending?.providerReference).toBeUndefined();
-      expect(pending?.history.at(-1)?.reason).toMatch(/answer lost .*not resent/);
+      expect(pending?.history.at(-1)?.reason).toMatch(/never resent/);
       // KKiaPay answers normally again, and the collect job is delivered once more (a worker crash).
       t.fake.misbehave.debit = undefined;
       await t.jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}-redelivered` });
@@ -369,20 +375,24 @@ describe('KKiaPay debit request', () => {
     },
   );
 
-  it('a refused connection (closed port) is a plain, retryable error: the payment stays created, and the retry pushes once', async () => {
+  it('a refused connection (closed port) is tried again within the job, then debits once', async () => {
     const closed = await closedLoopbackUrl();
-    let refuse = true;
-    const t = await setup({ fetch: (input, init) => (refuse ? fetch(String(input).replace(/^http:\/\/127\.0\.0\.1:\d+/, closed), init) : fetch(input, init)) });
+    let refusals = 2;
+    const t = await setup({ fetch: (input, init) => (refusals-- > 0 ? fetch(String(input).replace(/^http:\/\/127\.0\.0\.1:\d+/, closed), init) : fetch(input, init)) });
     const id = await t.newPayment();
-    const error = await errorOf(t.payments.collect(id));
-    expect(error).toBeInstanceOf(Error);
-    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
-    expect((error as Error).message).toMatch(/ECONNREFUSED.*nothing sent/);
-    expect(await t.store.get(id)).toMatchObject({ state: 'created', history: [] });
-    refuse = false;
-    await t.payments.collect(id); // the job's next attempt
+    await t.payments.collect(id);
     expect((await t.store.get(id))?.state).toBe('pending');
     expect(t.fake.calls.debit).toBe(1);
+  });
+
+  it('a connection refused on every try fails the payment at once: nothing charged', async () => {
+    const closed = await closedLoopbackUrl();
+    const t = await setup({ fetch: (input, init) => fetch(String(input).replace(/^http:\/\/127\.0\.0\.1:\d+/, closed), init) });
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    expect((await t.store.get(id))?.history.at(-1)?.reason).toMatch(/not sent .*ECONNREFUSED/);
+    expect((await t.store.get(id))?.state).toBe('failed');
+    expect(t.fake.calls.debit).toBe(0);
   });
 
   const connectionError = (code: string) => Object.assign(new Error(`connect ${code} 198.51.100.7:443`), { code });

@@ -202,6 +202,8 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
 
   return {
     name: 'kkiapay',
+    // No documented idempotency key on the debit request.
+    resendSafe: false,
     requestCollection,
     checkStatus,
     async parseCallback(request): Promise<CallbackVerdict> {

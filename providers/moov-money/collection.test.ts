@@ -213,7 +213,7 @@ async function setup(overrides: Partial<MoovConfig> = {}) {
   const store = new MemoryPaymentStore();
   const jobs = new PollRoundsQueue(50);
   closers.push(() => jobs.close());
-  const payments = createEmbeddedPayments(portal, { provider: moov, store, jobs, pollIntervalMs: 1, now: () => clock });
+  const payments = createEmbeddedPayments(portal, { provider: moov, store, jobs, pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1], now: () => clock });
   async function newPayment() {
     const id = crypto.randomUUID();
     await store.create({
@@ -467,7 +467,7 @@ describe('Moov Money against a local fake', () => {
     const pending = await t.store.get(id);
     expect(pending?.state).toBe('pending');
     expect(pending?.providerReference).toBeUndefined();
-    expect(pending?.history.at(-1)?.reason).toMatch(/answer lost .*not resent/);
+    expect(pending?.history.at(-1)?.reason).toMatch(/never resent/);
     expect(t.fake.transactions.size).toBe(1); // Moov did take it, and pushed the prompt
     // Moov answers normally again, and the collect job is delivered once more (a worker crash).
     t.fake.misbehave.push = undefined;
@@ -483,20 +483,28 @@ describe('Moov Money against a local fake', () => {
     expect(t.portal.payments).toHaveLength(0);
   });
 
-  it('a refused connection is a plain, retryable error: the payment stays created, and the retry pushes once', async () => {
+  it('a refused connection is tried again within the job (nothing left), and then pushes once', async () => {
     const closed = `${await closedLoopbackUrl()}${ENDPOINT}`;
-    let refuse = true;
-    const t = await setup({ fetch: (input, init) => (refuse ? fetch(closed, init) : fetch(input, init)) });
+    let refusals = 2;
+    const t = await setup({ fetch: (input, init) => (refusals-- > 0 ? fetch(closed, init) : fetch(input, init)) });
     const id = await t.newPayment();
-    const error = await errorOf(t.payments.collect(id));
-    expect(error).toBeInstanceOf(Error);
-    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
-    expect((error as Error).message).toMatch(/ECONNREFUSED.*nothing sent/);
-    expect(await t.store.get(id)).toMatchObject({ state: 'created', history: [] });
-    refuse = false;
-    await t.payments.collect(id); // the job's next attempt
-    expect((await t.store.get(id))?.state).toBe('pending');
+    await t.payments.collect(id);
+    expect(await t.store.get(id)).toMatchObject({ state: 'pending', providerReference: expect.any(String) });
     expect(t.fake.calls.push).toBe(1);
+    await t.payments.collect(id); // a duplicated job: the payment is no longer `created`
+    expect(t.fake.calls.push).toBe(1);
+  });
+
+  it('a connection refused on every try fails the payment at once: nothing charged, the citizen told', async () => {
+    const closed = `${await closedLoopbackUrl()}${ENDPOINT}`;
+    const t = await setup({ fetch: (_input, init) => fetch(closed, init) });
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const payment = await t.store.get(id);
+    expect(payment?.state).toBe('failed');
+    expect(payment?.history.at(-1)?.reason).toMatch(/not sent .*ECONNREFUSED/);
+    expect(t.fake.calls.push).toBe(0);
+    expect(t.portal.payments).toHaveLength(0);
   });
 
   it('a provider pointed at a closed port rejects with a plain Error', async () => {
@@ -530,14 +538,13 @@ describe('Moov Money against a local fake', () => {
     expect(t.fake.calls.push).toBe(0);
   });
 
-  it('an invalid token (98) is an error to retry and log, never a failed payment', async () => {
+  it('an invalid token (98) pushes nothing: the payment fails at once instead of waiting', async () => {
     const t = await setup({ password: 'not-the-password' });
     const id = await t.newPayment();
-    const error = await errorOf(t.payments.collect(id));
-    expect(error).toBeInstanceOf(Error);
-    expect(error).not.toBeInstanceOf(AmbiguousCollectionError);
-    expect((error as Error).message).toMatch(/moov 98: Invalid Credentials/);
-    expect(await t.store.get(id)).toMatchObject({ state: 'created', history: [] });
+    await t.payments.collect(id);
+    const payment = await t.store.get(id);
+    expect(payment?.state).toBe('failed');
+    expect(payment?.history.at(-1)?.reason).toMatch(/not sent .*moov 98: Invalid Credentials/);
     expect(t.fake.transactions.size).toBe(0);
     expect(t.fake.received[0]?.fields.token).not.toBe(TOKEN);
   });

@@ -252,7 +252,8 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
     return outcome === 'succeeded' ? { status: 'succeeded', providerTransactionId: kept } : { status: 'pending' };
   }
 
-  return { name: 'moov-money', requestCollection, checkStatus };
+  // No idempotency key: a second PushWithPending is a second PIN prompt.
+  return { name: 'moov-money', resendSafe: false, requestCollection, checkStatus };
 }
 
 const moovEnv = z.object({

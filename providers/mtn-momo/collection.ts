@@ -98,6 +98,8 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
 
   return {
     name: 'mtn-momo',
+    // The payment id is the X-Reference-Id: a resend is answered 409 and read back.
+    resendSafe: true,
     async requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {
       // No PIN prompt to a number without an active wallet: the citizen learns why at once.
       if ((await accountHolderActive(request.payerMsisdn, signal)) === false) return { status: 'failed', reason: 'PAYER_NOT_ACTIVE' };

@@ -31,6 +31,7 @@ export function createSandboxPaymentProvider(options: SandboxOptions = {}): Paym
 
   return {
     name: 'sandbox',
+    resendSafe: true,
     async requestCollection(request) {
       if (!collections.has(request.paymentId)) collections.set(request.paymentId, { request, requestedAt: now() });
       return statusOf(request.paymentId);

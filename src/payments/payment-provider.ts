@@ -40,6 +40,12 @@ export interface CollectionRef {
 export interface PaymentProvider {
   /** Registry name, e.g. `sandbox`, `mtn-momo`. */
   readonly name: string;
+  /**
+   * Whether asking again for the same payment is recognised by the provider (MoMo's
+   * `X-Reference-Id`, FedaPay's kept transaction), so a failed request may simply be retried.
+   * When false, the payment service sends the request at most once per payment.
+   */
+  readonly resendSafe: boolean;
   /** Asks the provider to push the PIN prompt. Rejects on a transport error (the job retries). */
   requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus>;
   /** The authoritative status of a collection. */
@@ -48,9 +54,9 @@ export interface PaymentProvider {
 
 /**
  * The collection request may have reached the provider but no answer came back (a time-out, a
- * 5xx). For an API without an idempotency key, sending it again could push a second PIN prompt
- * and take the fee twice, so the payment is not retried: it waits, pending, for a status or a
- * callback, and expires into the reconciliation report if none comes.
+ * 5xx). From a provider that is not `resendSafe`, the payment then waits, pending, for a status
+ * or a callback, and expires into the reconciliation report if none comes. Any other error from
+ * such a provider means nothing was sent: the payment fails at once, nothing charged.
  */
 export class AmbiguousCollectionError extends Error {
   override readonly name = 'AmbiguousCollectionError';

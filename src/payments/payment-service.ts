@@ -6,7 +6,7 @@ import { maskMsisdn } from '../privacy/mask.js';
 import type { SmsOutbox } from '../sms/sms-outbox.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { Payment, PaymentState, TransitionOutcome } from './payment.js';
-import { AmbiguousCollectionError, type CollectionRef, type ProviderStatus } from './payment-provider.js';
+import { AmbiguousCollectionError, type CollectionRef, type CollectionRequest, type PaymentProvider, type ProviderStatus } from './payment-provider.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
 import type { PaymentStore } from './payment-store.js';
 
@@ -32,6 +32,12 @@ export interface PaymentServiceDeps {
    * queue up behind four portal calls.
    */
   concurrency?: number;
+  /**
+   * For providers that are not `resendSafe`: pauses before sending again after a failure that
+   * proves nothing was sent (refused connection, throttled, credentials refused), within the one
+   * job that holds the payment. After the last, the payment fails, nothing charged.
+   */
+  unsentRetryDelaysMs?: readonly number[];
 }
 
 /**
@@ -43,6 +49,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   const now = deps.now ?? Date.now;
   const expiryMs = deps.expiryMs ?? 10 * 60_000;
   const pollIntervalMs = deps.pollIntervalMs ?? 5000;
+  const unsentRetryDelaysMs = deps.unsentRetryDelaysMs ?? [1000, 4000];
   const { store, providers, jobs, logger } = deps;
 
   function providerOf(payment: Payment) {
@@ -108,29 +115,61 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   }
 
   async function collect(paymentId: string): Promise<void> {
-    const payment = await store.get(paymentId);
+    let payment = await store.get(paymentId);
     if (!payment || payment.state !== 'created') return;
+    const provider = providerOf(payment);
+    if (!provider.resendSafe) {
+      // At most one push, ever: only the caller whose created → pending move applies sends it,
+      // and a retried or duplicated job finds the payment pending. Recorded before the push, so
+      // a crash halfway cannot lead to a second one either.
+      const claimed = await move(payment, 'pending', 'request: sending, never resent');
+      if (claimed.kind !== 'applied') return;
+      payment = claimed.payment;
+    }
+    const request = {
+      paymentId,
+      amountXof: payment.amountXof,
+      payerMsisdn: payment.payerMsisdn,
+      operator: payment.operator,
+      description: `Frais ${payment.requestNumber}`,
+      ...(payment.providerReference ? { providerReference: payment.providerReference } : {}),
+      rememberReference: async (reference: string) => (await store.rememberReference(paymentId, reference)) ?? reference,
+    };
     let status: ProviderStatus;
     try {
-      status = await providerOf(payment).requestCollection({
-        paymentId,
-        amountXof: payment.amountXof,
-        payerMsisdn: payment.payerMsisdn,
-        operator: payment.operator,
-        description: `Frais ${payment.requestNumber}`,
-        ...(payment.providerReference ? { providerReference: payment.providerReference } : {}),
-        rememberReference: async (reference) => (await store.rememberReference(paymentId, reference)) ?? reference,
-      });
+      status = provider.resendSafe ? await provider.requestCollection(request) : await sendOnceRetryingUnsent(provider, request);
     } catch (error) {
-      if (!(error instanceof AmbiguousCollectionError)) throw error;
-      // Not sent again (that could take the fee twice): followed by status and callbacks instead.
+      if (provider.resendSafe) throw error; // the job retries: the provider recognises a resend
+      if (!(error instanceof AmbiguousCollectionError)) {
+        // Nothing reached the provider (refused connection, our credentials refused): the citizen
+        // hears at once that nothing was charged and may try again, rather than a silent retry.
+        logger.warn({ paymentId, provider: payment.provider, err: (error as Error).message }, 'collection not sent: payment failed');
+        const outcome = await move(payment, 'failed', `request: not sent (${(error as Error).message})`);
+        if (outcome.kind === 'applied') await sendReceipt(outcome.payment, 'failed');
+        return;
+      }
+      // It may have gone out: followed by status and callbacks, never sent again. Should neither
+      // ever name the provider's id, the expired payment is listed in the report for finance.
       logger.warn({ paymentId, provider: payment.provider, err: error.message }, 'collection answer lost: not resent, following the payment');
-      await move(payment, 'pending', `request: answer lost (${error.message}), not resent`);
       status = { status: 'pending' };
     }
     if ((await apply(payment, status, 'request')) === 'pending') {
       await jobs.enqueue(POLL_QUEUE, { paymentId }, { jobId: `poll-${paymentId}-1`, delayMs: pollIntervalMs });
     }
+  }
+
+  /** Sends again only after failures that prove nothing left; an ambiguous one ends the tries. */
+  async function sendOnceRetryingUnsent(provider: PaymentProvider, request: CollectionRequest): Promise<ProviderStatus> {
+    for (const delayMs of [...unsentRetryDelaysMs, null]) {
+      try {
+        return await provider.requestCollection(request);
+      } catch (error) {
+        if (error instanceof AmbiguousCollectionError || delayMs === null) throw error;
+        logger.warn({ paymentId: request.paymentId, provider: provider.name, err: (error as Error).message, retryInMs: delayMs }, 'collection not sent: trying again');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+    throw new Error('unreachable');
   }
 
   async function poll(paymentId: string, round: number): Promise<void> {

@@ -17,8 +17,9 @@ function whyToCheck(payment: Payment): string | null {
   if (payment.needsReconciliation) return 'success_after_expiry';
   const reasons = payment.history.map((h) => h.reason);
   if (reasons.some((r) => r.includes('amount mismatch'))) return 'amount_mismatch';
-  // The push may have reached the provider: if it never settled, the citizen may still have paid.
-  if (payment.state !== 'succeeded' && reasons.some((r) => r.includes('answer lost'))) return 'push_answer_lost';
+  // Sent once to a provider without idempotency, which never named its id for it (the answer was
+  // lost, no callback came): the citizen may still have paid.
+  if (payment.state === 'expired' && !payment.providerReference && reasons.some((r) => r.includes('never resent'))) return 'push_unconfirmed';
   return null;
 }
 

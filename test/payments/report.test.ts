@@ -17,7 +17,9 @@ async function reportApp() {
   await make('d', { provider: 'sandbox', amountXof: 30000 }, ['pending']);
   await make('e', {}, ['pending', 'expired', 'succeeded']); // late success: flagged
   await make('f', { createdAt: '2026-11-22T10:00:00.000Z' }, ['pending', 'succeeded']); // another day
-  await make('g', { provider: 'moov-money' }, ['pending', 'expired'], 'request: answer lost (time-out), not resent');
+  await make('g', { provider: 'moov-money' }, ['pending', 'expired'], 'request: sending, never resent'); // no id ever named
+  await make('i', { provider: 'moov-money' }, ['pending', 'expired'], 'request: sending, never resent'); // named, then expired: Moov's own record says
+  await store.rememberReference('i', '72024103000000009');
   await make('h', { provider: 'fedapay' }, ['pending', 'failed'], 'callback verified: amount mismatch, provider reported 100 XOF (reconcile)');
   await store.rememberReference('h', '1042');
   const app = new Hono();
@@ -35,7 +37,7 @@ describe('daily payments report', () => {
       [
         'date,provider,state,count,total_xof',
         '2026-11-23,fedapay,failed,1,1900',
-        '2026-11-23,moov-money,expired,1,1900',
+        '2026-11-23,moov-money,expired,2,3800',
         '2026-11-23,mtn-momo,succeeded,2,3800',
         '2026-11-23,mtn-momo,failed,1,500',
         '2026-11-23,mtn-momo,expired,1,1900',
@@ -43,7 +45,7 @@ describe('daily payments report', () => {
         '',
         'needs_reconciliation: payment_id,request_number,provider,provider_transaction_id,provider_reference,amount_xof,state,why',
         'e,PS00373-e,mtn-momo,tx-e,,1900,expired,success_after_expiry',
-        'g,PS00373-g,moov-money,,,1900,expired,push_answer_lost',
+        'g,PS00373-g,moov-money,,,1900,expired,push_unconfirmed',
         'h,PS00373-h,fedapay,,1042,1900,failed,amount_mismatch',
         '',
       ].join('\n'),
