@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deadlineSignal } from '../../src/http/deadline.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
 import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/payment-provider.js';
 import { verifyFedapaySignature } from './webhook.js';
@@ -56,12 +57,11 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
   const timeoutMs = config.timeoutMs ?? 15_000;
 
   async function call(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
-    const timeout = AbortSignal.timeout(timeoutMs);
     return http(`${config.baseUrl}/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${config.secretKey}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: deadlineSignal(timeoutMs, signal),
     });
   }
 

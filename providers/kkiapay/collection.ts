@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deadlineSignal } from '../../src/http/deadline.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
 import {
   AmbiguousCollectionError,
@@ -101,12 +102,11 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
   const timeoutMs = config.timeoutMs ?? 15_000;
 
   function post(path: string, headers: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<Response> {
-    const timeout = AbortSignal.timeout(timeoutMs);
     return http(`${config.baseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': config.publicKey, ...headers },
       body: JSON.stringify(body),
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: deadlineSignal(timeoutMs, signal),
     });
   }
 

@@ -1,5 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
+import { deadlineSignal } from '../../src/http/deadline.js';
 import {
   AmbiguousCollectionError,
   type CollectionRef,
@@ -169,13 +170,12 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
   }
 
   function post(body: string, signal?: AbortSignal): Promise<Response> {
-    const timeout = AbortSignal.timeout(timeoutMs);
     return http(config.baseUrl, {
       method: 'POST',
       // SOAP 1.1 requires the header; empty means "the URL says it" (JAX-WS dispatches on the body).
       headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' },
       body,
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: deadlineSignal(timeoutMs, signal),
     });
   }
 
