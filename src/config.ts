@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { UssdProviderSettings } from './channels/ussd/provider-settings.js';
+import { BENIN_OPERATORS } from './phone/msisdn.js';
 
 /** Settings from the environment; secrets never live in files. */
 const Env = z.object({
@@ -279,14 +280,16 @@ function integerIn(min: number, max: number): (value: string) => number {
   };
 }
 
-/** `name=value,name=value` lists. */
 function operatorRoutes(routes: Record<string, string>): Record<string, string> {
   for (const operator of Object.keys(routes)) {
-    if (!['MTN', 'MOOV', 'CELTIIS'].includes(operator)) throw new Error(`invalid configuration: PAYMENT_ROUTES operator "${operator}" (want MTN, MOOV or CELTIIS)`);
+    if (!(BENIN_OPERATORS as readonly string[]).includes(operator)) {
+      throw new Error(`invalid configuration: PAYMENT_ROUTES operator "${operator}" (want ${BENIN_OPERATORS.join(', ')})`);
+    }
   }
   return routes;
 }
 
+/** `name=value,name=value` lists. */
 function pairs<T>(spec: string, variable: string, parse: (value: string) => T): Record<string, T> {
   const result: Record<string, T> = {};
   for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {

@@ -160,16 +160,16 @@ export function createPaymentService(deps: PaymentServiceDeps) {
 
   /** Sends again only after failures that prove nothing left; an ambiguous one ends the tries. */
   async function sendOnceRetryingUnsent(provider: PaymentProvider, request: CollectionRequest): Promise<ProviderStatus> {
-    for (const delayMs of [...unsentRetryDelaysMs, null]) {
+    for (let attempt = 0; ; attempt++) {
       try {
         return await provider.requestCollection(request);
       } catch (error) {
-        if (error instanceof AmbiguousCollectionError || delayMs === null) throw error;
+        const delayMs = unsentRetryDelaysMs[attempt];
+        if (error instanceof AmbiguousCollectionError || delayMs === undefined) throw error;
         logger.warn({ paymentId: request.paymentId, provider: provider.name, err: (error as Error).message, retryInMs: delayMs }, 'collection not sent: trying again');
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
-    throw new Error('unreachable');
   }
 
   async function poll(paymentId: string, round: number): Promise<void> {
@@ -235,8 +235,6 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       const fee = await deps.portal.feeDue(requestNumber, ctx.signal);
       if (!fee) return { outcome: 'not_found' };
       if (fee.paid) return { outcome: 'paid' };
-      // Paid here but the portal not yet told (its job may be retrying): never a second charge.
-      if ((await store.latestForRequest(requestNumber))?.state === 'succeeded') return { outcome: 'paid' };
       // Another number may pay (a relative's wallet, a second SIM): it gets the PIN prompt and receipt.
       let payer = ctx.msisdn;
       if (args.payer) {
@@ -259,8 +257,9 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         createdAt: created.toISOString(),
         expiresAt: new Date(created.getTime() + expiryMs).toISOString(),
       });
-      // The request already has a payment under way (confirmed twice, or from two phones), or one
-      // succeeded a moment ago: the store refuses both in the same atomic step as the creation.
+      // The request already has a payment under way (confirmed twice, or from two phones), or its
+      // last payment succeeded and the portal has not recorded it yet: the store refuses both in
+      // the same atomic step as the creation, so there is never a second charge.
       if (!stored) return { outcome: (await store.latestForRequest(requestNumber))?.state === 'succeeded' ? 'paid' : 'in_progress' };
       await jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}` });
       logger.info({ paymentId: id, payer: maskMsisdn(payer), operator, amountXof: fee.amountXof }, 'payment created');

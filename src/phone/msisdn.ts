@@ -8,7 +8,8 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
  * without the 229 country code) get their `01` here before it validates them.
  */
 
-export type BeninOperator = 'MTN' | 'MOOV' | 'CELTIIS';
+export const BENIN_OPERATORS = ['MTN', 'MOOV', 'CELTIIS'] as const;
+export type BeninOperator = (typeof BENIN_OPERATORS)[number];
 
 export type MsisdnResult =
   | { ok: true; e164: string; operator: BeninOperator | null }
