@@ -31,8 +31,4 @@ export class PaymentProviderDirectory {
   byName(name: string): PaymentProvider | undefined {
     return this.byNameMap.get(name);
   }
-
-  all(): PaymentProvider[] {
-    return [...this.byNameMap.values()];
-  }
 }

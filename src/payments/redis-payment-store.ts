@@ -4,10 +4,10 @@ import { financeDay, type PaymentStore } from './payment-store.js';
 
 /*
  * Layout, per payment: a hash `pay:<id>` (d = the fixed part as JSON, s = state, t = provider
- * transaction id, r = reconciliation flag, p = the provider's own id for the collection), a list `pay:<id>:h` of transitions as JSON, and one
- * sorted set `pay:open` of unfinished payments scored by expiry (ms) for the reconciliation job,
- * `pay:open-request:<number>` naming a request's one unfinished payment (hash field q), and
- * `pay:last-request:<number>` naming its most recent payment.
+ * transaction id, r = reconciliation flag, p = the provider's own id for the collection), a list
+ * `pay:<id>:h` of transitions as JSON; one sorted set `pay:open` of unfinished payments scored by
+ * expiry (ms) for the reconciliation job; `pay:open-request:<number>` naming a request's one
+ * unfinished payment (hash field q) and `pay:last-request:<number>` naming its most recent one.
  * Each operation is one Lua script, so check-then-move cannot interleave with another caller's.
  */
 
@@ -87,7 +87,7 @@ export class RedisPaymentStore implements PaymentStore {
   async create(payment: NewPayment): Promise<boolean> {
     const created = await this.redis.guichetPaymentCreate(
       this.hashKey(payment.id), `${this.prefix}pay:open-request:${payment.requestNumber}`, this.openKey(), this.dayKey(financeDay(payment.createdAt)),
-      `${this.prefix}pay:last-request:${payment.requestNumber}`, JSON.stringify(payment), Date.parse(payment.expiresAt), payment.id, `${this.prefix}pay:`,
+      this.lastRequestKey(payment.requestNumber), JSON.stringify(payment), Date.parse(payment.expiresAt), payment.id, `${this.prefix}pay:`,
     );
     return created === 1;
   }
@@ -103,7 +103,7 @@ export class RedisPaymentStore implements PaymentStore {
   }
 
   async latestForRequest(requestNumber: string): Promise<Payment | null> {
-    const id = await this.redis.get(`${this.prefix}pay:last-request:${requestNumber}`);
+    const id = await this.redis.get(this.lastRequestKey(requestNumber));
     return id ? this.get(id) : null;
   }
 
@@ -144,6 +144,9 @@ export class RedisPaymentStore implements PaymentStore {
   }
   private historyKey(id: string): string {
     return `${this.prefix}pay:${id}:h`;
+  }
+  private lastRequestKey(requestNumber: string): string {
+    return `${this.prefix}pay:last-request:${requestNumber}`;
   }
   private openKey(): string {
     return `${this.prefix}pay:open`;
