@@ -35,17 +35,25 @@ async function setup() {
     await store.create({ id, requestNumber, amountXof: 1900, payerMsisdn, operator, provider: 'fedapay', createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString() });
     return id;
   }
-  /** A webhook as FedaPay signs it: the transaction as it is now at the fake, signed at `clock`. */
-  function signedWebhook(transactionId: number, name: string, override: Partial<FakeTransaction> = {}, sign = WEBHOOK_SECRET) {
-    const body = JSON.stringify({ name, object: 'transaction', entity: { ...fake.transactions.get(transactionId), ...override } });
+  /** `X-FEDAPAY-SIGNATURE` for a raw body, as FedaPay computes it at `clock`. */
+  function sign(body: string, secret = WEBHOOK_SECRET) {
     const t = Math.floor(clock / 1000);
-    return { body, signature: `t=${t},s=${createHmac('sha256', sign).update(`${t}.${body}`).digest('hex')}` };
+    return `t=${t},s=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
   }
-  const deliver = ({ body, signature }: { body: string; signature: string }) =>
-    app.request('/payments/fedapay/callback', { method: 'POST', headers: { 'content-type': 'application/json', 'x-fedapay-signature': signature }, body });
+  /** A webhook as FedaPay signs it: the transaction as it is now at the fake. */
+  function signedWebhook(transactionId: number, name: string, override: Partial<FakeTransaction> = {}, secret = WEBHOOK_SECRET) {
+    const body = JSON.stringify({ name, object: 'transaction', entity: { ...fake.transactions.get(transactionId), ...override } });
+    return { body, signature: sign(body, secret) };
+  }
+  const deliver = ({ body, signature }: { body: string; signature?: string }) =>
+    app.request('/payments/fedapay/callback', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(signature ? { 'x-fedapay-signature': signature } : {}) },
+      body,
+    });
   const webhook = (...args: Parameters<typeof signedWebhook>) => deliver(signedWebhook(...args));
   const transactionOf = async (paymentId: string) => Number((await store.get(paymentId))?.providerReference);
-  return { fake, fedapay, portal, store, jobs, payments, newPayment, webhook, signedWebhook, deliver, transactionOf, advance: (ms: number) => (clock += ms) };
+  return { fake, fedapay, portal, store, jobs, payments, newPayment, sign, webhook, signedWebhook, deliver, transactionOf, advance: (ms: number) => (clock += ms) };
 }
 
 describe('FedaPay against a local fake', () => {
@@ -172,20 +180,12 @@ describe('FedaPay against a local fake', () => {
   it('acknowledges events about other things, and refuses unsigned or malformed ones', async () => {
     const t = await setup();
     const body = JSON.stringify({ name: 'customer.created', entity: { id: 5 } });
-    const ts = Math.floor(Date.parse('2026-11-23T09:00:00Z') / 1000);
-    const signed = (raw: string) => `t=${ts},s=${createHmac('sha256', WEBHOOK_SECRET).update(`${ts}.${raw}`).digest('hex')}`;
-    const post = (raw: string, signature?: string) =>
-      t.payments && registerAndPost(raw, signature);
-    async function registerAndPost(raw: string, signature?: string) {
-      const app = new Hono();
-      registerPaymentCallbackRoutes(app, { providers: PaymentProviderDirectory.single(t.fedapay), store: t.store, apply: t.payments.apply, logger: silentLogger, now: () => ts * 1000 });
-      return app.request('/payments/fedapay/callback', { method: 'POST', headers: signature ? { 'x-fedapay-signature': signature } : {}, body: raw });
-    }
-    expect((await post(body, signed(body))).status).toBe(200);
-    expect((await post(body)).status).toBe(401);
-    expect((await post('{oops', signed('{oops'))).status).toBe(400);
+    const post = (raw: string, signed = true) => t.deliver({ body: raw, ...(signed ? { signature: t.sign(raw) } : {}) });
+    expect((await post(body)).status).toBe(200);
+    expect((await post(body, false)).status).toBe(401);
+    expect((await post('{oops')).status).toBe(400);
     const noTx = JSON.stringify({ name: 'transaction.approved', entity: { id: 'x' } });
-    expect((await post(noTx, signed(noTx))).status).toBe(400);
+    expect((await post(noTx)).status).toBe(400);
   });
 
   it('reads its secrets from the environment and names what is missing', () => {
