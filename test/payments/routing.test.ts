@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { createNodeGateway } from '../../src/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from '../../providers/fedapay/fake-api.js';
+import { until } from '../smsc.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -38,11 +39,6 @@ async function routedGateway() {
     return body;
   }
   return { gateway, fedapay, pay };
-}
-
-async function until(check: () => boolean, what: string) {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('payments routed by the payer operator (PAYMENT_ROUTES)', () => {
