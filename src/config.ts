@@ -160,7 +160,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     paymentJobConcurrency: e.PAYMENT_JOB_CONCURRENCY,
     providerEnv: env,
     paymentRoutes: operatorRoutes(pairs(e.PAYMENT_ROUTES, 'PAYMENT_ROUTES', (v) => v)),
-    reportApiKeys: pairs(e.REPORT_API_KEYS.replace(/:/g, '='), 'REPORT_API_KEYS', (v) => v),
+    reportApiKeys: pairs(e.REPORT_API_KEYS, 'REPORT_API_KEYS', (v) => v, SECRET_LIST),
     xroad: {
       securityServerUrl: e.XROAD_SECURITY_SERVER_URL,
       dialect: e.XROAD_DIALECT,
@@ -196,7 +196,11 @@ function providerSettingsFrom(env: Record<string, string | undefined>, screenLim
   const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
   for (const [key, value] of Object.entries(env)) {
     const match = /^USSD_([A-Z0-9_]+?)_(SECRET|SECRET_HEADER|ALLOW_IPS|SCREEN_LIMIT|SERVICE_CODES|ENCODING)$/.exec(key);
-    if (!match?.[1] || value === undefined || value === '') continue;
+    if (!match?.[1] || value === undefined) continue;
+    // A secret variable that is set but empty is a failed injection from the vault, not "no secret":
+    // taking it as unset would open the route to anyone.
+    if (match[2] === 'SECRET' && value.trim() === '') throw new Error(`invalid configuration: ${key} is set but empty`);
+    if (value === '') continue;
     const name = match[1].toLowerCase().replace(/_/g, '-');
     const target = entry(name);
     switch (match[2]) {
@@ -289,24 +293,38 @@ function operatorRoutes(routes: Record<string, string>): Record<string, string> 
   return routes;
 }
 
-/** `name=value,name=value` lists. */
-function pairs<T>(spec: string, variable: string, parse: (value: string) => T): Record<string, T> {
-  const result: Record<string, T> = {};
-  for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [name, value] = pair.split('=');
-    if (!name || value === undefined) throw new Error(`invalid configuration: ${variable} entry "${pair}" (want name=value)`);
+/**
+ * `name=value,name=value` lists (or `name:value` where the README documents a colon). Each entry is
+ * split at its first separator only, so a value keeps every `=` and `:` of its own (base64 padding,
+ * `user:secret`). An entry with an empty name or value, or a name given twice, stops start-up: an empty
+ * key would let a request without any key in. Values of secret lists never appear in the error.
+ */
+function pairs<T>(spec: string, variable: string, parse: (value: string) => T, options: { separator?: '=' | ':'; secret?: boolean } = {}): Record<string, T> {
+  const separator = options.separator ?? '=';
+  // A null prototype: a name such as `__proto__` or `constructor` is an ordinary entry, never an inherited one.
+  const result = Object.create(null) as Record<string, T>;
+  for (const entry of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const at = entry.indexOf(separator);
+    const name = at < 0 ? entry : entry.slice(0, at).trim();
+    const value = at < 0 ? '' : entry.slice(at + 1).trim();
+    const shown = !options.secret ? entry : at < 0 ? '…' : `${name}${separator}…`;
+    if (at < 0 || !name || !value) throw new Error(`invalid configuration: ${variable} entry "${shown}" (want name${separator}value, neither empty)`);
+    if (Object.hasOwn(result, name)) throw new Error(`invalid configuration: ${variable} names "${name}" twice`);
     try {
       result[name] = parse(value);
     } catch (error) {
-      throw new Error(`invalid configuration: ${variable} entry "${pair}": ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`invalid configuration: ${variable} entry "${shown}": ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   return result;
 }
 
 function agenciesFrom(keys: string, secrets: string): Record<string, { apiKey?: string; hmacSecret?: string }> {
-  const agencies: Record<string, { apiKey?: string; hmacSecret?: string }> = {};
-  for (const [agency, key] of Object.entries(pairs(keys.replace(/:/g, '='), 'NOTIFY_API_KEYS', (v) => v))) (agencies[agency] ??= {}).apiKey = key;
-  for (const [agency, secret] of Object.entries(pairs(secrets.replace(/:/g, '='), 'NOTIFY_HMAC_SECRETS', (v) => v))) (agencies[agency] ??= {}).hmacSecret = secret;
+  const agencies = Object.create(null) as Record<string, { apiKey?: string; hmacSecret?: string }>;
+  for (const [agency, key] of Object.entries(pairs(keys, 'NOTIFY_API_KEYS', (v) => v, SECRET_LIST))) (agencies[agency] ??= {}).apiKey = key;
+  for (const [agency, secret] of Object.entries(pairs(secrets, 'NOTIFY_HMAC_SECRETS', (v) => v, SECRET_LIST))) (agencies[agency] ??= {}).hmacSecret = secret;
   return agencies;
 }
+
+/** `agency:secret` lists, as the README documents them. */
+const SECRET_LIST = { separator: ':', secret: true } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 
 describe('configuration from the environment', () => {
   it('has working defaults: the embedded gateway on 127.0.0.1:8080', () => {
@@ -30,6 +30,41 @@ describe('configuration from the environment', () => {
     });
     expect(() => loadConfig({ PAYMENT_ROUTES: 'ORANGE=mtn-momo' })).toThrow(/PAYMENT_ROUTES operator "ORANGE"/);
     expect(() => loadConfig({ PAYMENT_ROUTES: 'MTN' })).toThrow(/PAYMENT_ROUTES entry "MTN"/);
+  });
+
+  // Issue 10 item 16 / issue 11 item 2: each entry splits at its first separator only, so base64 keys keep
+  // their `=` padding and any `:`; an empty key or secret stops start-up instead of letting anyone in.
+  it.each([
+    ['REPORT_API_KEYS', 'finance:dGVzdA==', (c: Config) => c.reportApiKeys, { finance: 'dGVzdA==' }],
+    ['REPORT_API_KEYS', 'finance:a:b=c, audit:x', (c: Config) => c.reportApiKeys, { finance: 'a:b=c', audit: 'x' }],
+    ['NOTIFY_API_KEYS', 'portail:k3y==,anip:abc:def', (c: Config) => c.sms.agencies, { portail: { apiKey: 'k3y==' }, anip: { apiKey: 'abc:def' } }],
+    ['NOTIFY_HMAC_SECRETS', 'portail:c2VjcmV0Cg==', (c: Config) => c.sms.agencies, { portail: { hmacSecret: 'c2VjcmV0Cg==' } }],
+    ['PAYMENT_ROUTES', 'MTN=mtn-momo, MOOV=fedapay', (c: Config) => c.paymentRoutes, { MTN: 'mtn-momo', MOOV: 'fedapay' }],
+    ['SCREEN_LIMITS', 'hubtel=150', (c: Config) => c.providerSettings, { hubtel: { screenLimit: 150 } }],
+  ])('keeps every character of %s=%s', (variable, value, read, expected) => {
+    expect({ ...read(loadConfig({ [variable]: value })) }).toEqual(expected);
+  });
+
+  it.each([
+    ['REPORT_API_KEYS', 'finance:', undefined],
+    ['REPORT_API_KEYS', ':s3cr3t-value', 's3cr3t-value'],
+    ['REPORT_API_KEYS', 'finance', undefined],
+    ['REPORT_API_KEYS', 'finance=k3y-value', 'k3y-value'],
+    ['REPORT_API_KEYS', 'finance:first-k3y,finance:second-k3y', 'k3y'],
+    ['NOTIFY_API_KEYS', 'portail: ', undefined],
+    ['NOTIFY_HMAC_SECRETS', 'portail:', undefined],
+    ['PAYMENT_ROUTES', 'MTN=', undefined],
+    ['USSD_HUBTEL_SECRET', '', undefined],
+    ['USSD_HUBTEL_SECRET', '  ', undefined],
+  ])('stops start-up on %s=%j, naming the variable and never echoing a secret', (variable, value, secret) => {
+    let message = '';
+    try {
+      loadConfig({ [variable]: value });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toContain(`invalid configuration: ${variable}`);
+    if (secret) expect(message).not.toContain(secret);
   });
 
   it('reads SMPP USSD links per operator', () => {
