@@ -13,6 +13,8 @@ const Env = z.object({
   PORTAL: z.enum(['demo', 'xroad', 'xroad-fake']).default('demo'),
   XROAD_SECURITY_SERVER_URL: z.string().url().optional(),
   XROAD_DIALECT: z.enum(['xroad-r1', 'uxp']).default('xroad-r1'),
+  /** UXP only: where the security server serves REST services (`{server}/restapi{path}` on Benin's platform). */
+  XROAD_UXP_PATH_PREFIX: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, 'want a path such as /restapi').default('/restapi'),
   XROAD_CLIENT: z.string().default('BJ/GOV/GUICHET/ussd'),
   XROAD_SERVICE_REQUEST_STATUS: z.string().default('BJ/GOV/PORTAIL/eservices/requestStatus'),
   XROAD_SERVICE_FEE_DUE: z.string().default('BJ/GOV/PORTAIL/eservices/feeDue'),
@@ -104,6 +106,7 @@ export interface Config {
   xroad: {
     securityServerUrl: string | undefined;
     dialect: 'xroad-r1' | 'uxp';
+    uxpPathPrefix: string;
     client: string;
     services: { requestStatus: string; feeDue: string; catalogue: string; identity: string; payments: string };
     timeoutMs: number;
@@ -164,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     xroad: {
       securityServerUrl: e.XROAD_SECURITY_SERVER_URL,
       dialect: e.XROAD_DIALECT,
+      uxpPathPrefix: e.XROAD_UXP_PATH_PREFIX,
       client: e.XROAD_CLIENT,
       services: {
         requestStatus: e.XROAD_SERVICE_REQUEST_STATUS,

@@ -78,6 +78,20 @@ describe.each(['xroad-r1', 'uxp'] as const)('the portal over the %s header diale
     expect(calls.map((c) => c.service)).toEqual(expect.arrayContaining(['requestStatus', 'feeDue', 'catalogue', 'verifyHolder']));
     for (const call of calls) expect(logger.lines.some((l) => l.includes(call.messageId))).toBe(true);
   });
+
+  it("says on whose behalf (the caller's number) and in which case (the payment id), without logging the number", async () => {
+    const logger = recordingLogger();
+    const portal = createInteropPortal(client(dialect, logger), SERVICES, new MemoryCache());
+    const before = control.calls.length;
+    const status = await createPortalServices(portal)['portal.requestStatus']!({ requestNumber: 'PS00373-240001' }, { msisdn: '+2290197000001', language: 'fr', signal: new AbortController().signal });
+    expect(status.outcome).toBe('ok');
+    await portal.recordPayment({ paymentId: `pay-issue-${dialect}`, requestNumber: 'PS00150-240004', amountXof: 500, provider: 'sandbox', providerTransactionId: 'tx-2', paidAt: '2026-11-23T08:00:00Z' });
+    const [lookup, payment] = control.calls.slice(before);
+    expect(lookup).toMatchObject({ service: 'requestStatus', userId: '+2290197000001' });
+    expect(lookup).not.toHaveProperty('issue');
+    expect(payment).toMatchObject({ service: 'payments', issue: `pay-issue-${dialect}` });
+    expect(logger.lines.join('\n')).not.toContain('0197000001');
+  });
 });
 
 describe('protocol errors become typed errors that say whether to retry', () => {

@@ -16,7 +16,7 @@ export interface FakeSecurityServerControl {
   /** Services that answer 200 with a body of the wrong shape (a provider changing its format). */
   malformed: Set<string>;
   /** Calls received, for assertions: service, dialect, client, message id. */
-  calls: { service: string; dialect: 'xroad-r1' | 'uxp'; client: string; messageId: string; userId?: string }[];
+  calls: { service: string; dialect: 'xroad-r1' | 'uxp'; client: string; messageId: string; userId?: string; issue?: string }[];
   payments: Map<string, PaymentNotice>;
 }
 
@@ -39,27 +39,38 @@ export function createFakeSecurityServer(requests: readonly DemoRequest[]): { ap
   const byNumber = new Map(requests.map((r) => [r.requestNumber, { ...r }]));
   const app = new Hono();
 
-  const fault = (c: Context, status: number, type: string, message: string) => {
+  // Each dialect reports the platform's faults its own way: X-Road r1 with `X-Road-Error` and a
+  // `{type, message, detail}` body; UXP with `uxp-faultcode` / `uxp-faultstring` headers.
+  const fault = (c: Context, dialect: 'xroad-r1' | 'uxp', status: number, type: string, message: string) => {
+    if (dialect === 'uxp') {
+      c.header('uxp-faultcode', type);
+      c.header('uxp-faultstring', message);
+      return c.json({ type, message }, status as 400);
+    }
     c.header('x-road-error', type);
     return c.json({ type, message, detail: crypto.randomUUID() }, status as 400);
   };
 
   async function answer(c: Context, dialect: 'xroad-r1' | 'uxp', service: string, client: string, path: string): Promise<Response> {
     const messageId = c.req.header('x-road-id') ?? crypto.randomUUID();
-    const userId = c.req.header('x-road-userid');
-    control.calls.push({ service, dialect, client, messageId, ...(userId ? { userId } : {}) });
-    c.header('x-road-id', messageId);
-    c.header('x-road-request-hash', 'fake');
+    const userId = c.req.header(dialect === 'uxp' ? 'uxp-userid' : 'x-road-userid');
+    const issue = c.req.header(dialect === 'uxp' ? 'uxp-issue' : 'x-road-issue');
+    control.calls.push({ service, dialect, client, messageId, ...(userId ? { userId } : {}), ...(issue ? { issue } : {}) });
+    if (dialect === 'uxp') c.header('uxp-transaction-id', `fake-uxp-${messageId}`);
+    else {
+      c.header('x-road-id', messageId);
+      c.header('x-road-request-hash', 'fake');
+    }
     const delay = control.latencyMs.get(service);
     if (delay) await new Promise((r) => setTimeout(r, delay));
     const injected = control.faults.get(service);
     if (injected && injected.remaining > 0) {
       injected.remaining--;
-      return fault(c, injected.status, injected.type, `injected fault for ${service}`);
+      return fault(c, dialect, injected.status, injected.type, `injected fault for ${service}`);
     }
     if (control.malformed.has(service)) return c.json({ status: 'OK', data: { etat: 'PRET' } });
     if (!/^[A-Z]+\/[A-Z]+\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/.test(client)) {
-      return fault(c, 400, 'Client.InvalidClientIdentifier', 'client identifier must be INSTANCE/CLASS/MEMBER/SUBSYSTEM');
+      return fault(c, dialect, 400, 'Client.InvalidClientIdentifier', 'client identifier must be INSTANCE/CLASS/MEMBER/SUBSYSTEM');
     }
     let match: RegExpExecArray | null;
     if ((match = /^\/requests\/([^/]+)$/.exec(path)) && c.req.method === 'GET') {
@@ -83,7 +94,7 @@ export function createFakeSecurityServer(requests: readonly DemoRequest[]): { ap
     }
     if (path === '/payments' && c.req.method === 'POST') {
       const key = c.req.header('idempotency-key');
-      if (!key) return fault(c, 400, 'Server.ServerProxy.ServiceFailed.MissingIdempotencyKey', 'Idempotency-Key required');
+      if (!key) return fault(c, dialect, 400, 'Server.ServerProxy.ServiceFailed.MissingIdempotencyKey', 'Idempotency-Key required');
       const notice = (await c.req.json()) as PaymentNotice;
       const request = byNumber.get(notice.requestNumber);
       if (!request) return c.json({ error: 'no such request' }, 404);
@@ -93,7 +104,7 @@ export function createFakeSecurityServer(requests: readonly DemoRequest[]): { ap
       }
       return c.json({ acknowledged: true, paymentId: key }, 200);
     }
-    return fault(c, 404, 'Server.ServerProxy.UnknownService', `no operation ${c.req.method} ${path} on ${service}`);
+    return fault(c, dialect, 404, 'Server.ServerProxy.UnknownService', `no operation ${c.req.method} ${path} on ${service}`);
   }
 
   // X-Road r1: /r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/{SERVICE}[/path]
@@ -101,12 +112,13 @@ export function createFakeSecurityServer(requests: readonly DemoRequest[]): { ap
     const prefix = `/r1/${c.req.param('instance')}/${c.req.param('class')}/${c.req.param('member')}/${c.req.param('subsystem')}/${c.req.param('service')}`;
     return answer(c, 'xroad-r1', c.req.param('service'), c.req.header('x-road-client') ?? '', c.req.path.slice(prefix.length));
   });
-  // UXP: the service is named by a header, the path is the service's own.
-  app.all('*', (c) => {
+  // UXP: `/restapi` + the service's own path, the service named by a header.
+  app.all('/restapi/*', (c) => {
     const service = c.req.header('uxp-service');
-    if (!service) return fault(c, 400, 'Client.InvalidRequest', 'missing Uxp-Service or /r1/ path');
+    if (!service) return fault(c, 'uxp', 400, 'Client.InvalidRequest', 'missing Uxp-Service');
     const parts = service.split('/');
-    return answer(c, 'uxp', parts[4] ?? '', c.req.header('uxp-client') ?? '', c.req.path);
+    return answer(c, 'uxp', parts[4] ?? '', c.req.header('uxp-client') ?? '', c.req.path.slice('/restapi'.length));
   });
+  app.all('*', (c) => fault(c, 'xroad-r1', 404, 'Client.InvalidRequest', `no /r1/ or /restapi path: ${c.req.path}`));
   return { app, control };
 }

@@ -1,36 +1,24 @@
 import type { Logger } from '../observability/logger.js';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
+import { serviceKey, uxp, xroadR1, type InteropDialect, type ServiceRef, type SubsystemId } from './dialects.js';
 import { InteropError, classifyErrorType } from './errors.js';
 
 /**
- * A client of Benin's interoperability platform (X-Road; Cybernetica's UXP). Two header dialects:
- * - `xroad-r1`: `{METHOD} {securityServer}/r1/{INSTANCE}/{CLASS}/{MEMBER}/{SUBSYSTEM}/{SERVICE}[/path]`
- *   with `X-Road-Client: INSTANCE/CLASS/MEMBER/SUBSYSTEM`, `X-Road-Id`, `X-Road-UserId`;
- * - `uxp`: `{METHOD} {securityServer}[/path]` with `Uxp-Client` and
- *   `Uxp-Service: INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/VERSION`.
- * Runtime-agnostic (fetch); Node injects a fetch with the client certificate for mutual TLS.
- *
- * @see https://docs.x-road.global/Protocols/pr-rest_x-road_message_protocol_for_rest.html
+ * A client of Benin's interoperability platform (X-Road; Cybernetica's UXP). How a service is
+ * addressed and how the platform's faults are recognised is the dialect's (`./dialects.ts`: X-Road
+ * r1 paths and `X-Road-*` headers, or UXP's `/restapi` prefix and `Uxp-*` headers); time-outs, the
+ * breaker and typed errors are shared. Runtime-agnostic (fetch); Node injects a fetch with the
+ * client certificate for mutual TLS.
  */
 
-/** `BJ/GOV/<MEMBER>/<SUBSYSTEM>`: who is calling, or who provides. */
-export interface SubsystemId {
-  instance: string;
-  memberClass: string;
-  memberCode: string;
-  subsystem: string;
-}
-
-export interface ServiceRef extends SubsystemId {
-  service: string;
-  /** UXP names versions (`v1`); X-Road r1 does not. */
-  version?: string;
-}
+export type { InteropDialect, ServiceRef, SubsystemId } from './dialects.js';
+export { serviceKey } from './dialects.js';
 
 export interface InteropClientOptions {
   securityServerUrl: string;
   client: SubsystemId;
-  dialect: 'xroad-r1' | 'uxp';
+  /** A dialect by name (UXP with its `/restapi` prefix), or one built with a prefix of its own. */
+  dialect: 'xroad-r1' | 'uxp' | InteropDialect;
   /** Default per-call time-out; a service may have its own. */
   timeoutMs?: number;
   serviceTimeoutsMs?: Readonly<Record<string, number>>;
@@ -44,8 +32,10 @@ export interface InteropCall {
   /** Appended to the service URL, e.g. `/requests/PS00373-240001`. */
   path?: string;
   body?: unknown;
-  /** `X-Road-UserId`: the end user on whose behalf (masked before it gets here). */
+  /** `X-Road-UserId`: the end user on whose behalf the call is made (the security server logs it, we do not). */
   userId?: string;
+  /** `X-Road-Issue`: the case the call belongs to, e.g. a payment id. */
+  issue?: string;
   /** Extra headers, e.g. an idempotency key. */
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -57,15 +47,14 @@ export interface InteropResponse {
   messageId: string;
 }
 
-const subsystemPath = (s: SubsystemId) => `${s.instance}/${s.memberClass}/${s.memberCode}/${s.subsystem}`;
-export const serviceKey = (s: ServiceRef) => `${subsystemPath(s)}/${s.service}`;
-
 export class InteropClient {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly fetch: typeof fetch;
+  private readonly dialect: InteropDialect;
 
   constructor(private readonly options: InteropClientOptions) {
     this.fetch = options.fetch ?? fetch;
+    this.dialect = options.dialect === 'xroad-r1' ? xroadR1 : options.dialect === 'uxp' ? uxp() : options.dialect;
   }
 
   breakerFor(service: ServiceRef): CircuitBreaker {
@@ -87,7 +76,14 @@ export class InteropClient {
     const timeoutMs = this.options.serviceTimeoutsMs?.[service.service] ?? this.options.timeoutMs ?? 5000;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
-    const { url, headers } = this.address(service, call, messageId);
+    const { url, headers } = this.dialect.address(this.options.securityServerUrl.replace(/\/$/, ''), {
+      client: this.options.client,
+      service,
+      path: call.path ?? '',
+      messageId,
+      ...(call.userId ? { userId: call.userId } : {}),
+      ...(call.issue ? { issue: call.issue } : {}),
+    });
     const started = Date.now();
     const log = { service: key, messageId, method: call.method ?? 'GET' };
     try {
@@ -99,23 +95,23 @@ export class InteropClient {
       });
       const text = await res.text();
       const body = parseJson(text);
-      const errorHeader = res.headers.get('x-road-error') ?? res.headers.get('uxp-error') ?? undefined;
-      this.options.logger.info({ ...log, status: res.status, ms: Date.now() - started }, 'interop call');
-      if (res.ok && !errorHeader) {
+      const platformId = this.dialect.messageId(res.headers) ?? messageId;
+      const fault = this.dialect.fault(res.headers, body);
+      this.options.logger.info({ ...log, platformId, status: res.status, ms: Date.now() - started }, 'interop call');
+      if (res.ok && !fault) {
         breaker.success();
-        return { status: res.status, body, messageId: res.headers.get('x-road-id') ?? messageId };
+        return { status: res.status, body, messageId: platformId };
       }
-      const fault = isFault(body) ? body : undefined;
-      const type = fault?.type ?? errorHeader;
-      const kind = classifyErrorType(type, res.status);
+      // A platform fault is classified by its type; the provider's own error answer by its status.
+      const kind = classifyErrorType(fault?.type, res.status);
       // Only failures of the provider count against its breaker; a refused request says nothing of its health.
       if (kind === 'unavailable') breaker.failure();
       else breaker.success();
-      throw new InteropError(kind, `${key}: ${type ?? `HTTP ${res.status}`}: ${fault?.message ?? text.slice(0, 200)}`, {
+      throw new InteropError(kind, `${key}: ${fault?.type ?? `HTTP ${res.status}`}: ${fault?.message ?? text.slice(0, 200)}`, {
         service: key,
-        messageId,
+        messageId: platformId,
         status: res.status,
-        ...(type ? { type } : {}),
+        ...(fault ? { type: fault.type } : {}),
         ...(fault?.detail ? { detail: fault.detail } : {}),
       });
     } catch (error) {
@@ -126,27 +122,6 @@ export class InteropClient {
       throw new InteropError(timedOut ? 'timeout' : 'unavailable', `${key}: ${timedOut ? `no answer within ${timeoutMs} ms` : 'network error'}`, { service: key, messageId });
     }
   }
-
-  private address(service: ServiceRef, call: InteropCall, messageId: string): { url: string; headers: Record<string, string> } {
-    const base = this.options.securityServerUrl.replace(/\/$/, '');
-    const path = call.path ?? '';
-    const userId: Record<string, string> = call.userId ? { 'x-road-userid': call.userId } : {};
-    if (this.options.dialect === 'xroad-r1') {
-      return {
-        url: `${base}/r1/${serviceKey(service)}${path}`,
-        headers: { 'x-road-client': subsystemPath(this.options.client), 'x-road-id': messageId, ...userId },
-      };
-    }
-    return {
-      url: `${base}${path}`,
-      headers: {
-        'uxp-client': subsystemPath(this.options.client),
-        'uxp-service': `${serviceKey(service)}${service.version ? `/${service.version}` : ''}`,
-        'x-road-id': messageId,
-        ...userId,
-      },
-    };
-  }
 }
 
 function parseJson(text: string): unknown {
@@ -156,8 +131,4 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function isFault(body: unknown): body is { type: string; message?: string; detail?: string } {
-  return typeof body === 'object' && body !== null && typeof (body as { type?: unknown }).type === 'string';
 }

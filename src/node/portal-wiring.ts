@@ -5,6 +5,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { Cache } from '../cache/cache.js';
 import type { Config } from '../config.js';
 import { createFakeSecurityServer } from '../interop/fake-security-server.js';
+import { uxp, xroadR1 } from '../interop/dialects.js';
 import { InteropClient, type ServiceRef, type SubsystemId } from '../interop/interop-client.js';
 import type { Logger } from '../observability/logger.js';
 import { createDemoPortal, DEMO_REQUESTS } from '../portal/demo-portal.js';
@@ -54,7 +55,7 @@ export async function createPortal(config: Config, cache: Cache, logger: Logger)
   const client = new InteropClient({
     securityServerUrl: url!,
     client: parseSubsystem(config.xroad.client),
-    dialect: config.xroad.dialect,
+    dialect: config.xroad.dialect === 'uxp' ? uxp(config.xroad.uxpPathPrefix) : xroadR1,
     timeoutMs: config.xroad.timeoutMs,
     serviceTimeoutsMs: config.xroad.serviceTimeoutsMs,
     logger,

@@ -232,7 +232,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     /** Creates the payment and queues the collection; the menu then ends with the reference. */
     'payments.start': async (args, ctx) => {
       const requestNumber = args.requestNumber ?? '';
-      const fee = await deps.portal.feeDue(requestNumber, ctx.signal);
+      const fee = await deps.portal.feeDue(requestNumber, { signal: ctx.signal, userId: ctx.msisdn });
       if (!fee) return { outcome: 'not_found' };
       if (fee.paid) return { outcome: 'paid' };
       // Another number may pay (a relative's wallet, a second SIM): it gets the PIN prompt and receipt.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cached, type Cache } from '../cache/cache.js';
 import { InteropError } from '../interop/errors.js';
 import type { InteropClient, ServiceRef } from '../interop/interop-client.js';
-import { REQUEST_STATUSES, type FeeDue, type PortalClient, type PortalRequest } from './portal-client.js';
+import { REQUEST_STATUSES, type FeeDue, type PortalCall, type PortalClient, type PortalRequest } from './portal-client.js';
 
 /**
  * The portal and agencies reached over the interoperability platform. Which member, subsystem and
@@ -47,9 +47,9 @@ export const IdentityAnswer = z.object({ match: z.boolean() });
 const CATALOGUE_TTL_SECONDS = 24 * 3600;
 
 export function createInteropPortal(client: InteropClient, services: InteropPortalServices, cache: Cache): PortalClient {
-  async function get<T>(service: ServiceRef, path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T | null> {
+  async function get<T>(service: ServiceRef, path: string, schema: z.ZodType<T>, call: PortalCall = {}): Promise<T | null> {
     try {
-      const res = await client.call(service, { path, ...(signal ? { signal } : {}) });
+      const res = await client.call(service, { path, ...interopCall(call) });
       return parse(schema, res.body, service);
     } catch (error) {
       if (error instanceof InteropError && error.details.status === 404) return null;
@@ -58,8 +58,8 @@ export function createInteropPortal(client: InteropClient, services: InteropPort
   }
 
   return {
-    async findRequest(requestNumber, signal): Promise<PortalRequest | null> {
-      const answer = await get(services.requestStatus, `/requests/${encodeURIComponent(requestNumber)}`, RequestAnswer, signal);
+    async findRequest(requestNumber, call): Promise<PortalRequest | null> {
+      const answer = await get(services.requestStatus, `/requests/${encodeURIComponent(requestNumber)}`, RequestAnswer, call);
       if (!answer) return null;
       return {
         requestNumber: answer.requestNumber,
@@ -71,33 +71,39 @@ export function createInteropPortal(client: InteropClient, services: InteropPort
       };
     },
 
-    async feeDue(requestNumber, signal): Promise<FeeDue | null> {
-      const request = await this.findRequest(requestNumber, signal);
+    async feeDue(requestNumber, call): Promise<FeeDue | null> {
+      const request = await this.findRequest(requestNumber, call);
       if (!request) return null;
       const [fee] = await Promise.all([
-        get(services.feeDue, `/requests/${encodeURIComponent(requestNumber)}/fee`, FeeAnswer, signal),
+        get(services.feeDue, `/requests/${encodeURIComponent(requestNumber)}/fee`, FeeAnswer, call),
         // Warm the catalogue for the service's name and schedule; a cached answer costs nothing.
-        cached(cache, `catalogue:${request.serviceCode}`, CATALOGUE_TTL_SECONDS, () => get(services.catalogue, `/services/${request.serviceCode}`, CatalogueAnswer, signal)),
+        cached(cache, `catalogue:${request.serviceCode}`, CATALOGUE_TTL_SECONDS, () => get(services.catalogue, `/services/${request.serviceCode}`, CatalogueAnswer, call)),
       ]);
       if (!fee) return null;
       return { requestNumber, serviceCode: request.serviceCode, amountXof: fee.amount, paid: fee.paid };
     },
 
-    async verifyIdentity(requestNumber, claim, signal) {
-      const res = await client.call(services.identity, { method: 'POST', path: '/verify', body: { requestNumber, npi: claim.npi, birthDate: claim.birthDate }, ...(signal ? { signal } : {}) });
+    async verifyIdentity(requestNumber, claim, call = {}) {
+      const res = await client.call(services.identity, { method: 'POST', path: '/verify', body: { requestNumber, npi: claim.npi, birthDate: claim.birthDate }, ...interopCall(call) });
       return parse(IdentityAnswer, res.body, services.identity).match;
     },
 
-    async recordPayment(notice, signal) {
+    async recordPayment(notice, call = {}) {
       await client.call(services.payments, {
         method: 'POST',
         path: '/payments',
         body: notice,
         headers: { 'idempotency-key': notice.paymentId },
-        ...(signal ? { signal } : {}),
+        // The payment is the case this call belongs to (`X-Road-Issue`).
+        issue: notice.paymentId,
+        ...interopCall(call),
       });
     },
   };
+}
+
+function interopCall(call: PortalCall): { signal?: AbortSignal; userId?: string } {
+  return { ...(call.signal ? { signal: call.signal } : {}), ...(call.userId ? { userId: call.userId } : {}) };
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown, service: ServiceRef): T {

@@ -50,16 +50,27 @@ export interface IdentityClaim {
   birthDate: string;
 }
 
+/** How a question is asked: its time budget and on whose behalf. */
+export interface PortalCall {
+  /** Aborted when the caller's time budget is spent. */
+  signal?: AbortSignal;
+  /**
+   * The citizen on whose behalf the portal is asked (E.164), sent as `X-Road-UserId` so the
+   * portal's own audit trail says who looked; never written to Guichet's logs.
+   */
+  userId?: string;
+}
+
 export interface PortalClient {
   /** The request, or null when the portal has no such number. */
-  findRequest(requestNumber: string, signal?: AbortSignal): Promise<PortalRequest | null>;
+  findRequest(requestNumber: string, call?: PortalCall): Promise<PortalRequest | null>;
   /** The fee attached to a request, or null when the portal has no such number. */
-  feeDue(requestNumber: string, signal?: AbortSignal): Promise<FeeDue | null>;
+  feeDue(requestNumber: string, call?: PortalCall): Promise<FeeDue | null>;
   /** Whether the claim matches the holder of the request (false too when there is no such request). */
-  verifyIdentity(requestNumber: string, claim: IdentityClaim, signal?: AbortSignal): Promise<boolean>;
+  verifyIdentity(requestNumber: string, claim: IdentityClaim, call?: PortalCall): Promise<boolean>;
   /**
    * Records a paid fee. Idempotent by `paymentId`: resolves once the portal has acknowledged
    * (first time or again); rejects when it has not, so the caller retries.
    */
-  recordPayment(notice: PaymentNotice, signal?: AbortSignal): Promise<void>;
+  recordPayment(notice: PaymentNotice, call?: PortalCall): Promise<void>;
 }

@@ -13,13 +13,13 @@ export function createPortalServices(portal: PortalClient): ServiceRegistry {
   return {
     'portal.requestStatus': guarded(async (args, ctx) => {
       const requestNumber = args.requestNumber ?? '';
-      const request = await portal.findRequest(requestNumber, ctx.signal);
+      const request = await portal.findRequest(requestNumber, { signal: ctx.signal, userId: ctx.msisdn });
       if (!request) return { outcome: 'not_found' };
       if (request.holderMsisdn !== ctx.msisdn) {
         const npi = args.npi ?? '';
         const birthDate = args.birthDate ?? '';
         if (!/^\d{10}$/.test(npi) || !/^\d{8}$/.test(birthDate)) return { outcome: 'not_found' };
-        if (!(await portal.verifyIdentity(requestNumber, { npi, birthDate }, ctx.signal))) return { outcome: 'not_found' };
+        if (!(await portal.verifyIdentity(requestNumber, { npi, birthDate }, { signal: ctx.signal, userId: ctx.msisdn }))) return { outcome: 'not_found' };
       }
       return {
         outcome: 'ok',
@@ -32,7 +32,7 @@ export function createPortalServices(portal: PortalClient): ServiceRegistry {
       };
     }),
     'portal.feeDue': guarded(async (args, ctx) => {
-      const fee = await portal.feeDue(args.requestNumber ?? '', ctx.signal);
+      const fee = await portal.feeDue(args.requestNumber ?? '', { signal: ctx.signal, userId: ctx.msisdn });
       if (!fee) return { outcome: 'not_found' };
       return {
         outcome: fee.paid ? 'paid' : 'ok',
