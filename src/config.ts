@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { UssdProviderSettings } from './channels/ussd/provider-settings.js';
 import { BENIN_OPERATORS } from './phone/msisdn.js';
+import { parseProxyTrust, type ProxyTrust } from './security/ip-address.js';
 
 /** Settings from the environment; secrets never live in files. */
 const Env = z.object({
@@ -63,8 +64,11 @@ const Env = z.object({
   SERVICE_DEADLINE_MS: z.coerce.number().int().min(50).max(15000).default(2000),
   /** Per-provider screen size, e.g. `africastalking=160,mtn-madapi=182`. */
   SCREEN_LIMITS: z.string().default(''),
-  /** Set to `1` when a reverse proxy in front sets X-Forwarded-For (for provider allowlists). */
-  TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  /**
+   * Who may say where a request came from (for allowlists): `0` nobody, `1` (or `2`…) that many
+   * reverse proxies in front, each appending to X-Forwarded-For, or a comma list of the proxies' CIDR ranges.
+   */
+  TRUST_PROXY: z.string().default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -94,7 +98,7 @@ export interface Config {
   serviceDeadlineMs: number;
   /** By provider name, from SCREEN_LIMITS and `USSD_<PROVIDER>_*` variables. */
   providerSettings: Record<string, UssdProviderSettings>;
-  trustProxy: boolean;
+  trustProxy: ProxyTrust;
   portal: 'demo' | 'xroad' | 'xroad-fake';
   paymentProvider: string;
   /** Operator (`MTN`, `MOOV`, `CELTIIS`) → payment provider registry name. */
@@ -146,7 +150,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     serviceDeadlineMs: e.SERVICE_DEADLINE_MS,
     providerSettings: providerSettingsFrom(env, pairs(e.SCREEN_LIMITS, 'SCREEN_LIMITS', integerIn(40, 182))),
-    trustProxy: e.TRUST_PROXY === '1',
+    trustProxy: parseProxyTrust(e.TRUST_PROXY),
     smppUssdLinks: smppUssdLinksFrom(env),
     sms: {
       routing: pairs(e.SMS_ROUTES, 'SMS_ROUTES', (v) => v),

@@ -12,6 +12,7 @@ import { createApp, hopHandlerDeps, type AppDeps } from '../app.js';
 import type { Config } from '../config.js';
 import { MenuRegistry } from '../engine/menu-registry.js';
 import type { Logger } from '../observability/logger.js';
+import { clientAddress } from '../security/ip-address.js';
 import { createCcspDirectory } from '../services/ccsp-directory.js';
 import { createPortalServices } from '../services/portal-services.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
@@ -116,13 +117,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher },
     payments: { providers: payments.providers, store: payments.store, apply: payments.apply, logger },
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
-    clientIp: (c) => {
-      if (config.trustProxy) {
-        const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-        if (forwarded) return forwarded;
-      }
-      return getConnInfo(c).remote.address;
-    },
+    clientIp: (c) => clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
   };
   const app = createApp(appDeps);
 
