@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { UssdDialect } from './channels/ussd/dialect.js';
 import type { HopHandlerDeps } from './channels/ussd/hop-handler.js';
@@ -16,6 +16,7 @@ import type { Logger } from './observability/logger.js';
 import { noMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { registerPaymentCallbackRoutes, type PaymentCallbackDeps } from './payments/callback-route.js';
 import { registerPaymentReport, type PaymentReportDeps } from './payments/report-route.js';
+import { secretsMatch } from './security/secrets.js';
 import type { Deferrals } from './services/deferred-calls.js';
 import type { ServiceRegistry } from './services/service-registry.js';
 import type { PreferenceStore, SessionStore } from '../sessions/session-store.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   logger: Logger;
   /** Served at `GET /metrics` when given. */
   metrics?: GatewayMetrics;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   sessionTtlSeconds?: number;
   serviceDeadlineMs?: number;
   /** Per-provider settings (screen size, short codes, secret, allowed addresses), by dialect name. */
@@ -53,6 +56,18 @@ export interface AppDeps {
   clientIp?: (c: Context) => string | undefined;
 }
 
+/**
+ * On every answer: no MIME sniffing (a screen or a CSV is never run as a page), and nothing kept by a
+ * browser or a proxy cache (screens carry request statuses, API answers carry ids, the CSV money).
+ * A route that wants caching says so itself.
+ */
+const securityHeaders: MiddlewareHandler = async function securityHeaders(c, next) {
+  await next();
+  c.res.headers.set('x-content-type-options', 'nosniff');
+  c.res.headers.set('referrer-policy', 'no-referrer');
+  if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+};
+
 /** No provider sends more than a few hundred bytes per hop; anything larger is refused unread. */
 export const MAX_BODY_BYTES = 8 * 1024;
 
@@ -74,12 +89,17 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
+  app.use('*', securityHeaders);
   app.use('*', limitBodySize(MAX_BODY_BYTES));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   const metrics = deps.metrics;
   if (metrics) {
+    const token = deps.metricsToken;
     app.get('/metrics', async (c) => {
+      if (token !== undefined && !(await secretsMatch(c.req.header('authorization') ?? '', `Bearer ${token}`))) {
+        return c.json({ error: 'unauthorized', reason: 'metrics need Authorization: Bearer <METRICS_TOKEN>' }, 401, { 'www-authenticate': 'Bearer' });
+      }
       const exposition = await metrics.render();
       return c.body(exposition.body, 200, { 'content-type': exposition.contentType });
     });
@@ -97,6 +117,11 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => c.json({ error: 'not_found', reason: `no route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
+    // A client that hangs up mid-upload is not our failure: nothing was read, nothing changed.
+    if (c.req.raw.signal.aborted) {
+      deps.logger.info({ path: c.req.path }, 'request aborted by the client');
+      return c.json({ error: 'bad_request', reason: 'request aborted' }, 400);
+    }
     deps.logger.error({ path: c.req.path, err: error.message }, 'unhandled error');
     return c.json({ error: 'internal', reason: 'internal error' }, 500);
   });

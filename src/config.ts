@@ -56,8 +56,20 @@ const Env = z.object({
   PAYMENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   /** Who may read the daily payments report: `finance:key1,audit:key2`. */
   REPORT_API_KEYS: z.string().default(''),
-  /** `0` turns the web simulator off (do so in production). */
-  SIMULATOR: z.enum(['0', '1']).default('1'),
+  /**
+   * The web simulator: unset serves it only while the gateway listens on loopback (a person trying it
+   * on their own machine); `1` serves it on any address, on purpose; `0` never.
+   */
+  SIMULATOR: z.enum(['0', '1']).optional(),
+  /** `GET /metrics`: unset serves it on loopback only; `1` everywhere; `0` never. With `METRICS_TOKEN` set it needs `Authorization: Bearer <token>`. */
+  METRICS: z.enum(['0', '1']).optional(),
+  METRICS_TOKEN: z.string().optional(),
+  /** Slow or idle clients: a whole request within this, its headers within that (Node's http server). */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300000).default(10000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60000).default(5000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120000).default(5000),
+  /** Open connections at most; more are refused by the kernel's backlog, not by a crash. */
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(10).max(100000).default(4096),
   /** `0` turns off reloading menus when their files change (SIGHUP still reloads). */
   MENUS_WATCH: z.enum(['0', '1']).default('1'),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(180),
@@ -94,6 +106,9 @@ export interface Config {
   menusDir: string;
   watchMenus: boolean;
   simulator: boolean;
+  /** `GET /metrics` served, and the bearer token it then needs (undefined: none). */
+  metrics: { served: boolean; token: string | undefined };
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   sessionTtlSeconds: number;
   serviceDeadlineMs: number;
   /** By provider name, from SCREEN_LIMITS and `USSD_<PROVIDER>_*` variables. */
@@ -146,7 +161,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: e.REDIS_URL,
     menusDir: e.MENUS_DIR,
     watchMenus: e.MENUS_WATCH === '1',
-    simulator: e.SIMULATOR === '1',
+    simulator: e.SIMULATOR === undefined ? isLoopbackHost(e.HOST) : e.SIMULATOR === '1',
+    metrics: metricsSetting(e.METRICS, e.METRICS_TOKEN, e.HOST),
+    http: { requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, maxConnections: e.HTTP_MAX_CONNECTIONS },
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     serviceDeadlineMs: e.SERVICE_DEADLINE_MS,
     providerSettings: providerSettingsFrom(env, pairs(e.SCREEN_LIMITS, 'SCREEN_LIMITS', integerIn(40, 182))),
@@ -281,6 +298,17 @@ function smppUssdLinksFrom(env: Record<string, string | undefined>, family = 'SM
     links.push(link);
   }
   return links;
+}
+
+/** Listening on loopback only: nobody but this machine's users reach the gateway. */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function metricsSetting(metrics: '0' | '1' | undefined, token: string | undefined, host: string): Config['metrics'] {
+  if (token !== undefined && token.trim() === '') throw new Error('invalid configuration: METRICS_TOKEN is set but empty');
+  if (metrics === '0') return { served: false, token: undefined };
+  return { served: metrics === '1' || token !== undefined || isLoopbackHost(host), token };
 }
 
 /** A parser for `pairs` accepting whole numbers in a range. */

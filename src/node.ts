@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import type { Server, ServerOptions } from 'node:http';
 import { loadConfig } from './config.js';
 import { createNodeGateway } from './node/gateway.js';
 
@@ -6,7 +7,15 @@ import { createNodeGateway } from './node/gateway.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const gateway = await createNodeGateway(config);
-  const server = serve({ fetch: gateway.app.fetch, hostname: config.host, port: config.port }, (info) => {
+  // Slow clients (a trickled request, headers that never end) are cut off instead of holding a
+  // connection; the check runs every second, not Node's default 30 s.
+  const serverOptions: ServerOptions = {
+    requestTimeout: config.http.requestTimeoutMs,
+    headersTimeout: config.http.headersTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  };
+  const server = serve({ fetch: gateway.app.fetch, hostname: config.host, port: config.port, serverOptions }, (info) => {
     gateway.logger.info(
       {
         url: `http://${config.host}:${info.port}`,
@@ -15,7 +24,8 @@ async function main(): Promise<void> {
       },
       'Guichet listening',
     );
-  });
+  }) as Server;
+  server.maxConnections = config.http.maxConnections;
   const shutdown = (signal: string) => {
     gateway.logger.info({ signal }, 'shutting down');
     server.close(() => void gateway.close().then(() => process.exit(0)));

@@ -18,6 +18,8 @@ let server: ServerType;
 let browser: Browser;
 let page: Page;
 let url: string;
+let pageHeaders: Record<string, string> = {};
+const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (.ci/run does)`);
@@ -31,7 +33,11 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage();
-  await page.goto(`${url}/simulator`);
+  // The browser's own favicon request is not the page's.
+  page.on('console', (message) => void (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico') && consoleErrors.push(message.text())));
+  page.on('pageerror', (error) => void consoleErrors.push(error.message));
+  const response = await page.goto(`${url}/simulator`);
+  pageHeaders = response?.headers() ?? {};
   await page.waitForSelector('body[data-ready="yes"]');
 }, 60_000);
 
@@ -46,17 +52,26 @@ async function press(input: string): Promise<void> {
   const before = await page.getByTestId('trace').locator('li').count();
   await page.getByTestId('entry').fill(input);
   await page.getByTestId('send').click();
-  // Page-side expressions are strings: this file is compiled without the DOM's types.
-  await page.waitForFunction(`document.querySelectorAll('#trace li').length > ${before}`);
+  // Polled through locators, not page-side string expressions: the page's Content-Security-Policy
+  // forbids evaluating strings, for the test as for an attacker.
+  await expect.poll(() => page.getByTestId('trace').locator('li').count()).toBeGreaterThan(before);
 }
 async function dial(provider: string, code: string): Promise<void> {
   await page.getByTestId('provider').selectOption(provider);
   await page.getByTestId('code').fill(code);
   await page.getByTestId('dial').click();
-  await page.waitForFunction(`document.querySelectorAll('#trace li').length >= 1 && !document.getElementById('screen').textContent.startsWith('Composez')`);
+  await expect.poll(async () => (await page.getByTestId('trace').locator('li').count()) >= 1 && !(await screen())?.startsWith('Composez')).toBe(true);
 }
 
 describe('web simulator in Chromium', () => {
+  it('runs under a Content-Security-Policy that allows only its own script and no framing', () => {
+    expect(pageHeaders['content-security-policy']).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(pageHeaders['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(pageHeaders).toMatchObject({ 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff' });
+    // The page really ran (data-ready) and nothing of it was blocked.
+    expect(consoleErrors).toEqual([]);
+  });
+
   it('lists every provider dialect and shows the dialled menu as Mermaid', async () => {
     const options = await page.getByTestId('provider').locator('option').allTextContents();
     expect(options).toEqual(['africastalking', 'hubtel', 'nalo', 'arkesel', 'mtn-madapi']);
@@ -69,7 +84,7 @@ describe('web simulator in Chromium', () => {
     expect(await page.getByTestId('counter').textContent()).toMatch(/^\d+\/160 GSM-7$/);
     await page.getByRole('button', { name: '1', exact: true }).click();
     await page.getByTestId('send').click();
-    await page.waitForFunction(`document.getElementById('screen').textContent.startsWith('Numéro')`);
+    await expect.poll(screen).toMatch(/^Numéro/);
     await press('0');
     expect(await screen()).toMatch(/^Service Public du Bénin/);
     await press('1');

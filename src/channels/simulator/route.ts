@@ -18,7 +18,13 @@ export interface SimulatorDeps {
  * (`SIMULATOR=0`) and protect the routes in production.
  */
 export function registerSimulator(app: Hono, deps: SimulatorDeps): void {
-  app.get('/simulator', (c) => c.html(SIMULATOR_PAGE));
+  // The page runs its one inline script, allowed by hash, talks only to this gateway, and cannot be
+  // framed (no click-jacking of a phone that dials real routes).
+  let policy: Promise<string> | undefined;
+  app.get('/simulator', async (c) => {
+    policy ??= contentSecurityPolicy(SIMULATOR_PAGE);
+    return c.html(SIMULATOR_PAGE, 200, { 'content-security-policy': await policy, 'x-frame-options': 'DENY' });
+  });
 
   app.get('/simulator/menus', (c) =>
     c.json({
@@ -37,4 +43,26 @@ export function registerSimulator(app: Hono, deps: SimulatorDeps): void {
     const record = decodeRecord(stored.data);
     return c.json({ language: record.e.language, node: record.e.node, menu: `${record.e.menuId}@${record.e.menuVersion}`, ended: record.x ?? null });
   });
+}
+
+/** `script-src` lists the hash of each inline script of the page, so nothing injected can run. */
+async function contentSecurityPolicy(page: string): Promise<string> {
+  const scripts = [...page.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '');
+  const hashes = await Promise.all(
+    scripts.map(async (script) => {
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(script)));
+      return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
+    }),
+  );
+  return [
+    "default-src 'none'",
+    `script-src ${hashes.join(' ')}`,
+    // Inline style attributes on the keypad; styles cannot run code.
+    "style-src 'unsafe-inline'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
