@@ -81,6 +81,8 @@ const Env = z.object({
    * reverse proxies in front, each appending to X-Forwarded-For, or a comma list of the proxies' CIDR ranges.
    */
   TRUST_PROXY: z.string().default('0'),
+  /** Keys the hashes that stand for phone numbers and NPIs in stored counters (same on every instance). */
+  PII_HASH_KEY: z.string().min(16, 'want at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -145,6 +147,7 @@ export interface Config {
   /** Operators' SMSC links carrying USSD, from `SMPP_USSD_<OPERATOR>_*` variables. */
   smppUssdLinks: SmppUssdLinkConfig[];
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  piiHashKey: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -206,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     },
     logLevel: e.LOG_LEVEL,
+    piiHashKey: e.PII_HASH_KEY,
   };
 }
 

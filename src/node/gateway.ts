@@ -12,6 +12,7 @@ import { createApp, hopHandlerDeps, type AppDeps } from '../app.js';
 import type { Config } from '../config.js';
 import { MenuRegistry } from '../engine/menu-registry.js';
 import type { Logger } from '../observability/logger.js';
+import { MemoryAttemptLimiter, type AttemptLimiter } from '../security/attempt-limiter.js';
 import { clientAddress } from '../security/ip-address.js';
 import { createCcspDirectory } from '../services/ccsp-directory.js';
 import { createPortalServices } from '../services/portal-services.js';
@@ -23,6 +24,7 @@ import { MemoryJobQueue } from '../jobs/memory-job-queue.js';
 import { createDeferrals, processDeferredCalls } from '../services/deferred-calls.js';
 import { loadCcspData, loadMenuFiles } from './menu-files.js';
 import { createPortal } from './portal-wiring.js';
+import { RedisAttemptLimiter } from './redis-attempt-limiter.js';
 import { RedisCache } from './redis-cache.js';
 import { createSmsChannel } from './sms-wiring.js';
 import { watchMenuDir } from './menu-watch.js';
@@ -48,6 +50,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   let store: MemorySessionStore | RedisSessionStore;
   let cache: Cache;
   let jobs: JobQueue;
+  let attempts: AttemptLimiter;
   if (config.redisUrl) {
     // Fail fast inside a hop rather than queue commands while Redis is away: the citizen gets
     // a polite "try again" screen instead of a hung session.
@@ -57,15 +60,18 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     store = new RedisSessionStore(redis);
     cache = new RedisCache(redis);
     jobs = new BullMqJobQueue({ redisUrl: config.redisUrl });
+    attempts = new RedisAttemptLimiter(redis);
+    if (!config.piiHashKey) logger.warn({}, 'PII_HASH_KEY is not set: attempt counters are keyed with the built-in key; set one per deployment');
   } else {
     store = new MemorySessionStore();
     cache = new MemoryCache();
     jobs = new MemoryJobQueue();
+    attempts = new MemoryAttemptLimiter();
   }
 
   const { portal, close: closePortal } = await createPortal(config, cache, logger);
   const services: ServiceRegistry = {
-    ...createPortalServices(portal),
+    ...createPortalServices(portal, { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) }),
     ...createCcspDirectory(await loadCcspData(config.menusDir)),
   };
   const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger });
