@@ -217,6 +217,30 @@ describe('the USSD time budget', () => {
     ]);
   });
 
+  // Issue 12, item 4: the hop's own deadline is not a portal failure. A portal slower than the hop's
+  // budget (but answering) must leave every citizen on the "answer by SMS" branch, never open the breaker.
+  it('a portal slower than the hop budget sends 40 citizens to the SMS branch, breaker closed', async () => {
+    const { app, jobs, sent } = await gatewayOverInterop(60, recordingLogger());
+    control.latencyMs.set('requestStatus', 150);
+    try {
+      // Citizens arriving 10 ms apart: with the hop's deadline counted as a failure, the fifth would
+      // open the breaker and those after it would be told "unavailable" at once.
+      const screens = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          await new Promise((r) => setTimeout(r, i * 10));
+          await atHop(app, { sessionId: `slow-${i}`, text: '' });
+          await atHop(app, { sessionId: `slow-${i}`, text: '1' });
+          return (await atHop(app, { sessionId: `slow-${i}`, text: '1*PS00373-240001' })).body;
+        }),
+      );
+      expect(screens.filter((s) => s.includes('par SMS'))).toHaveLength(40);
+      await jobs.drain();
+    } finally {
+      control.latencyMs.delete('requestStatus');
+    }
+    expect(sent).toHaveLength(40);
+  });
+
   it('an open breaker answers "unavailable" at once', async () => {
     const { app } = await gatewayOverInterop(2000, recordingLogger());
     control.faults.set('requestStatus', { status: 503, type: 'Server.ServerProxy.ServiceFailed', remaining: 100 });

@@ -48,6 +48,14 @@ export class CircuitBreaker {
     this.state = 'closed';
   }
 
+  /**
+   * The caller gave up before any answer (its own deadline, a closed session): that says nothing
+   * of the upstream's health, so nothing is counted; a probe it held is released for the next call.
+   */
+  abandoned(): void {
+    this.probing = false;
+  }
+
   failure(): void {
     this.probing = false;
     this.failures++;

@@ -116,8 +116,14 @@ export class InteropClient {
       });
     } catch (error) {
       if (error instanceof InteropError) throw error;
-      breaker.failure();
       const timedOut = timeout.aborted;
+      // The hop's own budget ran out first (the citizen is told "par SMS" and a job asks again):
+      // not an upstream failure, or a slow portal would open the breaker on everyone.
+      if (call.signal?.aborted && !timedOut) {
+        breaker.abandoned();
+        throw new InteropError('timeout', `${key}: abandoned by the caller`, { service: key, messageId });
+      }
+      breaker.failure();
       this.options.logger.warn({ ...log, ms: Date.now() - started, err: error instanceof Error ? error.message : String(error) }, 'interop call failed');
       throw new InteropError(timedOut ? 'timeout' : 'unavailable', `${key}: ${timedOut ? `no answer within ${timeoutMs} ms` : 'network error'}`, { service: key, messageId });
     }
