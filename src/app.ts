@@ -52,6 +52,8 @@ export interface AppDeps {
   paymentReport?: PaymentReportDeps;
   /** Serve the web simulator at `/simulator` (development and agency test setups only). */
   simulator?: boolean;
+  /** What `/readyz` checks (Redis, links, menus); absent: ready whenever the process answers. */
+  readiness?: () => Readiness;
   /** The caller's address as the runtime sees it, for provider allowlists. */
   clientIp?: (c: Context) => string | undefined;
 }
@@ -67,6 +69,12 @@ const securityHeaders: MiddlewareHandler = async function securityHeaders(c, nex
   c.res.headers.set('referrer-policy', 'no-referrer');
   if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
 };
+
+/** Each dependency by name, `ok` or what is wrong with it; ready only when every part is `ok`. */
+export interface Readiness {
+  ready: boolean;
+  parts: Record<string, string>;
+}
 
 /** No provider sends more than a few hundred bytes per hop; anything larger is refused unread. */
 export const MAX_BODY_BYTES = 8 * 1024;
@@ -93,6 +101,12 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', limitBodySize(MAX_BODY_BYTES));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  // Liveness: the process answers. Readiness: it can serve (a load balancer stops sending while not).
+  app.get('/livez', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const readiness = deps.readiness?.() ?? { ready: true, parts: {} };
+    return c.json({ status: readiness.ready ? 'ready' : 'not_ready', parts: readiness.parts }, readiness.ready ? 200 : 503);
+  });
   const metrics = deps.metrics;
   if (metrics) {
     const token = deps.metricsToken;

@@ -1,5 +1,5 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { pino } from 'pino';
 import type { Hono } from 'hono';
 import { paymentProviders, ussdDialects } from '../../providers/index.js';
@@ -8,7 +8,7 @@ import { PaymentProviderDirectory } from '../payments/provider-directory.js';
 import { RedisPaymentStore } from '../payments/redis-payment-store.js';
 import { MemorySessionStore } from '../../sessions/memory.js';
 import { RedisSessionStore } from '../../sessions/redis.js';
-import { createApp, hopHandlerDeps, type AppDeps } from '../app.js';
+import { createApp, hopHandlerDeps, type AppDeps, type Readiness } from '../app.js';
 import type { Config } from '../config.js';
 import { MenuRegistry } from '../engine/menu-registry.js';
 import type { Logger } from '../observability/logger.js';
@@ -34,12 +34,35 @@ import { serveUssdOverSmpp } from './smpp/smpp-ussd-channel.js';
 
 export interface Gateway {
   app: Hono;
+  /** What `/readyz` reports: each dependency, `ok` or why not. */
+  readiness(): Readiness;
   menus: MenuRegistry;
   logger: Logger;
   /** Re-reads the menu files; on a bad file, keeps serving the current menus and says why. */
   reloadMenus(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * ioredis as hops need it: a command never waits for Redis to come back (no offline queue, one
+ * retry) and never waits on a frozen Redis longer than the hop's budget for it (`commandTimeout`),
+ * so a citizen gets "Service momentanément indisponible" in a fixed time; reconnection goes on in
+ * the background, at most a second apart.
+ */
+export function redisOptionsForHops(): RedisOptions {
+  return {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: REDIS_COMMAND_BUDGET_MS,
+    connectTimeout: 2_000,
+    enableAutoPipelining: true,
+    lazyConnect: true,
+    retryStrategy: (attempt) => Math.min(100 * attempt, 1_000),
+  };
+}
+
+/** How long one Redis command may take inside a hop before the hop gives up on it. */
+export const REDIS_COMMAND_BUDGET_MS = 300;
 
 /**
  * Wires the Node runtime: the one place that knows about the file system, ioredis and pino.
@@ -52,11 +75,20 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   let jobs: JobQueue;
   let attempts: AttemptLimiter;
   if (config.redisUrl) {
-    // Fail fast inside a hop rather than queue commands while Redis is away: the citizen gets
-    // a polite "try again" screen instead of a hung session.
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true, lazyConnect: true });
-    redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
-    await redis.connect();
+    redis = new Redis(config.redisUrl, redisOptionsForHops());
+    let lastRedisError = '';
+    redis.on('error', (err: Error) => {
+      // One line per distinct failure, not one per reconnection attempt.
+      if (err.message !== lastRedisError) logger.warn({ err: err.message }, 'redis connection error');
+      lastRedisError = err.message;
+    });
+    redis.on('ready', () => {
+      if (lastRedisError) logger.info({}, 'redis connection back');
+      lastRedisError = '';
+    });
+    // Not awaited: a gateway started while Redis is down serves polite ENDs, reports not-ready on
+    // /readyz and connects by itself when Redis comes back.
+    redis.connect().catch(() => {});
     store = new RedisSessionStore(redis);
     cache = new RedisCache(redis);
     jobs = new BullMqJobQueue({ redisUrl: config.redisUrl });
@@ -126,7 +158,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
     clientIp: (c) => clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
   };
-  const app = createApp(appDeps);
+  const app = createApp({ ...appDeps, readiness: () => readiness() });
 
   // Operators' SMSC links carrying USSD: long-lived connections owned by this process.
   const smppLinks = config.smppUssdLinks.map((linkConfig) => {
@@ -148,8 +180,15 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   }
   const stopWatching = config.watchMenus ? watchMenuDir(config.menusDir, async () => void (await reloadMenus()), logger) : () => {};
 
+  const readiness = (): Readiness => {
+    const parts: Record<string, string> = { menus: menus.all().length > 0 ? 'ok' : 'no menus loaded' };
+    if (redis) parts.redis = redis.status === 'ready' ? 'ok' : `not connected (${redis.status})`;
+    return { ready: Object.values(parts).every((part) => part === 'ok'), parts };
+  };
+
   return {
     app,
+    readiness,
     menus,
     logger,
     reloadMenus,
