@@ -100,6 +100,12 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     }
     if (payment.state === 'created') await move(payment, 'pending', `${source}: answered`);
     const outcome = await move(payment, 'succeeded', `${source}: succeeded`, status.providerTransactionId);
+    if (status.refunded && outcome.kind !== 'missing') {
+      // Paid, then refunded at the provider (FedaPay's refunded statuses): the credit stands (the
+      // portal may have delivered the service), and finance decides from the report.
+      const flag = status.refunded === 'full' ? 'refunded_after_success' : 'partially_refunded_after_success';
+      if (await store.flag(payment.id, flag)) logger.error({ paymentId: payment.id, flag }, 'provider reports a refund: flagged for reconciliation');
+    }
     // 'unchanged' enqueues again too: a crash after the transition but before the enqueue must
     // not lose the portal notice, and the job id makes a second enqueue a no-op.
     if ((outcome.kind === 'applied' || outcome.kind === 'unchanged') && outcome.payment.state === 'succeeded') {
