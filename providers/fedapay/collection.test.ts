@@ -8,7 +8,7 @@ import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
 import { createFedapay, DEFAULT_FEDAPAY_MODES, fedapayConfigFromEnv } from './collection.js';
-import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from './fake-api.js';
+import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from '../../test/payments/fakes/fedapay-api.js';
 import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
 
 const WEBHOOK_SECRET = 'wh_sandbox_guichet';
@@ -29,7 +29,10 @@ async function setup() {
   let clock = Date.parse('2026-11-23T09:00:00Z');
   const payments = createEmbeddedPayments(portal, { provider: fedapay, store, jobs, now: () => clock });
   const app = new Hono();
-  registerPaymentCallbackRoutes(app, { providers: PaymentProviderDirectory.single(fedapay), store, apply: payments.apply, logger: silentLogger, now: () => clock });
+  registerPaymentCallbackRoutes(app, {
+    providers: PaymentProviderDirectory.single(fedapay), store, apply: payments.apply, logger: silentLogger, now: () => clock,
+    enqueueHintConfirmation: payments.enqueueHintConfirmation,
+  });
   async function newPayment(operator = 'MTN', payerMsisdn = DEMO_MSISDN, requestNumber = 'PS00373-240002') {
     const id = crypto.randomUUID();
     await store.create({ id, requestNumber, amountXof: 1900, payerMsisdn, operator, provider: 'fedapay', createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString() });
@@ -191,5 +194,36 @@ describe('FedaPay against a local fake', () => {
   it('reads its secrets from the environment and names what is missing', () => {
     expect(() => fedapayConfigFromEnv({ FEDAPAY_WEBHOOK_SECRET: 'w' })).toThrow(/FEDAPAY_SECRET_KEY/);
     expect(fedapayConfigFromEnv({ FEDAPAY_SECRET_KEY: 'k', FEDAPAY_WEBHOOK_SECRET: 'w', FEDAPAY_MODES: 'MTN=mtn,MOOV=moov_bj' }).modes).toEqual({ MTN: 'mtn', MOOV: 'moov_bj' });
+  });
+  it.each([
+    ['refunded', 'refunded_after_success'],
+    ['approved_partially_refunded', 'partially_refunded_after_success'],
+    ['transferred_partially_refunded', 'partially_refunded_after_success'],
+  ])('a signed %s webhook after the success is flagged for finance: no crash, no 400 loop, credited once', async (status, flag) => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const tx = await t.transactionOf(id);
+    t.fake.transactions.get(tx)!.status = 'approved';
+    expect((await t.webhook(tx, 'transaction.approved')).status).toBe(200);
+    t.fake.transactions.get(tx)!.status = status;
+    const refunded = await t.webhook(tx, 'transaction.updated');
+    expect(refunded.status).toBe(200);
+    expect((await t.webhook(tx, 'transaction.updated')).status).toBe(200);
+    await t.jobs.drain();
+    const payment = await t.store.get(id);
+    expect(payment).toMatchObject({ state: 'succeeded', reconciliationFlags: [flag] });
+    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
+  });
+
+  it('a signed webhook with a status this table does not know is acknowledged and checked with the status API', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const tx = await t.transactionOf(id);
+    const res = await t.webhook(tx, 'transaction.updated', { status: 'on_hold' });
+    expect(res.status).toBe(202);
+    await t.jobs.drain();
+    expect((await t.store.get(id))?.state).toBe('pending');
   });
 });

@@ -20,15 +20,22 @@ export interface FedapayConfig {
 /** Benin's wallets as FedaPay names them; Celtiis has none, so its payers need another provider. */
 export const DEFAULT_FEDAPAY_MODES: Readonly<Record<string, string>> = { MTN: 'mtn_open', MOOV: 'moov' };
 
-/** FedaPay transaction statuses, as data. Anything else is an error, not a guess. */
-const STATUS_MAP: Readonly<Record<string, 'pending' | 'succeeded' | 'failed'>> = {
-  pending: 'pending',
-  approved: 'succeeded',
-  transferred: 'succeeded',
-  declined: 'failed',
-  canceled: 'failed',
-  expired: 'failed',
-  refunded: 'failed',
+/**
+ * FedaPay transaction statuses, as data. Anything else is an error, not a guess. The paid ones are
+ * the official SDKs' `wasPaid()` list (fedapay/fedapay-node `src/Transaction.ts`, `PAID_STATUS`):
+ * `refunded` and the partial refunds were paid first, so they are successes, carrying the refund
+ * for finance; never a failure of a payment that was credited.
+ */
+export const FEDAPAY_STATUSES: Readonly<Record<string, { outcome: 'pending' | 'succeeded' | 'failed'; refunded?: 'full' | 'partial' }>> = {
+  pending: { outcome: 'pending' },
+  approved: { outcome: 'succeeded' },
+  transferred: { outcome: 'succeeded' },
+  refunded: { outcome: 'succeeded', refunded: 'full' },
+  approved_partially_refunded: { outcome: 'succeeded', refunded: 'partial' },
+  transferred_partially_refunded: { outcome: 'succeeded', refunded: 'partial' },
+  declined: { outcome: 'failed' },
+  canceled: { outcome: 'failed' },
+  expired: { outcome: 'failed' },
 };
 
 const transaction = z.object({
@@ -74,11 +81,16 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
     const belongsTo = found.custom_metadata?.payment_id;
     // A transaction of another payment must never settle this one.
     if (belongsTo !== undefined && belongsTo !== paymentId) return { status: 'pending' };
-    const mapped = STATUS_MAP[found.status];
+    const mapped = FEDAPAY_STATUSES[found.status];
     if (!mapped) throw new Error(`fedapay: unknown transaction status "${found.status}"`);
-    if (mapped === 'pending') return { status: 'pending' };
-    if (mapped === 'failed') return { status: 'failed', reason: found.last_error_code && found.last_error_code !== 'NO_ERROR' ? `${found.status}: ${found.last_error_code}` : found.status };
-    return { status: 'succeeded', providerTransactionId: found.reference ?? String(found.id), amountXof: found.amount };
+    if (mapped.outcome === 'pending') return { status: 'pending' };
+    if (mapped.outcome === 'failed') return { status: 'failed', reason: found.last_error_code && found.last_error_code !== 'NO_ERROR' ? `${found.status}: ${found.last_error_code}` : found.status };
+    return {
+      status: 'succeeded',
+      providerTransactionId: found.reference ?? String(found.id),
+      amountXof: found.amount,
+      ...(mapped.refunded ? { refunded: mapped.refunded } : {}),
+    };
   }
 
   async function checkStatus(ref: CollectionRef, signal?: AbortSignal): Promise<ProviderStatus> {
@@ -136,11 +148,10 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
       if (!entity.success) return { kind: 'rejected', httpStatus: 400, reason: 'transaction event without a transaction' };
       const paymentId = entity.data.custom_metadata?.payment_id;
       if (!paymentId) return { kind: 'ignored', reason: 'transaction not created by Guichet' };
-      try {
-        return { kind: 'verified', paymentId, providerReference: String(entity.data.id), status: statusOf(entity.data, paymentId) };
-      } catch (error) {
-        return { kind: 'rejected', httpStatus: 400, reason: (error as Error).message };
-      }
+      // A status FedaPay added after this table: authentic, so not refused (FedaPay would resend it
+      // forever), but not believed either: the status API is asked, in a job, like a hint.
+      if (!FEDAPAY_STATUSES[entity.data.status]) return { kind: 'hint', paymentId, providerReference: String(entity.data.id) };
+      return { kind: 'verified', paymentId, providerReference: String(entity.data.id), status: statusOf(entity.data, paymentId) };
     },
   };
 }

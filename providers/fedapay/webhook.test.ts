@@ -21,6 +21,11 @@ describe('FedaPay webhook signature', () => {
     ['no header', undefined, body, now, 401],
     ['garbage', 'nonsense', body, now, 401],
     ['non-hex signature', `t=${t},s=zz`, body, now, 403],
+    // Secret rotation (fedapay-php lib/WebhookSignature.php: any matching s= is valid).
+    ['the old secret first, the current one second', `t=${t},s=${sign(t, body, 'old')},s=${sign(t, body)}`, body, now, 'ok'],
+    ['the current secret first, another second', `t=${t},s=${sign(t, body)},s=${sign(t, body, 'next')}`, body, now, 'ok'],
+    ['several signatures, none matching', `t=${t},s=${sign(t, body, 'a')},s=${sign(t, body, 'b')}`, body, now, 403],
+    ['a timestamp only', `t=${t}`, body, now, 401],
   ])('%s', async (_name, header, raw, at, expected) => {
     const check = await verifyFedapaySignature(header, raw, secret, at);
     expect(check.ok ? 'ok' : check.httpStatus).toBe(expected);

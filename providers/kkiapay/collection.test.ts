@@ -19,6 +19,8 @@ import { closedLoopbackUrl } from '../../test/loopback-server.js';
 const PUBLIC_KEY = '4d5b9b20c81f11eea5d1f9a6e0b1c2d3';
 const PRIVATE_KEY = 'tpk_4d5b9b21c81f11eea5d1f9a6e0b1c2d3';
 const SECRET = 'tsk_4d5b9b22c81f11eea5d1f9a6e0b1c2d3';
+/** The webhook's hash secret from the dashboard (docs.kkiapay.me, Webhook): not the API secret. */
+const WEBHOOK_SECRET = 'guichet-webhook-hash-secret';
 const CALLBACK_URL = 'https://guichet.example/payments/kkiapay/callback';
 /** DEMO_MSISDN as KKiaPay wants it: E.164 without the `+`. */
 const PAYER = '2290197000001';
@@ -202,14 +204,16 @@ async function errorOf(promise: Promise<unknown>): Promise<unknown> {
 async function setup(overrides: Partial<KkiapayConfig> = {}) {
   const fake = await startFakeKkiapay();
   closers.push(fake.close);
-  const kkiapay = createKkiapay({ baseUrl: fake.baseUrl, publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, callbackUrl: CALLBACK_URL, timeoutMs: TIMEOUT_MS, ...overrides });
+  const kkiapay = createKkiapay({ baseUrl: fake.baseUrl, publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, webhookSecret: WEBHOOK_SECRET, callbackUrl: CALLBACK_URL, timeoutMs: TIMEOUT_MS, ...overrides });
   const portal = createDemoPortal();
   const store = new MemoryPaymentStore();
   const jobs = new PollRoundsQueue(0);
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider: kkiapay, store, jobs, pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1] });
   const app = new Hono();
-  registerPaymentCallbackRoutes(app, { providers: PaymentProviderDirectory.single(kkiapay), store, apply: payments.apply, logger: silentLogger });
+  registerPaymentCallbackRoutes(app, {
+    providers: PaymentProviderDirectory.single(kkiapay), store, apply: payments.apply, logger: silentLogger, enqueueHintConfirmation: payments.enqueueHintConfirmation,
+  });
   async function newPayment(requestNumber = 'PS00373-240002', amountXof = 1900) {
     const id = crypto.randomUUID();
     const now = Date.now();
@@ -227,13 +231,19 @@ async function setup(overrides: Partial<KkiapayConfig> = {}) {
     expect(payment?.state).toBe('pending');
     return { id, tx: payment?.providerReference ?? '' };
   }
-  /** A webhook as KKiaPay delivers it; `secret: null` sends no secret header. */
-  const webhook = (body: unknown, secret: string | null = SECRET) =>
-    app.request('/payments/kkiapay/callback', {
+  /**
+   * A webhook as KKiaPay delivers it; `secret: null` sends no secret header. Answered at once
+   * (202) with the confirmation queued; this waits for the queue too, so tests see its effect.
+   */
+  const webhook = async (body: unknown, secret: string | null = WEBHOOK_SECRET) => {
+    const res = await app.request('/payments/kkiapay/callback', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(secret === null ? {} : { 'x-kkiapay-secret': secret }) },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
+    await jobs.drain();
+    return res;
+  };
   /** The provider alone, as the payment service calls it; `kept` lists what it asked to keep. */
   const kept: string[] = [];
   const collection = (paymentId: string, extra: Partial<CollectionRequest> = {}): CollectionRequest => ({
@@ -244,7 +254,7 @@ async function setup(overrides: Partial<KkiapayConfig> = {}) {
     },
     ...extra,
   });
-  return { fake, kkiapay, portal, store, jobs, payments, newPayment, collected, webhook, collection, kept };
+  return { fake, kkiapay, portal, store, jobs, payments, app, newPayment, collected, webhook, collection, kept };
 }
 
 describe('KKiaPay debit request', () => {
@@ -366,8 +376,8 @@ describe('KKiaPay debit request', () => {
       const [tx] = [...t.fake.transactions.keys()];
       t.fake.settle(tx!, { status: 'SUCCESS' });
       const res = await t.webhook(t.fake.webhookOf(tx!));
-      expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ paymentId: id, state: 'succeeded' });
+      expect(res.status).toBe(202);
+      expect((await t.store.get(id))?.state).toBe('succeeded');
       await t.jobs.drain();
       expect(await t.store.get(id)).toMatchObject({ state: 'succeeded', providerReference: tx, providerTransactionId: tx });
       expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
@@ -506,18 +516,19 @@ describe('KKiaPay webhooks', () => {
   const fill = (raw: string, id: string, tx: string) => raw.replaceAll('{id}', id).replaceAll('{tx}', tx);
 
   it.each<[string, string, string | null, CallbackVerdict | 'hint']>([
-    ['a success', SUCCESS_BODY, SECRET, 'hint'],
-    ['a failure (the status API decides, not the event)', FAILED_BODY, SECRET, 'hint'],
-    ['stateData only', STATE_DATA_ONLY, SECRET, 'hint'],
+    ['a success', SUCCESS_BODY, WEBHOOK_SECRET, 'hint'],
+    ['a failure (the status API decides, not the event)', FAILED_BODY, WEBHOOK_SECRET, 'hint'],
+    ['stateData only', STATE_DATA_ONLY, WEBHOOK_SECRET, 'hint'],
     ['no secret', SUCCESS_BODY, null, { kind: 'rejected', httpStatus: 401, reason: 'missing x-kkiapay-secret' }],
     ['an empty secret', SUCCESS_BODY, '', { kind: 'rejected', httpStatus: 401, reason: 'missing x-kkiapay-secret' }],
     ['a wrong secret', SUCCESS_BODY, 'tsk_guessed', { kind: 'rejected', httpStatus: 403, reason: 'bad secret' }],
-    ['the secret with a suffix', SUCCESS_BODY, `${SECRET}x`, { kind: 'rejected', httpStatus: 403, reason: 'bad secret' }],
-    ['not JSON', '{"transactionId":', SECRET, { kind: 'rejected', httpStatus: 400, reason: 'not a KKiaPay webhook' }],
-    ['a widget stateData object and no partnerId', WIDGET_STATE_DATA, SECRET, { kind: 'rejected', httpStatus: 400, reason: 'webhook names no payment or no transaction' }],
-    ['no transaction id', NO_TRANSACTION, SECRET, { kind: 'rejected', httpStatus: 400, reason: 'webhook names no payment or no transaction' }],
+    ['the API secret key instead of the webhook hash secret', SUCCESS_BODY, SECRET, { kind: 'rejected', httpStatus: 403, reason: 'bad secret' }],
+    ['the secret with a suffix', SUCCESS_BODY, `${WEBHOOK_SECRET}x`, { kind: 'rejected', httpStatus: 403, reason: 'bad secret' }],
+    ['not JSON', '{"transactionId":', WEBHOOK_SECRET, { kind: 'rejected', httpStatus: 400, reason: 'not a KKiaPay webhook' }],
+    ['a widget stateData object and no partnerId', WIDGET_STATE_DATA, WEBHOOK_SECRET, { kind: 'rejected', httpStatus: 400, reason: 'webhook names no payment or no transaction' }],
+    ['no transaction id', NO_TRANSACTION, WEBHOOK_SECRET, { kind: 'rejected', httpStatus: 400, reason: 'webhook names no payment or no transaction' }],
   ])('parses %s', async (_label, raw, secret, expected) => {
-    const kkiapay = createKkiapay({ baseUrl: 'http://127.0.0.1:9', publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET });
+    const kkiapay = createKkiapay({ baseUrl: 'http://127.0.0.1:9', publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, webhookSecret: WEBHOOK_SECRET });
     const id = crypto.randomUUID();
     const verdict = await kkiapay.parseCallback(
       { rawBody: fill(raw, id, 'Lw3Jv2Xgk'), header: (name) => (name.toLowerCase() === 'x-kkiapay-secret' && secret !== null ? secret : undefined) },
@@ -532,8 +543,8 @@ describe('KKiaPay webhooks', () => {
     expect(tx).not.toBe('');
     t.fake.settle(tx, { status: 'SUCCESS' });
     const res = await t.webhook(fill(SUCCESS_BODY, id, tx));
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ paymentId: id, state: 'succeeded' });
+    expect(res.status).toBe(202);
+    expect((await t.store.get(id))?.state).toBe('succeeded');
     expect(t.fake.calls).toEqual({ debit: 1, status: 1 });
     await t.jobs.drain();
     const payment = await t.store.get(id);
@@ -552,8 +563,8 @@ describe('KKiaPay webhooks', () => {
     const { id, tx } = await t.collected();
     t.fake.settle(tx, change);
     const res = await t.webhook(t.fake.webhookOf(tx));
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ state });
+    expect(res.status).toBe(202);
+    expect((await t.store.get(id))?.state).toBe(state);
     await t.jobs.drain();
     expect((await t.store.get(id))?.state).toBe(state);
     expect(t.portal.payments).toHaveLength(credited);
@@ -586,7 +597,7 @@ describe('KKiaPay webhooks', () => {
     const t = await setup();
     const { id, tx } = await t.collected();
     const res = await t.webhook(fill(SUCCESS_BODY, id, tx));
-    expect(await res.json()).toEqual({ paymentId: id, state: 'pending' });
+    expect((await t.store.get(id))?.state).toBe('pending');
     await t.jobs.drain();
     expect((await t.store.get(id))?.state).toBe('pending');
     expect(t.fake.calls.status).toBe(1);
@@ -597,7 +608,8 @@ describe('KKiaPay webhooks', () => {
     const t = await setup();
     const { id, tx } = await t.collected();
     t.fake.settle(tx, { status: 'SUCCESS' });
-    expect(await (await t.webhook(fill(FAILED_BODY, id, tx))).json()).toEqual({ paymentId: id, state: 'succeeded' });
+    expect((await t.webhook(fill(FAILED_BODY, id, tx))).status).toBe(202);
+    expect((await t.store.get(id))?.state).toBe('succeeded');
     await t.jobs.drain();
     expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
   });
@@ -609,11 +621,12 @@ describe('KKiaPay webhooks', () => {
     // Ten deliveries at once, all while the payment is still pending.
     const success = fill(SUCCESS_BODY, id, tx);
     const responses = await Promise.all(Array.from({ length: 10 }, () => t.webhook(success)));
-    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(202));
     // KKiaPay's retries (up to 5) and a replay of the captured body, later.
-    for (let i = 0; i < 5; i++) expect((await t.webhook(success)).status).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await t.webhook(success)).status).toBe(202);
     // A failure arriving after the success changes nothing either.
-    expect(await (await t.webhook(fill(FAILED_BODY, id, tx))).json()).toEqual({ paymentId: id, state: 'succeeded' });
+    expect((await t.webhook(fill(FAILED_BODY, id, tx))).status).toBe(202);
+    expect((await t.store.get(id))?.state).toBe('succeeded');
     await t.jobs.drain();
     const payment = await t.store.get(id);
     expect(payment?.state).toBe('succeeded');
@@ -627,7 +640,7 @@ describe('KKiaPay webhooks', () => {
     const other = await t.collected('PS00150-240004');
     t.fake.settle(other.tx, { status: 'SUCCESS', amount: 1900 });
     const res = await t.webhook(fill(SUCCESS_BODY, mine.id, other.tx));
-    expect(await res.json()).toEqual({ paymentId: mine.id, state: 'pending' });
+    expect((await t.store.get(mine.id))?.state).toBe('pending');
     await t.jobs.drain();
     expect(await t.store.get(mine.id)).toMatchObject({ state: 'pending', providerReference: mine.tx });
     expect(t.portal.payments).toHaveLength(0);
@@ -644,7 +657,7 @@ describe('KKiaPay webhooks', () => {
     // The status API's partnerId shows the transaction belongs to another payment, so the route
     // does not keep the id this webhook named: the genuine one can still complete the payment.
     const res = await t.webhook(fill(SUCCESS_BODY, mineId, other.tx));
-    expect(await res.json()).toEqual({ paymentId: mineId, state: 'pending' });
+    expect((await t.store.get(mineId))?.state).toBe('pending');
     expect((await t.store.get(mineId))?.providerReference).toBeUndefined();
     await t.jobs.drain();
     expect((await t.store.get(mineId))?.state).toBe('pending');
@@ -652,16 +665,20 @@ describe('KKiaPay webhooks', () => {
     expect((await t.store.get(other.id))?.state).toBe('pending'); // untouched until its own webhook
   });
 
-  it('when the status API is down the webhook gets 503, and KKiaPay\'s next attempt completes the payment', async () => {
+  it('when the status API is down the webhook is still answered at once; the queued confirmation retries and completes the payment', async () => {
     const t = await setup();
     const { id, tx } = await t.collected();
     t.fake.settle(tx, { status: 'SUCCESS' });
     t.fake.misbehave.status = 'http-500';
-    expect((await t.webhook(t.fake.webhookOf(tx))).status).toBe(503);
+    // Send without waiting for the queue: the answer must not depend on the status API.
+    const res = await t.app.request('/payments/kkiapay/callback', {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-kkiapay-secret': WEBHOOK_SECRET }, body: JSON.stringify(t.fake.webhookOf(tx)),
+    });
+    expect(res.status).toBe(202);
     expect((await t.store.get(id))?.state).toBe('pending');
     t.fake.misbehave.status = undefined;
-    expect(await (await t.webhook(t.fake.webhookOf(tx))).json()).toEqual({ paymentId: id, state: 'succeeded' });
     await t.jobs.drain();
+    expect((await t.store.get(id))?.state).toBe('succeeded');
     expect(t.portal.payments).toHaveLength(1);
   });
 });
@@ -672,15 +689,17 @@ describe('KKiaPay configuration', () => {
     KKIAPAY_PUBLIC_KEY: PUBLIC_KEY,
     KKIAPAY_PRIVATE_KEY: PRIVATE_KEY,
     KKIAPAY_SECRET: SECRET,
+    KKIAPAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
   };
 
   it('reads its configuration from env, with a 15 s time-out by default', () => {
-    expect(kkiapayConfigFromEnv(ENV)).toEqual({ baseUrl: 'https://api-sandbox.kkiapay.me', publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, timeoutMs: 15_000 });
+    expect(kkiapayConfigFromEnv(ENV)).toEqual({ baseUrl: 'https://api-sandbox.kkiapay.me', publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, webhookSecret: WEBHOOK_SECRET, timeoutMs: 15_000 });
     expect(kkiapayConfigFromEnv({ ...ENV, KKIAPAY_CALLBACK_URL: CALLBACK_URL, KKIAPAY_TIMEOUT_MS: '5000' })).toMatchObject({ callbackUrl: CALLBACK_URL, timeoutMs: 5000 });
   });
 
   it.each<[string, Record<string, string | undefined>]>([
     ['KKIAPAY_SECRET', { ...ENV, KKIAPAY_SECRET: undefined }],
+    ['KKIAPAY_WEBHOOK_SECRET', { ...ENV, KKIAPAY_WEBHOOK_SECRET: undefined }],
     ['KKIAPAY_PRIVATE_KEY', { ...ENV, KKIAPAY_PRIVATE_KEY: '' }],
     ['KKIAPAY_BASE_URL', { ...ENV, KKIAPAY_BASE_URL: 'api.kkiapay.me' }],
     ['KKIAPAY_CALLBACK_URL', { ...ENV, KKIAPAY_CALLBACK_URL: 'not a url' }],

@@ -26,8 +26,13 @@ export interface KkiapayConfig {
   publicKey: string;
   /** The private key (`x-private-key`), for the status API. */
   privateKey: string;
-  /** The secret (`x-secret-key` on the status API; also what KKiaPay puts in `x-kkiapay-secret`). */
+  /** The API secret key (`x-secret-key` on the status API). */
   secret: string;
+  /**
+   * The webhook's hash secret, set on the dashboard with the webhook: what KKiaPay puts in
+   * `x-kkiapay-secret` (docs.kkiapay.me, Dashboard › Webhook). Not the API secret key.
+   */
+  webhookSecret: string;
   /** Where KKiaPay POSTs its webhook for collections we start (`/payments/kkiapay/callback`). */
   callbackUrl?: string;
   /** Per HTTP call; past it a debit request is treated as possibly sent (never resent). */
@@ -207,7 +212,7 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
     requestCollection,
     checkStatus,
     async parseCallback(request): Promise<CallbackVerdict> {
-      const check = verifyKkiapaySecret(request.header('x-kkiapay-secret'), config.secret);
+      const check = verifyKkiapaySecret(request.header('x-kkiapay-secret'), config.webhookSecret);
       if (!check.ok) return { kind: 'rejected', httpStatus: check.httpStatus, reason: check.reason };
       const event = webhookBody.safeParse(parseJson(request.rawBody));
       if (!event.success) return { kind: 'rejected', httpStatus: 400, reason: 'not a KKiaPay webhook' };
@@ -225,6 +230,7 @@ const kkiapayEnv = z.object({
   KKIAPAY_PUBLIC_KEY: z.string().min(1),
   KKIAPAY_PRIVATE_KEY: z.string().min(1),
   KKIAPAY_SECRET: z.string().min(1),
+  KKIAPAY_WEBHOOK_SECRET: z.string().min(1),
   KKIAPAY_CALLBACK_URL: z.string().url().optional(),
   KKIAPAY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 });
@@ -237,6 +243,7 @@ export function kkiapayConfigFromEnv(env: Readonly<Record<string, string | undef
     publicKey: e.KKIAPAY_PUBLIC_KEY,
     privateKey: e.KKIAPAY_PRIVATE_KEY,
     secret: e.KKIAPAY_SECRET,
+    webhookSecret: e.KKIAPAY_WEBHOOK_SECRET,
     ...(e.KKIAPAY_CALLBACK_URL ? { callbackUrl: e.KKIAPAY_CALLBACK_URL } : {}),
     timeoutMs: e.KKIAPAY_TIMEOUT_MS,
   };

@@ -10,6 +10,7 @@ import { COLLECT_QUEUE } from '../../src/payments/payment-service.js';
 import { createDemoPortal } from '../../src/portal/demo-portal.js';
 import { serveOnLoopback } from '../../test/loopback-server.js';
 import { createMoovMoney, moovConfigFromEnv, moovToken, type MoovConfig } from './collection.js';
+import { MOOV_SAMPLES, MOOV_TOKEN_VECTORS, moovAnswer } from './fixtures.js';
 import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
 import { closedLoopbackUrl } from '../../test/loopback-server.js';
 
@@ -32,14 +33,14 @@ function openssl(args: string[], input: string): string {
   return execFileSync('openssl', args, { input }).toString('latin1').trim();
 }
 
-/** The token as the `openssl` command line makes it: an implementation independent of Web Crypto. */
+/**
+ * The token as the `openssl` command line makes it (zero IV, base64 once, a short key NUL-padded
+ * as PHP's OpenSSL does): an implementation independent of Web Crypto.
+ */
 function opensslToken(username: string, password: string, key: string): string {
   const keyBytes = Buffer.from(key, 'utf8');
   const keyHex = Buffer.concat([keyBytes, Buffer.alloc(32 - keyBytes.length)]).toString('hex');
-  const keySha256 = openssl(['dgst', '-sha256', '-r'], key).split(' ')[0]!;
-  const ivHex = Buffer.from(keySha256.slice(0, 16), 'latin1').toString('hex');
-  const once = openssl(['enc', '-aes-256-cbc', '-K', keyHex, '-iv', ivHex, '-a', '-A'], `0:${username}:${password}`);
-  return Buffer.from(once, 'latin1').toString('base64');
+  return openssl(['enc', '-aes-256-cbc', '-K', keyHex, '-iv', '00'.repeat(16), '-a', '-A'], `0:${username}:${password}`);
 }
 
 const TOKEN = opensslToken(USERNAME, PASSWORD, KEY32);
@@ -79,20 +80,9 @@ function isHttpBindings(env: unknown): env is HttpBindings {
   return isRecord(env) && isRecord(env.incoming) && 'socket' in env.incoming;
 }
 
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const element = (name: string, value: string) => (value === '' ? `<${name}/>` : `<${name}>${escapeXml(value)}</${name}>`);
-
-/** An answer shaped like the ones community SDKs captured from Moov's JAX-WS service. */
-function soapReturn(operation: string, answer: { description: string; referenceid: string; status: string; transid?: string }): string {
-  return (
-    `<soap:Envelope xmlns:soap="${SOAP_NS}"><soap:Body><ns2:${operation}Response xmlns:ns2="${API_NS}"><return>` +
-    element('description', answer.description) +
-    element('referenceid', answer.referenceid) +
-    element('status', answer.status) +
-    (answer.transid === undefined ? '' : element('transid', answer.transid)) +
-    `</return></ns2:${operation}Response></soap:Body></soap:Envelope>`
-  );
-}
+/** The fake answers in the shape of the SDKs' samples (`./fixtures.ts`). */
+const soapReturn = (operation: string, answer: { description: string; referenceid: string; status: string; transid?: string }) =>
+  moovAnswer(operation === 'PushWithPending' ? 'PushWithPending' : 'getTransactionStatus', answer);
 
 const SOAP_FAULT =
   `<soap:Envelope xmlns:soap="${SOAP_NS}"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode>` +
@@ -168,7 +158,7 @@ async function startFakeMoov(expectedToken: string) {
       case 'html-502':
         return c.html('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 502);
       case 'cut-off-200':
-        return c.body(body.slice(0, body.indexOf('<return>') + 20), 200, XML);
+        return c.body(body.slice(0, body.indexOf('<result>') + 20), 200, XML);
       case 'reset':
         if (isHttpBindings(c.env)) c.env.incoming.socket.destroy();
         return c.body(null, 500);
@@ -254,9 +244,67 @@ describe('Moov Money token', () => {
     expect(await moovToken(USERNAME, PASSWORD, key)).toBe(opensslToken(USERNAME, PASSWORD, key));
   });
 
+  it.each(MOOV_TOKEN_VECTORS)('gives the token of $source', async ({ username, password, encryptionKey, token }) => {
+    expect(await moovToken(username, password, encryptionKey)).toBe(token);
+    expect(opensslToken(username, password, encryptionKey)).toBe(token);
+  });
+
   it('refuses a key of another length, at creation', async () => {
     expect(() => createMoovMoney({ baseUrl: 'https://moov.example/api', username: 'u', password: 'p', encryptionKey: 'twenty-bytes-key-xyz' })).toThrow(/16, 24 or 32 bytes, not 20/);
     await expect(moovToken('u', 'p', 'x'.repeat(33))).rejects.toThrow(/not 33/);
+  });
+});
+
+describe('Moov Money wire samples from the community SDKs (fixtures.ts)', () => {
+  /** The adapter against one recorded answer, over a fetch that answers it (HTTP 200, as the SDKs' test server does). */
+  function replaying(xml: string) {
+    const bodies: string[] = [];
+    const moov = createMoovMoney({
+      baseUrl: 'https://moov.example/api', username: USERNAME, password: PASSWORD, encryptionKey: KEY32,
+      fetch: async (_url, init) => {
+        bodies.push(String(init?.body));
+        return new Response(xml, { status: 200, headers: XML });
+      },
+    });
+    return { moov, bodies };
+  }
+
+  it.each(MOOV_SAMPLES)('$name ($source)', async ({ operation, xml, expect: expected }) => {
+    const { moov } = replaying(xml);
+    const kept: string[] = [];
+    if (operation === 'PushWithPending') {
+      const request: CollectionRequest = {
+        paymentId: crypto.randomUUID(), amountXof: 1900, payerMsisdn: MOOV_PAYER, operator: 'MOOV', description: 'Frais',
+        rememberReference: async (reference) => {
+          kept.push(reference);
+          return reference;
+        },
+      };
+      const outcome = moov.requestCollection(request);
+      if (!('push' in expected)) throw new Error('a push sample needs a push expectation');
+      if (expected.push === 'ambiguous') {
+        expect(await errorOf(outcome)).toBeInstanceOf(AmbiguousCollectionError);
+      } else if (expected.push === 'failed') {
+        expect(await outcome).toMatchObject({ status: 'failed' });
+      } else {
+        // Never a success from the push itself, and a pending push without a reference is followed.
+        expect(await outcome).toEqual({ status: 'pending' });
+        expect(kept).toEqual(expected.reference ? [expected.reference] : []);
+      }
+      return;
+    }
+    if (!('status' in expected)) throw new Error('a status sample needs a status expectation');
+    const asked = moov.checkStatus({ paymentId: 'p', providerReference: '020190503000000' });
+    if (expected.status === 'error') expect(await errorOf(asked)).toBeInstanceOf(Error);
+    else if (expected.status === 'succeeded') expect(await asked).toEqual({ status: 'succeeded', providerTransactionId: expected.transactionId });
+    else expect(await asked).toMatchObject({ status: expected.status });
+  });
+
+  it('asks getTransactionStatus with <request><transid>, as the SDKs build it', async () => {
+    const { moov, bodies } = replaying(MOOV_SAMPLES.find((sample) => sample.operation === 'getTransactionStatus')!.xml);
+    await moov.checkStatus({ paymentId: 'p', providerReference: '020190503000000' });
+    expect(bodies[0]).toContain('<api:getTransactionStatus><token>');
+    expect(bodies[0]).toContain('<request><transid>020190503000000</transid></request>');
   });
 });
 
@@ -343,7 +391,7 @@ describe('Moov Money against a local fake', () => {
     { status: '100', description: 'Transaction en attente de validation', expected: () => ({ status: 'pending' }) },
     { status: '95', description: 'Transaction failed due to error', expected: () => ({ status: 'failed', reason: 'moov 95: Transaction failed due to error' }) },
     { status: '10', description: 'Funds is insufficient', expected: () => ({ status: 'failed', reason: 'moov 10: Funds is insufficient' }) },
-    { status: '10', description: '', expected: () => ({ status: 'failed', reason: 'moov 10: insufficient balance' }) },
+    { status: '10', description: '', expected: () => ({ status: 'failed', reason: 'moov 10: insufficient funds' }) },
     { status: '94', description: 'Transaction does not exist', expected: () => ({ status: 'failed', reason: 'moov 94: Transaction does not exist' }) },
     { status: '92', description: 'Exception on USSD PUSH Timeout in USSD PUSH/ Cancel in USSD PUSH', expected: () => ({ status: 'failed', reason: 'moov 92: Exception on USSD PUSH Timeout in USSD PUSH/ Cancel in USSD PUSH' }) },
     { status: '555', description: 'Not Registered: Destination Subscriber is not registered on Moov Money', expected: () => ({ status: 'failed', reason: 'moov 555: Not Registered: Destination Subscriber is not registered on Moov Money' }) },
@@ -387,8 +435,10 @@ describe('Moov Money against a local fake', () => {
 
   const PUSH_ANSWERS: { status: string; description: string; expected: 'pending' | 'succeeded' | 'failed' | 'retryable' | 'ambiguous' }[] = [
     { status: '100', description: 'Transaction en attente de validation', expected: 'pending' },
-    { status: '0', description: 'Transaction Completed', expected: 'succeeded' },
+    // PushWithPending stays pending until the customer confirms: 0 on the push means initiated.
+    { status: '0', description: 'SUCCESS', expected: 'pending' },
     { status: '10', description: 'Funds is insufficient', expected: 'failed' },
+    { status: '777', description: 'a code no SDK lists', expected: 'ambiguous' },
     { status: '555', description: 'Not Registered: Destination Subscriber is not registered on Moov Money', expected: 'failed' },
     { status: '98', description: 'Invalid Credentials', expected: 'retryable' },
     { status: '99', description: 'Interface Internal error/Database connection error', expected: 'ambiguous' },
@@ -413,6 +463,19 @@ describe('Moov Money against a local fake', () => {
       expect(t.kept).toEqual([answered]);
       expect(result).toEqual(expected === 'pending' ? { status: 'pending' } : { status: 'succeeded', providerTransactionId: answered });
     }
+  });
+
+  it('a pending push without a reference id is followed, not an error: pending, one push, listed for finance at expiry', async () => {
+    const t = await setup();
+    t.fake.misbehave.push = 'no-reference';
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    const pending = await t.store.get(id);
+    expect(pending).toMatchObject({ state: 'pending' });
+    expect(pending?.providerReference).toBeUndefined();
+    expect(pending?.history.map((h) => h.reason)).toEqual(['request: sending, never resent']);
+    await t.payments.collect(id);
+    expect(t.fake.calls.push).toBe(1);
   });
 
   it('with a reference kept by an earlier attempt, never pushes again: answers the status', async () => {
@@ -446,7 +509,6 @@ describe('Moov Money against a local fake', () => {
     ['html-502', 'a proxy error page'],
     ['reset', 'connection reset'],
     ['cut-off-200', 'a 200 with a cut-off body'],
-    ['no-reference', 'status 100 without a reference id'],
   ];
 
   it.each(LOST_ANSWERS)('push answer lost (%s: %s): AmbiguousCollectionError from the provider', async (misbehaviour) => {

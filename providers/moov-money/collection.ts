@@ -12,9 +12,12 @@ import { describeFetchFailure, sendOnce } from '../../src/payments/fetch-failure
 
 /*
  * Moov Money (Flooz) Benin merchant API. Moov publishes no public documentation: the envelope,
- * operations, token recipe and status codes follow what community SDKs show (e.g.
- * github.com/v1p3r75/moov-money-api-php-sdk). Web Crypto and `fetch` only, so this file runs
- * unchanged on Cloudflare Workers.
+ * operations, token recipe and status codes follow community SDKs only — Brainsial/moov-money-api-sdk
+ * (`src/security/encryption_agent.ts`, `src/helper/soap_client.ts`, `src/action/*`) and
+ * v1p3r75/moov-money-api-php-sdk (`src/Security/Encryption.php` after commit 8a03e56 "fix token
+ * encryption error", Nov 2024; `src/Common/data/status.php`). Community code, not Moov's word: the
+ * samples they were tested with are in `./fixtures.ts`. Web Crypto and `fetch` only, so this file
+ * runs unchanged on Cloudflare Workers.
  */
 
 export interface MoovConfig {
@@ -41,19 +44,39 @@ const MERCHANT_NS = 'http://api.merchant.tlc.com/';
 type MoovOutcome = 'succeeded' | 'pending' | 'failed' | 'credentials' | 'moov-error';
 
 /**
- * Moov status codes, as data. A code not listed here is a failure carrying Moov's description
- * (Moov's list of refusals — limits, locked or unregistered wallets… — is long and undocumented).
- * Only codes that prove the collection is over may map to `failed`: a failed payment is final,
- * and a success reported after it would be lost.
+ * Moov status codes, as data (meanings from the PHP SDK's `src/Common/data/status.php`). Only codes
+ * that prove the collection is over map to `failed`: a failed payment is final, and a success
+ * reported after it would be lost. A code not listed here is not guessed: the status question is
+ * asked again later and the payment stays unfinished until a known code or its expiry.
  */
 export const MOOV_STATUS_CODES: Readonly<Record<string, { outcome: MoovOutcome; meaning: string }>> = {
   '0': { outcome: 'succeeded', meaning: 'transaction completed' },
-  '100': { outcome: 'pending', meaning: 'waiting for the subscriber' },
-  '94': { outcome: 'failed', meaning: 'unknown transaction' },
-  '95': { outcome: 'failed', meaning: 'transaction failed' },
-  '10': { outcome: 'failed', meaning: 'insufficient balance' },
-  '98': { outcome: 'credentials', meaning: 'invalid token' },
-  // Community SDKs list these as "Interface Internal error/Database connection error".
+  '100': { outcome: 'pending', meaning: 'in pending state (waiting for the subscriber)' },
+  '1': { outcome: 'failed', meaning: 'not allowed on the method transaction' },
+  '2': { outcome: 'failed', meaning: 'not allowed on the transaction' },
+  '3': { outcome: 'failed', meaning: 'number is not valid' },
+  '4': { outcome: 'failed', meaning: 'not permitted for this user' },
+  '6': { outcome: 'failed', meaning: 'destination not allowed to receive' },
+  '7': { outcome: 'failed', meaning: 'destination is locked' },
+  '8': { outcome: 'failed', meaning: 'balance insufficient' },
+  '9': { outcome: 'failed', meaning: 'destination is inactive' },
+  '10': { outcome: 'failed', meaning: 'insufficient funds' },
+  '11': { outcome: 'failed', meaning: 'amount above the maximum' },
+  '12': { outcome: 'failed', meaning: 'amount below the minimum' },
+  '13': { outcome: 'failed', meaning: 'daily amount limit reached' },
+  '14': { outcome: 'failed', meaning: 'monthly amount limit reached' },
+  '15': { outcome: 'failed', meaning: 'daily transaction count reached' },
+  '16': { outcome: 'failed', meaning: 'monthly transaction count reached' },
+  '17': { outcome: 'failed', meaning: 'destination cannot receive this small an amount' },
+  '18': { outcome: 'failed', meaning: 'destination balance at its maximum' },
+  '19': { outcome: 'failed', meaning: 'sender daily transaction limit reached' },
+  '20': { outcome: 'failed', meaning: 'sender monthly transaction limit reached' },
+  '91': { outcome: 'failed', meaning: 'parameters not complete' },
+  '92': { outcome: 'failed', meaning: 'USSD push timed out or cancelled' },
+  '94': { outcome: 'failed', meaning: 'transaction does not exist' },
+  '95': { outcome: 'failed', meaning: 'transaction failed due to error' },
+  '555': { outcome: 'failed', meaning: 'subscriber not registered on Moov Money' },
+  '98': { outcome: 'credentials', meaning: 'invalid credentials (token)' },
   '99': { outcome: 'moov-error', meaning: 'Moov internal error' },
   '-1': { outcome: 'moov-error', meaning: 'Moov internal error' },
 };
@@ -88,14 +111,19 @@ function readAnswer(xml: string, responseElement: string): MoovAnswer | null {
     const text = fault.success ? (fault.data.faultstring ?? '') : '';
     return { kind: 'fault', fault: `${code} ${text}`.trim() || 'no fault string' };
   }
-  const response = z.object({ return: returnShape }).safeParse(body[responseElement]);
-  if (!response.success) return null;
-  const { status, description, referenceid } = response.data.return;
+  const operation = body[responseElement];
+  // The SDKs disagree on the answer's element: Brainsial's client reads `<result>` for a push and
+  // `<response>` for a status, the PHP SDK's tests show `<return>`; both accept whichever comes.
+  const wrapped = z.object({ result: returnShape.optional(), response: returnShape.optional(), return: returnShape.optional() }).safeParse(operation);
+  if (!wrapped.success) return null;
+  const found = wrapped.data.result ?? wrapped.data.response ?? wrapped.data.return;
+  if (!found) return null;
+  const { status, description, referenceid } = found;
   return { kind: 'return', status, description: description ?? '', referenceid: referenceid ?? '' };
 }
 
-function outcomeOf(status: string): { outcome: MoovOutcome; meaning: string } {
-  return MOOV_STATUS_CODES[status] ?? { outcome: 'failed', meaning: 'refused' };
+function outcomeOf(status: string): { outcome: MoovOutcome | 'unknown'; meaning: string } {
+  return MOOV_STATUS_CODES[status] ?? { outcome: 'unknown', meaning: 'unknown status code' };
 }
 
 function reasonOf(answer: { status: string; description: string }): string {
@@ -131,21 +159,19 @@ function base64(bytes: Uint8Array): string {
 }
 
 /**
- * The API token, as the community SDKs build it with PHP's `openssl_encrypt`: `0:user:password`
- * in AES-256-CBC under the key (PHP's OpenSSL right-pads a short key with NUL bytes to 32), IV
- * the first 16 characters of the key's lowercase hex SHA-256, PKCS#7 padding. `openssl_encrypt`
- * already answers base64, and the SDKs base64-encode that text once more.
+ * The API token, as the community SDKs build it today: `0:user:password` in AES-256-CBC under the
+ * key, IV sixteen zero bytes, PKCS#7 padding, the raw cipher text base64-encoded once (Brainsial's
+ * `encryption_agent.ts`; the PHP SDK since 8a03e56, which withdrew its first recipe — IV from the
+ * key's SHA-256 and a second base64 — as broken). A 16- or 24-byte key is right-padded with NUL
+ * bytes to 32, as PHP's OpenSSL does (Node's `createCipheriv` would refuse it).
  */
 export async function moovToken(username: string, password: string, encryptionKey: string): Promise<string> {
   const keyBytes = keyBytesOf(encryptionKey);
   const padded = new Uint8Array(32);
   padded.set(keyBytes);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', keyBytes));
-  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-  const iv = new TextEncoder().encode(hex.slice(0, 16));
   const key = await crypto.subtle.importKey('raw', padded, { name: 'AES-CBC' }, false, ['encrypt']);
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-CBC', iv }, key, new TextEncoder().encode(`0:${username}:${password}`));
-  return btoa(base64(new Uint8Array(sealed)));
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-CBC', iv: new Uint8Array(16) }, key, new TextEncoder().encode(`0:${username}:${password}`));
+  return base64(new Uint8Array(sealed));
 }
 
 /**
@@ -202,6 +228,9 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
         throw new Error(`${reasonOf(answer)}: check MOOV_USERNAME, MOOV_PASSWORD and MOOV_ENCRYPTION_KEY`);
       case 'moov-error':
         throw new Error(`moov status: ${reasonOf(answer)}`);
+      case 'unknown':
+        // Not final: asked again at the next poll, and the expiry closes the payment if it never clears.
+        throw new Error(`moov status: unknown status code ${answer.status} (${answer.description || 'no description'})`);
     }
   }
 
@@ -237,9 +266,12 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
     const { outcome } = outcomeOf(answer.status);
     if (outcome === 'failed') return { status: 'failed', reason: reasonOf(answer) };
     if (outcome === 'credentials') throw new Error(`moov push: ${reasonOf(answer)}: check MOOV_USERNAME, MOOV_PASSWORD and MOOV_ENCRYPTION_KEY`);
-    if (outcome === 'moov-error') throw new AmbiguousCollectionError(`moov push: ${reasonOf(answer)}`);
-    // Pushed: without its reference id the collection cannot be followed, only waited out.
-    if (!answer.referenceid) throw new AmbiguousCollectionError(`moov push: status ${answer.status} without a reference id`);
+    if (outcome === 'moov-error' || outcome === 'unknown') throw new AmbiguousCollectionError(`moov push: ${reasonOf(answer)}`);
+    // 0 or 100: the prompt went out. PushWithPending "stays pending until the customer confirms"
+    // (both SDKs' READMEs), so even 0 only means initiated: success comes from getTransactionStatus.
+    // Without a reference id (Brainsial's pending sample has none) the payment is still followed:
+    // pending, polled, and expired into the report if nothing ever names it.
+    if (!answer.referenceid) return { status: 'pending' };
 
     let kept: string;
     try {
@@ -249,7 +281,7 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
     }
     // Another attempt kept its reference first (two workers raced): that one is followed.
     if (kept !== answer.referenceid) return checkStatus({ paymentId: request.paymentId, providerReference: kept }, signal);
-    return outcome === 'succeeded' ? { status: 'succeeded', providerTransactionId: kept } : { status: 'pending' };
+    return { status: 'pending' };
   }
 
   // No idempotency key: a second PushWithPending is a second PIN prompt.

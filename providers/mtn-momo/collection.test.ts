@@ -9,7 +9,8 @@ import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
 import type { CollectionRequest } from '../../src/payments/payment-provider.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
-import { createMomoCollection } from './collection.js';
+import { createMomoCollection, momoConfigFromEnv } from './collection.js';
+import { MOMO_STATUS_SAMPLES, MOMO_TOKEN_ANSWER, momoCallbackBody } from './fixtures.js';
 import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
 
 type FakeOutcome = { status: 'PENDING' } | { status: 'SUCCESSFUL'; financialTransactionId: string } | { status: 'FAILED'; reason: string };
@@ -20,10 +21,18 @@ async function startFakeMomo() {
   /** Wallets the fake knows as inactive (MoMo answers `{"result": false}`). */
   const inactive = new Set<string>();
   const requests = new Map<string, { body: Record<string, unknown>; callbackUrl?: string; outcome: FakeOutcome }>();
+  /** Calls the fake holds without answering until released: `token`, `accountholder`, `requesttopay`, `status`. */
+  const hang = new Set<string>();
+  const held = new Set<() => void>();
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString();
+    const kind = req.url === '/collection/token/' ? 'token' : req.url?.includes('/accountholder/') ? 'accountholder' : req.method === 'POST' ? 'requesttopay' : 'status';
+    if (hang.has(kind)) {
+      await new Promise<void>((resolve) => held.add(resolve));
+      if (res.destroyed) return;
+    }
     const send = (status: number, json?: unknown) => {
       res.writeHead(status, json ? { 'content-type': 'application/json' } : {});
       res.end(json ? JSON.stringify(json) : undefined);
@@ -32,7 +41,7 @@ async function startFakeMomo() {
     if (req.method === 'POST' && req.url === '/collection/token/') {
       if (req.headers.authorization !== `Basic ${Buffer.from('api-user:api-key').toString('base64')}`) return send(401, {});
       calls.token += 1;
-      return send(200, { access_token: `tok-${calls.token}`, token_type: 'access_token', expires_in: 3600 });
+      return send(200, { ...MOMO_TOKEN_ANSWER.body, access_token: `tok-${calls.token}` });
     }
     if (!req.headers.authorization?.startsWith('Bearer tok-') || req.headers['x-target-environment'] !== 'sandbox') return send(401, {});
     if (req.method === 'POST' && req.url === '/collection/v1_0/requesttopay') {
@@ -68,7 +77,18 @@ async function startFakeMomo() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { baseUrl, calls, requests, inactive, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const release = () => {
+    for (const resolve of held) resolve();
+    held.clear();
+  };
+  return {
+    baseUrl, calls, requests, inactive, hang, release, held: () => held.size,
+    close: () => {
+      release();
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 const collection = (paymentId: string): CollectionRequest => ({
@@ -86,7 +106,7 @@ async function setup() {
   let clock = Date.parse('2026-11-23T09:00:00Z');
   const momo = createMomoCollection({
     baseUrl: fake.baseUrl, apiUser: 'api-user', apiKey: 'api-key', subscriptionKey: 'sub-key',
-    targetEnvironment: 'sandbox', callbackUrl: 'https://guichet.example/payments/mtn-momo/callback', now: () => clock,
+    targetEnvironment: 'sandbox', callbackUrl: 'https://guichet.example/payments/mtn-momo/callback', now: () => clock, timeoutMs: 300,
   });
   const portal = createDemoPortal();
   const store = new MemoryPaymentStore();
@@ -94,12 +114,15 @@ async function setup() {
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider: momo, store, jobs, now: () => clock });
   const app = new Hono();
-  registerPaymentCallbackRoutes(app, { providers: PaymentProviderDirectory.single(momo), store, apply: payments.apply, logger: silentLogger });
+  registerPaymentCallbackRoutes(app, {
+    providers: PaymentProviderDirectory.single(momo), store, apply: payments.apply, logger: silentLogger, enqueueHintConfirmation: payments.enqueueHintConfirmation,
+  });
   async function newPayment() {
     const id = crypto.randomUUID();
     await store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'mtn-momo', createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString() });
     return id;
   }
+  /** A callback as MoMo sends it; answered before its confirmation job has run. */
   const callback = (body: unknown, method: 'PUT' | 'POST' = 'PUT') =>
     app.request('/payments/mtn-momo/callback', { method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { fake, momo, portal, store, jobs, payments, newPayment, callback, advance: (ms: number) => (clock += ms) };
@@ -144,7 +167,7 @@ describe('MTN MoMo Collection against a local fake', () => {
     await t.momo.requestCollection(collection(id));
     t.fake.requests.get(id)!.outcome = { status: 'SUCCESSFUL', financialTransactionId: '1234567' };
     const again = await t.momo.requestCollection(collection(id));
-    expect(again).toEqual({ status: 'succeeded', providerTransactionId: '1234567' });
+    expect(again).toEqual({ status: 'succeeded', providerTransactionId: '1234567', amountXof: 1900, currency: 'XOF' });
     expect(t.fake.calls.requestToPay).toBe(2);
   });
 
@@ -155,8 +178,9 @@ describe('MTN MoMo Collection against a local fake', () => {
       const id = await t.newPayment();
       await t.payments.collect(id);
       t.fake.requests.get(id)!.outcome = { status: 'FAILED', reason };
-      const res = await t.callback({ externalId: id, status: 'FAILED', reason });
-      expect(res.status).toBe(200);
+      const res = await t.callback(momoCallbackBody(id, 'FAILED', { reason }));
+      expect(res.status).toBe(202);
+      await t.jobs.drain();
       const payment = await t.store.get(id);
       expect(payment?.state).toBe('failed');
       expect(payment?.history.at(-1)?.reason).toContain(reason);
@@ -169,8 +193,9 @@ describe('MTN MoMo Collection against a local fake', () => {
     const t = await setup();
     const id = await t.newPayment();
     await t.payments.collect(id);
-    const res = await t.callback({ externalId: id, status: 'SUCCESSFUL', financialTransactionId: 'forged' });
-    expect(await res.json()).toMatchObject({ state: 'pending' });
+    const res = await t.callback(momoCallbackBody(id, 'SUCCESSFUL', { financialTransactionId: 'forged' }));
+    expect(await res.json()).toEqual({ paymentId: id, queued: true });
+    await t.jobs.drain();
     expect((await t.store.get(id))?.state).toBe('pending');
     expect(t.fake.calls.status).toBe(1);
   });
@@ -194,7 +219,7 @@ describe('MTN MoMo Collection against a local fake', () => {
       ...Array.from({ length: 5 }, () => t.callback({ externalId: id, status: 'SUCCESSFUL' }, 'POST')),
       t.callback({ externalId: id, status: 'PENDING' }),
     ]);
-    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(responses.every((r) => r.status === 202)).toBe(true);
     await t.jobs.drain();
     const payment = await t.store.get(id);
     expect(payment?.state).toBe('succeeded');
@@ -202,4 +227,75 @@ describe('MTN MoMo Collection against a local fake', () => {
     expect(payment?.history.filter((h) => h.to === 'succeeded')).toHaveLength(1);
     expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
   });
+  it('answers the callback before the status GET is done: a hanging status API does not hold it', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    t.fake.requests.get(id)!.outcome = { status: 'SUCCESSFUL', financialTransactionId: '77' };
+    t.fake.hang.add('status');
+    const res = await t.callback(momoCallbackBody(id, 'SUCCESSFUL'));
+    // Answered while nothing has been confirmed yet: the status GET is the job's business.
+    expect(res.status).toBe(202);
+    expect((await t.store.get(id))?.state).toBe('pending');
+    t.fake.hang.clear();
+    t.fake.release();
+    await t.jobs.drain();
+    expect((await t.store.get(id))?.state).toBe('succeeded');
+  });
+
+  it.each(['token', 'accountholder', 'requesttopay', 'status'])('a hanging %s call is cut at the deadline', async (kind) => {
+    const t = await setup();
+    const id = await t.newPayment();
+    if (kind === 'status') await t.momo.requestCollection(collection(id));
+    t.fake.hang.add(kind);
+    const call = kind === 'status' ? t.momo.checkStatus({ paymentId: id }) : t.momo.requestCollection(collection(id));
+    // The account check is advisory: cut at its deadline, the request-to-pay still goes out.
+    if (kind === 'accountholder') expect(await call).toEqual({ status: 'pending' });
+    else await expect(call).rejects.toThrow(/timeout|aborted/i);
+  });
+
+  it.each([
+    ['another amount', { amount: '100' }],
+    ['another currency', { currency: 'EUR' }],
+  ])('a SUCCESSFUL for %s is not credited (amount_mismatch)', async (_label, change) => {
+    const t = await setup();
+    const id = await t.newPayment();
+    await t.payments.collect(id);
+    t.fake.requests.get(id)!.outcome = { status: 'SUCCESSFUL', financialTransactionId: '55' };
+    Object.assign(t.fake.requests.get(id)!.body, change);
+    await t.callback(momoCallbackBody(id, 'SUCCESSFUL'));
+    await t.jobs.drain();
+    const payment = await t.store.get(id);
+    expect(payment?.state).toBe('failed');
+    expect(payment?.history.at(-1)?.reason).toMatch(/amount mismatch/);
+    expect(t.portal.payments).toHaveLength(0);
+  });
+
+  it('a 404 on status is not a final failure: the payment stays pending', async () => {
+    const t = await setup();
+    const id = await t.newPayment();
+    expect(await t.momo.checkStatus({ paymentId: id })).toEqual({ status: 'pending' });
+  });
+
+  it('reads MOMO_TIMEOUT_MS, 10 s by default', () => {
+    const env = { MOMO_BASE_URL: 'https://sandbox.momodeveloper.mtn.com', MOMO_API_USER: 'u', MOMO_API_KEY: 'k', MOMO_SUBSCRIPTION_KEY: 's' };
+    expect(momoConfigFromEnv(env).timeoutMs).toBe(10_000);
+    expect(momoConfigFromEnv({ ...env, MOMO_TIMEOUT_MS: '2500' }).timeoutMs).toBe(2500);
+  });
+});
+
+describe('MTN MoMo wire samples (fixtures.ts)', () => {
+  it.each(MOMO_STATUS_SAMPLES)('$name ($source)', async ({ httpStatus, body, expect: expected }) => {
+    const momo = createMomoCollection({
+      baseUrl: 'https://momo.example', apiUser: 'u', apiKey: 'k', subscriptionKey: 's', targetEnvironment: 'sandbox',
+      fetch: async (url) => {
+        if (String(url).endsWith('/collection/token/')) return Response.json(MOMO_TOKEN_ANSWER.body);
+        return Response.json(body, { status: httpStatus });
+      },
+    });
+    const asked = momo.checkStatus({ paymentId: crypto.randomUUID() });
+    if (expected.status === 'error') await expect(asked).rejects.toThrow(/momo status/);
+    else expect(await asked).toEqual(expected);
+  });
+
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deadlineSignal } from '../../src/http/deadline.js';
 import type { CallbackParser } from '../../src/payments/payment-provider-callback.js';
 import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/payment-provider.js';
 
@@ -13,14 +14,23 @@ export interface MomoConfig {
   callbackUrl?: string;
   /** The sandbox only accepts EUR. */
   currency?: string;
+  /** Per HTTP call (token, account check, request-to-pay, status). */
+  timeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
 }
 
 const tokenAnswer = z.object({ access_token: z.string().min(1), expires_in: z.coerce.number().positive() });
+/**
+ * The status answer (sparkplug/momoapi-node `tests/mock.ts`: `amount` a string, `currency`). The
+ * status is read as any text: the docs list PENDING, SUCCESSFUL and FAILED, others are seen in the
+ * wild (protocols.md), and those must never settle a payment.
+ */
 const statusAnswer = z.object({
-  status: z.enum(['PENDING', 'SUCCESSFUL', 'FAILED']),
+  status: z.string().min(1),
   financialTransactionId: z.string().optional(),
+  amount: z.union([z.string(), z.number()]).optional(),
+  currency: z.string().optional(),
   reason: z.union([z.string(), z.object({ code: z.string().optional() }).passthrough()]).optional(),
 });
 const accountHolderAnswer = z.object({ result: z.boolean() });
@@ -36,10 +46,13 @@ const TOKEN_MARGIN_MS = 60_000;
 export function createMomoCollection(config: MomoConfig): PaymentProvider & CallbackParser {
   const http = config.fetch ?? fetch;
   const now = config.now ?? Date.now;
+  const timeoutMs = config.timeoutMs ?? 10_000;
+  const currency = config.currency ?? 'XOF';
   let token: { value: string; refreshAt: number } | null = null;
   let tokenInFlight: Promise<string> | null = null;
 
   async function bearer(signal?: AbortSignal): Promise<string> {
+    signal?.throwIfAborted();
     if (token && now() < token.refreshAt) return token.value;
     // One token request at a time, however many collections are waiting for it.
     tokenInFlight ??= (async () => {
@@ -49,7 +62,8 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
           authorization: `Basic ${btoa(`${config.apiUser}:${config.apiKey}`)}`,
           'ocp-apim-subscription-key': config.subscriptionKey,
         },
-        signal,
+        // Shared by every caller waiting for it: its own deadline, not one caller's signal.
+        signal: deadlineSignal(timeoutMs),
       });
       if (!res.ok) throw new Error(`momo token: HTTP ${res.status}`);
       const answer = tokenAnswer.parse(await res.json());
@@ -70,14 +84,33 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
   }
 
   async function checkStatus({ paymentId }: CollectionRef, signal?: AbortSignal): Promise<ProviderStatus> {
-    const res = await http(`${config.baseUrl}/collection/v1_0/requesttopay/${encodeURIComponent(paymentId)}`, { headers: await headers(signal), signal });
-    if (res.status === 404) return { status: 'failed', reason: 'unknown reference' };
+    const res = await http(`${config.baseUrl}/collection/v1_0/requesttopay/${encodeURIComponent(paymentId)}`, {
+      headers: await headers(signal),
+      signal: deadlineSignal(timeoutMs, signal),
+    });
+    // RESOURCE_NOT_FOUND right after a 202 is MoMo not having stored the request yet (or a lost
+    // request-to-pay): not a verdict. The payment stays pending and its expiry closes it.
+    if (res.status === 404) return { status: 'pending' };
     if (!res.ok) throw new Error(`momo status: HTTP ${res.status}`);
     const answer = statusAnswer.parse(await res.json());
     if (answer.status === 'PENDING') return { status: 'pending' };
-    if (answer.status === 'SUCCESSFUL') return { status: 'succeeded', providerTransactionId: answer.financialTransactionId ?? paymentId };
-    const reason = typeof answer.reason === 'string' ? answer.reason : (answer.reason?.code ?? 'FAILED');
-    return { status: 'failed', reason };
+    if (answer.status === 'SUCCESSFUL') {
+      // The service compares both with the fee: a success for another sum or currency is not
+      // credited, and one that names neither could be for any sum (asked again later).
+      if (answer.amount === undefined || answer.currency === undefined) throw new Error(`momo status: SUCCESSFUL without an amount and currency`);
+      return {
+        status: 'succeeded',
+        providerTransactionId: answer.financialTransactionId ?? paymentId,
+        amountXof: Number(answer.amount),
+        currency: answer.currency,
+      };
+    }
+    if (answer.status === 'FAILED') {
+      const reason = typeof answer.reason === 'string' ? answer.reason : (answer.reason?.code ?? 'FAILED');
+      return { status: 'failed', reason };
+    }
+    // Any other status (ONGOING, CREATED, …): asked again later, never final.
+    throw new Error(`momo status: unknown status "${answer.status}"`);
   }
 
   /**
@@ -86,7 +119,10 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
    */
   async function accountHolderActive(msisdn: string, signal?: AbortSignal): Promise<boolean | null> {
     try {
-      const res = await http(`${config.baseUrl}/collection/v1_0/accountholder/msisdn/${msisdn.replace(/^\+/, '')}/active`, { headers: await headers(signal), signal });
+      const res = await http(`${config.baseUrl}/collection/v1_0/accountholder/msisdn/${msisdn.replace(/^\+/, '')}/active`, {
+        headers: await headers(signal),
+        signal: deadlineSignal(timeoutMs, signal),
+      });
       if (!res.ok) return null;
       const answer = accountHolderAnswer.safeParse(await res.json());
       return answer.success ? answer.data.result : null;
@@ -100,6 +136,7 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
     name: 'mtn-momo',
     // The payment id is the X-Reference-Id: a resend is answered 409 and read back.
     resendSafe: true,
+    currency,
     async requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {
       // No PIN prompt to a number without an active wallet: the citizen learns why at once.
       if ((await accountHolderActive(request.payerMsisdn, signal)) === false) return { status: 'failed', reason: 'PAYER_NOT_ACTIVE' };
@@ -113,13 +150,13 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
         },
         body: JSON.stringify({
           amount: String(request.amountXof),
-          currency: config.currency ?? 'XOF',
+          currency,
           externalId: request.paymentId,
           payer: { partyIdType: 'MSISDN', partyId: request.payerMsisdn.replace(/^\+/, '') },
           payerMessage: request.description,
           payeeNote: request.description,
         }),
-        signal,
+        signal: deadlineSignal(timeoutMs, signal),
       });
       // 409: this reference was already sent (a retried job after a lost answer): ask its status.
       if (res.status === 409) return checkStatus(request, signal);
@@ -149,6 +186,7 @@ const momoEnv = z.object({
   MOMO_TARGET_ENVIRONMENT: z.string().min(1).default('sandbox'),
   MOMO_CALLBACK_URL: z.string().url().optional(),
   MOMO_CURRENCY: z.string().length(3).optional(),
+  MOMO_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
 /** Secrets come from env only; a missing one stops the gateway at start, naming the variable. */
@@ -162,5 +200,6 @@ export function momoConfigFromEnv(env: Readonly<Record<string, string | undefine
     targetEnvironment: e.MOMO_TARGET_ENVIRONMENT,
     callbackUrl: e.MOMO_CALLBACK_URL,
     currency: e.MOMO_CURRENCY,
+    timeoutMs: e.MOMO_TIMEOUT_MS,
   };
 }

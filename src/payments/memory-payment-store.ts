@@ -1,4 +1,4 @@
-import { LEGAL_TRANSITIONS, type NewPayment, type Payment, type TransitionOutcome, type TransitionRequest } from './payment.js';
+import { LEGAL_TRANSITIONS, type NewPayment, type Payment, type ReconciliationFlag, type TransitionOutcome, type TransitionRequest } from './payment.js';
 import { financeDay, type PaymentStore } from './payment-store.js';
 
 /** Decides one transition on a copy; shared by the memory store and the Redis store's twin in Lua. */
@@ -74,6 +74,13 @@ export class MemoryPaymentStore implements PaymentStore {
     if (!payment) return null;
     payment.providerReference ??= reference;
     return payment.providerReference;
+  }
+
+  async flag(id: string, flag: ReconciliationFlag): Promise<boolean> {
+    const payment = this.payments.get(id);
+    if (!payment || payment.reconciliationFlags?.includes(flag)) return false;
+    payment.reconciliationFlags = [...(payment.reconciliationFlags ?? []), flag].sort();
+    return true;
   }
 
   async overdue(nowIso: string, limit: number): Promise<string[]> {

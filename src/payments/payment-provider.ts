@@ -27,8 +27,13 @@ export interface CollectionRequest {
 /** What a provider says about a collection. `pending`: the citizen has not yet answered the PIN prompt. */
 export type ProviderStatus =
   | { status: 'pending' }
-  /** `amountXof` when the provider reports it: a success for another amount is not credited. */
-  | { status: 'succeeded'; providerTransactionId: string; amountXof?: number }
+  /**
+   * `amountXof` and `currency` when the provider reports them: a success for another amount or in
+   * another currency than the provider's `currency` is not credited (`amount_mismatch`).
+   * `refunded`: the provider reports the payment paid and then refunded, wholly or in part
+   * (FedaPay's `refunded`, `*_partially_refunded`): it was paid, and finance must look.
+   */
+  | { status: 'succeeded'; providerTransactionId: string; amountXof?: number; currency?: string; refunded?: 'full' | 'partial' }
   | { status: 'failed'; reason: string };
 
 /** Which collection a status question is about. */
@@ -46,6 +51,8 @@ export interface PaymentProvider {
    * When false, the payment service sends the request at most once per payment.
    */
   readonly resendSafe: boolean;
+  /** What the provider collects in, when it says (MoMo's sandbox: EUR); XOF otherwise. */
+  readonly currency?: string;
   /** Asks the provider to push the PIN prompt. Rejects on a transport error (the job retries). */
   requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus>;
   /** The authoritative status of a collection. */

@@ -9,11 +9,14 @@ import type { Payment, PaymentState, TransitionOutcome } from './payment.js';
 import { AmbiguousCollectionError, type CollectionRef, type CollectionRequest, type PaymentProvider, type ProviderStatus } from './payment-provider.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
 import type { PaymentStore } from './payment-store.js';
+import { confirmHint } from './confirm-hint.js';
 
 // Job ids use `-`: BullMQ refuses `:` in custom ids.
 export const COLLECT_QUEUE = 'payments.collect';
 export const POLL_QUEUE = 'payments.poll';
 export const PORTAL_QUEUE = 'payments.portal';
+/** Confirmations of unsigned callbacks by the status API, queued by the callback route. */
+export const CONFIRM_QUEUE = 'payments.confirm';
 
 export interface PaymentServiceDeps {
   store: PaymentStore;
@@ -85,14 +88,24 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       if (outcome.kind === 'applied') await sendReceipt(outcome.payment, 'failed');
       return stateAfter(outcome, 'failed');
     }
-    if (status.amountXof !== undefined && status.amountXof !== payment.amountXof) {
+    const expectedCurrency = providers.byName(payment.provider)?.currency ?? 'XOF';
+    const wrongAmount = status.amountXof !== undefined && status.amountXof !== payment.amountXof;
+    const wrongCurrency = status.currency !== undefined && status.currency !== expectedCurrency;
+    if (wrongAmount || wrongCurrency) {
       // Never credit a request for a sum other than its fee; finance sorts it out from the report.
-      logger.error({ paymentId: payment.id, reported: status.amountXof, expected: payment.amountXof }, 'provider reported another amount: not credited');
-      const outcome = await move(payment, 'failed', `${source}: amount mismatch, provider reported ${status.amountXof} XOF (reconcile)`, status.providerTransactionId);
+      const reported = `${status.amountXof ?? '?'} ${status.currency ?? expectedCurrency}`;
+      logger.error({ paymentId: payment.id, reported, expected: `${payment.amountXof} ${expectedCurrency}` }, 'provider reported another amount: not credited');
+      const outcome = await move(payment, 'failed', `${source}: amount mismatch, provider reported ${reported} (reconcile)`, status.providerTransactionId);
       return stateAfter(outcome, 'failed');
     }
     if (payment.state === 'created') await move(payment, 'pending', `${source}: answered`);
     const outcome = await move(payment, 'succeeded', `${source}: succeeded`, status.providerTransactionId);
+    if (status.refunded && outcome.kind !== 'missing') {
+      // Paid, then refunded at the provider (FedaPay's refunded statuses): the credit stands (the
+      // portal may have delivered the service), and finance decides from the report.
+      const flag = status.refunded === 'full' ? 'refunded_after_success' : 'partially_refunded_after_success';
+      if (await store.flag(payment.id, flag)) logger.error({ paymentId: payment.id, flag }, 'provider reports a refund: flagged for reconciliation');
+    }
     // 'unchanged' enqueues again too: a crash after the transition but before the enqueue must
     // not lose the portal notice, and the job id makes a second enqueue a no-op.
     if ((outcome.kind === 'applied' || outcome.kind === 'unchanged') && outcome.payment.state === 'succeeded') {
@@ -227,6 +240,19 @@ export function createPaymentService(deps: PaymentServiceDeps) {
   jobs.process<{ paymentId: string }>(COLLECT_QUEUE, async ({ paymentId }) => collect(paymentId), { concurrency });
   jobs.process<{ paymentId: string; round?: number }>(POLL_QUEUE, async ({ paymentId, round }) => poll(paymentId, round ?? 1), { concurrency });
   jobs.process<{ paymentId: string }>(PORTAL_QUEUE, async ({ paymentId }) => tellPortal(paymentId), { concurrency });
+  jobs.process<{ paymentId: string; candidateReference?: string }>(CONFIRM_QUEUE, async ({ paymentId, candidateReference }) => {
+    const payment = await store.get(paymentId);
+    if (!payment) return;
+    await confirmHint({ store, apply }, providerOf(payment), paymentId, candidateReference);
+  }, { concurrency });
+
+  /**
+   * What the callback route calls for a hint: one job per callback (no job id: a later hint after
+   * an earlier PENDING answer must still be confirmed), retried while the status API is away.
+   */
+  async function enqueueHintConfirmation(paymentId: string, candidateReference?: string): Promise<void> {
+    await jobs.enqueue(CONFIRM_QUEUE, { paymentId, ...(candidateReference ? { candidateReference } : {}) }, { attempts: 5, backoffMs: 1000 });
+  }
 
   const services: ServiceRegistry = {
     /** Creates the payment and queues the collection; the menu then ends with the reference. */
@@ -280,7 +306,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     },
   };
 
-  return { services, collect, poll, tellPortal, apply, reconcileOverdue };
+  return { services, collect, poll, tellPortal, apply, reconcileOverdue, enqueueHintConfirmation };
 }
 
 /** What a status question needs to name the collection at its provider. */

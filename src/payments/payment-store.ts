@@ -1,4 +1,4 @@
-import type { NewPayment, Payment, TransitionOutcome, TransitionRequest } from './payment.js';
+import type { NewPayment, Payment, ReconciliationFlag, TransitionOutcome, TransitionRequest } from './payment.js';
 
 /**
  * Where payments live. Each transition is one atomic step (check the current state, move, append
@@ -22,6 +22,11 @@ export interface PaymentStore {
    * (null: no such payment). First writer wins, so two racing attempts agree on one collection.
    */
   rememberReference(id: string, reference: string): Promise<string | null>;
+  /**
+   * Adds a reason for finance to check the payment by hand (idempotent: a flag is kept once) and
+   * answers whether it is new (false also when there is no such payment).
+   */
+  flag(id: string, flag: ReconciliationFlag): Promise<boolean>;
   /** Ids of payments still `created` or `pending` whose expiry is at or before `nowIso`. */
   overdue(nowIso: string, limit: number): Promise<string[]>;
   /** Payments created on a day of Benin's calendar (`financeDay`), for the daily report. */

@@ -50,6 +50,13 @@ export interface TransitionRecord {
   reason: string;
 }
 
+/**
+ * Why finance must compare a payment with the provider's statement, as a code the report reads
+ * (never history text): set by the service, kept by the store, listed in the daily report.
+ */
+export const RECONCILIATION_FLAGS = ['refunded_after_success', 'partially_refunded_after_success'] as const;
+export type ReconciliationFlag = (typeof RECONCILIATION_FLAGS)[number];
+
 export interface Payment extends NewPayment {
   state: PaymentState;
   /** The provider's transaction id, once known (printed on the receipt). */
@@ -58,6 +65,8 @@ export interface Payment extends NewPayment {
   providerReference?: string;
   /** Set when the provider reported success after Guichet had expired it: finance must look. */
   needsReconciliation: boolean;
+  /** Further reasons to check it by hand (a refund after the success), when there are any. */
+  reconciliationFlags?: ReconciliationFlag[];
   history: TransitionRecord[];
 }
 

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
-import { legalSourcesOf, type NewPayment, type Payment, type PaymentState, type TransitionOutcome, type TransitionRecord, type TransitionRequest } from './payment.js';
+import { legalSourcesOf, RECONCILIATION_FLAGS, type ReconciliationFlag, type NewPayment, type Payment, type PaymentState, type TransitionOutcome, type TransitionRecord, type TransitionRequest } from './payment.js';
 import { financeDay, type PaymentStore } from './payment-store.js';
 
 /*
  * Layout, per payment: a hash `pay:<id>` (d = the fixed part as JSON, s = state, t = provider
- * transaction id, r = reconciliation flag, p = the provider's own id for the collection), a list
+ * transaction id, r = reconciliation flag, p = the provider's own id for the collection), a set
+ * `pay:<id>:f` of further reconciliation flags (a refund after the success), a list
  * `pay:<id>:h` of transitions as JSON; one sorted set `pay:open` of unfinished payments scored by
  * expiry (ms) for the reconciliation job; `pay:open-request:<number>` naming a request's one
  * unfinished payment (hash field q) and `pay:last-request:<number>` naming its most recent one.
@@ -66,16 +67,24 @@ redis.call('HSETNX', KEYS[1], 'p', ARGV[1])
 return redis.call('HGET', KEYS[1], 'p')
 `;
 
+/** KEYS: hash, flags set. ARGV: flag. 1 when the flag is new. */
+const FLAG = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('SADD', KEYS[2], ARGV[1])
+`;
+
 type RedisWithPayments = Redis & {
   guichetPaymentCreate(hash: string, requestLock: string, open: string, day: string, latest: string, data: string, expiresMs: number, id: string, hashPrefix: string): Promise<number>;
   guichetPaymentTransition(hash: string, history: string, open: string, ...args: string[]): Promise<string[]>;
   guichetPaymentRemember(hash: string, reference: string): Promise<string | null>;
+  guichetPaymentFlag(hash: string, flags: string, flag: string): Promise<number>;
 };
 
 export class RedisPaymentStore implements PaymentStore {
   private readonly redis: RedisWithPayments;
 
   constructor(redis: Redis, private readonly prefix = 'guichet:') {
+    if (!('guichetPaymentFlag' in redis)) redis.defineCommand('guichetPaymentFlag', { numberOfKeys: 2, lua: FLAG });
     if (!('guichetPaymentCreate' in redis)) {
       redis.defineCommand('guichetPaymentCreate', { numberOfKeys: 5, lua: CREATE });
       redis.defineCommand('guichetPaymentTransition', { numberOfKeys: 3, lua: TRANSITION });
@@ -93,13 +102,18 @@ export class RedisPaymentStore implements PaymentStore {
   }
 
   async get(id: string): Promise<Payment | null> {
-    const [row, history] = await Promise.all([
+    const [row, history, flags] = await Promise.all([
       this.redis.hmget(this.hashKey(id), 'd', 's', 't', 'r', 'p'),
       this.redis.lrange(this.historyKey(id), 0, -1),
+      this.redis.smembers(this.flagsKey(id)),
     ]);
     const [data, state, txid, flag, reference] = row;
     if (data == null || state == null) return null;
-    return toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', history);
+    return withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', history), flags);
+  }
+
+  async flag(id: string, flag: ReconciliationFlag): Promise<boolean> {
+    return (await this.redis.guichetPaymentFlag(this.hashKey(id), this.flagsKey(id), flag)) === 1;
   }
 
   async latestForRequest(requestNumber: string): Promise<Payment | null> {
@@ -118,7 +132,8 @@ export class RedisPaymentStore implements PaymentStore {
     if (kind !== 'applied' && kind !== 'unchanged' && kind !== 'refused' && kind !== 'flagged') {
       throw new Error(`unexpected transition reply ${String(kind)}`);
     }
-    return { kind, payment: toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', history) };
+    const flags = await this.redis.smembers(this.flagsKey(id));
+    return { kind, payment: withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', history), flags) };
   }
 
   async rememberReference(id: string, reference: string): Promise<string | null> {
@@ -142,6 +157,9 @@ export class RedisPaymentStore implements PaymentStore {
   private hashKey(id: string): string {
     return `${this.prefix}pay:${id}`;
   }
+  private flagsKey(id: string): string {
+    return `${this.prefix}pay:${id}:f`;
+  }
   private historyKey(id: string): string {
     return `${this.prefix}pay:${id}:h`;
   }
@@ -151,6 +169,11 @@ export class RedisPaymentStore implements PaymentStore {
   private openKey(): string {
     return `${this.prefix}pay:open`;
   }
+}
+
+function withFlags(payment: Payment, flags: string[]): Payment {
+  const known = flags.filter((f): f is ReconciliationFlag => (RECONCILIATION_FLAGS as readonly string[]).includes(f)).sort();
+  return known.length > 0 ? { ...payment, reconciliationFlags: known } : payment;
 }
 
 function toPayment(data: string, state: string, txid: string, flag: string, reference: string, history: string[]): Payment {

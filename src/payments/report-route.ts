@@ -15,6 +15,8 @@ export interface PaymentReportDeps {
  */
 function whyToCheck(payment: Payment): string | null {
   if (payment.needsReconciliation) return 'success_after_expiry';
+  const flagged = payment.reconciliationFlags?.[0];
+  if (flagged) return flagged;
   const reasons = payment.history.map((h) => h.reason);
   if (reasons.some((r) => r.includes('amount mismatch'))) return 'amount_mismatch';
   // Sent once to a provider without idempotency, which never named its id for it (the answer was

@@ -28,6 +28,21 @@ export function paymentStoreConformance(name: string, makeStore: () => PaymentSt
     });
     if (cleanup) afterAll(cleanup);
 
+    it('keeps a reconciliation flag once, beside the state, and only for a payment it has', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      await store.transition(payment.id, { to: 'succeeded', at, reason: 'paid', providerTransactionId: 'tx-1' });
+      const flags = await Promise.all(Array.from({ length: 10 }, () => store.flag(payment.id, 'refunded_after_success')));
+      expect(flags.filter(Boolean)).toHaveLength(1);
+      expect(await store.flag(payment.id, 'partially_refunded_after_success')).toBe(true);
+      expect(await store.get(payment.id)).toMatchObject({
+        state: 'succeeded', providerTransactionId: 'tx-1', reconciliationFlags: ['partially_refunded_after_success', 'refunded_after_success'],
+      });
+      expect((await store.get(payment.id))?.history.filter((h) => h.to === 'succeeded')).toHaveLength(1);
+      expect(await store.flag('no-such-payment', 'refunded_after_success')).toBe(false);
+    });
+
     it('creates once per id, starting in created with an empty history', async () => {
       const payment = newPayment();
       expect(await store.create(payment)).toBe(true);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createNodeGateway } from '../../src/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from '../../providers/fedapay/fake-api.js';
+import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from './fakes/fedapay-api.js';
 import { until } from '../smsc.js';
 
 const closers: (() => Promise<void>)[] = [];

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { serveOnLoopback } from '../../test/loopback-server.js';
+import { serveOnLoopback } from '../../loopback-server.js';
 
 /** The secret key the fake accepts (`Authorization: Bearer …`). */
 export const FAKE_FEDAPAY_SECRET_KEY = 'sk_sandbox_guichet';

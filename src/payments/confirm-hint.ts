@@ -1,0 +1,27 @@
+import type { PaymentProvider, ProviderStatus } from './payment-provider.js';
+import type { Payment, PaymentState } from './payment.js';
+import type { PaymentStore } from './payment-store.js';
+
+export interface HintConfirmationDeps {
+  store: PaymentStore;
+  apply(payment: Payment, status: ProviderStatus, source: string): Promise<PaymentState>;
+}
+
+/**
+ * Confirms an unsigned (or weakly authenticated) callback with the provider's status API and
+ * applies what the API says; the callback's own claim is never believed. A hint may be the first
+ * to name the provider's id (the push answer was lost): it is asked about before it is kept, so a
+ * hint cannot pin a payment to someone else's transaction. Rejects when the status API or the
+ * store is away: the job retries, and the poller also runs.
+ */
+export async function confirmHint(deps: HintConfirmationDeps, provider: PaymentProvider, paymentId: string, candidateReference?: string, signal?: AbortSignal): Promise<PaymentState | null> {
+  let payment = await deps.store.get(paymentId);
+  if (!payment || payment.provider !== provider.name) return null;
+  const candidate = payment.providerReference ?? candidateReference;
+  const status = await provider.checkStatus({ paymentId: payment.id, ...(candidate ? { providerReference: candidate } : {}) }, signal);
+  if (candidate && !payment.providerReference && status.status !== 'pending') {
+    const kept = await deps.store.rememberReference(payment.id, candidate);
+    payment = { ...payment, ...(kept ? { providerReference: kept } : {}) };
+  }
+  return deps.apply(payment, status, 'callback hint');
+}
