@@ -155,3 +155,48 @@ describe('the Node gateway wires SMPP USSD links from the environment', () => {
     }
   });
 });
+
+describe('SMSC throttling pauses the whole link', () => {
+  it('after ESME_RTHROTTLED no submit_sm leaves until the back-off ends, then all go, the throttled one first', async () => {
+    const throttling = new TestSmsc();
+    const url = await throttling.start();
+    // Window 1: each submit waits for the previous answer, so nothing is on the wire when the throttle comes back.
+    const backoffMs = 300;
+    const slow = new SmppLink({ url, systemId: 'guichet', password: 'secret', window: 1, submitsPerSecond: 1000, throttleBackoffMs: backoffMs }, silentLogger);
+    slow.start();
+    try {
+      await until(() => slow.isBound, 'the bind');
+      throttling.throttleNext = 1;
+      const sent = Array.from({ length: 4 }, (_, i) =>
+        slow.submit({ service_type: 'USSD', source_addr: '123', destination_addr: '2290197000001', short_message: `t${i}`, data_coding: 0 }),
+      );
+      await Promise.all(sent);
+      expect(throttling.throttledAt).toHaveLength(1);
+      const throttledAt = throttling.throttledAt[0]!;
+      // Five arrivals: t0 (throttled), then t0 again, t1, t2, t3 — none of them inside the pause.
+      expect(throttling.submitArrivals).toHaveLength(5);
+      const during = throttling.submitArrivals.filter((at) => at > throttledAt && at < throttledAt + backoffMs - 1);
+      expect(during).toEqual([]);
+      expect(throttling.submits.map(text)).toEqual(['t0', 't1', 't2', 't3']);
+      expect(slow.stats.lastPause!.until - slow.stats.lastPause!.from).toBe(backoffMs);
+    } finally {
+      await slow.stop();
+      await throttling.stop();
+    }
+  });
+
+  it('binds as SMPP 3.4 unless told otherwise', async () => {
+    expect(smsc.interfaceVersion).toBe(0x34);
+    const other = new TestSmsc();
+    const url = await other.start();
+    const v5 = new SmppLink({ url, systemId: 'guichet', password: 'secret', interfaceVersion: 0x50 }, silentLogger);
+    v5.start();
+    try {
+      await until(() => v5.isBound, 'the bind');
+      expect(other.interfaceVersion).toBe(0x50);
+    } finally {
+      await v5.stop();
+      await other.stop();
+    }
+  });
+});
