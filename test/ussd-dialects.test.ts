@@ -83,6 +83,21 @@ describe('session ends and late replies', () => {
     expect(late.status).toBe(200);
   });
 
+  it('a Hubtel response after release ends politely and does not reopen the home screen', async () => {
+    const gw = await createTestGateway();
+    const opening = { Type: 'initiation', Mobile: MSISDN, SessionId: 'rel-1', ServiceCode: '123', Message: '*123#', Operator: 'mtn', Sequence: 1, ClientState: '', Platform: 'USSD' };
+    const home = await post(gw, 'hubtel', { contentType: 'application/json', body: JSON.stringify(opening) });
+    expect(hubtel.screen(home.body)).toEqual(EXPECTED[0]);
+    await post(gw, 'hubtel', { contentType: 'application/json', body: JSON.stringify({ ...opening, Type: 'release', Message: '', Sequence: 2 }) });
+    for (const [sequence, message] of [[2, '1'], [1, '*123#'], [3, '1']] as const) {
+      const late = await post(gw, 'hubtel', { contentType: 'application/json', body: JSON.stringify({ ...opening, Type: 'response', Message: message, Sequence: sequence }) });
+      expect(late.status).toBe(200);
+      expect(JSON.parse(late.body)).toMatchObject({ Type: 'Release', Message: 'Votre session a expiré. Merci de recomposer le code.' });
+    }
+    const record = JSON.parse((await gw.store.load('hubtel:rel-1'))!.data);
+    expect(record).toMatchObject({ x: 'user_aborted', e: { node: 'home' } });
+  });
+
   it('a reply computed while the session times out is dropped, and its session change is not kept', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
