@@ -71,19 +71,24 @@ export class TestSmsc {
     });
   }
 
-  /** A citizen's USSD message, as the SMSC delivers it. */
-  deliver(op: number, message: string, info: number[], from = '2290197000001'): void {
-    this.session!.send(
-      new smpp.PDU('deliver_sm', {
-        service_type: 'USSD',
-        source_addr: from,
-        destination_addr: '123',
-        short_message: message,
-        data_coding: 0,
-        ussd_service_op: op,
-        its_session_info: Buffer.from(info),
-      }),
-    );
+  /**
+   * A citizen's USSD message, as the SMSC delivers it; returns the PDU's `sequence_number`.
+   * `extra` adds or overrides fields: `sequence_number` to resend a PDU as the SMSC does when our
+   * response did not reach it, ton/npi values.
+   */
+  deliver(op: number, message: string, info: readonly number[], from = '2290197000001', extra: Record<string, unknown> = {}): number {
+    const pdu = new smpp.PDU('deliver_sm', {
+      service_type: 'USSD',
+      source_addr: from,
+      destination_addr: '123',
+      short_message: message,
+      data_coding: 0,
+      ussd_service_op: op,
+      its_session_info: Buffer.from(info),
+      ...extra,
+    });
+    this.session!.send(pdu);
+    return pdu.sequence_number;
   }
 
   /** Any `deliver_sm` (a delivery receipt, a citizen's SMS). */
