@@ -96,6 +96,10 @@ export interface SmppUssdLinkConfig {
   window?: number;
   submitsPerSecond?: number;
   enquireLinkMs?: number;
+  /** `_INTERFACE_VERSION`: 0x34 (default) or 0x50. */
+  interfaceVersion?: 0x34 | 0x50;
+  /** `_SESSION_INFO` (USSD links): our `its_session_info`, `sequence` (SMPP 3.4, default) or `echo`. */
+  sessionInfo?: 'echo' | 'sequence';
   screenLimit: number;
   /** Sender address of SMS sent on the link (`_FROM`). */
   from: string;
@@ -263,7 +267,7 @@ function providerSettingsFrom(env: Record<string, string | undefined>, screenLim
 /**
  * One SMSC link per operator: `SMPP_USSD_<OPERATOR>_URL` (or `SMPP_SMS_…` for SMS links)
  * (smpp://host:port), `_SYSTEM_ID`, `_PASSWORD`, and optionally `_SYSTEM_TYPE`, `_WINDOW`, `_TPS`,
- * `_ENQUIRE_LINK_MS`, `_SCREEN_LIMIT`, `_FROM`.
+ * `_ENQUIRE_LINK_MS`, `_INTERFACE_VERSION` (0x34, 0x50), `_SESSION_INFO` (echo, sequence), `_SCREEN_LIMIT`, `_FROM`.
  */
 function smppUssdLinksFrom(env: Record<string, string | undefined>, family = 'SMPP_USSD_'): SmppUssdLinkConfig[] {
   const links: SmppUssdLinkConfig[] = [];
@@ -299,6 +303,16 @@ function smppUssdLinksFrom(env: Record<string, string | undefined>, family = 'SM
     if (tps) link.submitsPerSecond = tps;
     const enquire = int('ENQUIRE_LINK_MS', 1000, 600000);
     if (enquire) link.enquireLinkMs = enquire;
+    const version = get('INTERFACE_VERSION')?.toLowerCase();
+    if (version !== undefined) {
+      if (version !== '0x34' && version !== '0x50') throw new Error(`invalid configuration: ${prefix}INTERFACE_VERSION (want 0x34 or 0x50)`);
+      link.interfaceVersion = version === '0x50' ? 0x50 : 0x34;
+    }
+    const sessionInfo = get('SESSION_INFO');
+    if (sessionInfo !== undefined) {
+      if (sessionInfo !== 'echo' && sessionInfo !== 'sequence') throw new Error(`invalid configuration: ${prefix}SESSION_INFO (want echo or sequence)`);
+      link.sessionInfo = sessionInfo;
+    }
     links.push(link);
   }
   return links;

@@ -10,6 +10,9 @@ import { silentLogger } from '../src/observability/logger.js';
 import { noMetrics } from '../src/observability/metrics.js';
 import { defaultServices, MENUS_DIR } from './harness.js';
 import { TestSmsc, until } from './smsc.js';
+import { SMSC_ADDRESSING, SMSC_STYLES } from '../providers/smpp-ussd/fixtures.js';
+import type { SessionInfoPolicy } from '../providers/smpp-ussd/ussd.js';
+import type { UssdProviderSettings } from '../src/channels/ussd/provider-settings.js';
 
 const text = (pdu: Pdu) => (pdu.short_message as { message: string }).message;
 
@@ -34,7 +37,7 @@ beforeAll(async () => {
     { url, systemId: 'guichet', password: 'secret', enquireLinkMs: 100, responseTimeoutMs: 1000, reconnectInitialMs: 50, window: 2, submitsPerSecond: 1000 },
     silentLogger,
   );
-  serveUssdOverSmpp(deps, link, 'smpp-mtn', 160);
+  serveUssdOverSmpp(deps, link, { provider: 'smpp-mtn', screenLimit: 160 });
   link.start();
   await until(() => link.isBound, 'the bind');
 });
@@ -152,6 +155,216 @@ describe('the Node gateway wires SMPP USSD links from the environment', () => {
     } finally {
       await gateway.close();
       await operatorSmsc.stop();
+    }
+  });
+});
+
+describe('SMSC throttling pauses the whole link', () => {
+  it('after ESME_RTHROTTLED no submit_sm leaves until the back-off ends, then all go, the throttled one first', async () => {
+    const throttling = new TestSmsc();
+    const url = await throttling.start();
+    // Window 1: each submit waits for the previous answer, so nothing is on the wire when the throttle comes back.
+    const backoffMs = 300;
+    const slow = new SmppLink({ url, systemId: 'guichet', password: 'secret', window: 1, submitsPerSecond: 1000, throttleBackoffMs: backoffMs }, silentLogger);
+    slow.start();
+    try {
+      await until(() => slow.isBound, 'the bind');
+      throttling.throttleNext = 1;
+      const sent = Array.from({ length: 4 }, (_, i) =>
+        slow.submit({ service_type: 'USSD', source_addr: '123', destination_addr: '2290197000001', short_message: `t${i}`, data_coding: 0 }),
+      );
+      await Promise.all(sent);
+      expect(throttling.throttledAt).toHaveLength(1);
+      const throttledAt = throttling.throttledAt[0]!;
+      // Five arrivals: t0 (throttled), then t0 again, t1, t2, t3 — none of them inside the pause.
+      expect(throttling.submitArrivals).toHaveLength(5);
+      const during = throttling.submitArrivals.filter((at) => at > throttledAt && at < throttledAt + backoffMs - 1);
+      expect(during).toEqual([]);
+      expect(throttling.submits.map(text)).toEqual(['t0', 't1', 't2', 't3']);
+      expect(slow.stats.lastPause!.until - slow.stats.lastPause!.from).toBe(backoffMs);
+    } finally {
+      await slow.stop();
+      await throttling.stop();
+    }
+  });
+
+  it('binds as SMPP 3.4 unless told otherwise', async () => {
+    expect(smsc.interfaceVersion).toBe(0x34);
+    const other = new TestSmsc();
+    const url = await other.start();
+    const v5 = new SmppLink({ url, systemId: 'guichet', password: 'secret', interfaceVersion: 0x50 }, silentLogger);
+    v5.start();
+    try {
+      await until(() => v5.isBound, 'the bind');
+      expect(other.interfaceVersion).toBe(0x50);
+    } finally {
+      await v5.stop();
+      await other.stop();
+    }
+  });
+});
+
+const WALK_SCREENS = [
+  { text: 'Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language', op: 2 },
+  { text: 'Numéro de la demande (ex. PS00373-240001):\n0.Retour 00.Accueil', op: 2 },
+  { text: 'PS00373-240001 Extrait de casier judiciaire\nStatut: Disponible le 20/11/2026\nA retirer: CCSP Cotonou 1', op: 17 },
+];
+
+/** A loopback SMSC and a link served by the USSD channel, with its own sessions. */
+async function smppGateway(options: { sessionInfo?: SessionInfoPolicy; settings?: UssdProviderSettings } = {}) {
+  const operator = new TestSmsc();
+  const url = await operator.start();
+  const services = await defaultServices();
+  const sessions = new MemorySessionStore();
+  const deps: HopHandlerDeps = {
+    menus: new MenuRegistry(await loadMenuFiles(MENUS_DIR, services)),
+    services,
+    sessions,
+    preferences: new MemorySessionStore(),
+    logger: silentLogger,
+    metrics: noMetrics,
+    sessionTtlSeconds: 180,
+    serviceDeadlineMs: 2000,
+  };
+  const operatorLink = new SmppLink({ url, systemId: 'guichet', password: 'secret', reconnectInitialMs: 50, submitsPerSecond: 1000 }, silentLogger);
+  serveUssdOverSmpp(deps, operatorLink, { provider: 'smpp-test', screenLimit: 160, ...options });
+  operatorLink.start();
+  await until(() => operatorLink.isBound && operator.session !== undefined, 'the bind');
+  return {
+    smsc: operator,
+    link: operatorLink,
+    sessions,
+    async hop(op: number, message: string, info: readonly number[], extra: Record<string, unknown> = {}) {
+      const reply = operator.nextSubmit();
+      operator.deliver(op, message, info, '2290197000001', { ...SMSC_ADDRESSING, ...extra });
+      return reply;
+    },
+    async close() {
+      await operatorLink.stop();
+      await operator.stop();
+    },
+  };
+}
+
+describe.each([
+  { style: SMSC_STYLES.constant, policy: 'echo' as const, replies: [[0x12, 0x34], [0x12, 0x34], [0x12, 0x34]] },
+  { style: SMSC_STYLES.sequence, policy: 'sequence' as const, replies: [[7, 2], [7, 6], [7, 11]] },
+])('$style.name, replies with its_session_info policy $policy', ({ style, policy, replies }) => {
+  it('the three-hop walk reaches the right screens', async () => {
+    const gw = await smppGateway({ sessionInfo: policy });
+    try {
+      for (const [i, hop] of style.walk.entries()) {
+        const pdu = await gw.hop(hop.ussd_service_op, hop.short_message, hop.its_session_info);
+        expect({ text: text(pdu), op: pdu.ussd_service_op }).toEqual(WALK_SCREENS[i]);
+        expect([...(pdu.its_session_info as Buffer)]).toEqual(replies[i]);
+      }
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('SMPP retransmissions: what really repeats', () => {
+  const [dial, first] = SMSC_STYLES.constant.walk;
+
+  it('the same deliver_sm again on the same bind (same sequence_number) is answered again, not run again', async () => {
+    const gw = await smppGateway({ sessionInfo: 'echo' });
+    try {
+      await gw.hop(dial!.ussd_service_op, dial!.short_message, dial!.its_session_info);
+      const reply = gw.smsc.nextSubmit();
+      const sequence = gw.smsc.deliver(first!.ussd_service_op, first!.short_message, first!.its_session_info, '2290197000001', { ...SMSC_ADDRESSING });
+      expect(text(await reply)).toBe(WALK_SCREENS[1]!.text);
+      // A copy long after any time window: the PDU number on this bind still says it is the same.
+      const record = JSON.parse((await gw.sessions.load('smpp-test:2290197000001:18'))!.data);
+      await gw.sessions.save('smpp-test:2290197000001:18', JSON.stringify({ ...record, t: record.t - 60_000 }), (await gw.sessions.load('smpp-test:2290197000001:18'))!.version, 180);
+      const again = await gw.hop(first!.ussd_service_op, first!.short_message, first!.its_session_info, { sequence_number: sequence });
+      expect(text(again)).toBe(WALK_SCREENS[1]!.text);
+      expect(JSON.parse((await gw.sessions.load('smpp-test:2290197000001:18'))!.data).e.node).toBe('track.ask');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('a copy redelivered on the next bind (new sequence_number, same text and session info) is answered again', async () => {
+    const gw = await smppGateway({ sessionInfo: 'echo' });
+    try {
+      await gw.hop(dial!.ussd_service_op, dial!.short_message, dial!.its_session_info);
+      await gw.hop(first!.ussd_service_op, first!.short_message, first!.its_session_info);
+      const binds = gw.smsc.binds;
+      gw.smsc.dropLink();
+      await until(() => gw.smsc.binds === binds + 1 && gw.link.isBound && gw.smsc.session !== undefined, 'the rebind');
+      const copy = await gw.hop(first!.ussd_service_op, first!.short_message, first!.its_session_info);
+      expect(text(copy)).toBe(WALK_SCREENS[1]!.text);
+      // Had "1" been taken as a new answer, it would be a request number in the wrong format.
+      expect(JSON.parse((await gw.sessions.load('smpp-test:2290197000001:18'))!.data).e.node).toBe('track.ask');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it.each([
+    { name: 'within the window it is the copy of the last hop', agedMs: 0, advances: false },
+    { name: 'after the window it is the citizen answering the same again', agedMs: 60_000, advances: true },
+  ])('the same text and session info again: $name', async ({ agedMs, advances }) => {
+    const gw = await smppGateway({ sessionInfo: 'echo' });
+    try {
+      const info = dial!.its_session_info;
+      const key = 'smpp-test:2290197000001:18';
+      await gw.hop(dial!.ussd_service_op, dial!.short_message, info);
+      const departments = await gw.hop(18, '3', info); // "Trouver un CCSP": the departments
+      const nodeAfterFirst = JSON.parse((await gw.sessions.load(key))!.data).e.node;
+      const stored = (await gw.sessions.load(key))!;
+      const record = JSON.parse(stored.data);
+      await gw.sessions.save(key, JSON.stringify({ ...record, t: record.t - agedMs }), stored.version, 180);
+      const second = await gw.hop(18, '3', info); // department 3, or the copy of the first "3"
+      const nodeAfterSecond = JSON.parse((await gw.sessions.load(key))!.data).e.node;
+      expect(text(second) !== text(departments)).toBe(advances);
+      expect(nodeAfterSecond !== nodeAfterFirst).toBe(advances);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('SMPP goes through the same hop pipeline as HTTP', () => {
+  it('answers with the ton/npi of the deliver_sm', async () => {
+    const gw = await smppGateway();
+    try {
+      const pdu = await gw.hop(1, '*123#', [21, 0], { source_addr_ton: 1, source_addr_npi: 1, dest_addr_ton: 3, dest_addr_npi: 0 });
+      expect(pdu).toMatchObject({ source_addr: '123', source_addr_ton: 3, source_addr_npi: 0, destination_addr: '2290197000001', dest_addr_ton: 1, dest_addr_npi: 1 });
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('honours the provider short codes (USSD_<PROVIDER>_SERVICE_CODES)', async () => {
+    const gw = await smppGateway({ settings: { serviceCodes: ['*456#'] } });
+    try {
+      const pdu = await gw.hop(1, '*123#', [22, 0]);
+      expect(pdu.ussd_service_op).toBe(17);
+      expect(text(pdu)).toMatch(/^Ce code n'est pas reconnu/);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('honours the provider screen limit (USSD_<PROVIDER>_SCREEN_LIMIT)', async () => {
+    const gw = await smppGateway({ settings: { screenLimit: 60 } });
+    try {
+      expect(text(await gw.hop(1, '*123#', [23, 0]))).toMatch(/98\.Suite$/);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('honours a GSM-7-only route (USSD_<PROVIDER>_ENCODING=gsm7)', async () => {
+    const gw = await smppGateway({ settings: { encoding: 'gsm7' } });
+    try {
+      const language = await gw.hop(1, '*123*4#', [24, 0]);
+      expect(language.data_coding).toBe(0);
+      expect(text(language)).toBe('Choisissez la langue:\n1.Francais\n2.English\n0.Retour 00.Accueil');
+    } finally {
+      await gw.close();
     }
   });
 });

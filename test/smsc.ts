@@ -16,6 +16,11 @@ export class TestSmsc {
   responseDelayMs = 0;
   outstanding = 0;
   maxOutstanding = 0;
+  /** `performance.now()` at each `submit_sm` received (throttled ones too), and at each throttling answer sent. */
+  readonly submitArrivals: number[] = [];
+  readonly throttledAt: number[] = [];
+  /** `interface_version` of the last bind. */
+  interfaceVersion: number | undefined;
   private waiters: ((pdu: Pdu) => void)[] = [];
 
   async start(): Promise<string> {
@@ -25,6 +30,7 @@ export class TestSmsc {
         session.send(pdu.response(ok ? {} : { command_status: smpp.ESME_RBINDFAIL }));
         if (!ok) return session.destroy();
         this.binds++;
+        this.interfaceVersion = pdu.interface_version as number | undefined;
         this.session = session;
       });
       session.on('enquire_link', (pdu: Pdu) => {
@@ -33,12 +39,14 @@ export class TestSmsc {
       });
       session.on('unbind', (pdu: Pdu) => session.send(pdu.response()));
       session.on('submit_sm', (pdu: Pdu) => {
+        this.submitArrivals.push(performance.now());
         this.outstanding++;
         this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
         setTimeout(() => {
           this.outstanding--;
           if (this.throttleNext > 0) {
             this.throttleNext--;
+            this.throttledAt.push(performance.now());
             session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
             return;
           }
@@ -63,19 +71,24 @@ export class TestSmsc {
     });
   }
 
-  /** A citizen's USSD message, as the SMSC delivers it. */
-  deliver(op: number, message: string, info: number[], from = '2290197000001'): void {
-    this.session!.send(
-      new smpp.PDU('deliver_sm', {
-        service_type: 'USSD',
-        source_addr: from,
-        destination_addr: '123',
-        short_message: message,
-        data_coding: 0,
-        ussd_service_op: op,
-        its_session_info: Buffer.from(info),
-      }),
-    );
+  /**
+   * A citizen's USSD message, as the SMSC delivers it; returns the PDU's `sequence_number`.
+   * `extra` adds or overrides fields: `sequence_number` to resend a PDU as the SMSC does when our
+   * response did not reach it, ton/npi values.
+   */
+  deliver(op: number, message: string, info: readonly number[], from = '2290197000001', extra: Record<string, unknown> = {}): number {
+    const pdu = new smpp.PDU('deliver_sm', {
+      service_type: 'USSD',
+      source_addr: from,
+      destination_addr: '123',
+      short_message: message,
+      data_coding: 0,
+      ussd_service_op: op,
+      its_session_info: Buffer.from(info),
+      ...extra,
+    });
+    this.session!.send(pdu);
+    return pdu.sequence_number;
   }
 
   /** Any `deliver_sm` (a delivery receipt, a citizen's SMS). */

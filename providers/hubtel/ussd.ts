@@ -5,9 +5,11 @@ import { json, readJsonObject, textField } from '../../src/channels/ussd/json-bo
 
 /**
  * Hubtel-style programmable USSD (JSON). Each request carries only the latest input and a
- * `Sequence`, so a retransmitted request is recognised by its number. `Initiation` carries the
- * dialled string in `Message`; `Release` and `Timeout` close the session (a `Timeout` means our
- * answer came too late: Hubtel waits about 5 s).
+ * `Sequence`, so a retransmitted request is recognised by its number. `initiation` carries the
+ * dialled string in `Message`; `release` and `timeout` close the session (a `timeout` means our
+ * answer came too late: Hubtel waits about 5 s). Hubtel writes `Type` in lowercase in its
+ * reference and samples while older integrations write `Initiation`; its SDK lowercases before
+ * matching (ProgrammableServiceRequestExtensions.cs), and so do we. Samples: `fixtures.ts`.
  *
  * Request: `{Type, Mobile, SessionId, ServiceCode, Message, Operator, Sequence, ClientState, Platform}`.
  * Answer: `{Type: Response|Release, Message, ClientState, Label, DataType, FieldType}`.
@@ -20,18 +22,19 @@ export const hubtelUssd: UssdDialect = {
     const read = readJsonObject(request);
     if (!read.ok) return read;
     const body = read.body;
-    const type = textField(body, 'Type');
+    const typeAsSent = textField(body, 'Type');
+    const type = typeAsSent?.toLowerCase();
     const sessionId = textField(body, 'SessionId');
     const message = textField(body, 'Message') ?? '';
-    const ended = type ? END_TYPES[type] : undefined;
+    const ended = type === undefined ? undefined : END_TYPES.get(type);
     if (ended) {
       if (!sessionId) return { ok: false, kind: 'reject', status: 400, reason: 'missing field(s): SessionId' };
       return { ok: true, ended: { sessionId, reason: ended } };
     }
-    if (type !== 'Initiation' && type !== 'Response') {
-      return { ok: false, kind: 'reject', status: 400, reason: `unknown Type "${type ?? ''}"` };
+    if (type !== 'initiation' && type !== 'response') {
+      return { ok: false, kind: 'reject', status: 400, reason: `unknown Type "${typeAsSent ?? ''}"` };
     }
-    const isBegin = type === 'Initiation';
+    const isBegin = type === 'initiation';
     return buildHop({
       sessionId,
       phoneNumber: textField(body, 'Mobile'),
@@ -56,7 +59,8 @@ export const hubtelUssd: UssdDialect = {
   },
 };
 
-const END_TYPES: Record<string, SessionEndReason> = {
-  Release: 'user_aborted',
-  Timeout: 'app_timeout',
-};
+/** By lowercased `Type` (a Map: a `Type` such as `constructor` must not find anything). */
+const END_TYPES: ReadonlyMap<string, SessionEndReason> = new Map([
+  ['release', 'user_aborted'],
+  ['timeout', 'app_timeout'],
+]);

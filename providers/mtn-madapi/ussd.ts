@@ -4,13 +4,15 @@ import { buildHop } from '../../src/channels/ussd/hop-builder.js';
 import { json, readJsonObject, textField } from '../../src/channels/ussd/json-body.js';
 
 /**
- * MTN MADAPI USSD (JSON, operator API). `messageType`: 0 Begin (`ussdString` is what was dialled),
- * 1 Continue (`ussdString` is the latest input), 2 End, 3 Notification, 4 Cancel, 5 Timeout.
- * The answer echoes the session and carries the text with whether input is required; its exact
- * field set is inferred from public descriptions (availability in Benin is unconfirmed), so it
- * sends the text in both `ussdString` and `inboundResponse`.
- *
- * Request: `{sessionId, messageType, msisdn, serviceCode, ussdString, cellId, language, imsi}`.
+ * MTN MADAPI USSD (JSON, operator API; swagger: api-evangelist/mtn-group
+ * `openapi/_original/mtn-group-ussd.yml`, samples in `fixtures.ts`). The USSD gateway posts an
+ * `InboundRequest` `{sessionId, messageType, msisdn, serviceCode, ussdString, cellId, language,
+ * imsi}`; `messageType` (a string in the swagger, an integer from some gateways: both accepted):
+ * 0 Begin (`ussdString` is what was dialled), 1 Continue (the latest input), 2 End,
+ * 3 Notification, 4 Cancel (abort), 5 Timeout. We answer with the `InboundResponse` envelope
+ * `{statusCode, statusMessage, transactionId, data: {inboundResponse, userInputRequired,
+ * messageType (integer), serviceCode, msisdn}, _link}`. Subscribing the callback URL is
+ * `subscription.ts` (`guichet madapi subscribe`).
  */
 export const mtnMadapiUssd: UssdDialect = {
   name: 'mtn-madapi',
@@ -22,7 +24,7 @@ export const mtnMadapiUssd: UssdDialect = {
     const body = read.body;
     const messageType = textField(body, 'messageType');
     const sessionId = textField(body, 'sessionId');
-    const ended = messageType === undefined ? undefined : END_TYPES[messageType];
+    const ended = messageType === undefined ? undefined : END_TYPES.get(messageType);
     if (ended) {
       if (!sessionId) return { ok: false, kind: 'reject', status: 400, reason: 'missing field(s): sessionId' };
       return { ok: true, ended: { sessionId, reason: ended } };
@@ -48,20 +50,30 @@ export const mtnMadapiUssd: UssdDialect = {
 
   render(screen, hop) {
     return json({
-      sessionId: hop?.echo?.sessionId ?? '',
-      messageType: screen.end ? '2' : '1',
-      msisdn: hop?.echo?.msisdn ?? '',
-      serviceCode: hop?.echo?.serviceCode ?? '',
-      ussdString: screen.text,
-      inboundResponse: screen.text,
-      userInputRequired: !screen.end,
+      statusCode: SUCCESS,
+      statusMessage: '',
+      // Inferred: the swagger's example is empty; the session id lets both sides trace a hop.
+      transactionId: hop?.echo?.sessionId ?? '',
+      data: {
+        inboundResponse: screen.text,
+        userInputRequired: !screen.end,
+        // The response's messageType is an integer (InboundResponse.data.messageType): 1 Continue, 2 End.
+        messageType: screen.end ? 2 : 1,
+        serviceCode: hop?.echo?.serviceCode ?? '',
+        msisdn: hop?.echo?.msisdn ?? '',
+      },
+      // Required by InboundResponse; its href names the resource answered (inferred).
+      _link: { self: { href: '/v1/messages/ussd/inbound' } },
     });
   },
 };
 
+/** MADAPI's canonical success code (`statusCode`, 4 characters, not the HTTP status). */
+const SUCCESS = '0000';
+
 /** End (2): the network released the session before we closed it; Cancel (4): the citizen; Timeout (5): no answer in time. */
-const END_TYPES: Record<string, SessionEndReason> = {
-  '2': 'user_aborted',
-  '4': 'user_aborted',
-  '5': 'network_timeout',
-};
+const END_TYPES: ReadonlyMap<string, SessionEndReason> = new Map([
+  ['2', 'user_aborted'],
+  ['4', 'user_aborted'],
+  ['5', 'network_timeout'],
+]);

@@ -12,6 +12,7 @@ import { createNodeGateway } from '../node/gateway.js';
 import { silentLogger } from '../observability/logger.js';
 import { menuToMermaid } from '../engine/graph.js';
 import { Transcript, replayTranscript } from './transcript.js';
+import { MadapiUsageError, madapiSubscribe } from './madapi.js';
 
 
 const USAGE = `guichet — tools for agencies' USSD menus
@@ -22,6 +23,8 @@ const USAGE = `guichet — tools for agencies' USSD menus
   guichet menus schema [--check]                           write (or check) schema/menu.schema.json
   guichet simulate [--url URL] [--phone +229…] [--code *123#] [--menus DIR]
                                                            a phone in the terminal (in-process unless --url)
+  guichet madapi subscribe --service-code *123# --callback-url URL [--target-system GUICHET] [--ledger FILE]
+                                                           register the MTN MADAPI callback (MADAPI_API_KEY), once
 Exit codes: 0 fine, 1 problems found, 2 wrong usage or unreadable input.`;
 
 export const SCHEMA_FILE = 'schema/menu.schema.json';
@@ -35,10 +38,11 @@ export async function main(argv: string[], out: (line: string) => void = console
     if (group === 'menus' && command === 'test') return await test(rest, out);
     if (group === 'menus' && command === 'graph') return await graph(rest, out);
     if (group === 'menus' && command === 'schema') return await schema(rest, out);
+    if (group === 'madapi' && command === 'subscribe') return await madapiSubscribe(rest, out);
     if (group === 'simulate') return await simulate([command, ...rest].filter((a): a is string => a !== undefined), out);
     throw new UsageError(group === undefined || group === 'help' || group === '--help' ? '' : `unknown command: ${argv.join(' ')}`);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof MadapiUsageError) {
       if (error.message) out(error.message);
       out(USAGE);
       return 2;

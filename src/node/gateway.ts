@@ -163,7 +163,14 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   // Operators' SMSC links carrying USSD: long-lived connections owned by this process.
   const smppLinks = config.smppUssdLinks.map((linkConfig) => {
     const link = new SmppLink(linkConfig, logger);
-    serveUssdOverSmpp(hopHandlerDeps(appDeps), link, linkConfig.provider, linkConfig.screenLimit);
+    // The same provider settings as an HTTP provider (USSD_SMPP_<OP>_SERVICE_CODES, _ENCODING, _SCREEN_LIMIT).
+    const settings = config.providerSettings[linkConfig.provider];
+    serveUssdOverSmpp(hopHandlerDeps(appDeps), link, {
+      provider: linkConfig.provider,
+      screenLimit: linkConfig.screenLimit,
+      ...(linkConfig.sessionInfo ? { sessionInfo: linkConfig.sessionInfo } : {}),
+      ...(settings ? { settings } : {}),
+    });
     link.start();
     return link;
   });

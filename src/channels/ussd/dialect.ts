@@ -26,6 +26,13 @@ export interface UssdHop {
    * number): the same id again is a retransmission. Cumulative dialects need none.
    */
   hopId?: string;
+  /**
+   * What a retransmission of this hop repeats, for wires whose hop id does not settle it alone
+   * (SMPP: `sequence_number` only means something within one bind, and many SMSCs leave
+   * `its_session_info` unchanged between hops). The same key again within `withinMs` of this hop
+   * is this hop again; later, it is the citizen typing the same thing again.
+   */
+  resend?: { key: string; withinMs: number };
   /** True when the request opens the session (the citizen just dialled). */
   isBegin: boolean;
   /** Operator as the provider reports it (network code, name), for logs. */

@@ -58,18 +58,23 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
   const key = `${provider}:${hop.sessionId}`;
   const ctx: HopContext = { msisdn: hop.msisdn, screenLimit };
   const log = { provider, session: hop.sessionId, msisdn: maskMsisdn(hop.msisdn) };
+  const now = Date.now();
 
   // A first hop needs the citizen's language too: ask for both at once (one round trip when pipelined).
   let language = hop.isBegin ? deps.preferences.getLanguage(hop.msisdn) : null;
   for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
     const stored = await deps.sessions.load(key);
     const previous = stored ? decodeRecord(stored.data) : null;
-    const decision = await decide(deps, hop, previous, ctx, log, language, attempt > 0);
+    const decision = await decide(deps, hop, previous, ctx, log, language, attempt > 0, now);
     if (decision.type === 'answer') return decision.answer;
 
     const { step, effects } = await runHop(deps, decision, ctx, log, { provider, sessionId: hop.sessionId });
     const screen = step.type === 'screen' ? step.screen : channelScreen('unavailable', decision.language);
     const record: UssdSessionRecord = { e: step.state, h: hopKey(hop), s: screen };
+    if (hop.resend) {
+      record.r = hop.resend.key;
+      record.t = now;
+    }
     if (screen.end) record.x = step.type === 'screen' ? 'completed' : 'error';
     const ttl = screen.end ? CLOSED_SESSION_TTL_SECONDS : deps.sessionTtlSeconds;
     if (await deps.sessions.save(key, encodeRecord(record), stored?.version ?? null, ttl)) {
@@ -112,14 +117,19 @@ async function decide(
   log: Record<string, unknown>,
   storedLanguage: Promise<string | null> | null,
   raced: boolean,
+  now: number,
 ): Promise<Decision> {
   if (previous) {
-    const input = newInput(hop, previous);
-    if (input.type === 'repeat') return { type: 'answer', answer: { screen: previous.s, deliver: true } };
-    // Closed by the provider (or the citizen) while this hop was on its way or being worked on.
+    // Closed by the provider (or the citizen) while this hop was on its way or being worked on,
+    // or a hop the provider sends after its own release (a Hubtel `response` after `release`):
+    // checked before retransmissions, since the stored screen may be a menu that would reopen a
+    // closed session. Not delivered where the dialect can drop it (SMPP); an HTTP provider that
+    // still waits gets an END, never the menu.
     if (previous.x && previous.x !== 'completed' && previous.x !== 'error') {
-      return { type: 'answer', answer: { screen: previous.s, deliver: false } };
+      return { type: 'answer', answer: { screen: channelScreen('sessionExpired', previous.e.language), deliver: false } };
     }
+    const input = newInput(hop, previous, now);
+    if (input.type === 'repeat') return { type: 'answer', answer: { screen: previous.s, deliver: true } };
     if (input.type === 'mismatch') {
       deps.logger.warn(log, 'hop text does not extend the session history');
       return { type: 'answer', answer: { screen: channelScreen('sessionExpired', previous.e.language), deliver: !raced } };
@@ -154,12 +164,14 @@ type NewInput = { type: 'input'; text: string } | { type: 'repeat' } | { type: '
  * The part of the hop the session has not seen yet. Africa's Talking resends the whole history
  * (`1*2*PS00373-240001`); the record holds the history already handled, so the new input is
  * what extends it, even when that input itself contains `*`. Other dialects send only the new
- * input, and some number their hops so that a retransmission can be recognised.
+ * input, and some number their hops so that a retransmission can be recognised; where the number
+ * alone cannot tell (SMPP), the hop also says what a copy of it repeats (`resend`).
  */
-function newInput(hop: UssdHop, previous: UssdSessionRecord): NewInput {
+function newInput(hop: UssdHop, previous: UssdSessionRecord, now: number): NewInput {
   const text = hop.input.text;
   if (hop.input.kind === 'latest') {
     if (hop.hopId !== undefined && hop.hopId === previous.h) return { type: 'repeat' };
+    if (hop.resend && hop.resend.key === previous.r && previous.t !== undefined && now - previous.t <= hop.resend.withinMs) return { type: 'repeat' };
     return hop.isBegin ? { type: 'restart' } : { type: 'input', text };
   }
   const seen = previous.h;

@@ -1,8 +1,7 @@
 import type { Context, Hono } from 'hono';
-import type { Screen } from '../../engine/types.js';
-import { isGsm7Char, transliterateToGsm7 } from '../../text/gsm7.js';
-import type { ParseResult, RawResponse, UssdDialect, UssdHop } from './dialect.js';
-import { channelScreen, endSession, handleHop, type HopHandlerDeps } from './hop-handler.js';
+import type { ParseResult, RawResponse, UssdDialect } from './dialect.js';
+import { endSession, type HopHandlerDeps } from './hop-handler.js';
+import { runHopPipeline } from './hop-pipeline.js';
 import { secretsMatch } from '../../security/secrets.js';
 import { DEFAULT_SECRET_HEADER, normalizeIp, type UssdProviderSettings } from './provider-settings.js';
 
@@ -40,38 +39,15 @@ export function registerUssdRoutes(app: Hono, deps: UssdRouteDeps): void {
   };
 
   app.post('/ussd/:provider', async (c) => {
-    const started = performance.now();
     const prepared = await prepare(c);
     if (prepared instanceof Response) return prepared;
     const { dialect, body } = prepared;
-    const settings = deps.providerSettings?.[dialect.name];
-
     const parsed = dialect.parse({ contentType: c.req.header('content-type') ?? '', body });
-    if (!parsed.ok && parsed.kind === 'reject') return reject(c, deps, dialect, parsed);
-    if (!parsed.ok) return reply(c, dialect.render(channelScreen(parsed.reason, 'fr')));
-    if ('notice' in parsed) return reply(c, acknowledgement(dialect));
-    if ('ended' in parsed) {
-      try {
-        await endSession(deps, dialect.name, parsed.ended.sessionId, parsed.ended.reason);
-      } catch (error) {
-        deps.logger.error({ provider: dialect.name, err: error instanceof Error ? error.message : String(error) }, 'session end not recorded');
-      }
-      return reply(c, acknowledgement(dialect));
-    }
-
-    const hop = parsed.hop;
-    if (settings?.serviceCodes && hop.isBegin && !servesCode(settings.serviceCodes, hop.serviceCode)) {
-      return reply(c, dialect.render(channelScreen('unknownServiceCode', 'fr'), hop));
-    }
-    const limit = settings?.screenLimit ?? dialect.defaultScreenLimit;
-    try {
-      const answer = await handleHop(deps, dialect.name, hop, limit);
-      deps.metrics.observeHop(dialect.name, answer.screen.end ? 'end' : 'continue', (performance.now() - started) / 1000);
-      // A dropped reply still answers the HTTP request: the provider stopped listening already.
-      return reply(c, dialect.render(encodeFor(settings, answer.screen), hop));
-    } catch (error) {
-      return failed(c, deps, dialect, hop, error, started);
-    }
+    const outcome = await runHopPipeline(deps, dialect.name, parsed, deps.providerSettings?.[dialect.name], dialect.defaultScreenLimit);
+    if (outcome.type === 'reject') return c.json({ error: 'bad_request', reason: outcome.reason }, outcome.status);
+    if (outcome.type === 'acknowledge') return reply(c, acknowledgement(dialect));
+    // A dropped reply still answers the HTTP request: the provider stopped listening already.
+    return reply(c, dialect.render(outcome.screen, outcome.hop));
   });
 
   app.post('/ussd/:provider/session-end', async (c) => {
@@ -112,27 +88,9 @@ async function checkAccess(c: Context, deps: UssdRouteDeps, settings: UssdProvid
   return null;
 }
 
-function encodeFor(settings: UssdProviderSettings | undefined, screen: Screen): Screen {
-  if (settings?.encoding !== 'gsm7') return screen;
-  // Characters with no GSM-7 spelling at all become '?', as the network would show them anyway.
-  const text = [...transliterateToGsm7(screen.text)].map((ch) => (isGsm7Char(ch) ? ch : '?')).join('');
-  return { ...screen, text };
-}
-
-function servesCode(allowed: readonly string[], dialled: string): boolean {
-  return allowed.some((code) => dialled === code || dialled.startsWith(code.slice(0, -1) + '*'));
-}
-
 function reject(c: Context, deps: UssdRouteDeps, dialect: UssdDialect, parsed: Extract<ParseResult, { kind: 'reject' }>): Response {
   deps.metrics.observeHop(dialect.name, 'rejected', 0);
   return c.json({ error: 'bad_request', reason: parsed.reason }, parsed.status);
-}
-
-function failed(c: Context, deps: UssdRouteDeps, dialect: UssdDialect, hop: UssdHop, error: unknown, started: number): Response {
-  // The session store or a bug: the citizen still gets a polite screen, operators get the log.
-  deps.logger.error({ provider: dialect.name, err: error instanceof Error ? error.message : String(error) }, 'hop failed');
-  deps.metrics.observeHop(dialect.name, 'failed', (performance.now() - started) / 1000);
-  return reply(c, dialect.render(channelScreen('unavailable', 'fr') satisfies Screen, hop));
 }
 
 function acknowledgement(dialect: UssdDialect): RawResponse {

@@ -13,6 +13,9 @@ export interface UssdSessionRecord {
   h: string;
   /** The screen answered to that hop, answered again if the hop is retransmitted. */
   s: Screen;
+  /** The last hop's `resend` key and when it was handled (ms since the epoch), for dialects that give one. */
+  r?: string;
+  t?: number;
   /** Set once the session is over, and why; a hop arriving after that is not run. */
   x?: SessionEndReason;
 }

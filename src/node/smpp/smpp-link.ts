@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import smpp from 'smpp';
 import type { Pdu, Session } from 'smpp';
 import type { Logger } from '../../observability/logger.js';
@@ -26,6 +27,22 @@ export interface SmppLinkOptions {
   reconnectMaxMs?: number;
   /** Retries of a submit the SMSC throttled (ESME_RTHROTTLED, ESME_RMSGQFUL) before giving up. */
   throttleRetries?: number;
+  /**
+   * First pause of the whole link after a throttling answer, doubled for each further one in a
+   * row (up to 32×) and reset by an accepted submit.
+   */
+  throttleBackoffMs?: number;
+  /** `interface_version` of the bind: 0x34 (SMPP 3.4, as Kannel binds) unless the operator asks for 0x50. */
+  interfaceVersion?: 0x34 | 0x50;
+}
+
+/** What the link knows about the bind a PDU arrived on. */
+export interface DeliverContext {
+  /**
+   * Random per bind: the SMSC numbers its PDUs per bind, so a `sequence_number` means the same
+   * PDU only within the same bind id (and never across restarts or gateway instances).
+   */
+  bindId: string;
 }
 
 export class SmppSubmitError extends Error {
@@ -47,7 +64,7 @@ interface QueuedSubmit {
   reject: (error: Error) => void;
 }
 
-export type DeliverHandler = (pdu: Pdu) => Promise<void>;
+export type DeliverHandler = (pdu: Pdu, context: DeliverContext) => Promise<void>;
 
 export class SmppLink {
   private session: Session | undefined;
@@ -62,10 +79,20 @@ export class SmppLink {
   private tokens: number;
   private tokensAt = Date.now();
   private pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While the SMSC has asked us to slow down, no submit leaves this link before this time. */
+  private pausedUntil = 0;
+  /** Throttling answers in a row, for the doubling back-off. */
+  private throttleStreak = 0;
+  private bindId = '';
   private deliverHandler: DeliverHandler = async () => {};
   private readonly o: Required<Omit<SmppLinkOptions, 'systemType'>> & { systemType: string };
-  /** Counters for tests and metrics. */
-  readonly stats = { binds: 0, reconnects: 0, throttled: 0, submitted: 0 };
+  /** Counters for tests and metrics; `lastPause` is the latest link-wide back-off (`performance.now()` clock). */
+  readonly stats: { binds: number; reconnects: number; throttled: number; submitted: number; lastPause?: { from: number; until: number } } = {
+    binds: 0,
+    reconnects: 0,
+    throttled: 0,
+    submitted: 0,
+  };
 
   constructor(
     options: SmppLinkOptions,
@@ -79,6 +106,8 @@ export class SmppLink {
       reconnectInitialMs: 500,
       reconnectMaxMs: 30_000,
       throttleRetries: 5,
+      throttleBackoffMs: 100,
+      interfaceVersion: 0x34,
       systemType: '',
       ...options,
     };
@@ -123,7 +152,10 @@ export class SmppLink {
     });
   }
 
-  /** Sends a `submit_sm` when the window and throughput allow; retries on throttling. */
+  /**
+   * Sends a `submit_sm` when the window, the throughput and any throttling pause allow; a
+   * throttled submit is retried first once the pause ends.
+   */
   submit(params: object, ttlMs = 60_000): Promise<Pdu> {
     return new Promise((resolve, reject) => {
       this.queue.push({ params, attempt: 0, expiresAt: Date.now() + ttlMs, resolve, reject });
@@ -150,14 +182,16 @@ export class SmppLink {
     session.on('deliver_sm', (pdu: Pdu) => {
       // Acknowledge at once: the SMSC redelivers what is not acknowledged, and the work may be slow.
       this.write(session, pdu.response());
-      this.deliverHandler(pdu).catch((error: unknown) =>
+      this.deliverHandler(pdu, { bindId: this.bindId }).catch((error: unknown) =>
         this.logger.error({ smsc: this.o.url, err: error instanceof Error ? error.message : String(error) }, 'deliver_sm handling failed'),
       );
     });
   }
 
   private bind(session: Session): void {
-    this.request(session, new smpp.PDU('bind_transceiver', { system_id: this.o.systemId, password: this.o.password, system_type: this.o.systemType }))
+    // The smpp package would bind as 0x50 by default; most SMSCs (and Kannel) speak 3.4.
+    const bind = { system_id: this.o.systemId, password: this.o.password, system_type: this.o.systemType, interface_version: this.o.interfaceVersion };
+    this.request(session, new smpp.PDU('bind_transceiver', bind))
       .then((response) => {
         if (response.command_status !== smpp.ESME_ROK) {
           this.logger.error({ smsc: this.o.url, status: response.command_status }, 'SMPP bind refused');
@@ -165,6 +199,7 @@ export class SmppLink {
           return;
         }
         this.bound = true;
+        this.bindId = randomUUID().slice(0, 8);
         this.stats.binds++;
         this.reconnectDelay = this.o.reconnectInitialMs;
         this.logger.info({ smsc: this.o.url }, 'SMPP link bound');
@@ -218,6 +253,11 @@ export class SmppLink {
   private pump(): void {
     clearTimeout(this.pumpTimer);
     while (this.bound && this.session && this.queue.length > 0 && this.inFlight < this.o.window) {
+      const pausedFor = this.pausedUntil - performance.now();
+      if (pausedFor > 0) {
+        this.pumpTimer = setTimeout(() => this.pump(), Math.ceil(pausedFor));
+        return;
+      }
       const now = Date.now();
       this.tokens = Math.min(this.o.submitsPerSecond, this.tokens + ((now - this.tokensAt) * this.o.submitsPerSecond) / 1000);
       this.tokensAt = now;
@@ -247,17 +287,24 @@ export class SmppLink {
     const status = response.command_status;
     if (status === smpp.ESME_ROK) {
       this.stats.submitted++;
+      this.throttleStreak = 0;
       item.resolve(response);
       return;
     }
     if ((status === smpp.ESME_RTHROTTLED || status === smpp.ESME_RMSGQFUL) && item.attempt < this.o.throttleRetries) {
-      // The SMSC asks us to slow down: wait, then try the same submit again.
+      // The SMSC asks the link, not this one message, to slow down: nothing more leaves until the
+      // pause ends, and the throttled submit goes first then. Submits already on the wire when the
+      // answer came may be throttled too; they join the pause under way rather than start a longer one.
       this.stats.throttled++;
-      const delay = 100 * 2 ** item.attempt;
-      setTimeout(() => {
-        this.queue.unshift({ ...item, attempt: item.attempt + 1 });
-        this.pump();
-      }, delay);
+      const now = performance.now();
+      if (this.pausedUntil <= now) {
+        const delay = this.o.throttleBackoffMs * 2 ** Math.min(this.throttleStreak, 5);
+        this.throttleStreak++;
+        this.pausedUntil = now + delay;
+        this.stats.lastPause = { from: now, until: this.pausedUntil };
+        this.logger.warn({ smsc: this.o.url, pauseMs: delay }, 'SMSC throttling: link paused');
+      }
+      this.queue.unshift({ ...item, attempt: item.attempt + 1 });
       return;
     }
     item.reject(new SmppSubmitError(`submit_sm refused with status ${status}`, status));

@@ -1,67 +1,70 @@
 import type { Pdu } from 'smpp';
-import { parseUssdDeliver, renderUssdSubmit, type UssdDeliver } from '../../../providers/smpp-ussd/ussd.js';
-import { channelScreen, endSession, handleHop, type HopHandlerDeps } from '../../channels/ussd/hop-handler.js';
+import { smppUssd, type SessionInfoPolicy, type UssdDeliver } from '../../../providers/smpp-ussd/ussd.js';
+import type { HopHandlerDeps } from '../../channels/ussd/hop-handler.js';
+import { runHopPipeline } from '../../channels/ussd/hop-pipeline.js';
+import type { UssdProviderSettings } from '../../channels/ussd/provider-settings.js';
 import { messageText } from './message-text.js';
-import type { SmppLink } from './smpp-link.js';
+import type { DeliverContext, SmppLink } from './smpp-link.js';
 
 /** A USSD reply that cannot reach the handset within this time is not worth sending. */
 const REPLY_TTL_MS = 20_000;
 
+export interface SmppUssdOptions {
+  /** Sessions, metrics and `USSD_<PROVIDER>_*` settings are filed under this name (`smpp-<operator>`). */
+  provider: string;
+  /** The link's screen limit (`SMPP_USSD_<OP>_SCREEN_LIMIT`); `USSD_<PROVIDER>_SCREEN_LIMIT` wins. */
+  screenLimit: number;
+  /** What our `its_session_info` says (`SMPP_USSD_<OP>_SESSION_INFO`); default SMPP 3.4 `sequence`. */
+  sessionInfo?: SessionInfoPolicy;
+  /** The provider's short codes, encoding and screen limit, as for HTTP providers. */
+  settings?: UssdProviderSettings;
+}
+
 /**
  * Serves USSD dialogues arriving on an SMPP link: each `deliver_sm` carrying `ussd_service_op`
- * is one hop for the same hop handler as the HTTP dialects, answered with a `submit_sm`.
- * A reply the session no longer wants (timed out, aborted) is dropped, not sent.
+ * goes through the same hop pipeline as the HTTP dialects (short codes, screen limit, GSM-7-only
+ * routes) and is answered with a `submit_sm`. A reply the session no longer wants (timed out,
+ * aborted) is dropped, not sent.
  */
-export function serveUssdOverSmpp(deps: HopHandlerDeps, link: SmppLink, provider: string, screenLimit: number): void {
-  link.onDeliver(async (pdu) => {
-    const deliver = toUssdDeliver(pdu);
+export function serveUssdOverSmpp(deps: HopHandlerDeps, link: SmppLink, options: SmppUssdOptions): void {
+  const { provider } = options;
+  const policy = options.sessionInfo ?? 'sequence';
+  link.onDeliver(async (pdu, context) => {
+    const deliver = toUssdDeliver(pdu, context);
     if (!deliver) return; // an ordinary SMS on a shared link: not ours
-    const echo = {
-      source_addr: deliver.source_addr,
-      destination_addr: deliver.destination_addr,
-      ...(deliver.its_session_info ? { its_session_info: Buffer.from(deliver.its_session_info).toString('hex') } : {}),
-    };
-    const parsed = parseUssdDeliver(deliver);
-    if (!parsed.ok) {
-      if (parsed.kind === 'end') await link.submit(renderUssdSubmit(channelScreen(parsed.reason, 'fr'), echo), REPLY_TTL_MS);
-      else deps.logger.warn({ provider, reason: parsed.reason }, 'unusable USSD deliver_sm');
+    const outcome = await runHopPipeline(deps, provider, smppUssd.parse(deliver), options.settings, options.screenLimit);
+    if (outcome.type === 'reject') {
+      deps.logger.warn({ provider, reason: outcome.reason }, 'unusable USSD deliver_sm');
       return;
     }
-    if ('notice' in parsed) return;
-    if ('ended' in parsed) {
-      await endSession(deps, provider, parsed.ended.sessionId, parsed.ended.reason);
+    if (outcome.type === 'acknowledge') return;
+    if (!outcome.deliver) {
+      deps.logger.info({ provider, session: outcome.hop?.sessionId }, 'late USSD reply dropped: the session ended meanwhile');
       return;
     }
-    const started = performance.now();
-    let answer;
-    try {
-      answer = await handleHop(deps, provider, parsed.hop, screenLimit);
-    } catch (error) {
-      deps.logger.error({ provider, err: error instanceof Error ? error.message : String(error) }, 'hop failed');
-      deps.metrics.observeHop(provider, 'failed', (performance.now() - started) / 1000);
-      answer = { screen: channelScreen('unavailable', 'fr'), deliver: true };
-    }
-    if (!answer.deliver) {
-      deps.logger.info({ provider, session: parsed.hop.sessionId }, 'late USSD reply dropped: the session ended meanwhile');
-      return;
-    }
-    deps.metrics.observeHop(provider, answer.screen.end ? 'end' : 'continue', (performance.now() - started) / 1000);
-    await link.submit(renderUssdSubmit(answer.screen, parsed.hop.echo ?? echo), REPLY_TTL_MS);
+    await link.submit(smppUssd.render(outcome.screen, outcome.hop?.echo ?? smppUssd.echoOf(deliver), policy), REPLY_TTL_MS);
   });
 }
 
 /** The USSD fields of a `deliver_sm`, or null when it is not a USSD message. */
-function toUssdDeliver(pdu: Pdu): UssdDeliver | null {
+function toUssdDeliver(pdu: Pdu, context: DeliverContext): UssdDeliver | null {
   if (pdu.command !== 'deliver_sm') return null;
   const op = typeof pdu.ussd_service_op === 'number' ? pdu.ussd_service_op : undefined;
   if (op === undefined && pdu.service_type !== 'USSD') return null;
   const info = pdu.its_session_info;
-  return {
+  const deliver: UssdDeliver = {
     service_type: typeof pdu.service_type === 'string' ? pdu.service_type : undefined,
     source_addr: String(pdu.source_addr ?? ''),
     destination_addr: String(pdu.destination_addr ?? ''),
     message: messageText(pdu.short_message) || messageText(pdu.message_payload),
     ussd_service_op: op,
     its_session_info: info instanceof Uint8Array ? info : undefined,
+    bindId: context.bindId,
   };
+  if (typeof pdu.sequence_number === 'number') deliver.sequence_number = pdu.sequence_number;
+  for (const field of ['source_addr_ton', 'source_addr_npi', 'dest_addr_ton', 'dest_addr_npi'] as const) {
+    const value = pdu[field];
+    if (typeof value === 'number') deliver[field] = value;
+  }
+  return deliver;
 }
