@@ -72,7 +72,7 @@ const DIALECTS = {
     dialThrough: false,
   },
   hubtel: {
-    request: (h) => json({ Type: h.begin ? 'Initiation' : 'Response', Mobile: h.phone.replace('+', ''), SessionId: h.sessionId, ServiceCode: h.dialBase.replace(/[*#]/g, ''), Message: h.begin ? h.dialled : h.input, Operator: 'mtn', Sequence: h.sequence, ClientState: '', Platform: 'USSD' }),
+    request: (h) => json({ Type: h.begin ? 'initiation' : 'response', Mobile: h.phone.replace('+', ''), SessionId: h.sessionId, ServiceCode: h.dialBase.replace(/[*#]/g, ''), Message: h.begin ? h.dialled : h.input, Operator: 'mtn', Sequence: h.sequence, ClientState: '', Platform: 'USSD' }),
     read: (body) => { const a = JSON.parse(body); return { text: a.Message, end: a.Type === 'Release' }; },
     dialThrough: true,
   },
@@ -88,7 +88,8 @@ const DIALECTS = {
   },
   'mtn-madapi': {
     request: (h) => json({ sessionId: h.sessionId, messageType: h.begin ? '0' : '1', msisdn: h.phone.replace('+', ''), serviceCode: h.dialBase.replace(/[*#]/g, ''), ussdString: h.begin ? h.dialled : h.input, cellId: '61602-0001', language: 'fr', imsi: '616020000000001' }),
-    read: (body) => { const a = JSON.parse(body); return { text: a.ussdString, end: a.messageType === '2' }; },
+    // MADAPI answers an envelope: the screen and whether it ends are under data.
+    read: (body) => { const a = JSON.parse(body).data; return { text: a.inboundResponse, end: a.messageType === 2 }; },
     dialThrough: true,
   },
 };
