@@ -81,6 +81,8 @@ const Env = z.object({
    * reverse proxies in front, each appending to X-Forwarded-For, or a comma list of the proxies' CIDR ranges.
    */
   TRUST_PROXY: z.string().default('0'),
+  /** SIGTERM: in-flight hops answered, workers closed within this; past it the process exits 1. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(500).max(120000).default(10000),
   /** Keys the hashes that stand for phone numbers and NPIs in stored counters (same on every instance). */
   PII_HASH_KEY: z.string().min(16, 'want at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -152,6 +154,7 @@ export interface Config {
   smppUssdLinks: SmppUssdLinkConfig[];
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   piiHashKey: string | undefined;
+  shutdownTimeoutMs: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -214,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     logLevel: e.LOG_LEVEL,
     piiHashKey: e.PII_HASH_KEY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }
 

@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { Server, ServerOptions } from 'node:http';
 import { loadConfig } from './config.js';
-import { createNodeGateway } from './node/gateway.js';
+import { createNodeGateway, type Gateway } from './node/gateway.js';
 
 /** Node entry point: `npm start`. */
 async function main(): Promise<void> {
@@ -26,15 +26,50 @@ async function main(): Promise<void> {
     );
   }) as Server;
   server.maxConnections = config.http.maxConnections;
+  // A promise nobody awaited must not take the process down with it (Node's default): a dependency
+  // failing is answered politely, never by exiting. Logged as an error: it is a bug to fix.
+  process.on('unhandledRejection', (reason) => {
+    gateway.logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled rejection');
+  });
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     gateway.logger.info({ signal }, 'shutting down');
-    server.close(() => void gateway.close().then(() => process.exit(0)));
-    setTimeout(() => process.exit(0), 5000).unref();
+    void stopGracefully(server, gateway, config.shutdownTimeoutMs).then((clean) => {
+      gateway.logger.info({ clean }, clean ? 'stopped cleanly' : 'stopped before everything finished');
+      process.exit(clean ? 0 : 1);
+    });
   };
   // SIGHUP: re-read the menus; live sessions finish on the version they started on.
   process.on('SIGHUP', () => void gateway.reloadMenus());
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/**
+ * Stops taking connections, lets every request already received finish and be answered, closes
+ * keep-alive connections as they fall idle (a client's next request goes to another instance), then
+ * closes workers, links and Redis. Clean only if all of that ended within the budget; otherwise the
+ * remaining connections are cut and the caller exits 1, so a supervisor knows.
+ */
+async function stopGracefully(server: Server, gateway: Gateway, budgetMs: number): Promise<boolean> {
+  const deadline = new Promise<false>((resolve) => setTimeout(() => resolve(false), budgetMs).unref());
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+  const drained = new Promise<true>((resolve) => server.close(() => resolve(true)));
+  server.closeIdleConnections();
+  const clean =
+    (await Promise.race([drained, deadline])) &&
+    (await Promise.race([
+      gateway.close().then(
+        () => true as const,
+        () => false as const,
+      ),
+      deadline,
+    ]));
+  clearInterval(idleSweep);
+  if (!clean) server.closeAllConnections();
+  return clean;
 }
 
 main().catch((error: unknown) => {

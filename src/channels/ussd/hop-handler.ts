@@ -62,6 +62,9 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
 
   // A first hop needs the citizen's language too: ask for both at once (one round trip when pipelined).
   let language = hop.isBegin ? deps.preferences.getLanguage(hop.msisdn) : null;
+  // If the session load fails first, nobody awaits this lookup: mark its failure handled here
+  // (awaiting it later still sees the rejection), or Node would count it as unhandled.
+  language?.catch(() => undefined);
   for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
     const stored = await deps.sessions.load(key);
     const previous = stored ? decodeRecord(stored.data) : null;
