@@ -2,6 +2,7 @@ import { serve } from '@hono/node-server';
 import type { Server, ServerOptions } from 'node:http';
 import { loadConfig } from './config.js';
 import { createNodeGateway, type Gateway } from './node/gateway.js';
+import { trackConnections, type GracefulServer } from './node/graceful-shutdown.js';
 
 /** Node entry point: `npm start`. */
 async function main(): Promise<void> {
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     );
   }) as Server;
   server.maxConnections = config.http.maxConnections;
+  const http = trackConnections(server);
   // A promise nobody awaited must not take the process down with it (Node's default): a dependency
   // failing is answered politely, never by exiting. Logged as an error: it is a bug to fix.
   process.on('unhandledRejection', (reason) => {
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     gateway.logger.info({ signal }, 'shutting down');
-    void stopGracefully(server, gateway, config.shutdownTimeoutMs).then((clean) => {
+    void stopGracefully(http, gateway, config.shutdownTimeoutMs).then((clean) => {
       gateway.logger.info({ clean }, clean ? 'stopped cleanly' : 'stopped before everything finished');
       process.exit(clean ? 0 : 1);
     });
@@ -48,28 +50,17 @@ async function main(): Promise<void> {
 }
 
 /**
- * Stops taking connections, lets every request already received finish and be answered, closes
- * keep-alive connections as they fall idle (a client's next request goes to another instance), then
- * closes workers, links and Redis. Clean only if all of that ended within the budget; otherwise the
- * remaining connections are cut and the caller exits 1, so a supervisor knows.
+ * Stops taking connections, lets every request already received finish and be answered (each with
+ * `Connection: close`), closes keep-alive connections once idle, then closes workers, links and
+ * Redis. Clean only if all of that ended within the budget; otherwise what remains is cut and the
+ * caller exits 1, so a supervisor knows.
  */
-async function stopGracefully(server: Server, gateway: Gateway, budgetMs: number): Promise<boolean> {
-  const deadline = new Promise<false>((resolve) => setTimeout(() => resolve(false), budgetMs).unref());
-  const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
-  const drained = new Promise<true>((resolve) => server.close(() => resolve(true)));
-  server.closeIdleConnections();
-  const clean =
-    (await Promise.race([drained, deadline])) &&
-    (await Promise.race([
-      gateway.close().then(
-        () => true as const,
-        () => false as const,
-      ),
-      deadline,
-    ]));
-  clearInterval(idleSweep);
-  if (!clean) server.closeAllConnections();
-  return clean;
+async function stopGracefully(http: GracefulServer, gateway: Gateway, budgetMs: number): Promise<boolean> {
+  const started = Date.now();
+  if (!(await http.stop(budgetMs))) return false;
+  const left = Math.max(0, budgetMs - (Date.now() - started));
+  const deadline = new Promise<false>((resolve) => setTimeout(() => resolve(false), left).unref());
+  return Promise.race([gateway.close().then(() => true, () => false), deadline]);
 }
 
 main().catch((error: unknown) => {
