@@ -3,6 +3,7 @@ import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
   PermanentJobError,
+  QueueUnavailableError,
   RetryLaterError,
   type EnqueueOptions,
   type JobHandler,
@@ -15,6 +16,8 @@ export interface BullMqJobQueueOptions {
   redisUrl: string;
   /** Key namespace, BullMQ's own (an ioredis keyPrefix is refused by BullMQ). */
   prefix?: string;
+  /** How long an enqueue may wait for Redis (default 1 s). */
+  enqueueBudgetMs?: number;
 }
 
 /** Durable jobs on BullMQ: survive a crash between "done" and "told". Node only. */
@@ -22,13 +25,21 @@ export class BullMqJobQueue implements JobQueue {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly prefix: string;
+  private readonly enqueueBudgetMs: number;
 
   constructor(private readonly options: BullMqJobQueueOptions) {
     this.prefix = options.prefix ?? 'guichet';
+    this.enqueueBudgetMs = options.enqueueBudgetMs ?? 1_000;
   }
 
   async enqueue<Payload>(queue: string, payload: Payload, options: EnqueueOptions = {}): Promise<void> {
-    await this.queue(queue).add(queue, payload, {
+    // BullMQ waits for its connection to be ready, without end while Redis is down: a hop, a
+    // callback or an API call would hang with it. Past the budget the caller is told at once.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError(`${queue}: not accepted within ${this.enqueueBudgetMs} ms`)), this.enqueueBudgetMs);
+    });
+    const added = this.queue(queue).add(queue, payload, {
       // BullMQ keeps `:` for its own key structure and refuses it in custom ids.
       ...(options.jobId ? { jobId: options.jobId.replace(/:/g, '_') } : {}),
       ...(options.delayMs ? { delay: options.delayMs } : {}),
@@ -37,6 +48,13 @@ export class BullMqJobQueue implements JobQueue {
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
+    // A late add still lands (and runs once, by its job id); its failure is the budget's business.
+    added.catch(() => undefined);
+    try {
+      await Promise.race([added, budget]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   process<Payload>(queue: string, handler: JobHandler<Payload>, options: ProcessOptions = {}): void {
@@ -76,6 +94,9 @@ export class BullMqJobQueue implements JobQueue {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection(false), prefix: this.prefix });
+      // Connection errors while Redis is away are answered by the enqueue budget; the gateway's own
+      // Redis client reports the outage once.
+      queue.on('error', () => {});
       this.queues.set(name, queue);
     }
     return queue;

@@ -38,6 +38,14 @@ export class RetryLaterError extends Error {
   }
 }
 
+/**
+ * The queue could not take the job within its budget (its store is away). Whether the job was
+ * recorded is unknown: callers that retry must use a `jobId`, so a late arrival runs once.
+ */
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError';
+}
+
 export interface ProcessOptions {
   concurrency?: number;
   /** Most jobs started per second on this queue (a route's agreed throughput). */
