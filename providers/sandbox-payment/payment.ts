@@ -19,6 +19,15 @@ export function createSandboxPaymentProvider(options: SandboxOptions = {}): Paym
   const decline = new Set(options.declineMsisdns ?? ['+2290166000002']);
   const now = options.now ?? Date.now;
   const collections = new Map<string, { request: CollectionRequest; requestedAt: number }>();
+  // A payment is asked about until it ends, minutes after it was requested: older entries (and any
+  // beyond the cap) are forgotten, so the demo does not grow with every payment ever made.
+  const forget = () => {
+    const before = now() - approveAfterMs - SANDBOX_MEMORY_MS;
+    for (const [id, collection] of collections) {
+      if (collection.requestedAt > before && collections.size <= SANDBOX_MAX_COLLECTIONS) break;
+      collections.delete(id);
+    }
+  };
 
   function statusOf(paymentId: string): ProviderStatus {
     const collection = collections.get(paymentId);
@@ -33,7 +42,10 @@ export function createSandboxPaymentProvider(options: SandboxOptions = {}): Paym
     name: 'sandbox',
     resendSafe: true,
     async requestCollection(request) {
-      if (!collections.has(request.paymentId)) collections.set(request.paymentId, { request, requestedAt: now() });
+      if (!collections.has(request.paymentId)) {
+        collections.set(request.paymentId, { request, requestedAt: now() });
+        forget();
+      }
       return statusOf(request.paymentId);
     },
     async checkStatus({ paymentId }) {
@@ -41,6 +53,9 @@ export function createSandboxPaymentProvider(options: SandboxOptions = {}): Paym
     },
   };
 }
+
+const SANDBOX_MEMORY_MS = 3_600_000;
+const SANDBOX_MAX_COLLECTIONS = 10_000;
 
 export function sandboxTransactionId(paymentId: string): string {
   return `SBX-${paymentId.slice(0, 8).toUpperCase()}`;

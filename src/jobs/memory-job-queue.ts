@@ -27,7 +27,12 @@ export class MemoryJobQueue implements JobQueue {
   /** Per queue: start times of the last second's jobs, for `ratePerSecond`; and a pause after throttling. */
   private readonly limits = new Map<string, { ratePerSecond: number; started: number[]; pausedUntil: number }>();
   private readonly waiting = new Map<string, PendingJob[]>();
-  private readonly known = new Set<string>();
+  /**
+   * Job ids seen, for dedup: `pending` until the job ends, then when it ended. Finished ones are
+   * forgotten past `MAX_REMEMBERED` (BullMQ keeps 10 000 completed jobs for a day), so the embedded
+   * default does not grow with every notification it ever sent.
+   */
+  private readonly known = new Map<string, 'pending' | number>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly inFlight = new Set<Promise<void>>();
   private sequence = 0;
@@ -39,7 +44,7 @@ export class MemoryJobQueue implements JobQueue {
     const jobId = options.jobId ?? `job-${++this.sequence}`;
     const key = `${queue}:${jobId}`;
     if (this.known.has(key)) return;
-    this.known.add(key);
+    this.known.set(key, 'pending');
     const job: PendingJob = {
       queue,
       jobId,
@@ -57,6 +62,11 @@ export class MemoryJobQueue implements JobQueue {
     const waiting = this.waiting.get(queue) ?? [];
     this.waiting.delete(queue);
     for (const job of waiting) this.schedule(job, 0);
+  }
+
+  /** Job ids currently remembered for dedup (bounded). */
+  get rememberedCount(): number {
+    return this.known.size;
   }
 
   /** Resolves when no job is running or scheduled to run within `horizonMs`. For tests. */
@@ -99,7 +109,7 @@ export class MemoryJobQueue implements JobQueue {
       limit.started.push(now);
     }
     const running = handler(job.payload, { attempt: job.attempt, jobId: job.jobId }).then(
-      () => undefined,
+      () => this.finished(job),
       (error: unknown) => {
         if (error instanceof RetryLaterError) {
           if (limit) limit.pausedUntil = Date.now() + error.delayMs;
@@ -109,6 +119,8 @@ export class MemoryJobQueue implements JobQueue {
         const message = error instanceof Error ? error.message : String(error);
         if (error instanceof PermanentJobError || job.attempt >= job.attempts) {
           this.failed.push({ queue: job.queue, jobId: job.jobId, payload: job.payload, error: message });
+          if (this.failed.length > MAX_FAILED_KEPT) this.failed.shift();
+          this.finished(job);
           return;
         }
         this.schedule({ ...job, attempt: job.attempt + 1 }, job.backoffMs * 2 ** (job.attempt - 1));
@@ -117,4 +129,20 @@ export class MemoryJobQueue implements JobQueue {
     this.inFlight.add(running);
     void running.finally(() => this.inFlight.delete(running));
   }
+
+  private finished(job: PendingJob): void {
+    const key = `${job.queue}:${job.jobId}`;
+    this.known.delete(key);
+    this.known.set(key, Date.now());
+    if (this.known.size <= MAX_REMEMBERED) return;
+    // Oldest first (a Map keeps insertion order); jobs still pending are never forgotten.
+    for (const [oldKey, state] of this.known) {
+      if (this.known.size <= MAX_REMEMBERED) break;
+      if (state !== 'pending') this.known.delete(oldKey);
+    }
+  }
 }
+
+/** Finished job ids kept for dedup, and failed jobs kept for inspection. */
+export const MAX_REMEMBERED = 10_000;
+const MAX_FAILED_KEPT = 1_000;
