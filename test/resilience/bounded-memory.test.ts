@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/payment.js';
 import { MemoryCache } from '../../src/cache/cache.js';
+import { freePort } from '../../bench/lib.js';
 import { MAX_REMEMBERED, MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import { SmppLink, SmppSubmitError } from '../../src/node/smpp/smpp-link.js';
+import { silentLogger } from '../../src/observability/logger.js';
 
 /** Issue 12, item 9: the embedded default's stores and caches have a bound or an expiry. */
 describe('bounded in-memory stores', () => {
@@ -42,4 +45,21 @@ describe('bounded in-memory stores', () => {
     await sandbox.requestCollection(request('11111111-aaaa-4aaa-8aaa-000000000002'));
     expect(await sandbox.checkStatus({ paymentId: '11111111-aaaa-4aaa-8aaa-000000000001' })).toMatchObject({ status: 'failed' });
   });
+});
+
+describe('an SMPP link whose SMSC is away', () => {
+  it('holds at most maxQueued submits, refuses the rest at once, and fails expired ones while down', async () => {
+    // Nothing listens on this port: the link never binds.
+    const link = new SmppLink({ url: `smpp://127.0.0.1:${await freePort()}`, systemId: 'g', password: 'p', maxQueued: 5, reconnectInitialMs: 50, reconnectMaxMs: 100 }, silentLogger);
+    link.start();
+    try {
+      const outcomes = Array.from({ length: 8 }, (_, i) => link.submit({ short_message: `m${i}` }, 1_500).then(() => 'sent', (e: unknown) => (e instanceof SmppSubmitError ? e.message : String(e))));
+      const settled = await Promise.all(outcomes);
+      expect(settled.slice(5)).toEqual(Array(3).fill('link queue full (5 waiting, link down)'));
+      // The five held ones expire by the sweep although nothing ever pumps the queue.
+      expect(settled.slice(0, 5)).toEqual(Array(5).fill('expired before the link could send it'));
+    } finally {
+      await link.stop();
+    }
+  }, 10_000);
 });

@@ -25,6 +25,11 @@ export interface SmppLinkOptions {
   /** Reconnect back-off: first delay, doubled up to the maximum. */
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * Submits waiting at most (the link being down or slow): past it a submit is refused at once, and
+   * the SMS job retries later, instead of the queue growing for as long as the SMSC is away.
+   */
+  maxQueued?: number;
   /** Retries of a submit the SMSC throttled (ESME_RTHROTTLED, ESME_RMSGQFUL) before giving up. */
   throttleRetries?: number;
   /**
@@ -74,6 +79,7 @@ export class SmppLink {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private enquireTimer: ReturnType<typeof setInterval> | undefined;
   private readonly queue: QueuedSubmit[] = [];
+  private expirySweep: ReturnType<typeof setInterval> | undefined;
   private inFlight = 0;
   /** Token bucket for the throughput limit: refilled continuously, at most one second's worth. */
   private tokens: number;
@@ -107,6 +113,7 @@ export class SmppLink {
       reconnectMaxMs: 30_000,
       throttleRetries: 5,
       throttleBackoffMs: 100,
+      maxQueued: 1_000,
       interfaceVersion: 0x34,
       systemType: '',
       ...options,
@@ -125,6 +132,9 @@ export class SmppLink {
 
   start(): void {
     this.stopped = false;
+    clearInterval(this.expirySweep);
+    this.expirySweep = setInterval(() => this.dropExpired(), 1_000);
+    this.expirySweep.unref();
     this.open();
   }
 
@@ -133,6 +143,7 @@ export class SmppLink {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.pumpTimer);
+    clearInterval(this.expirySweep);
     for (const item of this.queue.splice(0)) item.reject(new SmppSubmitError('link stopped'));
     const session = this.session;
     if (!session) return;
@@ -158,9 +169,26 @@ export class SmppLink {
    */
   submit(params: object, ttlMs = 60_000): Promise<Pdu> {
     return new Promise((resolve, reject) => {
+      if (this.queue.length >= this.o.maxQueued) this.dropExpired();
+      if (this.queue.length >= this.o.maxQueued) {
+        reject(new SmppSubmitError(`link queue full (${this.o.maxQueued} waiting${this.bound ? '' : ', link down'})`));
+        return;
+      }
       this.queue.push({ params, attempt: 0, expiresAt: Date.now() + ttlMs, resolve, reject });
       this.pump();
     });
+  }
+
+  /** Waiting submits past their time to live are failed, even while the link is down and nothing pumps. */
+  private dropExpired(): void {
+    const now = Date.now();
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const item = this.queue[i]!;
+      if (item.expiresAt < now) {
+        this.queue.splice(i, 1);
+        item.reject(new SmppSubmitError('expired before the link could send it'));
+      }
+    }
   }
 
   private open(): void {
