@@ -26,6 +26,11 @@ async function main(): Promise<void> {
       'Guichet listening',
     );
   }) as Server;
+  // A port already taken is a start-up error for a person to read, not a stack trace.
+  server.once('error', (error: NodeJS.ErrnoException) => {
+    console.error(error.code === 'EADDRINUSE' ? `cannot listen on ${config.host}:${config.port}: the address is already in use (set PORT)` : error.message);
+    process.exit(1);
+  });
   server.maxConnections = config.http.maxConnections;
   const http = trackConnections(server);
   // A promise nobody awaited must not take the process down with it (Node's default): a dependency
