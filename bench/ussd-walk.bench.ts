@@ -1,7 +1,9 @@
 /**
- * USSD walks through the gateway (Redis sessions) and, in the same run, through a bare baseline
- * (Hono + one pipelined Redis read/write per hop): hops/s, p50, p99 and the ratios. Runs are
- * interleaved and medians taken, because this machine is noisy. Also: Redis bytes per live session.
+ * USSD walks through the gateway (Redis sessions) and, in the same run, through two bare servers:
+ * the Hono baseline (Hono + one pipelined Redis read/write per hop) and the Node floor (`node:http`,
+ * a hand-parsed form, one auto-pipelined GET+SET per hop, no framework): hops/s, p50, p99, server
+ * CPU per hop and the ratios, at 3, 10 and 30 hops. Runs are interleaved and medians taken, because
+ * this machine is noisy. Also: Redis bytes per live session.
  *
  *   npm run bench -- ussd-walk        (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS to tune)
  */
@@ -21,7 +23,10 @@ const PHONE = '+2290197000001';
 const WALKS: Record<string, string[]> = {
   '3 hops': ['1', 'PS00373-240001'],
   '10 hops': ['3', '0', '3', '0', '3', '0', '00', '1', 'PS00373-240001'],
+  '30 hops': [...Array.from({ length: 13 }, () => ['3', '0']).flat(), '00', '1', 'PS00373-240001'],
 };
+const WHO = ['gateway', 'baseline', 'floor'] as const;
+type Who = (typeof WHO)[number];
 
 interface RunResult {
   hopsPerSecond: number;
@@ -75,22 +80,24 @@ await redis.flushdb();
 const env = { REDIS_URL, LOG_LEVEL: 'warn' };
 const gateway = await startServer(`${here}servers/gateway.ts`, env);
 const baseline = await startServer(`${here}servers/baseline.ts`, env);
+const floor = await startServer(`${here}servers/floor.ts`, env);
+const servers: Record<Who, { url: string; child: { pid?: number | undefined; kill(): unknown } }> = { gateway, baseline, floor };
 
 try {
-  const results: Record<string, { gateway: RunResult[]; baseline: RunResult[] }> = {};
-  for (const name of Object.keys(WALKS)) results[name] = { gateway: [], baseline: [] };
-  // Warm both (JIT, connections) on every walk before measuring: a cold first round would be
+  const results: Record<string, Record<Who, RunResult[]>> = {};
+  for (const name of Object.keys(WALKS)) results[name] = { gateway: [], baseline: [], floor: [] };
+  // Warm every server (JIT, connections) on every walk before measuring: a cold first round would be
   // charged to whichever walk runs first.
-  for (const server of [gateway, baseline]) {
+  for (const server of Object.values(servers)) {
     for (const inputs of Object.values(WALKS)) await autocannon({ url: server.url, connections: CONNECTIONS, duration: 2, requests: hopRequests(inputs) });
   }
 
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, inputs] of Object.entries(WALKS)) {
-      // Alternate which goes first, so neither always gets the warmer machine.
-      const order = round % 2 === 0 ? (['gateway', 'baseline'] as const) : (['baseline', 'gateway'] as const);
+      // Rotate which goes first, so none always gets the warmer machine.
+      const order = WHO.map((_, i) => WHO[(i + round) % WHO.length]!);
       for (const who of order) {
-        const server = who === 'gateway' ? gateway : baseline;
+        const server = servers[who];
         const r = await run(server.url, server.child.pid!, inputs, who === 'gateway');
         results[name]![who].push(r);
         console.log(`round ${round + 1} ${name.padEnd(8)} ${who.padEnd(8)} ${r.hopsPerSecond.toFixed(0).padStart(6)} hops/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpuUsPerHop.toFixed(0)} µs/hop  errors ${r.errors}`);
@@ -100,29 +107,24 @@ try {
 
   console.log(`\nmedians of ${ROUNDS} rounds, ${CONNECTIONS} concurrent walks, ${SECONDS} s each:`);
   console.log('walk      who       hops/s    p50    p99  cpu µs/hop  errors');
-  const summary: Record<string, { gw: number; base: number; p99gw: number; p99base: number; cpuGw: number; cpuBase: number }> = {};
+  const m = (xs: RunResult[], k: keyof RunResult) => median(xs.map((x) => x[k]));
   for (const [name, r] of Object.entries(results)) {
-    const m = (xs: RunResult[], k: keyof RunResult) => median(xs.map((x) => x[k]));
-    for (const who of ['gateway', 'baseline'] as const) {
+    for (const who of WHO) {
       console.log(`${name.padEnd(9)} ${who.padEnd(8)} ${m(r[who], 'hopsPerSecond').toFixed(0).padStart(7)} ${String(m(r[who], 'p50')).padStart(6)} ${String(m(r[who], 'p99')).padStart(6)} ${m(r[who], 'cpuUsPerHop').toFixed(0).padStart(11)} ${String(r[who].reduce((a, x) => a + x.errors, 0)).padStart(7)}`);
     }
-    summary[name] = {
-      gw: m(r.gateway, 'hopsPerSecond'),
-      base: m(r.baseline, 'hopsPerSecond'),
-      p99gw: m(r.gateway, 'p99'),
-      p99base: m(r.baseline, 'p99'),
-      cpuGw: m(r.gateway, 'cpuUsPerHop'),
-      cpuBase: m(r.baseline, 'cpuUsPerHop'),
-    };
   }
-  console.log('\nratios (gateway / baseline)            target');
-  for (const [name, s] of Object.entries(summary)) {
-    console.log(`${name.padEnd(9)} hops/s ${(s.gw / s.base).toFixed(2)}   p99 ${(s.p99gw / Math.max(1, s.p99base)).toFixed(2)}   server cpu/hop ${(s.cpuGw / s.cpuBase).toFixed(2)}      hops/s >= 0.80, p99 <= 1.50`);
+  for (const against of ['baseline', 'floor'] as const) {
+    const target = against === 'floor' ? 'hops/s >= 0.75, p99 <= 1.50, cpu <= 1.40' : 'hops/s >= 0.80, p99 <= 1.50';
+    console.log(`\nratios (gateway / ${against})                      target ${target}`);
+    for (const [name, r] of Object.entries(results)) {
+      const ratio = (k: keyof RunResult) => m(r.gateway, k) / Math.max(k === 'p99' ? 1 : 1e-9, m(r[against], k));
+      console.log(`${name.padEnd(9)} hops/s ${ratio('hopsPerSecond').toFixed(2)}   p99 ${ratio('p99').toFixed(2)}   server cpu/hop ${ratio('cpuUsPerHop').toFixed(2)}`);
+    }
   }
-  const perHop3 = summary['3 hops']!.gw;
-  const perHop10 = summary['10 hops']!.gw;
-  console.log(`per-hop throughput 10 hops / 3 hops: ${(perHop10 / perHop3).toFixed(2)}   target within 0.90..1.10`);
-  console.log(`server cpu per hop 10 hops / 3 hops: ${(summary['10 hops']!.cpuGw / summary['3 hops']!.cpuGw).toFixed(2)}   (depth must not add cost)`);
+  const perHop = (name: string) => m(results[name]!.gateway, 'hopsPerSecond');
+  const cpu = (name: string) => m(results[name]!.gateway, 'cpuUsPerHop');
+  console.log(`per-hop throughput 10 hops / 3 hops: ${(perHop('10 hops') / perHop('3 hops')).toFixed(2)}, 30 hops / 3 hops: ${(perHop('30 hops') / perHop('3 hops')).toFixed(2)}   target within 0.90..1.10`);
+  console.log(`server cpu per hop 30 hops / 3 hops: ${(cpu('30 hops') / cpu('3 hops')).toFixed(2)}   (depth must not add cost)`);
 
   // Redis memory held by one live session (mid-walk, department list on screen: a large record).
   const live = 200;
@@ -139,8 +141,7 @@ try {
   for (let i = 0; i < live; i++) sizes.push((await redis.memory('USAGE', `guichet:ussd:africastalking:mem-${i}`, 'SAMPLES', 0)) ?? 0);
   console.log(`Redis memory per live session: median ${median(sizes)} bytes, max ${Math.max(...sizes)} bytes (MEMORY USAGE)   target <= 1024`);
 } finally {
-  gateway.child.kill();
-  baseline.child.kill();
+  for (const server of Object.values(servers)) server.child.kill();
   await redis.flushdb();
   await redis.quit();
 }
