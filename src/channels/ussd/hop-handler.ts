@@ -127,7 +127,13 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
       // Deferred answers are queued only by the hop that committed: a copy racing it loses the
       // compare-and-set and queues nothing, a later retransmission is answered from the record.
       if (!(await queueDeferred(deps, deferred, record, (version ?? 0) + 1, log))) {
-        return { screen: channelScreen('unavailable', decision.language), deliver: true };
+        const unavailable = channelScreen('unavailable', decision.language);
+        // Best effort: a retransmission is then not told "par SMS" either; if the store is failing
+        // too, the retransmission fails the same polite way.
+        await withinBudget(deps.sessions.save(key, encodeRecord({ ...record, s: unavailable, x: 'error' }), (version ?? 0) + 1, CLOSED_SESSION_TTL_SECONDS), budget, 'session save').catch(
+          () => false,
+        );
+        return { screen: unavailable, deliver: true };
       }
       await applyEffects(deps, hop, effects);
       return { screen, deliver: true };
