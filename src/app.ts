@@ -54,6 +54,8 @@ export interface AppDeps {
   simulator?: boolean;
   /** What `/readyz` checks (Redis, links, menus); absent: ready whenever the process answers. */
   readiness?: () => Readiness;
+  /** Keys the hashes that stand for what citizens typed in session records (`PII_HASH_KEY`). */
+  piiHashKey?: string;
   /** The caller's address as the runtime sees it, for provider allowlists. */
   clientIp?: (c: Context) => string | undefined;
 }
@@ -91,6 +93,7 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
     sessionTtlSeconds: deps.sessionTtlSeconds ?? 180,
     serviceDeadlineMs: deps.serviceDeadlineMs ?? 2000,
     ...(deps.deferrals ? { deferrals: deps.deferrals } : {}),
+    ...(deps.piiHashKey ? { piiHashKey: deps.piiHashKey } : {}),
   };
 }
 

@@ -8,6 +8,10 @@ import { json, readJsonObject, textField } from '../../src/channels/ussd/json-bo
  * string), `false` continues it with the latest input in `USERDATA`. Nalo sends no session id of
  * its own in every setup; a handset holds one USSD session at a time, so the phone number keys
  * the session when `SESSIONID` is absent. No end notification: the session simply expires.
+ * The two kinds of key live apart (`id:<SESSIONID>`, `tel:<E.164>`), so a request cannot name a
+ * phone-keyed session through `SESSIONID`; the channel also refuses a hop from any number other
+ * than the session's. Community client (not Nalo's own): nunyakata's Nalo USSD notes show
+ * `SESSIONID` sent with every hop (`{"USERID","MSISDN","USERDATA","MSGTYPE","NETWORK","SESSIONID"}`).
  *
  * Request: `{USERID, MSISDN, USERDATA, MSGTYPE, NETWORK[, SESSIONID]}`.
  * Answer: `{USERID, MSISDN, MSG, MSGTYPE}` (`MSGTYPE: false` closes).
@@ -28,8 +32,9 @@ export const naloUssd: UssdDialect = {
     const msisdn = textField(body, 'MSISDN');
     const userData = textField(body, 'USERDATA') ?? '';
     const userId = textField(body, 'USERID') ?? '';
-    return buildHop({
-      sessionId: textField(body, 'SESSIONID') ?? msisdn,
+    const naloSessionId = textField(body, 'SESSIONID');
+    const built = buildHop({
+      sessionId: naloSessionId ?? msisdn,
       phoneNumber: msisdn,
       serviceCode: isBegin ? dialledString(userData, undefined) : undefined,
       input: { kind: 'latest', text: isBegin ? '' : userData },
@@ -38,6 +43,10 @@ export const naloUssd: UssdDialect = {
       echo: { USERID: userId, MSISDN: msisdn ?? '' },
       wireNames: { sessionId: 'SESSIONID or MSISDN', serviceCode: 'USERDATA (dialled string)', phoneNumber: 'MSISDN' },
     });
+    if (!built.ok || !('hop' in built)) return built;
+    // Keyed by the normalised number, so `0197…`, `229…` and `+229…` are one handset.
+    built.hop.sessionId = naloSessionId !== undefined ? `id:${naloSessionId}` : `tel:${built.hop.msisdn}`;
+    return built;
   },
 
   render(screen, hop) {

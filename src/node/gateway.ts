@@ -156,6 +156,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher },
     payments: { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger },
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
+    ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
     clientIp: (c) => clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
   };
   const app = createApp({ ...appDeps, readiness: () => readiness() });

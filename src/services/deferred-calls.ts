@@ -25,14 +25,19 @@ export interface DeferredCall {
 export const DEFERRED_CALLS_QUEUE = 'deferred-calls';
 
 export interface Deferrals {
-  defer(call: DeferredCall): Promise<void>;
+  /**
+   * Queues one deferred answer. `jobId` is unique to the hop that committed it (the channel builds
+   * it from the session's random id and the committed version): the same hop queued again is one
+   * job, and no later hop can ever be taken for it. Never derived from the session id: phone-keyed
+   * dialects reuse it for every session of a handset, and it holds the number.
+   */
+  defer(call: DeferredCall, options: { jobId: string }): Promise<void>;
 }
 
 export function createDeferrals(queue: JobQueue): Deferrals {
   return {
-    async defer(call) {
-      // One SMS per hop, however often the hop is retransmitted.
-      await queue.enqueue(DEFERRED_CALLS_QUEUE, call, { jobId: `${call.provider}:${call.sessionId}:${call.state.node}`, attempts: 5, backoffMs: 2000 });
+    async defer(call, { jobId }) {
+      await queue.enqueue(DEFERRED_CALLS_QUEUE, call, { jobId, attempts: 5, backoffMs: 2000 });
     },
   };
 }

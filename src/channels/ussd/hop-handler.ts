@@ -8,9 +8,12 @@ import { maskMsisdn } from '../../privacy/mask.js';
 import type { ServiceRegistry } from '../../services/service-registry.js';
 import type { PreferenceStore, SessionStore } from '../../../sessions/session-store.js';
 import type { SessionEndReason, UssdHop } from './dialect.js';
-import type { Deferrals } from '../../services/deferred-calls.js';
+import type { DeferredCall, Deferrals } from '../../services/deferred-calls.js';
+import { dialledForLog, sessionForLog } from './log-fields.js';
 import { CHANNEL_MESSAGES, type ChannelMessage } from './messages.js';
-import { decodeRecord, encodeRecord, type UssdSessionRecord } from './session-record.js';
+import { textHasher, type TextHasher } from './pii-hash.js';
+import { identityProofVars, withoutVars } from './proof-vars.js';
+import { decodeBoundRecord, encodeRecord, type UssdSessionRecord } from './session-record.js';
 
 export interface HopHandlerDeps {
   menus: MenuRegistry;
@@ -27,6 +30,13 @@ export interface HopHandlerDeps {
    * `deferred` branch for it ("we will send you the answer by SMS"). Without it: `timeout`.
    */
   deferrals?: Deferrals;
+  /** Key of the hashes kept in session records (`PII_HASH_KEY`, the same on every instance); a built-in one otherwise. */
+  piiHashKey?: string;
+  /**
+   * How long one session-store or preference call may take inside a hop before the citizen is told
+   * "Service momentanément indisponible" (the Node gateway's Redis client gives up sooner, 300 ms).
+   */
+  storeBudgetMs?: number;
 }
 
 export interface HopAnswer {
@@ -44,10 +54,29 @@ const MAX_SAVE_ATTEMPTS = 4;
 const MAX_CALLS_PER_HOP = 8;
 /** A closed session is kept this long so a retransmitted last hop gets its END again. */
 const CLOSED_SESSION_TTL_SECONDS = 30;
+/** Default of `storeBudgetMs`: a store slower than this is as good as down for a citizen waiting on a handset. */
+const STORE_BUDGET_MS = 1000;
 
 type Decision =
   | { type: 'answer'; answer: HopAnswer }
-  | { type: 'step'; menu: Menu; step: Step; language: Language; pendingInputs: readonly string[] };
+  | {
+      type: 'step';
+      menu: Menu;
+      step: Step;
+      language: Language;
+      pendingInputs: readonly string[];
+      /** The session this hop continues; null when it opens one (even under a reused, phone-keyed id). */
+      continues: UssdSessionRecord | null;
+    };
+
+/** What the hop's own text hashes to, worked out once per hop. */
+interface HopDigests {
+  hash: TextHasher;
+  /** Keyed hash of the cumulative text (cumulative dialects). */
+  text: string | null;
+  /** Keyed hash of the `resend` key (SMPP). */
+  resend: string | null;
+}
 
 /**
  * Runs one USSD hop: load the session, work out the new input, step the engine, call services
@@ -57,30 +86,55 @@ type Decision =
 export async function handleHop(deps: HopHandlerDeps, provider: string, hop: UssdHop, screenLimit: number): Promise<HopAnswer> {
   const key = `${provider}:${hop.sessionId}`;
   const ctx: HopContext = { msisdn: hop.msisdn, screenLimit };
-  const log = { provider, session: hop.sessionId, msisdn: maskMsisdn(hop.msisdn) };
+  const log = { provider, session: sessionForLog(hop.sessionId), msisdn: maskMsisdn(hop.msisdn) };
   const now = Date.now();
+  const budget = deps.storeBudgetMs ?? STORE_BUDGET_MS;
 
-  // A first hop needs the citizen's language too: ask for both at once (one round trip when pipelined).
-  let language = hop.isBegin ? deps.preferences.getLanguage(hop.msisdn) : null;
-  // If the session load fails first, nobody awaits this lookup: mark its failure handled here
-  // (awaiting it later still sees the rejection), or Node would count it as unhandled.
-  language?.catch(() => undefined);
+  // A first hop needs the citizen's language too: asked at once, beside the session load (one
+  // round trip when pipelined). Settled into a value right here: if the store is down, the load
+  // fails and nobody may ever await this promise, and an unobserved rejection ends a Node process.
+  let language: Promise<string | null> | null = hop.isBegin ? languageOf(deps, hop.msisdn, budget, log) : null;
+  const hash = textHasher(deps.piiHashKey);
+  const digests: HopDigests = {
+    hash,
+    text: hop.input.kind === 'cumulative' ? await hash(hop.input.text) : null,
+    resend: hop.resend ? await hash(hop.resend.key) : null,
+  };
   for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-    const stored = await deps.sessions.load(key);
-    const previous = stored ? decodeRecord(stored.data) : null;
-    const decision = await decide(deps, hop, previous, ctx, log, language, attempt > 0, now);
+    const stored = await withinBudget(deps.sessions.load(key), budget, 'session load');
+    const previous = stored ? decodeBoundRecord(stored.data) : null;
+    const decision = await decide(deps, hop, previous, digests, ctx, log, language, attempt > 0, now);
     if (decision.type === 'answer') return decision.answer;
 
-    const { step, effects } = await runHop(deps, decision, ctx, log, { provider, sessionId: hop.sessionId });
+    const { step, effects, deferred, provedIdentity } = await runHop(deps, decision, ctx, log, { provider, sessionId: hop.sessionId });
     const screen = step.type === 'screen' ? step.screen : channelScreen('unavailable', decision.language);
-    const record: UssdSessionRecord = { e: step.state, h: hopKey(hop), s: screen };
-    if (hop.resend) {
-      record.r = hop.resend.key;
+    const record: UssdSessionRecord = {
+      e: keptState(decision.menu, step, screen, provedIdentity),
+      c: hop.msisdn,
+      n: decision.continues?.n ?? newSessionNonce(),
+      h: hop.input.kind === 'cumulative' ? (digests.text ?? '') : (hop.hopId ?? ''),
+      s: screen,
+    };
+    if (hop.input.kind === 'cumulative') record.p = [...(decision.continues?.p ?? []), hop.input.text.length];
+    if (digests.resend !== null) {
+      record.r = digests.resend;
       record.t = now;
     }
     if (screen.end) record.x = step.type === 'screen' ? 'completed' : 'error';
     const ttl = screen.end ? CLOSED_SESSION_TTL_SECONDS : deps.sessionTtlSeconds;
-    if (await deps.sessions.save(key, encodeRecord(record), stored?.version ?? null, ttl)) {
+    const version = stored?.version ?? null;
+    if (await withinBudget(deps.sessions.save(key, encodeRecord(record), version, ttl), budget, 'session save')) {
+      // Deferred answers are queued only by the hop that committed: a copy racing it loses the
+      // compare-and-set and queues nothing, a later retransmission is answered from the record.
+      if (!(await queueDeferred(deps, deferred, record, (version ?? 0) + 1, log))) {
+        const unavailable = channelScreen('unavailable', decision.language);
+        // Best effort: a retransmission is then not told "par SMS" either; if the store is failing
+        // too, the retransmission fails the same polite way.
+        await withinBudget(deps.sessions.save(key, encodeRecord({ ...record, s: unavailable, x: 'error' }), (version ?? 0) + 1, CLOSED_SESSION_TTL_SECONDS), budget, 'session save').catch(
+          () => false,
+        );
+        return { screen: unavailable, deliver: true };
+      }
       await applyEffects(deps, hop, effects);
       return { screen, deliver: true };
     }
@@ -100,13 +154,13 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
 export async function endSession(deps: HopHandlerDeps, provider: string, sessionId: string, reason: SessionEndReason): Promise<void> {
   const key = `${provider}:${sessionId}`;
   for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-    const stored = await deps.sessions.load(key);
+    const stored = await withinBudget(deps.sessions.load(key), deps.storeBudgetMs ?? STORE_BUDGET_MS, 'session load');
     if (!stored) return;
-    const record = decodeRecord(stored.data);
-    if (record.x) return;
+    const record = decodeBoundRecord(stored.data);
+    if (!record || record.x) return;
     const ended: UssdSessionRecord = { ...record, x: reason };
-    if (await deps.sessions.save(key, encodeRecord(ended), stored.version, CLOSED_SESSION_TTL_SECONDS)) {
-      deps.logger.info({ provider, session: sessionId, reason }, 'session ended by the provider');
+    if (await withinBudget(deps.sessions.save(key, encodeRecord(ended), stored.version, CLOSED_SESSION_TTL_SECONDS), deps.storeBudgetMs ?? STORE_BUDGET_MS, 'session save')) {
+      deps.logger.info({ provider, session: sessionForLog(sessionId), reason }, 'session ended by the provider');
       return;
     }
   }
@@ -116,12 +170,20 @@ async function decide(
   deps: HopHandlerDeps,
   hop: UssdHop,
   previous: UssdSessionRecord | null,
+  digests: HopDigests,
   ctx: HopContext,
   log: Record<string, unknown>,
   storedLanguage: Promise<string | null> | null,
   raced: boolean,
   now: number,
 ): Promise<Decision> {
+  if (previous && previous.c !== hop.msisdn) {
+    // Another number naming this session (its id guessed, replayed or, for phone-keyed dialects,
+    // forged): refused before anything of the session is read, retransmission shortcut included,
+    // and in the default language, not the holder's. The session is left exactly as it was.
+    deps.logger.warn(log, 'hop from another number than the session\'s: refused');
+    return { type: 'answer', answer: { screen: channelScreen('sessionExpired', 'fr'), deliver: true } };
+  }
   if (previous) {
     // Closed by the provider (or the citizen) while this hop was on its way or being worked on,
     // or a hop the provider sends after its own release (a Hubtel `response` after `release`):
@@ -131,7 +193,7 @@ async function decide(
     if (previous.x && previous.x !== 'completed' && previous.x !== 'error') {
       return { type: 'answer', answer: { screen: channelScreen('sessionExpired', previous.e.language), deliver: false } };
     }
-    const input = newInput(hop, previous, now);
+    const input = await newInput(hop, previous, digests, now);
     if (input.type === 'repeat') return { type: 'answer', answer: { screen: previous.s, deliver: true } };
     if (input.type === 'mismatch') {
       deps.logger.warn(log, 'hop text does not extend the session history');
@@ -141,7 +203,7 @@ async function decide(
       if (previous.s.end) return { type: 'answer', answer: { screen: previous.s, deliver: true } };
       const menu = deps.menus.atVersion(previous.e.menuId, previous.e.menuVersion);
       if (!menu) return { type: 'answer', answer: { screen: channelScreen('menuUpdated', previous.e.language), deliver: true } };
-      return { type: 'step', menu, step: advance(menu, previous.e, input.text, ctx), language: previous.e.language, pendingInputs: [] };
+      return { type: 'step', menu, step: advance(menu, previous.e, input.text, ctx), language: previous.e.language, pendingInputs: [], continues: previous };
     }
     // input.type === 'restart': the same session id opens a new session (dialects keyed by phone number).
   } else if (!hop.isBegin) {
@@ -150,15 +212,16 @@ async function decide(
 
   const resolved = deps.menus.resolve(hop.serviceCode);
   if (!resolved) {
-    deps.logger.info({ ...log, serviceCode: hop.serviceCode }, 'unknown service code');
+    // Only the code: a mistyped dial-through carries what followed it (an NPI, a birth date).
+    deps.logger.info({ ...log, serviceCode: dialledForLog(hop.serviceCode) }, 'unknown service code');
     return { type: 'answer', answer: { screen: channelScreen('unknownServiceCode', 'fr'), deliver: true } };
   }
   const { menu, inputs } = resolved;
-  const language = toLanguage(await (storedLanguage ?? deps.preferences.getLanguage(hop.msisdn))) ?? menu.defaultLanguage;
+  const language = toLanguage(await (storedLanguage ?? languageOf(deps, hop.msisdn, deps.storeBudgetMs ?? STORE_BUDGET_MS, log))) ?? menu.defaultLanguage;
   // A first hop that already carries input (`*123*1*PS00373-240001#` dialled, or a dialect that
   // sends the first input with the opening) walks those inputs in this same hop.
   const firstInputs = hop.input.kind === 'latest' && hop.input.text !== '' ? [...inputs, hop.input.text] : inputs;
-  return { type: 'step', menu, step: startSession(menu, language, ctx), language, pendingInputs: firstInputs };
+  return { type: 'step', menu, step: startSession(menu, language, ctx), language, pendingInputs: firstInputs, continues: null };
 }
 
 type NewInput = { type: 'input'; text: string } | { type: 'repeat' } | { type: 'restart' } | { type: 'mismatch' };
@@ -170,24 +233,28 @@ type NewInput = { type: 'input'; text: string } | { type: 'repeat' } | { type: '
  * input, and some number their hops so that a retransmission can be recognised; where the number
  * alone cannot tell (SMPP), the hop also says what a copy of it repeats (`resend`).
  */
-function newInput(hop: UssdHop, previous: UssdSessionRecord, now: number): NewInput {
+async function newInput(hop: UssdHop, previous: UssdSessionRecord, digests: HopDigests, now: number): Promise<NewInput> {
   const text = hop.input.text;
   if (hop.input.kind === 'latest') {
     if (hop.hopId !== undefined && hop.hopId === previous.h) return { type: 'repeat' };
-    if (hop.resend && hop.resend.key === previous.r && previous.t !== undefined && now - previous.t <= hop.resend.withinMs) return { type: 'repeat' };
+    if (digests.resend !== null && hop.resend && digests.resend === previous.r && previous.t !== undefined && now - previous.t <= hop.resend.withinMs) {
+      return { type: 'repeat' };
+    }
     return hop.isBegin ? { type: 'restart' } : { type: 'input', text };
   }
-  const seen = previous.h;
-  if (text === seen) return { type: 'repeat' };
-  if (seen === '') return { type: 'input', text };
-  if (text.startsWith(seen + '*')) return { type: 'input', text: text.slice(seen.length + 1) };
-  // An older hop arriving late: answer with where the session is now, change nothing.
-  if (seen.startsWith(text + '*') || text === '') return { type: 'repeat' };
+  // The record holds the keyed hash of the history handled so far and the lengths of the texts
+  // seen, not the history itself (it may hold an NPI and a birth date).
+  const seenLength = previous.p?.at(-1) ?? 0;
+  if (text.length === seenLength && digests.text === previous.h) return { type: 'repeat' };
+  if (seenLength === 0) return text === '' ? { type: 'repeat' } : { type: 'input', text };
+  if (text.length > seenLength && text[seenLength] === '*' && (await digests.hash(text.slice(0, seenLength))) === previous.h) {
+    return { type: 'input', text: text.slice(seenLength + 1) };
+  }
+  // An older hop arriving late (a text as long as one this session already handled): answer with
+  // where the session is now, change nothing. Only its length can be checked, and only the
+  // session's own caller gets this far, so the most it can get is the screen it was already shown.
+  if (text === '' || (text.length < seenLength && (previous.p ?? []).includes(text.length))) return { type: 'repeat' };
   return { type: 'mismatch' };
-}
-
-function hopKey(hop: UssdHop): string {
-  return hop.input.kind === 'cumulative' ? hop.input.text : (hop.hopId ?? '');
 }
 
 /** Runs the service calls the engine asks for, then any dial-through inputs, within one hop. */
@@ -197,17 +264,26 @@ async function runHop(
   ctx: HopContext,
   log: Record<string, unknown>,
   session: { provider: string; sessionId: string },
-): Promise<{ step: Step; effects: Effect[] }> {
+): Promise<{ step: Step; effects: Effect[]; deferred: DeferredCall[]; provedIdentity: boolean }> {
   const { menu } = decision;
   let step = decision.step;
   const effects = [...step.effects];
+  const deferred: DeferredCall[] = [];
+  const proofVars = identityProofVars(menu);
+  let provedIdentity = false;
   const pending = [...decision.pendingInputs];
   for (let calls = 0; calls < MAX_CALLS_PER_HOP; ) {
     if (step.type === 'call') {
       let outcome = await callService(deps, step.call.service, step.call.args, ctx.msisdn, step.state.language, log);
       const node = menu.nodes[step.state.node];
-      if (outcome.outcome === 'timeout' && deps.deferrals && node?.type === 'action' && node.on.deferred !== undefined) {
-        await deps.deferrals.defer({ ...session, msisdn: ctx.msisdn, state: step.state, call: step.call, screenLimit: ctx.screenLimit });
+      const isProof = proofVars.byNode.has(step.state.node);
+      provedIdentity ||= isProof;
+      // An identity proof is never finished in the background: the job would have to keep the NPI
+      // and birth date for as long as the queue keeps jobs (a day once done, a week once failed).
+      // The citizen gets the menu's `otherwise` answer and tries again.
+      if (outcome.outcome === 'timeout' && !isProof && deps.deferrals && node?.type === 'action' && node.on.deferred !== undefined) {
+        // Queued once the hop commits (`queueDeferred`): a copy of this hop that loses the race queues nothing.
+        deferred.push({ ...session, msisdn: ctx.msisdn, state: withoutVars(step.state, proofVars.all), call: step.call, screenLimit: ctx.screenLimit });
         outcome = { outcome: 'deferred' };
       }
       step = resume(menu, step.state, outcome, ctx);
@@ -219,7 +295,37 @@ async function runHop(
     }
     effects.push(...step.effects);
   }
-  return { step, effects };
+  return { step, effects, deferred, provedIdentity };
+}
+
+/**
+ * The engine state to commit. The NPI and birth date an identity proof needs stay only while the
+ * citizen is still typing them (resting on an input screen before the check): dropped once the
+ * check ran, the session ended or the citizen went elsewhere.
+ */
+function keptState(menu: Menu, step: Step, screen: Screen, provedIdentity: boolean): Step['state'] {
+  const proofVars = identityProofVars(menu);
+  if (proofVars.all.size === 0) return step.state;
+  const restsOnInput = menu.nodes[step.state.node]?.type === 'input';
+  return provedIdentity || screen.end || !restsOnInput ? withoutVars(step.state, proofVars.all) : step.state;
+}
+
+/**
+ * Queues the deferred answers of a committed hop, under ids unique to the hop: the session's own
+ * random id and the version the hop committed. The session id alone is reused (phone-keyed
+ * dialects key every session of a handset by its number) and would make the queue drop a later
+ * answer as a duplicate of an earlier one. False when queueing failed: the citizen must then not
+ * be told "par SMS"; the committed screen is replaced (best effort) so a retransmission is not told either.
+ */
+async function queueDeferred(deps: HopHandlerDeps, deferred: readonly DeferredCall[], record: UssdSessionRecord, version: number, log: Record<string, unknown>): Promise<boolean> {
+  if (deferred.length === 0 || !deps.deferrals) return true;
+  try {
+    for (const [index, call] of deferred.entries()) await deps.deferrals.defer(call, { jobId: `${record.n}-${version}-${index}` });
+    return true;
+  } catch (error) {
+    deps.logger.error({ ...log, err: errorMessage(error) }, 'deferred answer not queued');
+    return false;
+  }
 }
 
 async function callService(
@@ -272,6 +378,28 @@ async function applyEffects(deps: HopHandlerDeps, hop: UssdHop, effects: readonl
   for (const effect of effects) {
     if (effect.type === 'setLanguage') await deps.preferences.setLanguage(hop.msisdn, effect.language);
   }
+}
+
+/** The citizen's stored language, or null when the store cannot say in time (the menu's default is used). */
+function languageOf(deps: HopHandlerDeps, msisdn: string, budgetMs: number, log: Record<string, unknown>): Promise<string | null> {
+  return withinBudget(deps.preferences.getLanguage(msisdn), budgetMs, 'language lookup').catch((error: unknown) => {
+    deps.logger.warn({ ...log, err: errorMessage(error) }, 'language lookup failed: menu default used');
+    return null;
+  });
+}
+
+/** A store call that may not hold the hop longer than the budget; past it the hop fails (a polite END). */
+function withinBudget<T>(operation: Promise<T>, budgetMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} over its ${budgetMs} ms budget`)), budgetMs);
+  });
+  return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** 64 random bits per session: ids of deferred answers, never shown to anyone. */
+function newSessionNonce(): string {
+  return crypto.randomUUID().replace(/-/g, '').slice(0, 16);
 }
 
 export function channelScreen(message: ChannelMessage, language: Language): Screen {

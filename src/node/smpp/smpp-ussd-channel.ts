@@ -1,6 +1,7 @@
 import type { Pdu } from 'smpp';
 import { smppUssd, type SessionInfoPolicy, type UssdDeliver } from '../../../providers/smpp-ussd/ussd.js';
 import type { HopHandlerDeps } from '../../channels/ussd/hop-handler.js';
+import { sessionForLog } from '../../channels/ussd/log-fields.js';
 import { runHopPipeline } from '../../channels/ussd/hop-pipeline.js';
 import type { UssdProviderSettings } from '../../channels/ussd/provider-settings.js';
 import { messageText } from './message-text.js';
@@ -39,7 +40,7 @@ export function serveUssdOverSmpp(deps: HopHandlerDeps, link: SmppLink, options:
     }
     if (outcome.type === 'acknowledge') return;
     if (!outcome.deliver) {
-      deps.logger.info({ provider, session: outcome.hop?.sessionId }, 'late USSD reply dropped: the session ended meanwhile');
+      deps.logger.info({ provider, session: outcome.hop ? sessionForLog(outcome.hop.sessionId) : undefined }, 'late USSD reply dropped: the session ended meanwhile');
       return;
     }
     await link.submit(smppUssd.render(outcome.screen, outcome.hop?.echo ?? smppUssd.echoOf(deliver), policy), REPLY_TTL_MS);
