@@ -1,0 +1,31 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+/**
+ * Runs once around the whole suite: starts an empty audit file, and at the end fails the run if
+ * any logged line holds a phone number whole, an NPI or a birth date (the test data's and any of
+ * their shape).
+ */
+const PATTERNS: [string, RegExp][] = [
+  ['a Benin phone number, unmasked', /(?<![\d*])(?:\+?229)?01\d{8}(?![\d*])/],
+  ["the demo holder's NPI", /1234567890/],
+  ['a birth date typed at a prompt (DDMMYYYY)', /(?<![\d*])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d(?![\d*])/],
+];
+
+export function setup(): void {
+  const file = process.env.GUICHET_LOG_AUDIT;
+  if (file) rmSync(file, { force: true });
+}
+
+export function teardown(): void {
+  const file = process.env.GUICHET_LOG_AUDIT;
+  if (!file || !existsSync(file)) return;
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  const leaks = lines.flatMap((line) => PATTERNS.filter(([, pattern]) => pattern.test(line)).map(([what]) => `${what}: ${line.slice(0, 300)}`));
+  rmSync(file, { force: true });
+  if (leaks.length > 0) {
+    // vitest reports a teardown error but still exits 0: the exit code is set here.
+    process.exitCode = 1;
+    throw new Error(`personal data in ${leaks.length} of ${lines.length} logged lines:\n${[...new Set(leaks)].slice(0, 20).join('\n')}`);
+  }
+  console.log(`log audit: ${lines.length} logged lines, no phone number, NPI or birth date whole`);
+}
