@@ -57,6 +57,11 @@ export class InteropClient {
     this.dialect = options.dialect === 'xroad-r1' ? xroadR1 : options.dialect === 'uxp' ? uxp() : options.dialect;
   }
 
+  /** Each upstream service called so far and its breaker's state, for metrics and readiness. */
+  breakerStates(): { service: string; state: CircuitBreaker['current'] }[] {
+    return [...this.breakers].map(([service, breaker]) => ({ service, state: breaker.current }));
+  }
+
   breakerFor(service: ServiceRef): CircuitBreaker {
     const key = serviceKey(service);
     let breaker = this.breakers.get(key);

@@ -89,6 +89,12 @@ export class BullMqJobQueue implements JobQueue {
     this.workers.push(worker);
   }
 
+  /** Jobs waiting (and delayed) per queue this process produces to or consumes from, for metrics. */
+  async depths(): Promise<{ queue: string; waiting: number }[]> {
+    const names = new Set([...this.queues.keys(), ...this.workers.map((w) => w.name)]);
+    return Promise.all([...names].map(async (name) => ({ queue: name, waiting: await this.queue(name).getJobCountByTypes('waiting', 'delayed', 'prioritized') })));
+  }
+
   /** BullMQ's own Queue for a name, e.g. to inspect job states in tests. */
   queue(name: string): Queue {
     let queue = this.queues.get(name);

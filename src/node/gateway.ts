@@ -101,7 +101,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     attempts = new MemoryAttemptLimiter();
   }
 
-  const { portal, close: closePortal } = await createPortal(config, cache, logger);
+  const { portal, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger);
   const services: ServiceRegistry = {
     ...createPortalServices(portal, { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) }),
     ...createCcspDirectory(await loadCcspData(config.menusDir)),
@@ -146,7 +146,16 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     preferences: store,
     dialects: ussdDialects,
     logger,
-    ...(config.metrics.served ? { metrics: createPrometheusMetrics() } : {}),
+    ...(config.metrics.served
+      ? {
+          metrics: createPrometheusMetrics({
+            ...(redis ? { redisUp: () => redis?.status === 'ready' } : {}),
+            smppLinks: () => smppLinks.map((link, i) => ({ link: config.smppUssdLinks[i]!.provider, bound: link.isBound })),
+            breakers: portalBreakers,
+            ...(jobs instanceof BullMqJobQueue ? { queueDepths: () => (jobs as BullMqJobQueue).depths() } : {}),
+          }),
+        }
+      : {}),
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
     sessionTtlSeconds: config.sessionTtlSeconds,
     serviceDeadlineMs: config.serviceDeadlineMs,

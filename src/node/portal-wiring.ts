@@ -39,8 +39,12 @@ export function tlsFetch(tls: { cert?: string; key?: string; ca?: string }): typ
 }
 
 /** The portal the configuration asks for, and how to stop what it started. */
-export async function createPortal(config: Config, cache: Cache, logger: Logger): Promise<{ portal: PortalClient; close: () => Promise<void> }> {
-  if (config.portal === 'demo') return { portal: createDemoPortal(), close: async () => {} };
+export async function createPortal(
+  config: Config,
+  cache: Cache,
+  logger: Logger,
+): Promise<{ portal: PortalClient; breakers: InteropClient['breakerStates']; close: () => Promise<void> }> {
+  if (config.portal === 'demo') return { portal: createDemoPortal(), breakers: () => [], close: async () => {} };
   let url = config.xroad.securityServerUrl;
   let fake: ServerType | undefined;
   if (config.portal === 'xroad-fake') {
@@ -73,5 +77,5 @@ export async function createPortal(config: Config, cache: Cache, logger: Logger)
     },
     cache,
   );
-  return { portal, close: async () => void fake?.close() };
+  return { portal, breakers: () => client.breakerStates(), close: async () => void fake?.close() };
 }

@@ -1,10 +1,55 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { GatewayMetrics } from '../observability/metrics.js';
 
+/** What the gateway's parts say of themselves when Prometheus scrapes (read then, never stored). */
+export interface MetricProbes {
+  /** 1 when Redis answers; absent in the embedded default. */
+  redisUp?: () => boolean;
+  smppLinks?: () => { link: string; bound: boolean }[];
+  breakers?: () => { service: string; state: 'closed' | 'open' | 'half_open' }[];
+  /** Jobs waiting per queue (BullMQ), for backlog alerts. */
+  queueDepths?: () => Promise<{ queue: string; waiting: number }[]>;
+}
+
 /** Prometheus metrics for the Node gateway (prom-client), with process metrics alongside. */
-export function createPrometheusMetrics(): GatewayMetrics {
+export function createPrometheusMetrics(probes: MetricProbes = {}): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Labels are bounded: link names, upstream services and queues come from configuration, not from callers.
+  if (probes.redisUp) {
+    const redisUp = probes.redisUp;
+    new Gauge({ name: 'guichet_redis_up', help: '1 when the gateway reaches Redis', registers: [registry], collect() { this.set(redisUp() ? 1 : 0); } });
+  }
+  new Gauge({
+    name: 'guichet_smpp_link_up',
+    help: '1 when the SMPP link to an operator is bound',
+    labelNames: ['link'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { link, bound } of probes.smppLinks?.() ?? []) this.set({ link }, bound ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'guichet_interop_breaker_open',
+    help: '1 while the circuit breaker of an upstream X-Road/UXP service is open or probing',
+    labelNames: ['service'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { service, state } of probes.breakers?.() ?? []) this.set({ service }, state === 'closed' ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: 'guichet_queue_waiting_jobs',
+    help: 'Background jobs waiting, per queue',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { queue, waiting } of (await probes.queueDepths?.().catch(() => [])) ?? []) this.set({ queue }, waiting);
+    },
+  });
   const hops = new Histogram({
     name: 'guichet_ussd_hop_seconds',
     help: 'Time to answer one USSD hop, by provider and outcome',
