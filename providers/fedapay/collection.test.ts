@@ -8,7 +8,7 @@ import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
 import { createFedapay, DEFAULT_FEDAPAY_MODES, fedapayConfigFromEnv } from './collection.js';
-import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from '../../test/payments/fakes/fedapay-api.js';
+import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from '../../test/payments/fakes/fedapay.js';
 import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
 
 const WEBHOOK_SECRET = 'wh_sandbox_guichet';
@@ -86,10 +86,10 @@ describe('FedaPay against a local fake', () => {
     const t = await setup();
     const id = await t.newPayment();
     // First attempt: FedaPay created the transaction but the answer was lost.
-    t.fake.misbehave.createAnswerLost = true;
+    t.fake.misbehave('create', 'http-502');
     await expect(t.payments.collect(id)).rejects.toThrow(/HTTP 502/);
     expect((await t.store.get(id))?.state).toBe('created');
-    t.fake.misbehave.createAnswerLost = false;
+    t.fake.misbehave('create', undefined);
     await t.payments.collect(id);
     await t.payments.collect(id); // a duplicate job: the payment is no longer `created`
     expect(t.fake.calls.create).toBe(2); // one orphan, never pushed
