@@ -105,7 +105,7 @@ try {
   let started = performance.now();
   const callbacks = await autocannon({
     url: gateway.url,
-    connections: 50,
+    connections: Math.min(50, bodies.length),
     amount: bodies.length,
     requests: [{ method: 'PUT', path: '/payments/mtn-momo/callback', headers: { 'content-type': 'application/json' }, setupRequest: (req: autocannon.Request) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
   });
@@ -113,7 +113,7 @@ try {
   started = performance.now();
   const base = await autocannon({
     url: baseline.url,
-    connections: 50,
+    connections: Math.min(50, bodies.length),
     amount: bodies.length,
     requests: [{ method: 'POST', path: '/ussd/africastalking', headers: { 'content-type': 'application/x-www-form-urlencoded' }, setupRequest: (req: autocannon.Request) => ({ ...req, body: `sessionId=c${next++}&text=1` }) }],
   });
