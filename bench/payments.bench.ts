@@ -6,21 +6,29 @@
  * baseline), double credits (must be 0: a payment credited twice at the portal or moved to
  * `succeeded` twice), and p50/p99 from the provider's success to the portal's acknowledgement.
  *
- *   npm run bench -- payments      (BENCH_PAYMENTS to tune, default 1000)
+ *   REDIS_URL=redis://127.0.0.1:6379 npm run bench -- payments      (BENCH_PAYMENTS to tune, default 1000)
  */
 import { serve, type ServerType } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createFakeSecurityServer } from '../src/interop/fake-security-server.js';
 import type { DemoRequest } from '../src/portal/demo-portal.js';
 import { RedisPaymentStore } from '../src/payments/redis-payment-store.js';
+import { FAKE_MOMO_CREDENTIALS, startFakeMomo } from '../test/payments/fakes/momo.js';
 import { median, startServer } from './lib.js';
 
 const N = Number(process.env.BENCH_PAYMENTS ?? 1000);
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
+/**
+ * The Redis of `REDIS_URL` (as the tests use it), database 14 unless the URL names one: the bench
+ * empties its database before and after the run.
+ */
+const REDIS_URL = (() => {
+  const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  if (url.pathname === '' || url.pathname === '/') url.pathname = '/14';
+  return url.toString();
+})();
 const PAYER = '+2290197000001';
 
 // The portal: N unpaid requests of the demo holder, behind the fake security server. Its payment
@@ -49,33 +57,10 @@ const portal = await new Promise<ServerType>((resolve) => {
 });
 const portalUrl = `http://127.0.0.1:${(portal.address() as AddressInfo).port}`;
 
-// MoMo: request-to-pay stays PENDING until the bench approves; status answers from that.
-const momo = new Map<string, { status: 'PENDING' | 'SUCCESSFUL'; approvedAt?: number }>();
-let statusCalls = 0;
-const momoServer = createServer(async (req, res) => {
-  for await (const _ of req) void _;
-  const send = (status: number, json?: unknown) => {
-    res.writeHead(status, json ? { 'content-type': 'application/json' } : {});
-    res.end(json ? JSON.stringify(json) : undefined);
-  };
-  if (req.method === 'POST' && req.url === '/collection/token/') return send(200, { access_token: 'tok', token_type: 'access_token', expires_in: 3600 });
-  if (req.method === 'POST' && req.url === '/collection/v1_0/requesttopay') {
-    const ref = String(req.headers['x-reference-id']);
-    if (momo.has(ref)) return send(409, { code: 'RESOURCE_ALREADY_EXIST' });
-    momo.set(ref, { status: 'PENDING' });
-    return send(202);
-  }
-  const match = /^\/collection\/v1_0\/requesttopay\/([^/]+)$/.exec(req.url ?? '');
-  if (req.method === 'GET' && match) {
-    statusCalls++;
-    const found = momo.get(match[1]!);
-    if (!found) return send(404, { code: 'RESOURCE_NOT_FOUND' });
-    return send(200, { externalId: match[1], amount: '1900', currency: 'XOF', payer: { partyIdType: 'MSISDN', partyId: PAYER.slice(1) }, status: found.status, ...(found.status === 'SUCCESSFUL' ? { financialTransactionId: `ft-${match[1]!.slice(0, 8)}` } : {}) });
-  }
-  send(404, {});
-});
-await new Promise<void>((resolve) => momoServer.listen(0, '127.0.0.1', resolve));
-const momoUrl = `http://127.0.0.1:${(momoServer.address() as AddressInfo).port}`;
+// MoMo: the test suite's fake (answers from providers/mtn-momo/fixtures.ts); request-to-pay stays
+// PENDING until the bench approves.
+const momo = await startFakeMomo();
+const momoUrl = momo.baseUrl;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const redis = new Redis(REDIS_URL);
@@ -86,9 +71,10 @@ const gateway = await startServer(`${here}servers/gateway.ts`, {
   XROAD_SECURITY_SERVER_URL: portalUrl,
   PAYMENT_PROVIDER: 'mtn-momo',
   MOMO_BASE_URL: momoUrl,
-  MOMO_API_USER: 'u',
-  MOMO_API_KEY: 'k',
-  MOMO_SUBSCRIPTION_KEY: 's',
+  MOMO_API_USER: FAKE_MOMO_CREDENTIALS.apiUser,
+  MOMO_API_KEY: FAKE_MOMO_CREDENTIALS.apiKey,
+  MOMO_SUBSCRIPTION_KEY: FAKE_MOMO_CREDENTIALS.subscriptionKey,
+  MOMO_TARGET_ENVIRONMENT: FAKE_MOMO_CREDENTIALS.targetEnvironment,
 });
 const baseline = await startServer(`${here}servers/baseline.ts`, { REDIS_URL });
 
@@ -104,22 +90,22 @@ try {
       }),
     );
   }
-  for (let i = 0; i < 200 && momo.size < N; i++) await new Promise((r) => setTimeout(r, 50));
-  const ids = [...momo.keys()];
+  for (let i = 0; i < 200 && momo.requests.size < N; i++) await new Promise((r) => setTimeout(r, 50));
+  const ids = [...momo.requests.keys()];
   console.log(`${ids.length} payments created and pending at the provider`);
 
   // The provider approves everything now; callbacks follow, 30% of them duplicates, shuffled.
   const approvedAt = Date.now();
-  for (const entry of momo.values()) Object.assign(entry, { status: 'SUCCESSFUL', approvedAt });
-  const bodies = ids.map((id) => JSON.stringify({ externalId: id, status: 'SUCCESSFUL' }));
+  for (const id of ids) momo.settle(id, { status: 'succeeded' });
+  const bodies = ids.map((id) => momo.callbackFor(id).body);
   for (let i = 0; i < Math.round(ids.length * 0.3 / 0.7); i++) bodies.push(bodies[Math.floor(Math.random() * ids.length)]!);
   bodies.sort(() => Math.random() - 0.5);
   let next = 0;
-  const statusBefore = statusCalls;
+  const statusBefore = momo.calls.status;
   let started = performance.now();
   const callbacks = await autocannon({
     url: gateway.url,
-    connections: 50,
+    connections: Math.min(50, bodies.length),
     amount: bodies.length,
     requests: [{ method: 'PUT', path: '/payments/mtn-momo/callback', headers: { 'content-type': 'application/json' }, setupRequest: (req: autocannon.Request) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
   });
@@ -127,7 +113,7 @@ try {
   started = performance.now();
   const base = await autocannon({
     url: baseline.url,
-    connections: 50,
+    connections: Math.min(50, bodies.length),
     amount: bodies.length,
     requests: [{ method: 'POST', path: '/ussd/africastalking', headers: { 'content-type': 'application/x-www-form-urlencoded' }, setupRequest: (req: autocannon.Request) => ({ ...req, body: `sessionId=c${next++}&text=1` }) }],
   });
@@ -147,13 +133,13 @@ try {
   const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))];
 
   console.log(`\ncallbacks: ${bodies.length} (${bodies.length - ids.length} duplicates), ${callbacksPerSecond.toFixed(0)}/s, non-2xx ${callbacks.non2xx}; baseline ${basePerSecond.toFixed(0)}/s, ratio ${(callbacksPerSecond / basePerSecond).toFixed(2)}`);
-  console.log(`status checks at the provider: ${statusCalls - statusBefore} for ${bodies.length} callbacks (each callback is only a hint)`);
+  console.log(`status checks at the provider: ${momo.calls.status - statusBefore} for ${bodies.length} callbacks (each callback is only a hint)`);
   console.log(`double credits: ${Math.max(0, credited - ids.length) + doubleSucceeded} (portal credits ${credited} for ${ids.length} payments; payments moved to succeeded twice: ${doubleSucceeded})   target 0`);
   console.log(`provider success → portal acknowledged: p50 ${pick(0.5)} ms, p99 ${pick(0.99)} ms over ${latencies.length} payments (median ${median(latencies)} ms)`);
 } finally {
   gateway.child.kill();
   baseline.child.kill();
-  momoServer.close();
+  await momo.close();
   portal.close();
   await redis.flushdb();
   await redis.quit();

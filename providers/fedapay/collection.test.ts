@@ -8,7 +8,8 @@ import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
 import { createFedapay, DEFAULT_FEDAPAY_MODES, fedapayConfigFromEnv } from './collection.js';
-import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from '../../test/payments/fakes/fedapay-api.js';
+import { FEDAPAY_STATUS_SAMPLES, FEDAPAY_TRANSACTION } from './fixtures.js';
+import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from '../../test/payments/fakes/fedapay.js';
 import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
 
 const WEBHOOK_SECRET = 'wh_sandbox_guichet';
@@ -86,10 +87,10 @@ describe('FedaPay against a local fake', () => {
     const t = await setup();
     const id = await t.newPayment();
     // First attempt: FedaPay created the transaction but the answer was lost.
-    t.fake.misbehave.createAnswerLost = true;
+    t.fake.misbehave('create', 'http-502');
     await expect(t.payments.collect(id)).rejects.toThrow(/HTTP 502/);
     expect((await t.store.get(id))?.state).toBe('created');
-    t.fake.misbehave.createAnswerLost = false;
+    t.fake.misbehave('create', undefined);
     await t.payments.collect(id);
     await t.payments.collect(id); // a duplicate job: the payment is no longer `created`
     expect(t.fake.calls.create).toBe(2); // one orphan, never pushed
@@ -115,52 +116,6 @@ describe('FedaPay against a local fake', () => {
     await t.jobs.drain();
     expect(t.portal.payments).toHaveLength(state === 'succeeded' ? 1 : 0);
     if (state === 'succeeded') expect((await t.store.get(id))?.providerTransactionId).toBe(`trx_${tx}`);
-  });
-
-  it('the poller reads the status when no webhook comes', async () => {
-    const t = await setup();
-    const id = await t.newPayment();
-    await t.payments.collect(id);
-    t.fake.transactions.get(await t.transactionOf(id))!.status = 'approved';
-    await t.payments.poll(id, 1);
-    expect((await t.store.get(id))?.state).toBe('succeeded');
-    await t.jobs.drain();
-    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
-  });
-
-  it('replayed, reordered and concurrent duplicate webhooks credit the portal exactly once', async () => {
-    const t = await setup();
-    const id = await t.newPayment();
-    await t.payments.collect(id);
-    const tx = await t.transactionOf(id);
-    t.fake.transactions.get(tx)!.status = 'approved';
-    const responses = await Promise.all(Array.from({ length: 12 }, () => t.webhook(tx, 'transaction.approved')));
-    expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
-    // A stale "declined" for the same transaction arriving late changes nothing.
-    expect(await (await t.webhook(tx, 'transaction.declined', { status: 'declined' })).json()).toMatchObject({ state: 'succeeded' });
-    await t.jobs.drain();
-    const payment = await t.store.get(id);
-    expect(payment?.history.filter((h) => h.to === 'succeeded')).toHaveLength(1);
-    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
-  });
-
-  it('a webhook signed with another secret is refused and changes nothing', async () => {
-    const t = await setup();
-    const id = await t.newPayment();
-    await t.payments.collect(id);
-    const res = await t.webhook(await t.transactionOf(id), 'transaction.approved', { status: 'approved' }, 'wh_forged');
-    expect(res.status).toBe(403);
-    expect((await t.store.get(id))?.state).toBe('pending');
-  });
-
-  it('a genuine webhook replayed byte for byte after 300 s is refused', async () => {
-    const t = await setup();
-    const id = await t.newPayment();
-    await t.payments.collect(id);
-    const captured = t.signedWebhook(await t.transactionOf(id), 'transaction.declined', { status: 'declined' });
-    t.advance(301_000);
-    expect((await t.deliver(captured)).status).toBe(403);
-    expect((await t.store.get(id))?.state).toBe('pending');
   });
 
   it("a signed webhook about another payment's transaction, or for another amount, credits nothing", async () => {
@@ -195,27 +150,6 @@ describe('FedaPay against a local fake', () => {
     expect(() => fedapayConfigFromEnv({ FEDAPAY_WEBHOOK_SECRET: 'w' })).toThrow(/FEDAPAY_SECRET_KEY/);
     expect(fedapayConfigFromEnv({ FEDAPAY_SECRET_KEY: 'k', FEDAPAY_WEBHOOK_SECRET: 'w', FEDAPAY_MODES: 'MTN=mtn,MOOV=moov_bj' }).modes).toEqual({ MTN: 'mtn', MOOV: 'moov_bj' });
   });
-  it.each([
-    ['refunded', 'refunded_after_success'],
-    ['approved_partially_refunded', 'partially_refunded_after_success'],
-    ['transferred_partially_refunded', 'partially_refunded_after_success'],
-  ])('a signed %s webhook after the success is flagged for finance: no crash, no 400 loop, credited once', async (status, flag) => {
-    const t = await setup();
-    const id = await t.newPayment();
-    await t.payments.collect(id);
-    const tx = await t.transactionOf(id);
-    t.fake.transactions.get(tx)!.status = 'approved';
-    expect((await t.webhook(tx, 'transaction.approved')).status).toBe(200);
-    t.fake.transactions.get(tx)!.status = status;
-    const refunded = await t.webhook(tx, 'transaction.updated');
-    expect(refunded.status).toBe(200);
-    expect((await t.webhook(tx, 'transaction.updated')).status).toBe(200);
-    await t.jobs.drain();
-    const payment = await t.store.get(id);
-    expect(payment).toMatchObject({ state: 'succeeded', reconciliationFlags: [flag] });
-    expect(t.portal.payments.filter((p) => p.paymentId === id)).toHaveLength(1);
-  });
-
   it('a signed webhook with a status this table does not know is acknowledged and checked with the status API', async () => {
     const t = await setup();
     const id = await t.newPayment();
@@ -225,5 +159,22 @@ describe('FedaPay against a local fake', () => {
     expect(res.status).toBe(202);
     await t.jobs.drain();
     expect((await t.store.get(id))?.state).toBe('pending');
+  });
+});
+
+describe('FedaPay wire samples (fixtures.ts)', () => {
+  it.each(FEDAPAY_STATUS_SAMPLES)('$name ($source)', async ({ httpStatus, body, expect: expected }) => {
+    const fedapay = createFedapay({
+      baseUrl: 'https://sandbox-api.fedapay.com', secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, modes: DEFAULT_FEDAPAY_MODES,
+      fetch: async () => Response.json(body, { status: httpStatus }),
+    });
+    const asked = fedapay.checkStatus({ paymentId: crypto.randomUUID(), providerReference: String(FEDAPAY_TRANSACTION.id) });
+    if (expected.status === 'error') await expect(asked).rejects.toThrow(/fedapay/);
+    else if (expected.status === 'succeeded') {
+      expect(await asked).toEqual({
+        status: 'succeeded', providerTransactionId: FEDAPAY_TRANSACTION.reference, amountXof: FEDAPAY_TRANSACTION.amount,
+        ...(expected.refunded ? { refunded: expected.refunded } : {}),
+      });
+    } else expect(await asked).toMatchObject({ status: expected.status });
   });
 });

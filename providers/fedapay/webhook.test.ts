@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { verifyKkiapaySecret } from '../kkiapay/webhook.js';
+import { FEDAPAY_SIGNATURE_VECTOR } from './fixtures.js';
 import { verifyFedapaySignature } from './webhook.js';
 
 const secret = 'wh_sandbox_s3cr3t';
@@ -28,6 +29,19 @@ describe('FedaPay webhook signature', () => {
     ['a timestamp only', `t=${t}`, body, now, 401],
   ])('%s', async (_name, header, raw, at, expected) => {
     const check = await verifyFedapaySignature(header, raw, secret, at);
+    expect(check.ok ? 'ok' : check.httpStatus).toBe(expected);
+  });
+});
+
+describe('FedaPay webhook signature: the SDKs\' own test vector', () => {
+  // The header the SDKs' generateHeader builds (`t=<now>,s=<hmac>`) over their payload and secret.
+  const { payload, secret: sdkSecret } = FEDAPAY_SIGNATURE_VECTOR;
+  it.each([
+    ['as generated', `t=${t},s=${sign(t, payload, sdkSecret)}`, 'ok'],
+    ['under another scheme (v0=), as the SDKs\' no-signature test', `t=${t},v0=${sign(t, payload, sdkSecret)}`, 401],
+    ['with "bad_signature", as the SDKs\' wrong-signature test', `t=${t},s=bad_signature`, 403],
+  ])('%s', async (_name, header, expected) => {
+    const check = await verifyFedapaySignature(header, payload, sdkSecret, now);
     expect(check.ok ? 'ok' : check.httpStatus).toBe(expected);
   });
 });
