@@ -106,10 +106,19 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       const flag = status.refunded === 'full' ? 'refunded_after_success' : 'partially_refunded_after_success';
       if (await store.flag(payment.id, flag)) logger.error({ paymentId: payment.id, flag }, 'provider reports a refund: flagged for reconciliation');
     }
-    // 'unchanged' enqueues again too: a crash after the transition but before the enqueue must
-    // not lose the portal notice, and the job id makes a second enqueue a no-op.
     if ((outcome.kind === 'applied' || outcome.kind === 'unchanged') && outcome.payment.state === 'succeeded') {
-      await jobs.enqueue(PORTAL_QUEUE, { paymentId: payment.id }, { jobId: `portal-${payment.id}`, attempts: 50, backoffMs: 2000 });
+      // Two payments of one request both succeeded (the holder paid while someone else's prompt
+      // was still open): the first success is the request's; the other is money to give back, so
+      // the portal is not told of it and finance sees it in the report.
+      const paidBy = await store.paidPaymentOf(payment.requestNumber);
+      if (paidBy !== null && paidBy !== payment.id) {
+        if (await store.flag(payment.id, 'paid_twice')) logger.error({ paymentId: payment.id, firstPaymentId: paidBy }, 'request paid twice: flagged for a refund');
+      } else if (!outcome.payment.portalNotifiedAt) {
+        // 'unchanged' enqueues again too: a crash after the transition but before the enqueue must
+        // not lose the portal notice. Once the portal acknowledged, the record says so and a
+        // replayed callback enqueues nothing, whatever BullMQ still keeps of the first job.
+        await jobs.enqueue(PORTAL_QUEUE, { paymentId: payment.id }, { jobId: `portal-${payment.id}`, attempts: 50, backoffMs: 2000 });
+      }
       await sendReceipt(outcome.payment, 'succeeded');
     }
     return stateAfter(outcome, 'succeeded');
@@ -199,9 +208,16 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     await jobs.enqueue(POLL_QUEUE, { paymentId, round: round + 1 }, { jobId: `poll-${paymentId}-${round + 1}`, delayMs: pollIntervalMs });
   }
 
+  /**
+   * Tells the portal once: skipped when the payment record says the portal already acknowledged
+   * (the de-duplication lives with the payment, not in BullMQ's memory of completed jobs), or when
+   * the payment is a second success for its request (`paid_twice`: refunded, never credited).
+   */
   async function tellPortal(paymentId: string): Promise<void> {
     const payment = await store.get(paymentId);
-    if (!payment || payment.state !== 'succeeded') return;
+    if (!payment || payment.state !== 'succeeded' || payment.portalNotifiedAt) return;
+    const paidBy = await store.paidPaymentOf(payment.requestNumber);
+    if (paidBy !== null && paidBy !== payment.id) return;
     await deps.portal.recordPayment({
       paymentId,
       requestNumber: payment.requestNumber,
@@ -210,6 +226,9 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       providerTransactionId: payment.providerTransactionId ?? '',
       paidAt: payment.history.find((h) => h.to === 'succeeded')?.at ?? new Date(now()).toISOString(),
     });
+    // After the acknowledgement: a crash in between tells the portal again, which its idempotency
+    // key (the payment id) absorbs; never the other way round, which could lose the notice.
+    await store.markPortalNotified(paymentId, new Date(now()).toISOString());
   }
 
   /**
