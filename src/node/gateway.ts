@@ -127,7 +127,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     concurrency: config.paymentJobConcurrency,
     jobs,
     sms: sms.dispatcher,
-    ...(redis ? { store: new RedisPaymentStore(redis) } : {}),
+    ...(redis ? { store: new RedisPaymentStore(redis, config.redisPrefix) } : {}),
   });
   Object.assign(services, payments.services);
   // Safe on every instance at once: each transition applies once, whoever runs it.
