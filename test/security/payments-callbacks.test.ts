@@ -76,7 +76,7 @@ async function snapshot(store: PaymentStore, prefix?: string): Promise<string> {
       raw[key] = type === 'hash' ? await redis.hgetall(key)
         : type === 'list' ? await redis.lrange(key, 0, -1)
         : type === 'set' ? (await redis.smembers(key)).sort()
-        : type === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES')
+        : type === 'zset' ? await redis.zrangebyscore(key, '-inf', '+inf', 'WITHSCORES')
         : await redis.get(key);
     }
   }
