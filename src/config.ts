@@ -9,6 +9,11 @@ const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Sessions in Redis when set; in memory (embedded default) otherwise. */
   REDIS_URL: z.string().url().optional(),
+  /**
+   * Namespace of this deployment's keys, so two deployments (staging and production) can share a
+   * Redis: `guichet-staging:`. Letters, digits, `.`, `_`, `-`, ending in `:`.
+   */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}:$/, 'want letters, digits, . _ - ending in ":", e.g. guichet-staging:').default('guichet:'),
   MENUS_DIR: z.string().default('menus'),
   /** `demo`: the built-in portal; `xroad`: the portal over X-Road/UXP; `xroad-fake`: the same client against an in-process fake security server. */
   PORTAL: z.enum(['demo', 'xroad', 'xroad-fake']).default('demo'),
@@ -111,6 +116,8 @@ export interface Config {
   host: string;
   port: number;
   redisUrl: string | undefined;
+  /** `REDIS_PREFIX` (default `guichet:`): every Redis key of this deployment starts with it. */
+  redisPrefix: string;
   menusDir: string;
   watchMenus: boolean;
   simulator: boolean;
@@ -169,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     port: e.PORT,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     menusDir: e.MENUS_DIR,
     watchMenus: e.MENUS_WATCH === '1',
     simulator: e.SIMULATOR === undefined ? isLoopbackHost(e.HOST) : e.SIMULATOR === '1',

@@ -109,9 +109,9 @@ describe("national menu over Africa's Talking", () => {
     let calls = 0;
     const counted: ServiceRegistry = {
       ...services,
-      'portal.feeDue': async (args, ctx) => {
+      'payments.quote': async (args, ctx) => {
         calls++;
-        return services['portal.feeDue']!(args, ctx);
+        return services['payments.quote']!(args, ctx);
       },
     };
     const { app } = await createTestGateway({ services: counted });
@@ -156,7 +156,7 @@ describe("national menu over Africa's Talking", () => {
     let aborted = false;
     const listening: ServiceRegistry = {
       ...services,
-      'portal.feeDue': (_args, ctx) =>
+      'payments.quote': (_args, ctx) =>
         new Promise((_resolve, reject) => {
           ctx.signal.addEventListener('abort', () => {
             aborted = true;
@@ -173,7 +173,7 @@ describe("national menu over Africa's Talking", () => {
 
   it('a service slower than the time budget gives the citizen a polite screen', async () => {
     const services = await defaultServices();
-    const slow: ServiceRegistry = { ...services, 'portal.feeDue': () => new Promise(() => {}) };
+    const slow: ServiceRegistry = { ...services, 'payments.quote': () => new Promise(() => {}) };
     const { app } = await createTestGateway({ services: slow, serviceDeadlineMs: 50 });
     await atHop(app, { sessionId: 'slow', text: '' });
     await atHop(app, { sessionId: 'slow', text: '2' });

@@ -19,11 +19,11 @@ beforeAll(async () => {
   const services = await defaultServices();
   const counted: ServiceRegistry = {
     ...services,
-    'portal.feeDue': async (args, ctx) => {
+    'payments.quote': async (args, ctx) => {
       feeCalls++;
       // Slow enough that concurrent duplicates overlap.
       await new Promise((r) => setTimeout(r, 20));
-      return services['portal.feeDue']!(args, ctx);
+      return services['payments.quote']!(args, ctx);
     },
   };
   const store = new RedisSessionStore(redis, { prefix });

@@ -6,6 +6,7 @@ import { paymentProviders, ussdDialects } from '../../providers/index.js';
 import { createEmbeddedPayments } from '../payments/embedded-payments.js';
 import { PaymentProviderDirectory } from '../payments/provider-directory.js';
 import { RedisPaymentStore } from '../payments/redis-payment-store.js';
+import { PAYMENT_PROMPT_POLICY } from '../payments/payment-service.js';
 import { MemorySessionStore } from '../../sessions/memory.js';
 import { RedisSessionStore } from '../../sessions/redis.js';
 import { createApp, hopHandlerDeps, type AppDeps, type Readiness } from '../app.js';
@@ -127,7 +128,9 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     concurrency: config.paymentJobConcurrency,
     jobs,
     sms: sms.dispatcher,
-    ...(redis ? { store: new RedisPaymentStore(redis) } : {}),
+    // The pay path's NPI proof counts with tracking's; its prompt counters are shared by every instance.
+    holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
+    ...(redis ? { store: new RedisPaymentStore(redis, config.redisPrefix), prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
   Object.assign(services, payments.services);
   // Safe on every instance at once: each transition applies once, whoever runs it.

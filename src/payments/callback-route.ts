@@ -5,6 +5,7 @@ import type { CallbackParser } from './payment-provider-callback.js';
 import type { PaymentProvider, ProviderStatus } from './payment-provider.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
 import type { Payment, PaymentState } from './payment.js';
+import { isPaymentId } from './payment-id.js';
 import type { PaymentStore } from './payment-store.js';
 
 export interface PaymentCallbackDeps {
@@ -47,23 +48,39 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
       return c.json({ error: 'rejected', reason: verdict.reason }, verdict.httpStatus);
     }
     if (verdict.kind === 'ignored') return c.json({ ignored: verdict.reason });
-    let payment = await deps.store.get(verdict.paymentId);
+    // Checked before any store access: an outside string never reaches a store key (issue 11 item 7).
+    if (!isPaymentId(verdict.paymentId)) return c.json({ error: 'bad_request', reason: 'not a payment id of ours' }, 400);
+    /**
+     * The store or the queue is away (Redis down): 503 with a hint, so the provider retries later
+     * rather than taking a 500 as final (MoMo retries and KKiaPay retries 5 times from 500 ms).
+     */
+    const unavailable = (paymentId: string, what: string, error: unknown) => {
+      deps.logger.warn({ provider: name, paymentId, err: error instanceof Error ? error.message : String(error) }, `payment callback not ${what}`);
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      return c.json({ error: 'unavailable', reason: `callback could not be ${what}, retry later` }, 503);
+    };
+    let payment: Payment | null;
+    try {
+      payment = await deps.store.get(verdict.paymentId);
+    } catch (error) {
+      return unavailable(verdict.paymentId, 'read', error);
+    }
     if (!payment || payment.provider !== name) return c.json({ error: 'not_found', reason: 'no such payment' }, 404);
+    const found = payment;
     if (verdict.kind === 'hint') {
       try {
         if (deps.enqueueHintConfirmation) {
-          await deps.enqueueHintConfirmation(payment.id, verdict.providerReference);
+          await deps.enqueueHintConfirmation(found.id, verdict.providerReference);
         } else {
-          void confirmHint(deps, provider, payment.id, verdict.providerReference).catch((error: Error) => {
-            deps.logger.warn({ provider: name, paymentId: payment!.id, err: error.message }, 'payment callback not confirmed');
+          void confirmHint(deps, provider, found.id, verdict.providerReference).catch((error: Error) => {
+            deps.logger.warn({ provider: name, paymentId: found.id, err: error.message }, 'payment callback not confirmed');
           });
         }
       } catch (error) {
         // The queue (Redis) is away: the provider retries its callback, the poller also runs.
-        deps.logger.warn({ provider: name, paymentId: payment.id, err: (error as Error).message }, 'payment callback not queued');
-        return c.json({ error: 'unavailable', reason: 'callback could not be queued, retry later' }, 503);
+        return unavailable(found.id, 'queued', error);
       }
-      return c.json({ paymentId: payment.id, queued: true }, 202);
+      return c.json({ paymentId: found.id, queued: true }, 202);
     }
     try {
       // Signed by the provider: its id for the payment is kept as it comes.
@@ -71,8 +88,10 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
       const state = await deps.apply(payment, verdict.status, 'callback verified');
       return c.json({ paymentId: payment.id, state });
     } catch (error) {
-      deps.logger.warn({ provider: name, paymentId: payment.id, err: (error as Error).message }, 'payment callback not applied');
-      return c.json({ error: 'unavailable', reason: 'status could not be applied, retry later' }, 503);
+      return unavailable(found.id, 'applied', error);
     }
   });
 }
+
+/** What a 503 asks the provider to wait: long enough for Redis to reconnect (1 s back-off at most). */
+export const RETRY_AFTER_SECONDS = 5;

@@ -1,4 +1,5 @@
 import { LEGAL_TRANSITIONS, type NewPayment, type Payment, type ReconciliationFlag, type TransitionOutcome, type TransitionRequest } from './payment.js';
+import { isSafeKeyPart } from './payment-id.js';
 import { financeDay, type PaymentStore } from './payment-store.js';
 
 /** Decides one transition on a copy; shared by the memory store and the Redis store's twin in Lua. */
@@ -7,6 +8,9 @@ export function decideTransition(payment: Payment, request: TransitionRequest): 
   if (from === request.to) return { kind: 'unchanged', payment };
   if (!LEGAL_TRANSITIONS[from].includes(request.to)) {
     if (from === 'expired' && request.to === 'succeeded') {
+      // A replayed late success says nothing new: the payment is flagged once, its history does
+      // not grow with every copy of the callback (issue 11 item 11).
+      if (payment.needsReconciliation) return { kind: 'unchanged', payment };
       const flagged: Payment = {
         ...payment,
         needsReconciliation: true,
@@ -26,6 +30,8 @@ export function decideTransition(payment: Payment, request: TransitionRequest): 
   return { kind: 'applied', payment: moved };
 }
 
+const isUnfinished = (payment: Payment) => payment.state === 'created' || payment.state === 'pending';
+
 /**
  * Payments in process memory. JavaScript runs each call to completion between awaits, so a
  * transition is atomic by construction. Lost on restart: the embedded demo only.
@@ -33,13 +39,19 @@ export function decideTransition(payment: Payment, request: TransitionRequest): 
 export class MemoryPaymentStore implements PaymentStore {
   private readonly payments = new Map<string, Payment>();
   private readonly latestByRequest = new Map<string, string>();
+  private readonly paidByRequest = new Map<string, string>();
 
   async create(payment: NewPayment): Promise<boolean> {
+    if (!isSafeKeyPart(payment.id) || !isSafeKeyPart(payment.requestNumber)) return false;
     if (this.payments.has(payment.id)) return false;
+    if (this.paidByRequest.has(payment.requestNumber)) return false;
     const latest = this.latestByRequest.get(payment.requestNumber);
     if (latest && this.payments.get(latest)?.state === 'succeeded') return false;
+    const byHolder = (payment.startedBy ?? 'holder') === 'holder';
     for (const other of this.payments.values()) {
-      if (other.requestNumber === payment.requestNumber && (other.state === 'created' || other.state === 'pending')) return false;
+      if (other.requestNumber !== payment.requestNumber || !isUnfinished(other)) continue;
+      // The holder waits only for their own unfinished payment, never for a stranger's.
+      if (!byHolder || (other.startedBy ?? 'holder') === 'holder') return false;
     }
     this.payments.set(payment.id, {
       ...payment,
@@ -66,6 +78,9 @@ export class MemoryPaymentStore implements PaymentStore {
     if (!payment) return { kind: 'missing' };
     const outcome = decideTransition(payment, request);
     if (outcome.kind === 'applied' || outcome.kind === 'flagged') this.payments.set(id, outcome.payment);
+    if (outcome.kind === 'applied' && outcome.payment.state === 'succeeded' && !this.paidByRequest.has(payment.requestNumber)) {
+      this.paidByRequest.set(payment.requestNumber, id);
+    }
     return outcome.kind === 'missing' ? outcome : { kind: outcome.kind, payment: structuredClone(outcome.payment) };
   }
 
@@ -83,16 +98,27 @@ export class MemoryPaymentStore implements PaymentStore {
     return true;
   }
 
+  async markPortalNotified(id: string, atIso: string): Promise<boolean> {
+    const payment = this.payments.get(id);
+    if (!payment || payment.portalNotifiedAt) return false;
+    payment.portalNotifiedAt = atIso;
+    return true;
+  }
+
+  async paidPaymentOf(requestNumber: string): Promise<string | null> {
+    return this.paidByRequest.get(requestNumber) ?? null;
+  }
+
   async overdue(nowIso: string, limit: number): Promise<string[]> {
     const due: string[] = [];
     for (const payment of this.payments.values()) {
       if (due.length >= limit) break;
-      if ((payment.state === 'created' || payment.state === 'pending') && payment.expiresAt <= nowIso) due.push(payment.id);
+      if (isUnfinished(payment) && payment.expiresAt <= nowIso) due.push(payment.id);
     }
     return due;
   }
 
   async createdOn(day: string): Promise<Payment[]> {
-    return [...this.payments.values()].filter((p) => financeDay(p.createdAt) === day);
+    return [...this.payments.values()].filter((p) => financeDay(p.createdAt) === day).map((p) => structuredClone(p));
   }
 }

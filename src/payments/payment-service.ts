@@ -5,11 +5,16 @@ import type { PortalClient } from '../portal/portal-client.js';
 import { maskMsisdn } from '../privacy/mask.js';
 import type { SmsOutbox } from '../sms/sms-outbox.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
+import type { ServiceOutcome } from '../engine/types.js';
 import type { Payment, PaymentState, TransitionOutcome } from './payment.js';
 import { AmbiguousCollectionError, type CollectionRef, type CollectionRequest, type PaymentProvider, type ProviderStatus } from './payment-provider.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
 import type { PaymentStore } from './payment-store.js';
 import { confirmHint } from './confirm-hint.js';
+import { MemoryAttemptLimiter, type AttemptLimiter, type AttemptPolicy } from '../security/attempt-limiter.js';
+import { hmacHex, secretsMatch } from '../security/secrets.js';
+import { createHolderProof, DEFAULT_PII_HASH_KEY, isIdentityClaim, type HolderProofOptions } from '../services/holder-proof.js';
+import { guarded } from '../services/portal-services.js';
 
 // Job ids use `-`: BullMQ refuses `:` in custom ids.
 export const COLLECT_QUEUE = 'payments.collect';
@@ -41,7 +46,30 @@ export interface PaymentServiceDeps {
    * job that holds the payment. After the last, the payment fails, nothing charged.
    */
   unsentRetryDelaysMs?: readonly number[];
+  /**
+   * The holder's NPI + birth-date proof on the pay path: give it the same attempt limiter and
+   * `PII_HASH_KEY` as tracking (`createPortalServices`), so both paths count one set of mistakes.
+   */
+  holderProof?: HolderProofOptions;
+  /**
+   * Counts PIN prompts pushed for someone else (per payer number when another number pays, per
+   * request when someone other than its holder starts it), `PAYMENT_PROMPT_POLICY`; Redis when
+   * configured, so every instance counts together.
+   */
+  prompts?: AttemptLimiter;
+  /** At most this many such prompts per payer number and per request in an hour. */
+  promptsPerHour?: number;
 }
+
+/** N of "at most N prompts per payer number and per request per hour" (issue 11 item 5). */
+export const PAYMENT_PROMPTS_PER_HOUR = 3;
+/**
+ * The prompt counters' policy: only the count is read (`failures`); it is forgotten an hour after
+ * the last prompt, so a number kept busy by a stranger stays closed to that stranger only.
+ */
+export const PAYMENT_PROMPT_POLICY: AttemptPolicy = { freeFailures: PAYMENT_PROMPTS_PER_HOUR, baseLockMs: 3_600_000, maxLockMs: 3_600_000, windowMs: 3_600_000 };
+/** How long a proof made on the pay path lets its caller start a payment for that request. */
+const PROOF_VALID_MS = 10 * 60_000;
 
 /**
  * The payment flow behind the menu: create, end the session, collect in the background, follow
@@ -106,10 +134,19 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       const flag = status.refunded === 'full' ? 'refunded_after_success' : 'partially_refunded_after_success';
       if (await store.flag(payment.id, flag)) logger.error({ paymentId: payment.id, flag }, 'provider reports a refund: flagged for reconciliation');
     }
-    // 'unchanged' enqueues again too: a crash after the transition but before the enqueue must
-    // not lose the portal notice, and the job id makes a second enqueue a no-op.
     if ((outcome.kind === 'applied' || outcome.kind === 'unchanged') && outcome.payment.state === 'succeeded') {
-      await jobs.enqueue(PORTAL_QUEUE, { paymentId: payment.id }, { jobId: `portal-${payment.id}`, attempts: 50, backoffMs: 2000 });
+      // Two payments of one request both succeeded (the holder paid while someone else's prompt
+      // was still open): the first success is the request's; the other is money to give back, so
+      // the portal is not told of it and finance sees it in the report.
+      const paidBy = await store.paidPaymentOf(payment.requestNumber);
+      if (paidBy !== null && paidBy !== payment.id) {
+        if (await store.flag(payment.id, 'paid_twice')) logger.error({ paymentId: payment.id, firstPaymentId: paidBy }, 'request paid twice: flagged for a refund');
+      } else if (!outcome.payment.portalNotifiedAt) {
+        // 'unchanged' enqueues again too: a crash after the transition but before the enqueue must
+        // not lose the portal notice. Once the portal acknowledged, the record says so and a
+        // replayed callback enqueues nothing, whatever BullMQ still keeps of the first job.
+        await jobs.enqueue(PORTAL_QUEUE, { paymentId: payment.id }, { jobId: `portal-${payment.id}`, attempts: 50, backoffMs: 2000 });
+      }
       await sendReceipt(outcome.payment, 'succeeded');
     }
     return stateAfter(outcome, 'succeeded');
@@ -199,9 +236,16 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     await jobs.enqueue(POLL_QUEUE, { paymentId, round: round + 1 }, { jobId: `poll-${paymentId}-${round + 1}`, delayMs: pollIntervalMs });
   }
 
+  /**
+   * Tells the portal once: skipped when the payment record says the portal already acknowledged
+   * (the de-duplication lives with the payment, not in BullMQ's memory of completed jobs), or when
+   * the payment is a second success for its request (`paid_twice`: refunded, never credited).
+   */
   async function tellPortal(paymentId: string): Promise<void> {
     const payment = await store.get(paymentId);
-    if (!payment || payment.state !== 'succeeded') return;
+    if (!payment || payment.state !== 'succeeded' || payment.portalNotifiedAt) return;
+    const paidBy = await store.paidPaymentOf(payment.requestNumber);
+    if (paidBy !== null && paidBy !== payment.id) return;
     await deps.portal.recordPayment({
       paymentId,
       requestNumber: payment.requestNumber,
@@ -210,6 +254,9 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       providerTransactionId: payment.providerTransactionId ?? '',
       paidAt: payment.history.find((h) => h.to === 'succeeded')?.at ?? new Date(now()).toISOString(),
     });
+    // After the acknowledgement: a crash in between tells the portal again, which its idempotency
+    // key (the payment id) absorbs; never the other way round, which could lose the notice.
+    await store.markPortalNotified(paymentId, new Date(now()).toISOString());
   }
 
   /**
@@ -254,12 +301,68 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     await jobs.enqueue(CONFIRM_QUEUE, { paymentId, ...(candidateReference ? { candidateReference } : {}) }, { attempts: 5, backoffMs: 1000 });
   }
 
+  const proveIdentity = createHolderProof(deps.portal, { now, ...deps.holderProof });
+  const piiHashKey = deps.holderProof?.piiHashKey ?? DEFAULT_PII_HASH_KEY;
+  const prompts = deps.prompts ?? new MemoryAttemptLimiter(PAYMENT_PROMPT_POLICY);
+  const promptsPerHour = deps.promptsPerHour ?? PAYMENT_PROMPTS_PER_HOUR;
+
+  /**
+   * What a caller who proved the holder's identity carries to `payments.start` instead of the NPI
+   * and birth date (which leave the session as soon as they are checked): bound to the request
+   * and the caller's number, valid a few minutes, signed with `PII_HASH_KEY`.
+   */
+  async function proofToken(requestNumber: string, msisdn: string): Promise<string> {
+    const until = now() + PROOF_VALID_MS;
+    return `${until}.${await hmacHex(piiHashKey, `pay-proof:${requestNumber}:${msisdn}:${until}`)}`;
+  }
+  async function proofHolds(token: string | undefined, requestNumber: string, msisdn: string): Promise<boolean> {
+    const match = /^(\d{13})\.([0-9a-f]{64})$/.exec(token ?? '');
+    if (!match?.[1] || !match[2] || Number(match[1]) < now()) return false;
+    return secretsMatch(match[2], await hmacHex(piiHashKey, `pay-proof:${requestNumber}:${msisdn}:${match[1]}`));
+  }
+
+  /** Counts one prompt against a key; false when that makes more than the hour allows. */
+  async function promptAllowed(kind: 'payer' | 'request', value: string): Promise<boolean> {
+    const state = await prompts.fail(`payprompt:${kind}:${await hmacHex(piiHashKey, value)}`, now());
+    return state.failures <= promptsPerHour;
+  }
+
   const services: ServiceRegistry = {
-    /** Creates the payment and queues the collection; the menu then ends with the reference. */
-    'payments.start': async (args, ctx) => {
+    /**
+     * The pay path's view of a request, under the tracking rule: its holder's number sees the
+     * service and the fee; anyone else gets the same neutral `not_found` whether the request exists
+     * or not (the same portal calls are made either way, so the time taken tells nothing), unless
+     * they give the holder's NPI and birth date: then only the amount (`ok_amount`), and a proof
+     * token for `payments.start`. The NPI and birth date are blanked from the session at once.
+     */
+    'payments.quote': guarded(async (args, ctx): Promise<ServiceOutcome> => {
       const requestNumber = args.requestNumber ?? '';
-      const fee = await deps.portal.feeDue(requestNumber, { signal: ctx.signal, userId: ctx.msisdn });
-      if (!fee) return { outcome: 'not_found' };
+      const call = { signal: ctx.signal, userId: ctx.msisdn };
+      const [request, fee] = await Promise.all([deps.portal.findRequest(requestNumber, call), deps.portal.feeDue(requestNumber, call)]);
+      if (request && fee && request.holderMsisdn === ctx.msisdn) {
+        return { outcome: fee.paid ? 'paid' : 'ok', values: { serviceCode: fee.serviceCode, amountXof: fee.amountXof } };
+      }
+      if (!isIdentityClaim(args.npi, args.birthDate)) return { outcome: 'not_found' };
+      const forget = { npi: '', birthDate: '' };
+      const proof = await proveIdentity(requestNumber, args.npi ?? '', args.birthDate ?? '', ctx);
+      if (proof === 'denied' || (proof === 'proved' && !fee)) return { outcome: 'denied', values: forget };
+      if (proof !== 'proved') return { outcome: 'locked', values: { ...forget, retryMinutes: proof.lockedMinutes } };
+      if (fee!.paid) return { outcome: 'paid', values: forget };
+      return { outcome: 'ok_amount', values: { ...forget, amountXof: fee!.amountXof, holderProof: await proofToken(requestNumber, ctx.msisdn) } };
+    }),
+    /**
+     * Creates the payment and queues the collection; the menu then ends with the reference. Only
+     * for the request's holder's number or a caller holding a proof from `payments.quote`; anyone
+     * else gets the neutral `not_found`. Prompts pushed for someone else are limited
+     * (`too_many`): per payer number when another number pays, per request when the caller is not
+     * its holder; the holder paying from their own number is never counted nor blocked.
+     */
+    'payments.start': guarded(async (args, ctx): Promise<ServiceOutcome> => {
+      const requestNumber = args.requestNumber ?? '';
+      const call = { signal: ctx.signal, userId: ctx.msisdn };
+      const [request, fee] = await Promise.all([deps.portal.findRequest(requestNumber, call), deps.portal.feeDue(requestNumber, call)]);
+      const byHolder = request !== null && request.holderMsisdn === ctx.msisdn;
+      if (!request || !fee || (!byHolder && !(await proofHolds(args.holderProof, requestNumber, ctx.msisdn)))) return { outcome: 'not_found' };
       if (fee.paid) return { outcome: 'paid' };
       // Another number may pay (a relative's wallet, a second SIM): it gets the PIN prompt and receipt.
       let payer = ctx.msisdn;
@@ -268,6 +371,10 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         if (!parsed.ok || !parsed.operator) return { outcome: 'bad_number' };
         payer = parsed.e164;
       }
+      // Counted before the store is asked, so refused attempts count too: a stranger who keeps
+      // trying stays refused, and the holder's own number is never in these counters' way.
+      if (payer !== ctx.msisdn && !(await promptAllowed('payer', payer))) return { outcome: 'too_many' };
+      if (!byHolder && !(await promptAllowed('request', requestNumber))) return { outcome: 'too_many' };
       const operator = args.operator || operatorOf(payer) || 'UNKNOWN';
       const provider = providers.forOperator(operator);
       const id = crypto.randomUUID();
@@ -278,6 +385,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         amountXof: fee.amountXof,
         payerMsisdn: payer,
         ...(payer !== ctx.msisdn ? { initiatorMsisdn: ctx.msisdn } : {}),
+        startedBy: byHolder ? 'holder' : 'other',
         operator,
         provider: provider.name,
         createdAt: created.toISOString(),
@@ -288,9 +396,9 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       // the same atomic step as the creation, so there is never a second charge.
       if (!stored) return { outcome: (await store.latestForRequest(requestNumber))?.state === 'succeeded' ? 'paid' : 'in_progress' };
       await jobs.enqueue(COLLECT_QUEUE, { paymentId: id }, { jobId: `collect-${id}` });
-      logger.info({ paymentId: id, payer: maskMsisdn(payer), operator, amountXof: fee.amountXof }, 'payment created');
-      return { outcome: 'ok', values: { reference: reference(id), amountXof: fee.amountXof, payerDisplay: payer.slice(4) } };
-    },
+      logger.info({ paymentId: id, payer: maskMsisdn(payer), operator, amountXof: fee.amountXof, startedBy: byHolder ? 'holder' : 'other' }, 'payment created');
+      return { outcome: 'ok', values: { reference: reference(id), amountXof: fee.amountXof, payerDisplay: payer.slice(4), holderProof: '' } };
+    }),
     /**
      * "Check my payment" on redial: the request's latest payment, shown only to the number that
      * made it (anyone else gets the same answer as for no payment: the privacy rule of tracking).

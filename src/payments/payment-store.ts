@@ -9,8 +9,10 @@ import type { NewPayment, Payment, ReconciliationFlag, TransitionOutcome, Transi
 export interface PaymentStore {
   /**
    * Stores a new payment in state `created`; false when the id already exists, the request
-   * already has an unfinished payment, or its latest payment succeeded (two confirmations must
-   * never mean two charges, even before the portal has recorded the first).
+   * already has an unfinished payment, or one of its payments succeeded (two confirmations must
+   * never mean two charges, even before the portal has recorded the first). The one exception: a
+   * payment `startedBy` the holder is not refused for an unfinished one started by someone else,
+   * so a stranger holding the request can never lock its holder out.
    */
   create(payment: NewPayment): Promise<boolean>;
   get(id: string): Promise<Payment | null>;
@@ -27,6 +29,16 @@ export interface PaymentStore {
    * answers whether it is new (false also when there is no such payment).
    */
   flag(id: string, flag: ReconciliationFlag): Promise<boolean>;
+  /**
+   * Records that the portal acknowledged the payment, once (first writer wins); true when this
+   * call recorded it, false when it was already recorded or there is no such payment.
+   */
+  markPortalNotified(id: string, atIso: string): Promise<boolean>;
+  /**
+   * The request's first payment that succeeded, or null. Set in the same atomic step as that
+   * success, so of two payments racing to succeed exactly one is named (the other is paid twice).
+   */
+  paidPaymentOf(requestNumber: string): Promise<string | null>;
   /** Ids of payments still `created` or `pending` whose expiry is at or before `nowIso`. */
   overdue(nowIso: string, limit: number): Promise<string[]>;
   /** Payments created on a day of Benin's calendar (`financeDay`), for the daily report. */

@@ -24,6 +24,8 @@ export function legalSourcesOf(to: PaymentState): PaymentState[] {
   return PAYMENT_STATES.filter((from) => LEGAL_TRANSITIONS[from].includes(to));
 }
 
+export type PaymentStarter = 'holder' | 'other';
+
 /** What a payment is for and who pays: fixed when it is created. */
 export interface NewPayment {
   /** Guichet's own id: the provider's external reference and the portal's idempotency key. */
@@ -34,6 +36,12 @@ export interface NewPayment {
   payerMsisdn: string;
   /** E.164 of the phone that started the payment, when another number pays. */
   initiatorMsisdn?: string;
+  /**
+   * Who started it: `holder` (the request's own phone number, the default) or `other` (a caller
+   * who proved the holder's NPI and birth date). A holder's payment is never blocked by an
+   * unfinished `other` one (issue 11 item 5); an `other` one waits for any unfinished payment.
+   */
+  startedBy?: PaymentStarter;
   /** `MTN`, `MOOV`, … from the number or the citizen's choice. */
   operator: string;
   /** Registry name of the payment API that collects it. */
@@ -54,7 +62,7 @@ export interface TransitionRecord {
  * Why finance must compare a payment with the provider's statement, as a code the report reads
  * (never history text): set by the service, kept by the store, listed in the daily report.
  */
-export const RECONCILIATION_FLAGS = ['refunded_after_success', 'partially_refunded_after_success'] as const;
+export const RECONCILIATION_FLAGS = ['refunded_after_success', 'partially_refunded_after_success', 'paid_twice'] as const;
 export type ReconciliationFlag = (typeof RECONCILIATION_FLAGS)[number];
 
 export interface Payment extends NewPayment {
@@ -67,6 +75,11 @@ export interface Payment extends NewPayment {
   needsReconciliation: boolean;
   /** Further reasons to check it by hand (a refund after the success), when there are any. */
   reconciliationFlags?: ReconciliationFlag[];
+  /**
+   * When the portal acknowledged this payment (ISO): recorded in the store, so telling the portal
+   * again is skipped whatever the job queue still remembers (issue 12 item 11).
+   */
+  portalNotifiedAt?: string;
   history: TransitionRecord[];
 }
 

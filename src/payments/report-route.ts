@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { secretsMatch } from '../security/secrets.js';
 import type { PaymentStore } from './payment-store.js';
 import { PAYMENT_STATES, type Payment } from './payment.js';
+import { csvRow } from './csv.js';
 
 export interface PaymentReportDeps {
   store: PaymentStore;
@@ -53,14 +54,14 @@ export function registerPaymentReport(app: Hono, deps: PaymentReportDeps): void 
     for (const provider of providers) {
       for (const state of PAYMENT_STATES) {
         const row = rows.get(`${provider},${state}`);
-        if (row) lines.push(`${date},${provider},${state},${row.count},${row.totalXof}`);
+        if (row) lines.push(csvRow([date, provider, state, row.count, row.totalXof]));
       }
     }
     const toCheck = payments.map((p) => ({ p, why: whyToCheck(p) })).filter((row) => row.why !== null);
     if (toCheck.length > 0) {
       lines.push('', 'needs_reconciliation: payment_id,request_number,provider,provider_transaction_id,provider_reference,amount_xof,state,why');
       for (const { p, why } of toCheck) {
-        lines.push(`${p.id},${p.requestNumber},${p.provider},${p.providerTransactionId ?? ''},${p.providerReference ?? ''},${p.amountXof},${p.state},${why}`);
+        lines.push(csvRow([p.id, p.requestNumber, p.provider, p.providerTransactionId ?? '', p.providerReference ?? '', p.amountXof, p.state, why ?? '']));
       }
     }
     return c.body(lines.join('\n') + '\n', 200, {

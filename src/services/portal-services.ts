@@ -1,20 +1,10 @@
 import type { ServiceOutcome } from '../engine/types.js';
 import type { PortalClient } from '../portal/portal-client.js';
 import { InteropError } from '../interop/errors.js';
-import { MemoryAttemptLimiter, type AttemptLimiter } from '../security/attempt-limiter.js';
-import { hmacHex } from '../security/secrets.js';
+import { createHolderProof, isIdentityClaim, type HolderProofOptions } from './holder-proof.js';
 import type { ServiceHandler, ServiceRegistry } from './service-registry.js';
 
-export interface PortalServicesOptions {
-  /** Failed identity proofs per caller number and per NPI; Redis when configured, so every instance counts. */
-  attempts?: AttemptLimiter;
-  /**
-   * Keys the counters' names (HMAC of the number or NPI), so the store never holds a raw NPI or
-   * number; the same on every instance (`PII_HASH_KEY`).
-   */
-  piiHashKey?: string;
-  now?: () => number;
-}
+export type PortalServicesOptions = HolderProofOptions;
 
 /**
  * The portal's services as menus see them. The privacy rule lives here, not in the portal: a
@@ -24,28 +14,7 @@ export interface PortalServicesOptions {
  * (`unavailable`, `timeout`) the menu branches on.
  */
 export function createPortalServices(portal: PortalClient, options: PortalServicesOptions = {}): ServiceRegistry {
-  const attempts = options.attempts ?? new MemoryAttemptLimiter();
-  const now = options.now ?? Date.now;
-  const counterKey = async (kind: 'caller' | 'npi', value: string) => `idproof:${kind}:${await hmacHex(options.piiHashKey ?? DEFAULT_PII_HASH_KEY, value)}`;
-
-  /**
-   * The NPI + birth-date proof, limited per caller number and per NPI: a few free mistakes, then a
-   * lock that doubles with each failure, which the citizen is told about (`locked`, `retryMinutes`).
-   */
-  async function proveIdentity(requestNumber: string, npi: string, birthDate: string, ctx: Parameters<ServiceHandler>[1]): Promise<'proved' | 'denied' | { lockedMinutes: number }> {
-    const keys = await Promise.all([counterKey('caller', ctx.msisdn), counterKey('npi', npi)]);
-    const at = now();
-    const lockedUntil = (states: { lockedUntilMs: number }[]) => Math.max(...states.map((s) => s.lockedUntilMs));
-    const minutesLeft = (until: number) => Math.max(1, Math.ceil((until - at) / 60_000));
-    const before = lockedUntil(await Promise.all(keys.map((key) => attempts.peek(key, at))));
-    if (before > at) return { lockedMinutes: minutesLeft(before) };
-    if (await portal.verifyIdentity(requestNumber, { npi, birthDate }, { signal: ctx.signal, userId: ctx.msisdn })) {
-      await Promise.all(keys.map((key) => attempts.clear(key)));
-      return 'proved';
-    }
-    const after = lockedUntil(await Promise.all(keys.map((key) => attempts.fail(key, at))));
-    return after > at ? { lockedMinutes: minutesLeft(after) } : 'denied';
-  }
+  const proveIdentity = createHolderProof(portal, options);
 
   return {
     'portal.requestStatus': guarded(async (args, ctx): Promise<ServiceOutcome> => {
@@ -55,7 +24,7 @@ export function createPortalServices(portal: PortalClient, options: PortalServic
       if (request.holderMsisdn !== ctx.msisdn) {
         const npi = args.npi ?? '';
         const birthDate = args.birthDate ?? '';
-        if (!/^\d{10}$/.test(npi) || !/^\d{8}$/.test(birthDate)) return { outcome: 'not_found' };
+        if (!isIdentityClaim(npi, birthDate)) return { outcome: 'not_found' };
         const proof = await proveIdentity(requestNumber, npi, birthDate, ctx);
         if (proof === 'denied') return { outcome: 'not_found' };
         if (proof !== 'proved') return { outcome: 'locked', values: { retryMinutes: proof.lockedMinutes } };
@@ -81,11 +50,8 @@ export function createPortalServices(portal: PortalClient, options: PortalServic
   };
 }
 
-/** Only for the embedded default and tests: production sets `PII_HASH_KEY`. */
-const DEFAULT_PII_HASH_KEY = 'guichet-embedded-default';
-
 /** Upstream trouble as an outcome: `timeout` when the platform timed out, `unavailable` otherwise. */
-function guarded(handler: ServiceHandler): ServiceHandler {
+export function guarded(handler: ServiceHandler): ServiceHandler {
   return async (args, ctx) => {
     try {
       return await handler(args, ctx);

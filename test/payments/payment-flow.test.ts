@@ -68,9 +68,9 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
     // "Check my payment" by redialling: the payer sees the payment and its transaction id ...
     const again = await dial(gw.app, 's3', DEMO_MSISDN, ['2', 'PS00373-240002']);
     expect(again.body).toBe(`END Paiement ${reference(paymentId)} effectué: 1 900 FCFA, transaction ${sandboxTransactionId(paymentId)}. La demande PS00373-240002 sera mise à jour.`);
-    // ... anyone else only what the portal says: the fee is paid.
+    // ... anyone else the neutral answer of a request that is not theirs (tracking's rule).
     const other = await dial(gw.app, 's4', '+2290196123456', ['2', 'PS00373-240002']);
-    expect(other.body).toMatch(/^END Les frais de la demande PS00373-240002 sont déjà payés/);
+    expect(other.body).toMatch(/^CON Aucune demande PS00373-240002 n'est liée à ce numéro de téléphone\./);
   });
 
   it('redialling while the PIN prompt is open says so; after a decline it offers the fee again', async () => {
@@ -115,7 +115,7 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
     await gw.store.transition(id, { to: 'pending', at, reason: 'pushed' });
     await gw.store.transition(id, { to: 'succeeded', at, reason: 'paid', providerTransactionId: 'TX-9' });
     const start = gw.payments.services['payments.start']!;
-    expect(await start({ requestNumber: 'PS00373-240002' }, { msisdn: '+2290196123456', language: 'fr', signal: new AbortController().signal })).toEqual({ outcome: 'paid' });
+    expect(await start({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'fr', signal: new AbortController().signal })).toEqual({ outcome: 'paid' });
   });
 
   it('a declined payment is failed, receipted, and never reaches the portal', async () => {
@@ -131,8 +131,8 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
   it('a second confirmation while the first payment is under way creates no second charge', async () => {
     const gw = await payingGateway({ approveAfterMs: 60_000 });
     await dial(gw.app, 's1', DEMO_MSISDN, ['2', 'PS00373-240002', '1']);
-    // From another phone (the payer's own redial shows the pending payment instead).
-    const second = await dial(gw.app, 's2', '+2290196123456', ['2', 'PS00373-240002', '1']);
+    // From another phone, after the holder's proof (the payer's own redial shows the pending payment instead).
+    const second = await dial(gw.app, 's2', '+2290196123456', ['2', 'PS00373-240002', '1', '1234567890', '15031990', '1']);
     expect(second.body).toMatch(/^END Un paiement pour la demande PS00373-240002 est déjà en cours/);
     expect(await gw.store.overdue('9999-01-01T00:00:00.000Z', 10)).toHaveLength(1);
     await gw.jobs.close();

@@ -168,6 +168,96 @@ export function paymentStoreConformance(name: string, makeStore: () => PaymentSt
       expect(await store.create(newPayment({ requestNumber: first.requestNumber }))).toBe(false);
     });
 
+    it('a replayed late success adds nothing: flagged once, the history does not grow (issue 11 item 11)', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      await store.transition(payment.id, { to: 'expired', at, reason: 'no answer' });
+      expect((await store.transition(payment.id, { to: 'succeeded', at, reason: 'late', providerTransactionId: 'LATE-1' })).kind).toBe('flagged');
+      const before = await store.get(payment.id);
+      const replays = await Promise.all(Array.from({ length: 20 }, (_, i) => store.transition(payment.id, { to: 'succeeded', at, reason: `late ${i}`, providerTransactionId: `LATE-${i + 2}` })));
+      expect(replays.map((r) => r.kind)).toEqual(Array.from({ length: 20 }, () => 'unchanged'));
+      expect(await store.get(payment.id)).toEqual(before);
+      expect(before?.history).toHaveLength(3);
+    });
+
+    it('records the portal acknowledgement once, first writer wins, and only for a payment it has (issue 12 item 11)', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      expect((await store.get(payment.id))?.portalNotifiedAt).toBeUndefined();
+      const marks = await Promise.all(Array.from({ length: 10 }, (_, i) => store.markPortalNotified(payment.id, `2026-11-23T09:0${i}:00.000Z`)));
+      expect(marks.filter(Boolean)).toHaveLength(1);
+      const kept = (await store.get(payment.id))?.portalNotifiedAt;
+      expect(kept).toMatch(/^2026-11-23T09:0\d:00\.000Z$/);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      const moved = await store.transition(payment.id, { to: 'succeeded', at, reason: 'paid' });
+      expect(moved.kind === 'applied' && moved.payment.portalNotifiedAt).toBe(kept);
+      expect(await store.markPortalNotified('no-such-payment', at)).toBe(false);
+    });
+
+    it("a holder's payment is never blocked by someone else's unfinished one; someone else's waits for any (issue 11 item 5)", async () => {
+      const byOther = newPayment({ startedBy: 'other' });
+      const requestNumber = byOther.requestNumber;
+      expect(await store.create(byOther)).toBe(true);
+      expect(await store.create(newPayment({ requestNumber, startedBy: 'other' }))).toBe(false);
+      const byHolder = newPayment({ requestNumber, startedBy: 'holder' });
+      expect(await store.create(byHolder)).toBe(true);
+      expect(await store.create(newPayment({ requestNumber }))).toBe(false); // the holder's own second confirmation
+      expect(await store.create(newPayment({ requestNumber, startedBy: 'other' }))).toBe(false);
+      expect((await store.latestForRequest(requestNumber))?.id).toBe(byHolder.id);
+      // The stranger's expires: still no second payment while the holder's is unfinished.
+      await store.transition(byOther.id, { to: 'expired', at, reason: 'no answer' });
+      expect(await store.create(newPayment({ requestNumber, startedBy: 'other' }))).toBe(false);
+    });
+
+    it('names the first success of a request; a second success racing it is not named, and nothing new is created after', async () => {
+      const byOther = newPayment({ startedBy: 'other' });
+      const requestNumber = byOther.requestNumber;
+      const byHolder = newPayment({ requestNumber, startedBy: 'holder' });
+      await store.create(byOther);
+      await store.create(byHolder);
+      expect(await store.paidPaymentOf(requestNumber)).toBeNull();
+      for (const p of [byOther, byHolder]) await store.transition(p.id, { to: 'pending', at, reason: 'sent' });
+      const outcomes = await Promise.all([byOther, byHolder].map((p) => store.transition(p.id, { to: 'succeeded', at, reason: 'paid' })));
+      expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'applied']);
+      const winner = await store.paidPaymentOf(requestNumber);
+      expect([byOther.id, byHolder.id]).toContain(winner);
+      expect(await store.create(newPayment({ requestNumber }))).toBe(false);
+      expect(await store.paidPaymentOf('PS00373-000000-none')).toBeNull();
+    });
+
+    it("a payment may not be named like an index, and one named 'open' or 'day' is only a payment", async () => {
+      const asIndexName = newPayment({ id: 'open', expiresAt: '2026-11-23T09:05:00.000Z' });
+      expect(await store.create(asIndexName)).toBe(true);
+      expect(await store.create(newPayment({ id: 'day', expiresAt: '2026-11-23T09:05:00.000Z' }))).toBe(true);
+      expect(await store.overdue('2026-11-23T09:06:00.000Z', 1000)).toEqual(expect.arrayContaining(['open', 'day']));
+      expect((await store.transition('open', { to: 'pending', at, reason: 'sent' })).kind).toBe('applied');
+      expect((await store.createdOn('2026-11-23')).map((p) => p.id)).toEqual(expect.arrayContaining(['open', 'day']));
+    });
+
+    it.each(['day:2026-11-23', 'i:open', 'pay:i:open', 'p:x', 'x:h', 'x:f', '../x', '', 'a b', '*'])(
+      'an outside string naming an internal key (%j) is no payment, and nothing is touched (issue 11 item 7)',
+      async (outside) => {
+        const real = newPayment({ id: `${newPayment().id}`, createdAt: '2026-11-23T09:00:00.000Z' });
+        await store.create(real);
+        await store.transition(real.id, { to: 'pending', at, reason: 'sent' });
+        const before = await store.get(real.id);
+        const named = [outside, `${real.id}:h`, `${real.id}:f`];
+        for (const id of named) {
+          expect(await store.get(id)).toBeNull();
+          expect(await store.transition(id, { to: 'succeeded', at, reason: 'forged' })).toEqual({ kind: 'missing' });
+          expect(await store.rememberReference(id, 'forged')).toBeNull();
+          expect(await store.flag(id, 'paid_twice')).toBe(false);
+          expect(await store.markPortalNotified(id, at)).toBe(false);
+          expect(await store.latestForRequest(id)).toBeNull();
+          expect(await store.paidPaymentOf(id)).toBeNull();
+          expect(await store.create({ ...newPayment(), id })).toBe(false);
+        }
+        expect(await store.get(real.id)).toEqual(before);
+        expect(await store.overdue('2026-11-23T09:20:00.000Z', 1000)).toContain(real.id);
+      },
+    );
+
     it('reports missing payments', async () => {
       expect(await store.transition('nope', { to: 'pending', at, reason: 'x' })).toEqual({ kind: 'missing' });
     });

@@ -26,9 +26,11 @@ async function routedGateway() {
     silentLogger,
   );
   closers.push(() => gateway.close());
-  async function pay(sessionId: string, phoneNumber: string, requestNumber: string) {
+  /** The holder's walk: the request, then confirm (`1`) or pay from another number (`3`, the wallet). */
+  async function pay(sessionId: string, phoneNumber: string, requestNumber: string, otherWallet?: string) {
     let body = '';
-    for (const text of ['', '2', `2*${requestNumber}`, `2*${requestNumber}*1`]) {
+    const last = otherWallet ? [`2*${requestNumber}*3`, `2*${requestNumber}*3*${otherWallet}`] : [`2*${requestNumber}*1`];
+    for (const text of ['', '2', `2*${requestNumber}`, ...last]) {
       const res = await gateway.app.request('/ussd/africastalking', {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -44,12 +46,12 @@ async function routedGateway() {
 describe('payments routed by the payer operator (PAYMENT_ROUTES)', () => {
   it('a Moov payer is collected through FedaPay on its Moov wallet; an MTN payer through the default', async () => {
     const { fedapay, pay } = await routedGateway();
-    expect(await pay('moov-1', '+2290195123456', 'PS00373-240002')).toMatch(/^END Paiement [0-9A-F]{8}: 1 900 FCFA/);
+    expect(await pay('moov-1', '+2290197000001', 'PS00373-240002', '0195123456')).toMatch(/^END Paiement [0-9A-F]{8}: 1 900 FCFA/);
     await until(() => fedapay.sends.length === 1, 'the FedaPay push');
     expect(fedapay.sends[0]).toMatchObject({ mode: 'moov', body: { phone_number: { number: '0195123456', country: 'bj' } } });
     expect([...fedapay.transactions.values()][0]).toMatchObject({ amount: 1900, custom_metadata: { payment_id: expect.any(String) } });
 
-    expect(await pay('mtn-1', '+2290197000001', 'PS00200-240005')).toMatch(/^END Paiement/);
+    expect(await pay('mtn-1', '+2290197000001', 'PS00150-240004')).toMatch(/^END Paiement/);
     await new Promise((r) => setTimeout(r, 200));
     expect(fedapay.calls.create).toBe(1); // the MTN payer went to the sandbox, not FedaPay
   });
