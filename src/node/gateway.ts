@@ -13,7 +13,7 @@ import { createApp, hopHandlerDeps, type AppDeps, type Readiness } from '../app.
 import type { Config } from '../config.js';
 import { MenuRegistry } from '../engine/menu-registry.js';
 import type { Logger } from '../observability/logger.js';
-import { MemoryAttemptLimiter, type AttemptLimiter } from '../security/attempt-limiter.js';
+import { IDENTITY_PROOF_POLICY, MemoryAttemptLimiter, type AttemptLimiter } from '../security/attempt-limiter.js';
 import { clientAddress } from '../security/ip-address.js';
 import { createCcspDirectory } from '../services/ccsp-directory.js';
 import { createPortalServices } from '../services/portal-services.js';
@@ -90,10 +90,11 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     // Not awaited: a gateway started while Redis is down serves polite ENDs, reports not-ready on
     // /readyz and connects by itself when Redis comes back.
     redis.connect().catch(() => {});
-    store = new RedisSessionStore(redis);
-    cache = new RedisCache(redis);
-    jobs = new BullMqJobQueue({ redisUrl: config.redisUrl });
-    attempts = new RedisAttemptLimiter(redis);
+    // REDIS_PREFIX names every key, so two deployments can share a Redis.
+    store = new RedisSessionStore(redis, { prefix: config.redisPrefix });
+    cache = new RedisCache(redis, `${config.redisPrefix}cache:`);
+    jobs = new BullMqJobQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix.replace(/:$/, '') });
+    attempts = new RedisAttemptLimiter(redis, IDENTITY_PROOF_POLICY, `${config.redisPrefix}attempts:`);
     if (!config.piiHashKey) logger.warn({}, 'PII_HASH_KEY is not set: attempt counters are keyed with the built-in key; set one per deployment');
   } else {
     store = new MemorySessionStore();

@@ -39,14 +39,6 @@ export function createPortalServices(portal: PortalClient, options: PortalServic
         },
       };
     }),
-    'portal.feeDue': guarded(async (args, ctx) => {
-      const fee = await portal.feeDue(args.requestNumber ?? '', { signal: ctx.signal, userId: ctx.msisdn });
-      if (!fee) return { outcome: 'not_found' };
-      return {
-        outcome: fee.paid ? 'paid' : 'ok',
-        values: { serviceCode: fee.serviceCode, amountXof: fee.amountXof },
-      };
-    }),
   };
 }
 
