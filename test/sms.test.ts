@@ -359,8 +359,11 @@ describe('delivery reports and inbound SMS over HTTP', () => {
     expect((await app.request('/sms/africastalking/inbound', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=hi' })).status).toBe(400);
   });
 
-  it('a report for an unknown message is logged, not an error', async () => {
+  it('a report for an unknown message is logged, not an error; one for an unknown provider id waits for it', async () => {
     expect(await recordDeliveryReport(new MemoryMessageStore(), { route: 'kannel', messageId: 'nope', status: 'delivered', raw: 'type 1' }, silentLogger)).toBe('unknown_message');
-    expect(await recordDeliveryReport(new MemoryMessageStore(), { route: 'smpp', providerMessageId: 'nope', status: 'delivered', raw: 'DELIVRD' }, silentLogger, 50)).toBe('unknown_message');
+    const store = new MemoryMessageStore();
+    expect(await recordDeliveryReport(store, { route: 'smpp', providerMessageId: 'nope', status: 'delivered', raw: 'DELIVRD' }, silentLogger)).toBe('parked');
+    expect(await store.takeParkedReports('smpp', 'nope')).toEqual([{ status: 'delivered', raw: 'DELIVRD' }]);
+    expect(await store.takeParkedReports('smpp', 'nope')).toEqual([]);
   });
 });
