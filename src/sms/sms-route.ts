@@ -89,18 +89,16 @@ export type StatusMapping = Readonly<Record<string, SmsStatus>>;
 /** What a route's answer to a send means for the message, as data in each provider's table. */
 export type SendOutcome = 'accepted' | 'permanent' | 'throttled' | 'configuration' | 'transient';
 
-/** Throws the error for a refused send's outcome (`accepted` returns). */
-export function throwForOutcome(outcome: SendOutcome, message: string): void {
+/** The error a refused send's outcome stands for: it decides retry, pause or give up. */
+export function sendError(outcome: Exclude<SendOutcome, 'accepted'>, message: string): Error {
   switch (outcome) {
-    case 'accepted':
-      return;
     case 'permanent':
-      throw new PermanentSmsError(message);
+      return new PermanentSmsError(message);
     case 'throttled':
-      throw new ThrottledSmsError(message);
+      return new ThrottledSmsError(message);
     case 'configuration':
-      throw new SmsRouteConfigurationError(message);
+      return new SmsRouteConfigurationError(message);
     case 'transient':
-      throw new Error(message);
+      return new Error(message);
   }
 }
