@@ -6,7 +6,7 @@ import { PermanentSmsError, sendError, type SendOutcome, type SmsRoute, type Sta
  * process-wide (`username: 'sandbox'` sends every client in the process to the sandbox): one
  * process, one mode.
  *
- * @see https://developers.africastalking.com/docs/sms/sending (status codes; samples in providers/africastalking/fixtures.ts)
+ * @see https://developers.africastalking.com/docs/sms/sending (status codes; samples in providers/africastalking/sms.fixtures.ts)
  */
 
 /** The SDK's `SMS.send` as it is called (the SDK has no usable types). */
