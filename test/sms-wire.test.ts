@@ -86,6 +86,14 @@ describe('Kannel samples', () => {
     expect(sent[0]).toMatchObject({ to: '+2290197000001', from: '123' });
   });
 
+  it('a reply whose inbound route cannot send goes on the operator route, under its own sender', async () => {
+    const { app, queue, sent } = await gatewayWith('smpp-mtn');
+    await app.request(KANNEL_INBOUND[1]!.path);
+    await queue.drain();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.from).toBeUndefined();
+  });
+
   it('refuses an inbound without its id, with a reason', async () => {
     const { app } = await gatewayWith('kannel');
     const res = await app.request('/sms/kannel/inbound?from=2290197000001&text=AIDE');

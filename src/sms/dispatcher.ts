@@ -60,14 +60,18 @@ export class SmsDispatcher implements SmsOutbox {
     const prepared = prepareSms(request.text, { transliterate: this.deps.transliterate });
     const maxSegments = this.deps.maxSegments ?? DEFAULT_MAX_SEGMENTS;
     if (prepared.segments > maxSegments) throw new SmsTooLongError(prepared.segments, maxSegments);
-    // A reply leaves on the route its command came in on, from the number it was sent to.
-    const route = request.viaRoute && this.deps.routes[request.viaRoute] ? request.viaRoute : this.routeFor(number.e164);
+    // A reply leaves on the route its command came in on, from the number it was sent to. Where
+    // that route cannot send, the operator's route sends it under its own sender: another route's
+    // short code would be refused as a sender we do not own.
+    const sameRoute = request.viaRoute !== undefined && this.deps.routes[request.viaRoute] !== undefined;
+    const route = sameRoute ? request.viaRoute! : this.routeFor(number.e164);
+    const from = request.viaRoute === undefined || sameRoute ? request.from : undefined;
     const now = new Date().toISOString();
     const optedOut = request.purpose !== 'reply' && (await this.deps.preferences.isOptedOut(number.e164));
     const message: SmsMessage = {
       id: crypto.randomUUID(),
       to: number.e164,
-      ...(request.from ? { from: request.from } : {}),
+      ...(from ? { from } : {}),
       text: prepared.text,
       encoding: prepared.encoding,
       segments: prepared.segments,
