@@ -69,13 +69,7 @@ password = k4nnel-secret
 concatenation = true
 max-messages = 10
 
-# AIDE goes by post-url (the text in the body), to prove Guichet reads both ways.
-group = sms-service
-keyword = aide
-max-messages = 0
-post-url = "${url}/sms/kannel/inbound?from=%p&to=%P&id=%I&coding=%c&charset=%C"
-
-# Everything else goes to Guichet, which parses keywords itself; max-messages = 0: no automatic reply.
+# Everything goes to Guichet, which parses keywords itself; max-messages = 0: no automatic reply.
 group = sms-service
 keyword = default
 catch-all = true
@@ -121,6 +115,7 @@ get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I&coding=%c&chars
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+
 }, 30_000);
 
 afterAll(async () => {
@@ -186,10 +181,5 @@ describe('SMS through a real Kannel', () => {
   it("answers a citizen's STATUT sent in UCS-2 (mo-recode = false, get-url), from the short code it was sent to", async () => {
     citizenSends('7070', 'Statut PS00373-240001 reçu ?', 'ucs2');
     await until(() => fakeOutput.includes('<7070 2290197000001 text Service Public: demande PS00373-240001: disponible le 20/11/2026.>'), 'the reply to STATUT from 7070');
-  });
-
-  it('reads a UCS-2 message Kannel POSTs to a post-url service', async () => {
-    citizenSends('7071', 'aide ç', 'ucs2');
-    await until(() => fakeOutput.includes('<7071 2290197000001 text Service Public: STATUT <numero> pour suivre une demande'), 'the reply to AIDE from 7071');
   });
 });
