@@ -40,6 +40,8 @@ const Env = z.object({
   SMS_RATES: z.string().default(''),
   /** `0` keeps French accents that force UCS-2 (ê ç ô …) instead of their GSM-7 spelling. */
   SMS_TRANSLITERATE: z.enum(['0', '1']).default('1'),
+  /** A text needing more segments is refused at the API (422); Kannel's `max-messages` must allow as many. */
+  SMS_MAX_SEGMENTS: z.coerce.number().int().min(1).max(20).default(6),
   /** How Kannel (and other routes with callbacks) reach Guichet. */
   PUBLIC_URL: z.string().url().optional(),
   KANNEL_SENDSMS_URL: z.string().url().optional(),
@@ -151,6 +153,7 @@ export interface Config {
     routing: Record<string, string>;
     rates: Record<string, number>;
     transliterate: boolean;
+    maxSegments: number;
     publicUrl: string | undefined;
     kannel: { sendsmsUrl: string; username: string; password: string; from: string } | undefined;
     africasTalking: { username: string; apiKey: string; from?: string } | undefined;
@@ -187,16 +190,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     providerSettings: providerSettingsFrom(env, pairs(e.SCREEN_LIMITS, 'SCREEN_LIMITS', integerIn(40, 182))),
     trustProxy: parseProxyTrust(e.TRUST_PROXY),
     smppUssdLinks: smppUssdLinksFrom(env),
-    sms: {
-      routing: pairs(e.SMS_ROUTES, 'SMS_ROUTES', (v) => v),
-      rates: pairs(e.SMS_RATES, 'SMS_RATES', integerIn(1, 10000)),
-      transliterate: e.SMS_TRANSLITERATE === '1',
-      publicUrl: e.PUBLIC_URL,
-      kannel: e.KANNEL_SENDSMS_URL ? { sendsmsUrl: e.KANNEL_SENDSMS_URL, username: e.KANNEL_USERNAME ?? '', password: e.KANNEL_PASSWORD ?? '', from: e.KANNEL_FROM } : undefined,
-      africasTalking: e.AT_USERNAME && e.AT_API_KEY ? { username: e.AT_USERNAME, apiKey: e.AT_API_KEY, ...(e.AT_SMS_FROM ? { from: e.AT_SMS_FROM } : {}) } : undefined,
-      smppLinks: smppUssdLinksFrom(env, 'SMPP_SMS_'),
-      agencies: agenciesFrom(e.NOTIFY_API_KEYS, e.NOTIFY_HMAC_SECRETS),
-    },
+    sms: smsFrom(e, env),
     portal: e.PORTAL,
     paymentProvider: e.PAYMENT_PROVIDER,
     paymentJobConcurrency: e.PAYMENT_JOB_CONCURRENCY,
@@ -339,6 +333,59 @@ function metricsSetting(metrics: '0' | '1' | undefined, token: string | undefine
   if (token !== undefined && token.trim() === '') throw new Error('invalid configuration: METRICS_TOKEN is set but empty');
   if (metrics === '0') return { served: false, token: undefined };
   return { served: metrics === '1' || token !== undefined || isLoopbackHost(host), token };
+}
+
+/**
+ * The SMS settings, checked as a whole: a mistake stops the gateway at start, naming the
+ * variable, instead of surfacing as a 500 (or a silent sandbox) when the first message is sent.
+ */
+function smsFrom(e: z.infer<typeof Env>, env: Record<string, string | undefined>): Config['sms'] {
+  const fail = (reason: string): never => {
+    throw new Error(`invalid configuration: ${reason}`);
+  };
+  const routing = pairs(e.SMS_ROUTES, 'SMS_ROUTES', (v) => v);
+  for (const operator of Object.keys(routing)) {
+    if (operator !== 'default' && !(BENIN_OPERATORS as readonly string[]).includes(operator)) fail(`SMS_ROUTES operator "${operator}" (want ${BENIN_OPERATORS.join(', ')} or default)`);
+  }
+  if (!routing.default) fail('SMS_ROUTES has no default route (add default=<route> for numbers of no listed operator)');
+
+  if ((e.KANNEL_USERNAME || e.KANNEL_PASSWORD) && !e.KANNEL_SENDSMS_URL) fail('KANNEL_USERNAME/KANNEL_PASSWORD are set but KANNEL_SENDSMS_URL is not');
+  if (e.KANNEL_SENDSMS_URL && (!e.KANNEL_USERNAME || !e.KANNEL_PASSWORD)) fail('KANNEL_SENDSMS_URL needs KANNEL_USERNAME and KANNEL_PASSWORD (its sendsms-user)');
+  if (e.KANNEL_SENDSMS_URL && !e.PUBLIC_URL) fail('KANNEL_SENDSMS_URL needs PUBLIC_URL: Kannel sends delivery reports to PUBLIC_URL/sms/kannel/dlr');
+  if (Boolean(e.AT_USERNAME) !== Boolean(e.AT_API_KEY)) fail('AT_USERNAME and AT_API_KEY go together');
+
+  const smppLinks = smppUssdLinksFrom(env, 'SMPP_SMS_');
+  /** Route name → the variable that configures it. */
+  const configured: Record<string, string> = { sandbox: '(built in)' };
+  if (e.KANNEL_SENDSMS_URL) configured.kannel = 'KANNEL_SENDSMS_URL';
+  if (e.AT_USERNAME && e.AT_API_KEY) configured.africastalking = 'AT_USERNAME';
+  for (const link of smppLinks) configured[link.provider] = `SMPP_SMS_${link.provider.slice('smpp-'.length).toUpperCase().replace(/-/g, '_')}_URL`;
+  const needs: Record<string, string> = { kannel: 'KANNEL_SENDSMS_URL', africastalking: 'AT_USERNAME and AT_API_KEY' };
+  for (const [operator, route] of Object.entries(routing)) {
+    if (!configured[route]) {
+      const hint = needs[route] ?? (route.startsWith('smpp-') ? `SMPP_SMS_${route.slice(5).toUpperCase().replace(/-/g, '_')}_URL` : `one of ${Object.keys(configured).join(', ')}`);
+      fail(`SMS_ROUTES sends ${operator} to "${route}", which is not configured (set ${hint})`);
+    }
+  }
+  const used = new Set(Object.values(routing));
+  for (const [route, variable] of Object.entries(configured)) {
+    if (route !== 'sandbox' && !used.has(route)) fail(`${variable} configures the "${route}" route but SMS_ROUTES sends nothing to it (SMS_ROUTES=${e.SMS_ROUTES})`);
+  }
+  const rates = pairs(e.SMS_RATES, 'SMS_RATES', integerIn(1, 10000));
+  for (const route of Object.keys(rates)) {
+    if (!configured[route]) fail(`SMS_RATES names "${route}", which is not a configured route (${Object.keys(configured).join(', ')})`);
+  }
+  return {
+    routing,
+    rates,
+    transliterate: e.SMS_TRANSLITERATE === '1',
+    maxSegments: e.SMS_MAX_SEGMENTS,
+    publicUrl: e.PUBLIC_URL,
+    kannel: e.KANNEL_SENDSMS_URL && e.KANNEL_USERNAME && e.KANNEL_PASSWORD ? { sendsmsUrl: e.KANNEL_SENDSMS_URL, username: e.KANNEL_USERNAME, password: e.KANNEL_PASSWORD, from: e.KANNEL_FROM } : undefined,
+    africasTalking: e.AT_USERNAME && e.AT_API_KEY ? { username: e.AT_USERNAME, apiKey: e.AT_API_KEY, ...(e.AT_SMS_FROM ? { from: e.AT_SMS_FROM } : {}) } : undefined,
+    smppLinks,
+    agencies: agenciesFrom(e.NOTIFY_API_KEYS, e.NOTIFY_HMAC_SECRETS),
+  };
 }
 
 /** A parser for `pairs` accepting whole numbers in a range. */

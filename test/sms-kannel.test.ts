@@ -23,6 +23,13 @@ let gateway: Gateway;
 let server: ServerType;
 let url: string;
 let fakeOutput = '';
+let fake: ChildProcess;
+
+/** A citizen's message in fakesmsc's line format; UCS-2 as fakesmsc's `ucs2` type: URL-encoded UTF-16BE. */
+function citizenSends(to: string, text: string, coding: 'text' | 'ucs2'): void {
+  const data = coding === 'ucs2' ? [...Buffer.from(text, 'utf16le').swap16()].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('') : text;
+  fake.stdin!.write(`2290197000001 ${to} ${coding} ${data}\n`);
+}
 
 beforeAll(async () => {
   if (!existsSync('/usr/sbin/bearerbox') || !existsSync(FAKESMSC)) throw new Error('Kannel not installed: apt-get install kannel kannel-extras (.ci/run does)');
@@ -53,6 +60,8 @@ sendsms-port = ${sendsms}
 sendsms-interface = 127.0.0.1
 log-level = 1
 log-file = ${dir}/smsbox.log
+# The default: UCS-2 messages reach Guichet as coding=2&charset=UTF-16BE with their raw bytes.
+mo-recode = false
 
 group = sendsms-user
 username = guichet
@@ -65,7 +74,7 @@ group = sms-service
 keyword = default
 catch-all = true
 max-messages = 0
-get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I"
+get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I&coding=%c&charset=%C"
 `,
   );
   gateway = await createNodeGateway(
@@ -93,8 +102,8 @@ get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I"
   start('/usr/sbin/bearerbox', ['kannel.conf']);
   await new Promise((r) => setTimeout(r, 700));
   start('/usr/sbin/smsbox', ['kannel.conf']);
-  // fakesmsc sends one citizen message a couple of seconds after connecting, and prints every MT it gets.
-  const fake = start(FAKESMSC, ['-H', '127.0.0.1', '-r', String(smscPort), '-i', '3', '-m', '1', '2290197000001 123 text STATUT PS00373-240001']);
+  // fakesmsc in interactive mode: each line written to its stdin is a citizen's message; it prints every MT it gets.
+  fake = start(FAKESMSC, ['-H', '127.0.0.1', '-r', String(smscPort)]);
   fake.stdout!.on('data', (d: Buffer) => (fakeOutput += d.toString()));
   fake.stderr!.on('data', (d: Buffer) => (fakeOutput += d.toString()));
   // smsbox is ready when sendsms answers.
@@ -106,9 +115,11 @@ get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I"
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+
 }, 30_000);
 
 afterAll(async () => {
+  writeFileSync(join(dir, 'fakesmsc.log'), fakeOutput);
   for (const child of children.reverse()) child.kill('SIGTERM');
   server?.close();
   await gateway?.close();
@@ -167,7 +178,8 @@ describe('SMS through a real Kannel', () => {
     await until(async () => (await status(id)).status === 'delivered', 'its delivery');
   });
 
-  it("answers a citizen's STATUT sent through Kannel", async () => {
-    await until(() => fakeOutput.includes('Service Public: demande PS00373-240001: disponible le 20/11/2026.'), 'the reply to STATUT');
+  it("answers a citizen's STATUT sent in UCS-2 (mo-recode = false, get-url), from the short code it was sent to", async () => {
+    citizenSends('7070', 'Statut PS00373-240001 reçu ?', 'ucs2');
+    await until(() => fakeOutput.includes('<7070 2290197000001 text Service Public: demande PS00373-240001: disponible le 20/11/2026.>'), 'the reply to STATUT from 7070');
   });
 });

@@ -149,6 +149,34 @@ describe.each(stores)('message store conformance: $name', ({ make }) => {
     expect(final.history.map((h) => h.detail)).toEqual(['accepted', 'report: WEIRD', 'report: delivered', 'late report: failed (ignored: already delivered)', 'duplicate report (ignored: already delivered)']);
   });
 
+  it('a long message is delivered once every part is; parts are found by their own ids', async () => {
+    const store = make();
+    const m = message();
+    await store.create(m);
+    await store.transition(m.id, { acceptedPart: { providerMessageId: 'part-a', index: 0, count: 2 }, providerMessageId: 'part-a', detail: 'part 1/2' });
+    await store.transition(m.id, { acceptedPart: { providerMessageId: 'part-b', index: 1, count: 2 }, detail: 'part 2/2' });
+    await store.transition(m.id, { status: 'sent', detail: 'accepted' });
+    expect(await store.findByProviderId('test', 'part-b')).toBe(m.id);
+    await store.transition(m.id, { status: 'delivered', reportedPart: 'part-b', detail: 'DELIVRD b' });
+    expect((await store.get(m.id))!.status).toBe('sent');
+    await store.transition(m.id, { status: 'delivered', reportedPart: 'part-a', detail: 'DELIVRD a' });
+    expect((await store.get(m.id))!).toMatchObject({ status: 'delivered', providerMessageId: 'part-a', partCount: 2 });
+  });
+
+  it('parked reports are taken once; a claim holds for its window', async () => {
+    const store = make();
+    const providerId = crypto.randomUUID();
+    await store.parkReport('test', providerId, { status: 'delivered', raw: 'DELIVRD' });
+    await store.parkReport('test', providerId, { raw: 'odd' });
+    const [first, second] = await Promise.all([store.takeParkedReports('test', providerId), store.takeParkedReports('test', providerId)]);
+    expect([first, second].flat()).toEqual([{ status: 'delivered', raw: 'DELIVRD' }, { raw: 'odd' }]);
+    const key = crypto.randomUUID();
+    expect(await store.claimOnce(key, 1)).toBe(true);
+    expect(await store.claimOnce(key, 1)).toBe(false);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await store.claimOnce(key, 1)).toBe(true);
+  });
+
   it('concurrent reports for one message lose nothing', async () => {
     const store = make();
     const m = message();
@@ -359,8 +387,11 @@ describe('delivery reports and inbound SMS over HTTP', () => {
     expect((await app.request('/sms/africastalking/inbound', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=hi' })).status).toBe(400);
   });
 
-  it('a report for an unknown message is logged, not an error', async () => {
+  it('a report for an unknown message is logged, not an error; one for an unknown provider id waits for it', async () => {
     expect(await recordDeliveryReport(new MemoryMessageStore(), { route: 'kannel', messageId: 'nope', status: 'delivered', raw: 'type 1' }, silentLogger)).toBe('unknown_message');
-    expect(await recordDeliveryReport(new MemoryMessageStore(), { route: 'smpp', providerMessageId: 'nope', status: 'delivered', raw: 'DELIVRD' }, silentLogger, 50)).toBe('unknown_message');
+    const store = new MemoryMessageStore();
+    expect(await recordDeliveryReport(store, { route: 'smpp', providerMessageId: 'nope', status: 'delivered', raw: 'DELIVRD' }, silentLogger)).toBe('parked');
+    expect(await store.takeParkedReports('smpp', 'nope')).toEqual([{ status: 'delivered', raw: 'DELIVRD' }]);
+    expect(await store.takeParkedReports('smpp', 'nope')).toEqual([]);
   });
 });

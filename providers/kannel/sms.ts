@@ -1,4 +1,4 @@
-import { PermanentSmsError, ThrottledSmsError, type SmsRoute, type StatusMapping } from '../../src/sms/sms-route.js';
+import { sendError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/sms-route.js';
 
 /**
  * Kannel's sendsms HTTP interface (smsbox). Kannel returns no message id, so Guichet's own id
@@ -23,6 +23,27 @@ export interface KannelOptions {
 /** `%d` of a Kannel delivery report. 4 (buffered) only says the SMSC is still trying. */
 export const KANNEL_DLR_TYPES: StatusMapping = { '1': 'delivered', '2': 'failed', '4': 'sent', '8': 'sent', '16': 'failed' };
 
+/**
+ * smsbox's answers to sendsms, read in order: the HTTP status and the start of the body. The
+ * texts are smsbox's own (gw/smsbox.c, Kannel 1.4.5; captured in providers/kannel/fixtures.ts).
+ * An answer not listed is explicit: `transient` with "unmapped" in the reason, retried a few times.
+ */
+export const KANNEL_SEND_ANSWERS: readonly { status: number; body: RegExp; outcome: SendOutcome }[] = [
+  { status: 202, body: /^0: Accepted for delivery/, outcome: 'accepted' },
+  { status: 202, body: /^3: Queued for later delivery/, outcome: 'accepted' },
+  // Our username or password: nothing to do with the citizen's number.
+  { status: 403, body: /^Authorization failed/, outcome: 'configuration' },
+  { status: 403, body: /^Not routable/, outcome: 'permanent' },
+  { status: 503, body: /^Temporal failure/, outcome: 'throttled' },
+  { status: 400, body: /^Sender missing and no global set/, outcome: 'configuration' },
+  // "… field misformed, rejected", "Missing receiver number, rejected", denied by white/black lists.
+  { status: 400, body: /rejected\.?$/, outcome: 'permanent' },
+];
+
+export function kannelSendOutcome(status: number, body: string): SendOutcome | undefined {
+  return KANNEL_SEND_ANSWERS.find((a) => a.status === status && a.body.test(body))?.outcome;
+}
+
 export function createKannelRoute(options: KannelOptions): SmsRoute {
   const send = options.fetch ?? fetch;
   return {
@@ -32,7 +53,7 @@ export function createKannelRoute(options: KannelOptions): SmsRoute {
       const query = new URLSearchParams({
         username: options.username,
         password: options.password,
-        from: options.from,
+        from: sms.from ?? options.from,
         to: sms.to.replace(/^\+/, ''),
         text: sms.text,
         charset: 'UTF-8',
@@ -47,11 +68,9 @@ export function createKannelRoute(options: KannelOptions): SmsRoute {
         throw new Error(`kannel unreachable: ${error instanceof Error ? error.message : String(error)}`);
       }
       const body = (await res.text()).trim();
-      // "0: Accepted for delivery" (202) or "3: Queued for later delivery" (202).
-      if (res.status === 202 || /^[03]:/.test(body)) return { providerMessageId: sms.id };
-      if (res.status === 503 || /^4:/.test(body)) throw new ThrottledSmsError(`kannel: ${body}`, 1000);
-      if (res.status === 403 || res.status === 400) throw new PermanentSmsError(`kannel refused: ${res.status} ${body}`);
-      throw new Error(`kannel: ${res.status} ${body}`);
+      const outcome = kannelSendOutcome(res.status, body);
+      if (outcome !== 'accepted') throw sendError(outcome ?? 'transient', outcome ? `kannel ${res.status}: ${body}` : `kannel: unmapped answer ${res.status} ${body}`);
+      return { providerMessageId: sms.id };
     },
   };
 }

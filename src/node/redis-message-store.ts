@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { applyUpdate, type MessageStore, type SmsMessage, type StatusUpdate } from '../sms/message-store.js';
+import { applyUpdate, PARKED_REPORT_SECONDS, providerIdsOf, type MessageStore, type ParkedReport, type SmsMessage, type StatusUpdate } from '../sms/message-store.js';
 
 /** Messages are kept for the finance and operations reports, then expire. */
 const KEEP_SECONDS = 30 * 24 * 3600;
@@ -62,7 +62,7 @@ export class RedisMessageStore implements MessageStore {
         }
         const next = applyUpdate(JSON.parse(data) as SmsMessage, update, new Date().toISOString());
         const multi = connection.multi().set(this.key(id), JSON.stringify(next), 'EX', KEEP_SECONDS);
-        if (next.providerMessageId) multi.set(`${this.prefix}prov:${next.route}:${next.providerMessageId}`, id, 'EX', KEEP_SECONDS);
+        for (const providerId of providerIdsOf(update)) multi.set(`${this.prefix}prov:${next.route}:${providerId}`, id, 'EX', KEEP_SECONDS);
         if ((await multi.exec()) !== null) return next;
       }
       throw new Error(`message ${id}: too much contention on its status`);
@@ -71,6 +71,24 @@ export class RedisMessageStore implements MessageStore {
 
   async findByProviderId(route: string, providerMessageId: string) {
     return this.redis.get(`${this.prefix}prov:${route}:${providerMessageId}`);
+  }
+
+  /** A list per provider id, expiring PARKED_REPORT_SECONDS after its latest report. */
+  async parkReport(route: string, providerMessageId: string, report: ParkedReport) {
+    const key = `${this.prefix}parked:${route}:${providerMessageId}`;
+    await this.redis.multi().rpush(key, JSON.stringify(report)).expire(key, PARKED_REPORT_SECONDS).exec();
+  }
+
+  /** LRANGE and DEL in one MULTI: two takers cannot both get a report. */
+  async takeParkedReports(route: string, providerMessageId: string) {
+    const key = `${this.prefix}parked:${route}:${providerMessageId}`;
+    const results = await this.redis.multi().lrange(key, 0, -1).del(key).exec();
+    const reports = (results?.[0]?.[1] ?? []) as string[];
+    return reports.map((r) => JSON.parse(r) as ParkedReport);
+  }
+
+  async claimOnce(key: string, ttlSeconds: number) {
+    return (await this.redis.set(`${this.prefix}claim:${key}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
   }
 
   private key(id: string) {

@@ -31,10 +31,8 @@ export function createSmsChannel(deps: { config: Config; redis: Redis | undefine
   routes.sandbox = createSandboxSmsRoute(logger, (providerMessageId) => {
     void recordDeliveryReport(store, { route: 'sandbox', providerMessageId, status: 'delivered', raw: 'sandbox delivered' }, logger);
   });
-  if (config.sms.kannel) {
-    if (!config.sms.publicUrl) throw new Error('invalid configuration: the Kannel route needs PUBLIC_URL for its delivery reports');
-    routes.kannel = createKannelRoute({ ...config.sms.kannel, publicUrl: config.sms.publicUrl });
-  }
+  // Config has checked every route SMS_ROUTES names is configured (and PUBLIC_URL for Kannel).
+  if (config.sms.kannel && config.sms.publicUrl) routes.kannel = createKannelRoute({ ...config.sms.kannel, publicUrl: config.sms.publicUrl });
   if (config.sms.africasTalking) {
     const client = AfricasTalking({ username: config.sms.africasTalking.username, apiKey: config.sms.africasTalking.apiKey });
     routes.africastalking = createAfricasTalkingSmsRoute((options) => client.SMS.send(options), config.sms.africasTalking.from);
@@ -43,13 +41,10 @@ export function createSmsChannel(deps: { config: Config; redis: Redis | undefine
     const link = new SmppLink(linkConfig, logger);
     routes[linkConfig.provider] = createSmppSmsRoute(linkConfig.provider, link, linkConfig.from, {
       onReport: (report) => recordDeliveryReport(store, report, logger),
-      onInbound: (sms) => handleInboundSms({ services: deps.services, preferences: deps.preferences, outbox: dispatcher, logger }, sms),
+      onInbound: (sms) => handleInboundSms({ services: deps.services, preferences: deps.preferences, outbox: dispatcher, logger, claims: store }, sms),
     });
     link.start();
     links.push(link);
-  }
-  for (const [operator, route] of Object.entries(config.sms.routing)) {
-    if (!routes[route]) throw new Error(`invalid configuration: SMS_ROUTES sends ${operator} to "${route}", which is not configured`);
   }
 
   dispatcher = new SmsDispatcher({
@@ -59,6 +54,7 @@ export function createSmsChannel(deps: { config: Config; redis: Redis | undefine
     routes,
     routing: config.sms.routing,
     transliterate: config.sms.transliterate,
+    maxSegments: config.sms.maxSegments,
     ratePerSecond: config.sms.rates,
     logger,
   });

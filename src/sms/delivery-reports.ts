@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.js';
-import type { MessageStore, SmsStatus } from './message-store.js';
+import type { AcceptedPart } from './sms-route.js';
+import type { MessageStore, ParkedReport, SmsStatus } from './message-store.js';
 
 export interface DeliveryReport {
   route: string;
@@ -12,20 +13,45 @@ export interface DeliveryReport {
   raw: string;
 }
 
-/** Applies a delivery report; repeated, late or unknown reports change nothing final. */
-export async function recordDeliveryReport(store: MessageStore, report: DeliveryReport, logger: Logger, waitMs = 1000): Promise<'applied' | 'unknown_message'> {
-  let id = report.messageId ?? null;
-  // An SMSC may send the receipt right behind its submit_sm_resp, before we have recorded the
-  // provider's id for the message: give the submit a moment to be recorded.
-  for (const deadline = Date.now() + waitMs; !id && report.providerMessageId; ) {
-    id = await store.findByProviderId(report.route, report.providerMessageId);
-    if (id || Date.now() >= deadline) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  const message = id ? await store.transition(id, { ...(report.status ? { status: report.status } : {}), detail: `${report.route} report: ${report.raw}` }) : null;
-  if (!message) {
-    logger.warn({ route: report.route, providerMessageId: report.providerMessageId, messageId: report.messageId }, 'delivery report for an unknown message');
+/**
+ * Applies a delivery report; repeated, late or unknown reports change nothing final.
+ *
+ * A receipt can beat our own bookkeeping: an SMSC may send it right behind (or even before) the
+ * `submit_sm_resp` whose id we have not recorded yet. Such a report is parked under its provider
+ * id, and `recordAcceptedPart` applies it once the id is known. Whoever finds both the id and the
+ * parked report takes it (atomically), so it is applied once, whichever side comes second.
+ */
+export async function recordDeliveryReport(store: MessageStore, report: DeliveryReport, logger: Logger): Promise<'applied' | 'parked' | 'unknown_message'> {
+  if (report.messageId) {
+    const message = await store.transition(report.messageId, { ...(report.status ? { status: report.status } : {}), detail: `${report.route} report: ${report.raw}` });
+    if (message) return 'applied';
+    logger.warn({ route: report.route, messageId: report.messageId }, 'delivery report for an unknown message');
     return 'unknown_message';
   }
-  return 'applied';
+  if (!report.providerMessageId) return 'unknown_message';
+  const providerMessageId = report.providerMessageId;
+  const parked: ParkedReport = { ...(report.status ? { status: report.status } : {}), raw: report.raw };
+  const id = await store.findByProviderId(report.route, providerMessageId);
+  if (id) {
+    await applyParked(store, id, report.route, providerMessageId, [parked]);
+    return 'applied';
+  }
+  await store.parkReport(report.route, providerMessageId, parked);
+  // The id may have been recorded between our look-up and the parking: then take it back ourselves.
+  const late = await store.findByProviderId(report.route, providerMessageId);
+  if (late) await applyParked(store, late, report.route, providerMessageId, await store.takeParkedReports(report.route, providerMessageId));
+  else logger.info({ route: report.route, providerMessageId }, 'delivery report parked until its message id is recorded');
+  return late ? 'applied' : 'parked';
+}
+
+/** Records a part the route accepted, then applies any report that arrived for it first. */
+export async function recordAcceptedPart(store: MessageStore, messageId: string, route: string, part: AcceptedPart, detail: string): Promise<void> {
+  await store.transition(messageId, { acceptedPart: part, ...(part.index === 0 ? { providerMessageId: part.providerMessageId } : {}), detail });
+  await applyParked(store, messageId, route, part.providerMessageId, await store.takeParkedReports(route, part.providerMessageId));
+}
+
+async function applyParked(store: MessageStore, id: string, route: string, providerMessageId: string, reports: ParkedReport[]): Promise<void> {
+  for (const report of reports) {
+    await store.transition(id, { ...(report.status ? { status: report.status } : {}), reportedPart: providerMessageId, detail: `${route} report: ${report.raw}` });
+  }
 }

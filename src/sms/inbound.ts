@@ -6,6 +6,7 @@ import type { RequestStatus } from '../portal/portal-client.js';
 import { maskMsisdn } from '../privacy/mask.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { PreferenceStore } from '../../sessions/session-store.js';
+import type { MessageStore } from './message-store.js';
 import type { SmsOutbox } from './sms-outbox.js';
 import { renderSms, STATUS_LABELS, type TemplateName } from './templates.js';
 
@@ -14,7 +15,14 @@ export interface InboundSms {
   /** The provider's id for the message: a redelivered message is answered once. */
   id: string;
   from: string;
+  /** The number the citizen texted (a short code): the reply goes from it. */
+  to?: string;
   text: string;
+  /**
+   * Set where `id` is made from the content (SMPP: no id, sequence numbers restart on rebind):
+   * the same message again within this window is a redelivery; later, a new question.
+   */
+  redeliveryWindowSeconds?: number;
 }
 
 export interface InboundDeps {
@@ -22,6 +30,8 @@ export interface InboundDeps {
   preferences: PreferenceStore;
   outbox: SmsOutbox;
   logger: Logger;
+  /** Remembers content ids for their window (the message store). */
+  claims?: Pick<MessageStore, 'claimOnce'>;
 }
 
 type Command =
@@ -72,6 +82,15 @@ export async function handleInboundSms(deps: InboundDeps, sms: InboundSms): Prom
     return;
   }
   const from = number.e164;
+  let replyKey = `reply:${sms.route}:${sms.id}`;
+  if (sms.redeliveryWindowSeconds) {
+    if (deps.claims && !(await deps.claims.claimOnce(`inbound:${sms.route}:${sms.id}`, sms.redeliveryWindowSeconds))) {
+      deps.logger.info({ route: sms.route, from: maskMsisdn(from) }, 'inbound SMS redelivered: already answered');
+      return;
+    }
+    // The claim made it new: the same words after the window are a new question, answered anew.
+    replyKey += `:${Date.now()}`;
+  }
   const command = parseCommand(sms.text);
   const stored = await deps.preferences.getLanguage(from);
   let language: Language = stored === 'en' || stored === 'fr' ? stored : 'fr';
@@ -111,6 +130,14 @@ export async function handleInboundSms(deps: InboundDeps, sms: InboundSms): Prom
     default:
       template = 'unknown_command';
   }
-  await deps.outbox.enqueue({ to: from, text: renderSms(template, language, params), idempotencyKey: `reply:${sms.route}:${sms.id}`, purpose: 'reply' });
+  await deps.outbox.enqueue({
+    to: from,
+    text: renderSms(template, language, params),
+    idempotencyKey: replyKey,
+    purpose: 'reply',
+    // Back the way it came, from the short code the citizen texted.
+    viaRoute: sms.route,
+    ...(sms.to ? { from: sms.to } : {}),
+  });
   deps.logger.info({ route: sms.route, from: maskMsisdn(from), command: command.kind }, 'inbound SMS answered');
 }

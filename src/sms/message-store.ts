@@ -3,15 +3,28 @@
  * message is delivered, failed or expired, later or repeated reports change nothing (reports
  * arrive late, twice, out of order). A report with a status we do not know is kept in the
  * history and changes nothing either: unknown is never final.
+ *
+ * A long message travels as several parts, each with its own provider id and receipt: the
+ * message is delivered once every part is, failed (or expired) as soon as one part is.
  */
 export const SMS_STATUSES = ['queued', 'sent', 'delivered', 'failed', 'expired'] as const;
 export type SmsStatus = (typeof SMS_STATUSES)[number];
 export const FINAL_STATUSES: readonly SmsStatus[] = ['delivered', 'failed', 'expired'];
 
+export interface SmsPart {
+  providerMessageId: string;
+  /** 0-based position in the message. */
+  index: number;
+  /** Absent until the part's first report. */
+  status?: SmsStatus;
+}
+
 export interface SmsMessage {
   id: string;
   /** E.164. */
   to: string;
+  /** The sender shown, when not the route's own (a reply goes from the short code the citizen texted). */
+  from?: string;
   text: string;
   encoding: 'GSM-7' | 'UCS-2';
   segments: number;
@@ -22,6 +35,10 @@ export interface SmsMessage {
   requestedBy: string;
   status: SmsStatus;
   providerMessageId?: string;
+  /** How many parts the route sends it as, once the first was accepted. */
+  partCount?: number;
+  /** The parts accepted so far, with their own receipts. */
+  parts?: SmsPart[];
   createdAt: string;
   updatedAt: string;
   history: { at: string; status?: SmsStatus; detail: string }[];
@@ -31,7 +48,17 @@ export interface StatusUpdate {
   /** Absent: a report we could not map; it is recorded, nothing changes. */
   status?: SmsStatus;
   providerMessageId?: string;
+  /** A part the route accepted (recorded, and its id found again by `findByProviderId`). */
+  acceptedPart?: { providerMessageId: string; index: number; count: number };
+  /** The provider id the report is about: one part of a long message. */
+  reportedPart?: string;
   detail: string;
+}
+
+/** A delivery report that came before we knew its provider id, kept until the id is recorded. */
+export interface ParkedReport {
+  status?: SmsStatus;
+  raw: string;
 }
 
 export interface MessageStore {
@@ -40,28 +67,67 @@ export interface MessageStore {
   get(id: string): Promise<SmsMessage | null>;
   /** Applies an update unless the message is already final; returns the message as it is now. */
   transition(id: string, update: StatusUpdate): Promise<SmsMessage | null>;
-  /** Our id for a provider's message id (delivery reports carry only theirs). */
+  /** Our id for a provider's message id (delivery reports carry only theirs), for every part. */
   findByProviderId(route: string, providerMessageId: string): Promise<string | null>;
+  /** Keeps reports for a provider id not recorded yet (each report once, in arrival order). */
+  parkReport(route: string, providerMessageId: string, report: ParkedReport): Promise<void>;
+  /** Takes the parked reports of a provider id: each is returned to one caller only. */
+  takeParkedReports(route: string, providerMessageId: string): Promise<ParkedReport[]>;
+  /** True the first time a key is claimed within `ttlSeconds` (inbound messages without a stable id). */
+  claimOnce(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/** How long a report waits for its provider id: an SMSC answers in seconds; a lost id stays lost. */
+export const PARKED_REPORT_SECONDS = 600;
+
+/** The provider ids an update makes findable. */
+export function providerIdsOf(update: StatusUpdate): string[] {
+  return [update.providerMessageId, update.acceptedPart?.providerMessageId].filter((id): id is string => Boolean(id));
 }
 
 /** The transition rule, shared by every store: final statuses stay, unknown ones are only noted. */
 export function applyUpdate(message: SmsMessage, update: StatusUpdate, now: string): SmsMessage {
   const entry = { at: now, detail: update.detail, ...(update.status ? { status: update.status } : {}) };
   if (FINAL_STATUSES.includes(message.status)) return { ...message, history: [...message.history, { ...entry, detail: `${update.detail} (ignored: already ${message.status})` }] };
-  const forward = update.status !== undefined && !(update.status === 'sent' && message.status !== 'queued');
+  let parts = message.parts;
+  let partCount = message.partCount;
+  if (update.acceptedPart) {
+    const { providerMessageId, index, count } = update.acceptedPart;
+    partCount = count;
+    // A part's receipt may be applied before its acceptance is recorded: keep what is known.
+    if (!parts?.some((p) => p.providerMessageId === providerMessageId)) parts = [...(parts ?? []), { providerMessageId, index }];
+  }
+  let status = update.status;
+  if (update.reportedPart && parts?.some((p) => p.providerMessageId === update.reportedPart)) {
+    parts = parts.map((p) => (p.providerMessageId === update.reportedPart && update.status && !(p.status && FINAL_STATUSES.includes(p.status)) ? { ...p, status: update.status } : p));
+    status = messageStatusFromParts(parts, partCount ?? parts.length, update.status);
+  }
+  const forward = status !== undefined && !(status === 'sent' && message.status !== 'queued');
   return {
     ...message,
-    ...(forward ? { status: update.status } : {}),
-    ...(update.providerMessageId ? { providerMessageId: update.providerMessageId } : {}),
+    ...(forward ? { status } : {}),
+    ...(update.providerMessageId && !message.providerMessageId ? { providerMessageId: update.providerMessageId } : {}),
+    ...(parts ? { parts } : {}),
+    ...(partCount !== undefined ? { partCount } : {}),
     updatedAt: now,
     history: [...message.history, entry],
   };
+}
+
+/** One failed or expired part decides; delivered needs every part; otherwise the report's own news. */
+function messageStatusFromParts(parts: SmsPart[], count: number, reported: SmsStatus | undefined): SmsStatus | undefined {
+  if (parts.some((p) => p.status === 'failed')) return 'failed';
+  if (parts.some((p) => p.status === 'expired')) return 'expired';
+  if (parts.length >= count && parts.every((p) => p.status === 'delivered')) return 'delivered';
+  return reported === undefined ? undefined : 'sent';
 }
 
 export class MemoryMessageStore implements MessageStore {
   private readonly messages = new Map<string, SmsMessage>();
   private readonly byKey = new Map<string, string>();
   private readonly byProvider = new Map<string, string>();
+  private readonly parked = new Map<string, { reports: ParkedReport[]; until: number }>();
+  private readonly claims = new Map<string, number>();
 
   async create(message: SmsMessage) {
     const existing = this.byKey.get(message.idempotencyKey);
@@ -80,11 +146,36 @@ export class MemoryMessageStore implements MessageStore {
     if (!message) return null;
     const next = applyUpdate(message, update, new Date().toISOString());
     this.messages.set(id, next);
-    if (next.providerMessageId) this.byProvider.set(`${next.route}:${next.providerMessageId}`, id);
+    for (const providerId of providerIdsOf(update)) this.byProvider.set(`${next.route}:${providerId}`, id);
     return next;
   }
 
   async findByProviderId(route: string, providerMessageId: string) {
     return this.byProvider.get(`${route}:${providerMessageId}`) ?? null;
+  }
+
+  async parkReport(route: string, providerMessageId: string, report: ParkedReport) {
+    const key = `${route}:${providerMessageId}`;
+    if (this.parked.size > 10_000) for (const [k, e] of this.parked) if (e.until <= Date.now()) this.parked.delete(k);
+    const entry = this.parked.get(key);
+    if (entry && entry.until > Date.now()) entry.reports.push(report);
+    else this.parked.set(key, { reports: [report], until: Date.now() + PARKED_REPORT_SECONDS * 1000 });
+  }
+
+  async takeParkedReports(route: string, providerMessageId: string) {
+    const key = `${route}:${providerMessageId}`;
+    const entry = this.parked.get(key);
+    this.parked.delete(key);
+    return entry && entry.until > Date.now() ? entry.reports : [];
+  }
+
+  async claimOnce(key: string, ttlSeconds: number) {
+    const now = Date.now();
+    // The embedded default lives for weeks: forget expired claims now and then.
+    if (this.claims.size > 10_000) for (const [k, until] of this.claims) if (until <= now) this.claims.delete(k);
+    const until = this.claims.get(key);
+    if (until !== undefined && until > now) return false;
+    this.claims.set(key, now + ttlSeconds * 1000);
+    return true;
   }
 }

@@ -14,6 +14,10 @@ export interface OutboundSms {
   idempotencyKey: string;
   /** What the message is for (`status-fallback`, `payment-receipt`, …), for logs and reports. */
   purpose: string;
+  /** The sender to show instead of the route's own: a reply goes from the short code the citizen texted. */
+  from?: string;
+  /** The route to leave on instead of the destination operator's: a reply goes back the way its command came. */
+  viaRoute?: string;
 }
 
 export interface SmsOutbox {

@@ -6,8 +6,29 @@ export interface OutgoingSms {
   id: string;
   /** E.164. */
   to: string;
+  /**
+   * The sender to show, when it is not the route's own: a reply goes from the short code the
+   * citizen texted (the inbound message's `to`).
+   */
+  from?: string;
   text: string;
   encoding: 'GSM-7' | 'UCS-2';
+}
+
+/** One part of a message the route has handed on, with the id its delivery reports will carry. */
+export interface AcceptedPart {
+  providerMessageId: string;
+  /** 0-based. */
+  index: number;
+  count: number;
+}
+
+export interface SendHooks {
+  /**
+   * Called as soon as each part is accepted, before the next is submitted: a receipt for the
+   * first part may arrive while the last is still waiting for the window.
+   */
+  onPartAccepted?: (part: AcceptedPart) => Promise<void>;
 }
 
 /**
@@ -16,8 +37,11 @@ export interface OutgoingSms {
  */
 export interface SmsRoute {
   name: string;
-  /** Resolves once the route accepted the message, with the id its delivery reports will carry. */
-  send(sms: OutgoingSms): Promise<{ providerMessageId: string }>;
+  /**
+   * Resolves once the route accepted the message, with the id its delivery reports will carry
+   * (the first part's, for a route that reports parts through `hooks.onPartAccepted`).
+   */
+  send(sms: OutgoingSms, hooks?: SendHooks): Promise<{ providerMessageId: string }>;
 }
 
 /** The route will never take this message (invalid number, blacklisted, refused sender): fail it now. */
@@ -36,5 +60,45 @@ export class ThrottledSmsError extends Error {
   }
 }
 
+/**
+ * The route itself is misconfigured or its account is held (credentials or sender id refused, no
+ * balance): nothing is wrong with the message or the number, so the message is not failed. The
+ * dispatcher raises an alert and the queue waits, as when throttled, until operations fix it.
+ */
+export class SmsRouteConfigurationError extends ThrottledSmsError {
+  override name = 'SmsRouteConfigurationError';
+  constructor(message: string, retryAfterMs = 60_000) {
+    super(message, retryAfterMs);
+  }
+}
+
+/** The text needs more segments than the routes may carry (`SMS_MAX_SEGMENTS`): refused before it is queued. */
+export class SmsTooLongError extends Error {
+  override name = 'SmsTooLongError';
+  constructor(
+    readonly segments: number,
+    readonly maxSegments: number,
+  ) {
+    super(`the message needs ${segments} SMS segments; at most ${maxSegments} are sent (SMS_MAX_SEGMENTS)`);
+  }
+}
+
 /** A provider's delivery status mapped to ours; `undefined` when unknown (never final). */
 export type StatusMapping = Readonly<Record<string, SmsStatus>>;
+
+/** What a route's answer to a send means for the message, as data in each provider's table. */
+export type SendOutcome = 'accepted' | 'permanent' | 'throttled' | 'configuration' | 'transient';
+
+/** The error a refused send's outcome stands for: it decides retry, pause or give up. */
+export function sendError(outcome: Exclude<SendOutcome, 'accepted'>, message: string): Error {
+  switch (outcome) {
+    case 'permanent':
+      return new PermanentSmsError(message);
+    case 'throttled':
+      return new ThrottledSmsError(message);
+    case 'configuration':
+      return new SmsRouteConfigurationError(message);
+    case 'transient':
+      return new Error(message);
+  }
+}

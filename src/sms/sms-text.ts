@@ -23,7 +23,9 @@ export function prepareSms(text: string, options: { transliterate: boolean }): P
   const candidate = options.transliterate ? transliterateToGsm7(text) : text;
   const measure = measureText(candidate);
   const capacity = CAPACITY[measure.encoding];
-  const segments = measure.units <= capacity.single ? 1 : Math.ceil(measure.units / capacity.concatenated);
+  // Counted by the real split: an escape pair or a surrogate pair never straddles two parts, so a
+  // part can hold one unit less than the plain division assumes.
+  const segments = measure.units <= capacity.single ? 1 : splitSegments(candidate, measure.encoding).length;
   return { text: candidate, encoding: measure.encoding, units: measure.units, segments };
 }
 

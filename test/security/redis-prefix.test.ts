@@ -20,14 +20,14 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const hop = (app: Awaited<ReturnType<typeof createNodeGateway>>['app'], sessionId: string, text: string) =>
-  app
-    .request('/ussd/africastalking', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ sessionId, serviceCode: '*123#', phoneNumber: '+2290197000001', text }).toString(),
-    })
-    .then((r) => r.text());
+async function hop(app: Awaited<ReturnType<typeof createNodeGateway>>['app'], sessionId: string, text: string): Promise<string> {
+  const res = await app.request('/ussd/africastalking', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ sessionId, serviceCode: '*123#', phoneNumber: '+2290197000001', text }).toString(),
+  });
+  return res.text();
+}
 
 it('two deployments with their own REDIS_PREFIX share one Redis without seeing each other', async () => {
   const [a, b] = await Promise.all(

@@ -6,7 +6,7 @@ import { normalizeMsisdn } from '../../phone/msisdn.js';
 import { maskMsisdn } from '../../privacy/mask.js';
 import type { SmsDispatcher } from '../../sms/dispatcher.js';
 import type { MessageStore } from '../../sms/message-store.js';
-import { PermanentSmsError } from '../../sms/sms-route.js';
+import { PermanentSmsError, SmsTooLongError } from '../../sms/sms-route.js';
 import { TEMPLATE_NAMES, renderSms } from '../../sms/templates.js';
 import type { PreferenceStore } from '../../../sessions/session-store.js';
 
@@ -69,6 +69,8 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
       return c.json(view(message), created ? 202 : 200);
     } catch (error) {
       if (error instanceof PermanentSmsError) return c.json({ error: 'bad_request', reason: error.message }, 400);
+      // Refused whole rather than cut downstream and reported delivered.
+      if (error instanceof SmsTooLongError) return c.json({ error: 'too_long', reason: error.message, segments: error.segments, maxSegments: error.maxSegments }, 422);
       throw error;
     }
   });

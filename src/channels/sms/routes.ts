@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { AT_DLR_STATUSES } from '../../../providers/africastalking/sms.js';
+import { parseKannelInbound } from '../../../providers/kannel/inbound.js';
 import { KANNEL_DLR_TYPES } from '../../../providers/kannel/sms.js';
 import type { Logger } from '../../observability/logger.js';
 import { recordDeliveryReport } from '../../sms/delivery-reports.js';
@@ -13,17 +14,18 @@ export interface SmsRouteDeps extends InboundDeps {
 
 /**
  * Callbacks from the SMS routes: inbound messages and delivery reports, for Africa's Talking (form
- * POSTs) and Kannel (`get-url` and `dlr-url`, GET with query parameters). Each answers 200 quickly
- * with an empty body: Kannel would send any body back to the citizen as a reply.
+ * POSTs) and Kannel (`get-url` or `post-url`, and `dlr-url`). Each answers 200 quickly with an
+ * empty body: Kannel would send any body back to the citizen as a reply.
  */
-export function registerSmsRoutes(app: Hono, deps: SmsRouteDeps): void {
+export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
+  const deps: SmsRouteDeps = { claims: routeDeps.store, ...routeDeps };
   const form = async (c: Context) => new URLSearchParams(await c.req.text());
 
   app.post('/sms/africastalking/inbound', async (c) => {
     const f = await form(c);
-    const [from, text, id] = [f.get('from'), f.get('text'), f.get('id')];
+    const [from, to, text, id] = [f.get('from'), f.get('to'), f.get('text'), f.get('id')];
     if (!from || text === null || !id) return c.json({ error: 'bad_request', reason: 'from, text and id are required' }, 400);
-    await handleInboundSms(deps, { route: 'africastalking', id, from, text });
+    await handleInboundSms(deps, { route: 'africastalking', id, from, text, ...(to ? { to } : {}) });
     return c.body(null, 200);
   });
 
@@ -36,12 +38,18 @@ export function registerSmsRoutes(app: Hono, deps: SmsRouteDeps): void {
     return c.body(null, 200);
   });
 
-  app.get('/sms/kannel/inbound', async (c) => {
-    const [from, text, id] = [c.req.query('from'), c.req.query('text'), c.req.query('id')];
-    if (!from || text === undefined || !id) return c.json({ error: 'bad_request', reason: 'from, text and id are required' }, 400);
-    await handleInboundSms(deps, { route: 'kannel', id, from, text });
+  const kannelInbound = async (c: Context) => {
+    const url = c.req.url;
+    const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+    const method = c.req.method === 'POST' ? 'POST' : 'GET';
+    const body = method === 'POST' ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array();
+    const parsed = parseKannelInbound({ method, rawQuery: query, header: (name) => c.req.header(name), body });
+    if (!parsed.ok) return c.json({ error: 'bad_request', reason: parsed.reason }, 400);
+    await handleInboundSms(deps, { route: 'kannel', id: parsed.id, from: parsed.from, text: parsed.text, ...(parsed.to ? { to: parsed.to } : {}) });
     return c.body('', 200);
-  });
+  };
+  app.get('/sms/kannel/inbound', kannelInbound);
+  app.post('/sms/kannel/inbound', kannelInbound);
 
   app.get('/sms/kannel/dlr', async (c) => {
     const [id, type] = [c.req.query('id'), c.req.query('type')];
