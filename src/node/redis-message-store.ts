@@ -50,7 +50,9 @@ export class RedisMessageStore implements MessageStore {
   }
 
   private async transitionNow(id: string, update: StatusUpdate): Promise<SmsMessage | null> {
-    this.tx ??= this.redis.duplicate({ enableAutoPipelining: false });
+    // A connection of its own for WATCH/MULTI. It must connect by itself (the gateway's client is
+    // lazy and keeps no offline queue); its commands stay bounded by the inherited command time-out.
+    this.tx ??= this.redis.duplicate({ enableAutoPipelining: false, lazyConnect: false, enableOfflineQueue: true });
     const connection = this.tx;
     {
       for (let attempt = 0; attempt < 10; attempt++) {

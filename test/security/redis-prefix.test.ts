@@ -50,3 +50,16 @@ it('two deployments with their own REDIS_PREFIX share one Redis without seeing e
     await b!.close();
   }
 });
+
+// The message store's WATCH/MULTI runs on a connection of its own: it must connect although the
+// gateway's client is lazy and keeps no offline queue (the fuzz found it answering 500).
+it("a delivery report on the Node gateway's Redis is recorded, not a 500", async () => {
+  const gateway = await createNodeGateway(loadConfig({ MENUS_DIR, MENUS_WATCH: '0', REDIS_URL, REDIS_PREFIX: `dep-a-${run}:` }), silentLogger);
+  try {
+    await new Promise((r) => setTimeout(r, 100));
+    const res = await gateway.app.request('/sms/kannel/dlr?id=950204765&type=1');
+    expect(res.status).toBe(200);
+  } finally {
+    await gateway.close();
+  }
+});
