@@ -19,7 +19,7 @@ import { financeDay, type PaymentStore } from './payment-store.js';
  * Each operation is one Lua script, so check-then-move cannot interleave with another caller's.
  */
 
-/** KEYS: hash, holder lock, other lock, open, day, last, paid. ARGV: data, expiry ms, id, hash prefix, startedBy. */
+/** KEYS: hash, holder lock, other lock, open, day, last, paid. ARGV: data, expiry ms, id, hash prefix, startedBy, retention ms. */
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 if redis.call('EXISTS', KEYS[7]) == 1 then return 0 end
@@ -34,11 +34,13 @@ if redis.call('SET', lock, ARGV[3], 'NX') == false then return 0 end
 redis.call('HSET', KEYS[1], 'd', ARGV[1], 's', 'created', 'r', '0', 'q', lock)
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[5], ARGV[3])
-redis.call('SET', KEYS[6], ARGV[3])
+-- A finance day's index lives as long as the payments it lists.
+redis.call('PEXPIRE', KEYS[5], ARGV[6])
+redis.call('SET', KEYS[6], ARGV[3], 'PX', ARGV[6])
 return 1
 `;
 
-/** KEYS: hash, history, open. ARGV: to, at, reason, provider txid ('' = none), id, paid-index prefix, legal sources... */
+/** KEYS: hash, history, open. ARGV: to, at, reason, provider txid ('' = none), id, paid-index prefix, retention ms, legal sources... */
 const TRANSITION = `
 local cur = redis.call('HGET', KEYS[1], 's')
 if not cur then return {'missing'} end
@@ -48,7 +50,7 @@ if cur == to then
   kind = 'unchanged'
 else
   local legal = false
-  for i = 7, #ARGV do if ARGV[i] == cur then legal = true end end
+  for i = 8, #ARGV do if ARGV[i] == cur then legal = true end end
   if legal then
     redis.call('HSET', KEYS[1], 's', to)
     if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 't', ARGV[4]) end
@@ -57,10 +59,14 @@ else
       redis.call('ZREM', KEYS[3], ARGV[5])
       local lock = redis.call('HGET', KEYS[1], 'q')
       if lock and redis.call('GET', lock) == ARGV[5] then redis.call('DEL', lock) end
+      -- A finished payment is kept for the retention period (audit, reconciliation), then goes.
+      redis.call('PEXPIRE', KEYS[1], ARGV[7])
+      redis.call('PEXPIRE', KEYS[2], ARGV[7])
+      redis.call('PEXPIRE', KEYS[1] .. ':f', ARGV[7])
     end
     if to == 'succeeded' then
       local fixed = cjson.decode(redis.call('HGET', KEYS[1], 'd'))
-      redis.call('SET', ARGV[6] .. fixed.requestNumber, ARGV[5], 'NX')
+      redis.call('SET', ARGV[6] .. fixed.requestNumber, ARGV[5], 'NX', 'PX', ARGV[7])
     end
     kind = 'applied'
   elseif cur == 'expired' and to == 'succeeded' then
@@ -103,7 +109,7 @@ return redis.call('HSETNX', KEYS[1], 'n', ARGV[1])
 `;
 
 type RedisWithPayments = Redis & {
-  guichetPaymentCreate(hash: string, holderLock: string, otherLock: string, open: string, day: string, last: string, paid: string, data: string, expiresMs: number, id: string, hashPrefix: string, startedBy: string): Promise<number>;
+  guichetPaymentCreate(hash: string, holderLock: string, otherLock: string, open: string, day: string, last: string, paid: string, data: string, expiresMs: number, id: string, hashPrefix: string, startedBy: string, retentionMs: number): Promise<number>;
   guichetPaymentTransition(hash: string, history: string, open: string, ...args: string[]): Promise<string[]>;
   guichetPaymentRemember(hash: string, reference: string): Promise<string | null>;
   guichetPaymentFlag(hash: string, flags: string, flag: string): Promise<number>;
@@ -124,7 +130,12 @@ export class RedisPaymentStore implements PaymentStore {
   private readonly indexKey: string;
 
   /** `prefix`: the deployment's namespace (`REDIS_PREFIX`), so two deployments can share a Redis. */
-  constructor(redis: Redis, prefix = 'guichet:') {
+  constructor(
+    redis: Redis,
+    prefix = 'guichet:',
+    /** How long a finished payment stays in Redis (default 400 days: a year's audit and then some). */
+    private readonly retentionMs = 400 * 24 * 3_600_000,
+  ) {
     for (const [name, script] of Object.entries(SCRIPTS)) if (!(name in redis)) redis.defineCommand(name, script);
     this.redis = redis as RedisWithPayments;
     this.payKey = `${prefix}pay:p:`;
@@ -136,7 +147,7 @@ export class RedisPaymentStore implements PaymentStore {
     const created = await this.redis.guichetPaymentCreate(
       this.hashKey(payment.id), this.index(`open-holder:${payment.requestNumber}`), this.index(`open-other:${payment.requestNumber}`),
       this.index('open'), this.index(`day:${financeDay(payment.createdAt)}`), this.index(`last:${payment.requestNumber}`), this.index(`paid:${payment.requestNumber}`),
-      JSON.stringify(payment), Date.parse(payment.expiresAt), payment.id, this.payKey, payment.startedBy ?? 'holder',
+      JSON.stringify(payment), Date.parse(payment.expiresAt), payment.id, this.payKey, payment.startedBy ?? 'holder', this.retentionMs,
     );
     return created === 1;
   }
@@ -178,7 +189,7 @@ export class RedisPaymentStore implements PaymentStore {
     if (!isSafeKeyPart(id)) return { kind: 'missing' };
     const reply = await this.redis.guichetPaymentTransition(
       this.hashKey(id), this.historyKey(id), this.index('open'),
-      request.to, request.at, request.reason, request.providerTransactionId ?? '', id, this.index('paid:'),
+      request.to, request.at, request.reason, request.providerTransactionId ?? '', id, this.index('paid:'), String(this.retentionMs),
       ...legalSourcesOf(request.to),
     );
     const [kind, data, state, txid, flag, reference, notifiedAt, ...history] = reply;
