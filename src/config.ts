@@ -167,15 +167,28 @@ export interface Config {
   shutdownTimeoutMs: number;
 }
 
+/**
+ * Reads the whole configuration and reports every problem at once, one per line (a person fixing a
+ * deployment should not discover them one restart at a time).
+ */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid configuration: ${problems}`);
+    throw new Error(parsed.error.issues.map((i) => `invalid configuration: ${i.path.join('.')}: ${i.message}`).join('\n'));
   }
   const e = parsed.data;
-  if (e.PORTAL === 'xroad' && !e.XROAD_SECURITY_SERVER_URL) throw new Error('invalid configuration: PORTAL=xroad needs XROAD_SECURITY_SERVER_URL');
-  return {
+  const problems: string[] = [];
+  /** Runs one derived check; a failure is noted and the rest still run. */
+  const checked = <T>(fallback: T, build: () => T): T => {
+    try {
+      return build();
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+      return fallback;
+    }
+  };
+  if (e.PORTAL === 'xroad' && !e.XROAD_SECURITY_SERVER_URL) problems.push('invalid configuration: PORTAL=xroad needs XROAD_SECURITY_SERVER_URL');
+  const config = {
     host: e.HOST,
     port: e.PORT,
     redisUrl: e.REDIS_URL,
@@ -183,20 +196,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     menusDir: e.MENUS_DIR,
     watchMenus: e.MENUS_WATCH === '1',
     simulator: e.SIMULATOR === undefined ? isLoopbackHost(e.HOST) : e.SIMULATOR === '1',
-    metrics: metricsSetting(e.METRICS, e.METRICS_TOKEN, e.HOST),
+    metrics: checked({ served: false, token: undefined }, () => metricsSetting(e.METRICS, e.METRICS_TOKEN, e.HOST)),
     http: { requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, maxConnections: e.HTTP_MAX_CONNECTIONS },
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     serviceDeadlineMs: e.SERVICE_DEADLINE_MS,
-    providerSettings: providerSettingsFrom(env, pairs(e.SCREEN_LIMITS, 'SCREEN_LIMITS', integerIn(40, 182))),
-    trustProxy: parseProxyTrust(e.TRUST_PROXY),
-    smppUssdLinks: smppUssdLinksFrom(env),
-    sms: smsFrom(e, env),
+    providerSettings: checked({}, () => providerSettingsFrom(env, pairs(e.SCREEN_LIMITS, 'SCREEN_LIMITS', integerIn(40, 182)))),
+    trustProxy: checked<ProxyTrust>({ kind: 'none' }, () => parseProxyTrust(e.TRUST_PROXY)),
+    smppUssdLinks: checked([], () => smppUssdLinksFrom(env)),
+    sms: checked<Config['sms'] | undefined>(undefined, () => smsFrom(e, env)),
     portal: e.PORTAL,
     paymentProvider: e.PAYMENT_PROVIDER,
     paymentJobConcurrency: e.PAYMENT_JOB_CONCURRENCY,
     providerEnv: env,
-    paymentRoutes: operatorRoutes(pairs(e.PAYMENT_ROUTES, 'PAYMENT_ROUTES', (v) => v)),
-    reportApiKeys: pairs(e.REPORT_API_KEYS, 'REPORT_API_KEYS', (v) => v, SECRET_LIST),
+    paymentRoutes: checked({}, () => operatorRoutes(pairs(e.PAYMENT_ROUTES, 'PAYMENT_ROUTES', (v) => v))),
+    reportApiKeys: checked({}, () => pairs(e.REPORT_API_KEYS, 'REPORT_API_KEYS', (v) => v, SECRET_LIST)),
     xroad: {
       securityServerUrl: e.XROAD_SECURITY_SERVER_URL,
       dialect: e.XROAD_DIALECT,
@@ -210,7 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         payments: e.XROAD_SERVICE_PAYMENTS,
       },
       timeoutMs: e.XROAD_TIMEOUT_MS,
-      serviceTimeoutsMs: pairs(e.XROAD_SERVICE_TIMEOUTS, 'XROAD_SERVICE_TIMEOUTS', integerIn(100, 60000)),
+      serviceTimeoutsMs: checked({}, () => pairs(e.XROAD_SERVICE_TIMEOUTS, 'XROAD_SERVICE_TIMEOUTS', integerIn(100, 60000))),
       tls: {
         ...(e.XROAD_TLS_CERT ? { cert: e.XROAD_TLS_CERT } : {}),
         ...(e.XROAD_TLS_KEY ? { key: e.XROAD_TLS_KEY } : {}),
@@ -221,6 +234,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     piiHashKey: e.PII_HASH_KEY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
+  if (problems.length > 0 || config.sms === undefined) throw new Error(problems.join('\n'));
+  return { ...config, sms: config.sms };
 }
 
 /**

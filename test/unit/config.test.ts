@@ -92,4 +92,17 @@ describe('configuration from the environment', () => {
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
+
+  // Issue 14 item 2: a person fixing a deployment sees every problem at once, one per line.
+  it('reports every problem of a configuration at once', () => {
+    let message = '';
+    try {
+      loadConfig({ PORTAL: 'xroad', PAYMENT_ROUTES: 'ORANGE=x', REPORT_API_KEYS: 'finance:', TRUST_PROXY: 'yes', SMS_ROUTES: 'MTN=kannel' });
+    } catch (error) {
+      message = String(error);
+    }
+    const lines = message.split('\n');
+    for (const variable of ['PORTAL=xroad', 'PAYMENT_ROUTES', 'REPORT_API_KEYS', 'TRUST_PROXY', 'SMS_ROUTES']) expect(lines.some((l) => l.includes(variable)), variable).toBe(true);
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+  });
 });
