@@ -67,7 +67,11 @@ export class RedisMessageStore implements MessageStore {
   }
 
   private async transitionNow(id: string, update: StatusUpdate): Promise<SmsMessage | null> {
-    this.tx ??= this.redis.duplicate({ enableAutoPipelining: false });
+    if (!this.tx) {
+      this.tx = this.redis.duplicate({ enableAutoPipelining: false });
+      // Its failures reach the caller through each command; unheard, they would crash the process.
+      this.tx.on('error', () => {});
+    }
     const connection = this.tx;
     {
       for (let attempt = 0; attempt < 10; attempt++) {
