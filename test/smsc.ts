@@ -10,6 +10,10 @@ export class TestSmsc {
   server!: Server;
   session: Session | undefined;
   readonly submits: Pdu[] = [];
+  /** Every `submit_sm` as it arrives, answered or not: what left the gateway. */
+  readonly submitsReceived: Pdu[] = [];
+  /** A stalled SMSC: submits are taken and never answered. */
+  answerSubmits = true;
   binds = 0;
   enquireLinks = 0;
   throttleNext = 0;
@@ -40,6 +44,8 @@ export class TestSmsc {
       session.on('unbind', (pdu: Pdu) => session.send(pdu.response()));
       session.on('submit_sm', (pdu: Pdu) => {
         this.submitArrivals.push(performance.now());
+        this.submitsReceived.push(pdu);
+        if (!this.answerSubmits) return;
         this.outstanding++;
         this.maxOutstanding = Math.max(this.maxOutstanding, this.outstanding);
         setTimeout(() => {

@@ -1,4 +1,4 @@
-import { PermanentSmsError, sendError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/sms-route.js';
+import { neverReached, PermanentSmsError, sendError, SmsFateUnknownError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/sms-route.js';
 
 /**
  * Africa's Talking SMS through the `africastalking` SDK. The SDK resolves with 201 even when a
@@ -62,6 +62,9 @@ export function createAfricasTalkingSmsRoute(send: AfricasTalkingSend, from?: st
       } catch (error) {
         // The SDK rejects with axios' error when the API answers 4xx/5xx as a whole.
         const status = (error as { response?: { status?: unknown } } | null)?.response?.status;
+        // No answer at all: refused before sending is safe to retry; a time-out or a cut
+        // connection may have queued it at Africa's Talking (axios' codes): fate unknown.
+        if (status === undefined && !neverReached(error)) throw new SmsFateUnknownError(`africastalking: no answer: ${error instanceof Error ? error.message : String(error)}`);
         const reason = `africastalking: ${status ?? ''} ${error instanceof Error ? error.message : String(error)}`.replace(/\s+/g, ' ');
         throw sendError(status === 401 || status === 403 ? 'configuration' : status === 429 ? 'throttled' : 'transient', reason);
       }

@@ -1,4 +1,4 @@
-import { sendError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/sms-route.js';
+import { neverReached, sendError, SmsFateUnknownError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/sms-route.js';
 
 /**
  * Kannel's sendsms HTTP interface (smsbox). Kannel returns no message id, so Guichet's own id
@@ -65,7 +65,10 @@ export function createKannelRoute(options: KannelOptions): SmsRoute {
       try {
         res = await send(`${options.sendsmsUrl.replace(/\/$/, '')}/cgi-bin/sendsms?${query}`, { signal: AbortSignal.timeout(10_000) });
       } catch (error) {
-        throw new Error(`kannel unreachable: ${error instanceof Error ? error.message : String(error)}`);
+        // Refused or unresolvable: smsbox never saw the request, a retry is safe. A time-out or a
+        // connection cut after the request went may have queued it in smsbox: fate unknown.
+        const reason = `kannel unreachable: ${error instanceof Error ? error.message : String(error)}`;
+        throw neverReached(error) ? new Error(reason) : new SmsFateUnknownError(reason);
       }
       const body = (await res.text()).trim();
       const outcome = kannelSendOutcome(res.status, body);

@@ -7,10 +7,12 @@ import { FINAL_STATUSES, type MessageStore, type SmsMessage } from './message-st
 import { prepareSms } from './sms-text.js';
 import type { OutboundSms, SmsOutbox } from './sms-outbox.js';
 import { recordAcceptedPart } from './delivery-reports.js';
-import { PermanentSmsError, SmsRouteConfigurationError, SmsTooLongError, ThrottledSmsError, type SmsRoute } from './sms-route.js';
+import { PermanentSmsError, SmsFateUnknownError, SmsRouteConfigurationError, SmsTooLongError, ThrottledSmsError, type SmsRoute } from './sms-route.js';
 
 /** Default most segments one message may cost: a notification is a sentence or two, not a letter. */
 export const DEFAULT_MAX_SEGMENTS = 6;
+/** Default validity period (`SMS_VALIDITY_HOURS`): an SMSC stops trying about then, so will we. */
+export const DEFAULT_VALIDITY_HOURS = 48;
 
 export interface SmsDispatcherDeps {
   store: MessageStore;
@@ -28,6 +30,10 @@ export interface SmsDispatcherDeps {
   attempts?: number;
   /** Longer texts are refused before they are queued (`SMS_MAX_SEGMENTS`, default 6). */
   maxSegments?: number;
+  /** A message without a final receipt this long after its submit is `expired` (default 48). */
+  validityHours?: number;
+  /** How often overdue messages are looked for (default 60 s). */
+  expirySweepMs?: number;
 }
 
 export interface SendRequest extends OutboundSms {
@@ -42,6 +48,7 @@ export const smsQueueName = (route: string) => `sms-${route}`;
  * transliterates, records the message, and queues it on its route's queue.
  */
 export class SmsDispatcher implements SmsOutbox {
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
   constructor(private readonly deps: SmsDispatcherDeps) {}
 
   async enqueue(message: OutboundSms): Promise<{ messageId: string }> {
@@ -91,8 +98,12 @@ export class SmsDispatcher implements SmsOutbox {
     return { message: stored, created };
   }
 
-  /** Starts one worker per route, each at its route's agreed rate. */
+  /** Starts one worker per route, each at its route's agreed rate, and the expiry sweep. */
   start(): void {
+    this.sweepTimer = setInterval(() => {
+      this.expireOverdue().catch((error: unknown) => this.deps.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'SMS expiry sweep failed, next round retries'));
+    }, this.deps.expirySweepMs ?? 60_000);
+    this.sweepTimer.unref?.();
     for (const route of Object.values(this.deps.routes)) {
       const rate = this.deps.ratePerSecond?.[route.name];
       this.deps.queue.process<{ id: string }>(smsQueueName(route.name), (job, ctx) => this.deliver(route, job.id, ctx.attempt), {
@@ -102,10 +113,44 @@ export class SmsDispatcher implements SmsOutbox {
     }
   }
 
+  stop(): void {
+    clearInterval(this.sweepTimer);
+  }
+
+  /**
+   * Messages still `sending`, `unknown` or `sent` past their validity period become `expired`: no
+   * receipt will come any more (the SMSC has given up too), and `sent` must not stay forever.
+   */
+  async expireOverdue(now = new Date()): Promise<number> {
+    let expired = 0;
+    for (;;) {
+      const ids = await this.deps.store.overdue(now, 500);
+      for (const id of ids) {
+        const message = await this.deps.store.transition(id, { status: 'expired', detail: 'no final delivery receipt within the validity period (SMS_VALIDITY_HOURS)' });
+        if (message?.status === 'expired') expired++;
+      }
+      if (ids.length < 500) return expired;
+    }
+  }
+
+  /**
+   * One send, at most once. The claim (`sending`) is recorded before the submit leaves: a re-run
+   * that finds it (a stalled job after a crash, a retry after the store failed behind an accepted
+   * submit) does not send again but settles the message as `unknown` (or `sent`, when every part's
+   * acceptance was recorded). A submit whose fate is unknown is never retried; a refusal the
+   * route is sure of gives the claim back and the job retries as before.
+   */
   private async deliver(route: SmsRoute, id: string, attempt: number): Promise<void> {
     const message = await this.deps.store.get(id);
-    if (!message || message.status !== 'queued' || FINAL_STATUSES.includes(message.status)) return;
+    if (!message) return;
     const log = { id, route: route.name, to: maskMsisdn(message.to), attempt };
+    if (message.status === 'sending') return this.settleUncertain(message, 'a previous run claimed it and did not finish: its submit may have left', log);
+    if (message.status !== 'queued') return;
+    const claim = crypto.randomUUID();
+    const expiresAt = new Date(Date.now() + (this.deps.validityHours ?? DEFAULT_VALIDITY_HOURS) * 3_600_000).toISOString();
+    const claimed = await this.deps.store.transition(id, { expect: 'queued', status: 'sending', claim, expiresAt, detail: `submitting to ${route.name} (attempt ${attempt})` });
+    if (claimed?.status !== 'sending' || claimed.claim !== claim) return; // another run has it
+    let accepted = false;
     try {
       let reportedParts = false;
       const { providerMessageId } = await route.send(
@@ -113,16 +158,36 @@ export class SmsDispatcher implements SmsOutbox {
         {
           onPartAccepted: async (part) => {
             reportedParts = true;
+            accepted = true;
             await recordAcceptedPart(this.deps.store, id, route.name, part, `part ${part.index + 1}/${part.count} accepted by ${route.name}`);
           },
         },
       );
+      accepted = true;
       // A route that does not report parts carries the message under one id.
       if (!reportedParts) await recordAcceptedPart(this.deps.store, id, route.name, { providerMessageId, index: 0, count: 1 }, `${route.name} id ${providerMessageId}`);
       await this.deps.store.transition(id, { status: 'sent', detail: `accepted by ${route.name}` });
       this.deps.logger.info({ ...log, providerMessageId }, 'SMS sent');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
+      if (accepted) {
+        // The route took it and our store failed behind it: the claim stays `sending`, and the
+        // retry settles it without sending again.
+        this.deps.logger.error({ ...log, reason }, 'SMS accepted by the route but not recorded');
+        throw error;
+      }
+      if (error instanceof SmsFateUnknownError) {
+        const current = await this.deps.store.get(id);
+        if (current) await this.settleUncertain(current, reason, log);
+        return;
+      }
+      if (error instanceof PermanentSmsError) {
+        await this.deps.store.transition(id, { status: 'failed', detail: reason });
+        this.deps.logger.warn({ ...log, reason }, 'SMS failed');
+        throw new PermanentJobError(reason);
+      }
+      // The route is sure nothing left: the claim is given back, and the next try may send.
+      await this.deps.store.transition(id, { expect: 'sending', status: 'queued', detail: `not sent: ${reason}` });
       if (error instanceof SmsRouteConfigurationError) {
         // Nobody's number is at fault: the message waits, operations are told.
         this.deps.logger.error({ ...log, reason, alert: 'sms_route_configuration' }, 'SMS route refuses our configuration or account');
@@ -132,8 +197,7 @@ export class SmsDispatcher implements SmsOutbox {
         this.deps.logger.warn({ ...log, reason }, 'SMS route throttled');
         throw new RetryLaterError(error.retryAfterMs);
       }
-      const last = error instanceof PermanentSmsError || attempt >= (this.deps.attempts ?? 6);
-      if (last) {
+      if (attempt >= (this.deps.attempts ?? 6)) {
         await this.deps.store.transition(id, { status: 'failed', detail: reason });
         this.deps.logger.warn({ ...log, reason }, 'SMS failed');
         throw new PermanentJobError(reason);
@@ -141,6 +205,21 @@ export class SmsDispatcher implements SmsOutbox {
       this.deps.logger.warn({ ...log, reason }, 'SMS send failed, will retry');
       throw error;
     }
+  }
+
+  /**
+   * A submit that may have left is never sent again. Every part recorded accepted: it is `sent`.
+   * Otherwise `unknown`: a receipt that can find it still moves it on (Kannel's carry our id), and
+   * the expiry sweep closes it after the validity period.
+   */
+  private async settleUncertain(message: SmsMessage, why: string, log: Record<string, unknown>): Promise<void> {
+    const allAccepted = message.partCount !== undefined && (message.parts?.length ?? 0) >= message.partCount;
+    if (allAccepted) {
+      await this.deps.store.transition(message.id, { status: 'sent', detail: `every part was accepted before: ${why}` });
+      return;
+    }
+    await this.deps.store.transition(message.id, { expect: 'sending', status: 'unknown', detail: `not sent again, fate unknown: ${why}` });
+    this.deps.logger.warn({ ...log, reason: why, alert: 'sms_fate_unknown' }, 'SMS fate unknown: not sent again');
   }
 
   private routeFor(e164: string): string {

@@ -7,9 +7,19 @@
  * A long message travels as several parts, each with its own provider id and receipt: the
  * message is delivered once every part is, failed (or expired) as soon as one part is.
  */
-export const SMS_STATUSES = ['queued', 'sent', 'delivered', 'failed', 'expired'] as const;
+export const SMS_STATUSES = ['queued', 'sending', 'unknown', 'sent', 'delivered', 'failed', 'expired'] as const;
 export type SmsStatus = (typeof SMS_STATUSES)[number];
 export const FINAL_STATUSES: readonly SmsStatus[] = ['delivered', 'failed', 'expired'];
+/**
+ * `sending`: claimed by a worker and recorded before its submit leaves, so a re-run (a stalled job,
+ * a retry after the store failed) knows a submit may have left. `unknown`: a submit whose fate we
+ * cannot know (no answer, or accepted but not recorded); it is never sent again, waits for a
+ * receipt that can still find it, and expires with the route's validity period otherwise.
+ */
+export const IN_FLIGHT_STATUSES: readonly SmsStatus[] = ['sending', 'unknown', 'sent'];
+
+/** Non-final statuses only move up this order (a late `sent` never undoes a `delivered`). */
+const RANK: Readonly<Record<SmsStatus, number>> = { queued: 0, sending: 1, unknown: 2, sent: 3, delivered: 4, failed: 4, expired: 4 };
 
 export interface SmsPart {
   providerMessageId: string;
@@ -39,6 +49,13 @@ export interface SmsMessage {
   partCount?: number;
   /** The parts accepted so far, with their own receipts. */
   parts?: SmsPart[];
+  /** Who claimed the send (one worker run): a second claimer sees someone else's token. */
+  claim?: string;
+  /**
+   * When a message still without a receipt is given up as `expired`: set at the claim, from the
+   * route's validity period (`SMS_VALIDITY_HOURS`), as the SMSC itself stops trying then.
+   */
+  expiresAt?: string;
   createdAt: string;
   updatedAt: string;
   history: { at: string; status?: SmsStatus; detail: string }[];
@@ -52,6 +69,14 @@ export interface StatusUpdate {
   acceptedPart?: { providerMessageId: string; index: number; count: number };
   /** The provider id the report is about: one part of a long message. */
   reportedPart?: string;
+  /**
+   * Applied only when the message is in this status (a claim `queued` → `sending`, a known refusal
+   * `sending` → `queued`); otherwise nothing changes and nothing is noted. With it the status is
+   * set as given, even backwards.
+   */
+  expect?: SmsStatus;
+  claim?: string;
+  expiresAt?: string;
   detail: string;
 }
 
@@ -75,6 +100,8 @@ export interface MessageStore {
   takeParkedReports(route: string, providerMessageId: string): Promise<ParkedReport[]>;
   /** True the first time a key is claimed within `ttlSeconds` (inbound messages without a stable id). */
   claimOnce(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Ids of messages not final whose `expiresAt` is before `now`, at most `limit`. */
+  overdue(now: Date, limit: number): Promise<string[]>;
 }
 
 /** How long a report waits for its provider id: an SMSC answers in seconds; a lost id stays lost. */
@@ -87,6 +114,17 @@ export function providerIdsOf(update: StatusUpdate): string[] {
 
 /** The transition rule, shared by every store: final statuses stay, unknown ones are only noted. */
 export function applyUpdate(message: SmsMessage, update: StatusUpdate, now: string): SmsMessage {
+  if (update.expect !== undefined) {
+    if (message.status !== update.expect) return message;
+    return {
+      ...message,
+      ...(update.status ? { status: update.status } : {}),
+      ...(update.claim !== undefined ? { claim: update.claim } : {}),
+      ...(update.expiresAt !== undefined ? { expiresAt: update.expiresAt } : {}),
+      updatedAt: now,
+      history: [...message.history, { at: now, detail: update.detail, ...(update.status ? { status: update.status } : {}) }],
+    };
+  }
   const entry = { at: now, detail: update.detail, ...(update.status ? { status: update.status } : {}) };
   if (FINAL_STATUSES.includes(message.status)) return { ...message, history: [...message.history, { ...entry, detail: `${update.detail} (ignored: already ${message.status})` }] };
   let parts = message.parts;
@@ -102,7 +140,7 @@ export function applyUpdate(message: SmsMessage, update: StatusUpdate, now: stri
     parts = parts.map((p) => (p.providerMessageId === update.reportedPart && update.status && !(p.status && FINAL_STATUSES.includes(p.status)) ? { ...p, status: update.status } : p));
     status = messageStatusFromParts(parts, partCount ?? parts.length, update.status);
   }
-  const forward = status !== undefined && !(status === 'sent' && message.status !== 'queued');
+  const forward = status !== undefined && (FINAL_STATUSES.includes(status) || RANK[status] > RANK[message.status]);
   return {
     ...message,
     ...(forward ? { status } : {}),
@@ -122,18 +160,34 @@ function messageStatusFromParts(parts: SmsPart[], count: number, reported: SmsSt
   return reported === undefined ? undefined : 'sent';
 }
 
+/** Messages the embedded default keeps at most (`MemoryMessageStore`); ~1.7 KB each. */
+export const DEFAULT_MEMORY_MESSAGES = 20_000;
+
+/**
+ * The embedded default's store. Bounded: past `maxMessages` the oldest final messages are
+ * forgotten first (with their idempotency key and provider ids); only when none is final does
+ * the oldest message of all go, so memory stays bounded whatever the SMSC does.
+ */
 export class MemoryMessageStore implements MessageStore {
+  /** In creation order (a Map keeps insertion order): the first entries are the oldest. */
   private readonly messages = new Map<string, SmsMessage>();
   private readonly byKey = new Map<string, string>();
   private readonly byProvider = new Map<string, string>();
   private readonly parked = new Map<string, { reports: ParkedReport[]; until: number }>();
   private readonly claims = new Map<string, number>();
 
+  constructor(private readonly maxMessages = DEFAULT_MEMORY_MESSAGES) {}
+
+  get size(): number {
+    return this.messages.size;
+  }
+
   async create(message: SmsMessage) {
     const existing = this.byKey.get(message.idempotencyKey);
     if (existing) return { created: false, message: this.messages.get(existing)! };
     this.messages.set(message.id, message);
     this.byKey.set(message.idempotencyKey, message.id);
+    if (this.messages.size > this.maxMessages) this.evict();
     return { created: true, message };
   }
 
@@ -148,6 +202,37 @@ export class MemoryMessageStore implements MessageStore {
     this.messages.set(id, next);
     for (const providerId of providerIdsOf(update)) this.byProvider.set(`${next.route}:${providerId}`, id);
     return next;
+  }
+
+  async overdue(now: Date, limit: number) {
+    const ids: string[] = [];
+    const at = now.toISOString();
+    for (const m of this.messages.values()) {
+      if (ids.length >= limit) break;
+      if (m.expiresAt !== undefined && m.expiresAt < at && !FINAL_STATUSES.includes(m.status)) ids.push(m.id);
+    }
+    return ids;
+  }
+
+  /** Forgets a tenth of the bound at once (oldest final first), so eviction is not paid on every create. */
+  private evict(): void {
+    let excess = this.messages.size - this.maxMessages + Math.ceil(this.maxMessages / 10);
+    for (const finalOnly of [true, false]) {
+      for (const m of this.messages.values()) {
+        if (excess <= 0) return;
+        if (finalOnly && !FINAL_STATUSES.includes(m.status)) continue;
+        this.forget(m);
+        excess--;
+      }
+    }
+  }
+
+  private forget(m: SmsMessage): void {
+    this.messages.delete(m.id);
+    if (this.byKey.get(m.idempotencyKey) === m.id) this.byKey.delete(m.idempotencyKey);
+    for (const providerId of [m.providerMessageId, ...(m.parts ?? []).map((p) => p.providerMessageId)]) {
+      if (providerId) this.byProvider.delete(`${m.route}:${providerId}`);
+    }
   }
 
   async findByProviderId(route: string, providerMessageId: string) {

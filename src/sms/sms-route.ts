@@ -49,6 +49,24 @@ export class PermanentSmsError extends Error {
   override name = 'PermanentSmsError';
 }
 
+/**
+ * The submit may have reached the provider, but no answer says so (no `submit_sm_resp` within the
+ * time-out, an HTTP request cut after it was sent): sending again could deliver it twice. The
+ * dispatcher marks the message `unknown` and never resends it.
+ */
+export class SmsFateUnknownError extends Error {
+  override name = 'SmsFateUnknownError';
+}
+
+/** Connection errors that happen before any byte of the request leaves (Node's fetch puts them in `cause`, axios on the error). */
+const NOT_REACHED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function neverReached(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  const code = (error as { code?: unknown } | null)?.code ?? cause?.code;
+  return typeof code === 'string' && NOT_REACHED_CODES.has(code);
+}
+
 /** The route asks us to slow down: the queue pauses without burning an attempt. */
 export class ThrottledSmsError extends Error {
   override name = 'ThrottledSmsError';

@@ -3,7 +3,7 @@ import type { Pdu } from 'smpp';
 import { concatenationOf, readReceipt, SMPP_SUBMIT_STATUSES, submitParts } from '../../../providers/smpp-sms/sms.js';
 import type { DeliveryReport } from '../../sms/delivery-reports.js';
 import type { InboundSms } from '../../sms/inbound.js';
-import { sendError, type SmsRoute } from '../../sms/sms-route.js';
+import { sendError, SmsFateUnknownError, type SmsRoute } from '../../sms/sms-route.js';
 import { messageText } from './message-text.js';
 import { SmppSubmitError, type SmppLink } from './smpp-link.js';
 
@@ -83,6 +83,12 @@ export function createSmppSmsRoute(
           await hooks?.onPartAccepted?.({ providerMessageId, index, count: parts.length });
         }
       } catch (error) {
+        // The submit_sm left and no answer came (SMSC stalled, link cut): the SMSC may have taken it.
+        // The link says so only in its message (smpp-link.ts `request`); everything else it
+        // refuses with (queue full, expired before sending, link stopped) never reached the wire.
+        if (error instanceof SmppSubmitError && error.commandStatus === undefined && /^no submit_sm_resp within/.test(error.message)) {
+          throw new SmsFateUnknownError(`${name}: ${error.message}`);
+        }
         // A retry sends every part again under a new reference: the handset drops the orphans.
         if (error instanceof SmppSubmitError && error.commandStatus !== undefined) {
           const known = SMPP_SUBMIT_STATUSES[error.commandStatus];
