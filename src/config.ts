@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { UssdProviderSettings } from './channels/ussd/provider-settings.js';
 import { BENIN_OPERATORS } from './phone/msisdn.js';
-import { parseProxyTrust, type ProxyTrust } from './security/ip-address.js';
+import { SMS_CALLBACK_ROUTES, type SmsCallbackRoute, type SmsCallbackSettings } from './channels/sms/callback-auth.js';
+import { parseProxyTrust, parseRanges, type ProxyTrust } from './security/ip-address.js';
 
 /** Settings from the environment; secrets never live in files. */
 const Env = z.object({
@@ -159,6 +160,8 @@ export interface Config {
     africasTalking: { username: string; apiKey: string; from?: string } | undefined;
     smppLinks: SmppUssdLinkConfig[];
     agencies: Record<string, { apiKey?: string; hmacSecret?: string }>;
+    /** `SMS_<ROUTE>_CALLBACK_SECRET` / `SMS_<ROUTE>_ALLOW_IPS` for the routes that call back over HTTP. */
+    callbacks: SmsCallbackSettings;
   };
   /** Operators' SMSC links carrying USSD, from `SMPP_USSD_<OPERATOR>_*` variables. */
   smppUssdLinks: SmppUssdLinkConfig[];
@@ -400,7 +403,51 @@ function smsFrom(e: z.infer<typeof Env>, env: Record<string, string | undefined>
     africasTalking: e.AT_USERNAME && e.AT_API_KEY ? { username: e.AT_USERNAME, apiKey: e.AT_API_KEY, ...(e.AT_SMS_FROM ? { from: e.AT_SMS_FROM } : {}) } : undefined,
     smppLinks,
     agencies: agenciesFrom(e.NOTIFY_API_KEYS, e.NOTIFY_HMAC_SECRETS),
+    callbacks: smsCallbacksFrom(env, e.HOST, new Set(Object.keys(configured))),
   };
+}
+
+/**
+ * `SMS_<ROUTE>_CALLBACK_SECRET` and `SMS_<ROUTE>_ALLOW_IPS` (comma list of addresses or CIDR ranges)
+ * for `KANNEL` and `AFRICASTALKING`, the routes whose inbound messages and delivery reports come
+ * over HTTP. An empty secret is a failed injection from the vault, not "no secret": refused. A
+ * route that is configured (it really sends) while Guichet listens beyond loopback must have one
+ * or the other: refusing to start, rather than warning, because a forged callback there opts
+ * citizens out, changes their language, marks messages delivered and makes the gateway send SMS
+ * to any number, and a warning in a log is read after the harm. The embedded default (sandbox
+ * only) sends nothing, so its open callbacks are allowed there.
+ */
+function smsCallbacksFrom(env: Record<string, string | undefined>, host: string, configuredRoutes: ReadonlySet<string>): SmsCallbackSettings {
+  const callbacks: SmsCallbackSettings = {};
+  for (const [key, value] of Object.entries(env)) {
+    const match = /^SMS_([A-Z0-9_]+)_(CALLBACK_SECRET|ALLOW_IPS)$/.exec(key);
+    if (!match?.[1] || value === undefined) continue;
+    const route = match[1].toLowerCase();
+    if (!(SMS_CALLBACK_ROUTES as readonly string[]).includes(route)) {
+      throw new Error(`invalid configuration: ${key} names no SMS route with HTTP callbacks (want ${SMS_CALLBACK_ROUTES.map((r) => `SMS_${r.toUpperCase()}_${match[2]}`).join(' or ')}; SMPP routes are authenticated by their bind)`);
+    }
+    const protection = (callbacks[route as SmsCallbackRoute] ??= {});
+    if (match[2] === 'CALLBACK_SECRET') {
+      if (value.trim() === '') throw new Error(`invalid configuration: ${key} is set but empty`);
+      // Written verbatim into Kannel's get-url/dlr-url and AT's callback URL: a `%` or `&` there would
+      // be read by Kannel as an escape or split the query, and a short secret can be guessed.
+      if (!/^[A-Za-z0-9._~-]{16,}$/.test(value)) throw new Error(`invalid configuration: ${key} must be at least 16 characters of A-Z a-z 0-9 . _ ~ - (it is written as is into callback URLs)`);
+      protection.secret = value;
+    } else {
+      const ranges = parseRanges(value, key);
+      if (ranges.length === 0) throw new Error(`invalid configuration: ${key} is set but lists no address`);
+      protection.allowedIps = ranges;
+    }
+  }
+  if (!isLoopbackHost(host)) {
+    for (const route of SMS_CALLBACK_ROUTES) {
+      if (configuredRoutes.has(route) && !callbacks[route]) {
+        const name = route.toUpperCase();
+        throw new Error(`invalid configuration: the ${route} SMS route is configured and HOST=${host} is not loopback, but its callbacks are open to anyone: set SMS_${name}_CALLBACK_SECRET (and put it in the callback URLs) and/or SMS_${name}_ALLOW_IPS`);
+      }
+    }
+  }
+  return callbacks;
 }
 
 /** A parser for `pairs` accepting whole numbers in a range. */

@@ -17,6 +17,11 @@ export interface KannelOptions {
   from: string;
   /** Where Kannel reaches Guichet for reports: `{publicUrl}/sms/kannel/dlr`. */
   publicUrl: string;
+  /**
+   * `SMS_KANNEL_CALLBACK_SECRET`: carried in the `dlr-url` as `secret=`, since Kannel calls that
+   * URL exactly as given and cannot add a header; the report route refuses a report without it.
+   */
+  callbackSecret?: string;
   fetch?: typeof fetch;
 }
 
@@ -49,7 +54,8 @@ export function createKannelRoute(options: KannelOptions): SmsRoute {
   return {
     name: 'kannel',
     async send(sms) {
-      const dlrUrl = `${options.publicUrl.replace(/\/$/, '')}/sms/kannel/dlr?id=${encodeURIComponent(sms.id)}&type=%d&reply=%A`;
+      const secret = options.callbackSecret === undefined ? '' : `&secret=${encodeURIComponent(options.callbackSecret)}`;
+      const dlrUrl = `${options.publicUrl.replace(/\/$/, '')}/sms/kannel/dlr?id=${encodeURIComponent(sms.id)}&type=%d&reply=%A${secret}`;
       const query = new URLSearchParams({
         username: options.username,
         password: options.password,

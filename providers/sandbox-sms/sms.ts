@@ -3,8 +3,10 @@ import { maskMsisdn } from '../../src/privacy/mask.js';
 import type { SmsRoute } from '../../src/sms/sms-route.js';
 
 /**
- * The embedded default's route: nothing leaves the machine. The message goes to the log (number
- * masked) and is reported delivered a moment later, so the whole status cycle can be tried.
+ * The embedded default's route: nothing leaves the machine. The log says a message would have gone
+ * (number masked, encoding, length) and it is reported delivered a moment later, so the whole
+ * status cycle can be tried. Never the text: a reply to STATUT carries a request's number and its
+ * status, which the USSD privacy rule shows only to the holder, and logs are read by others.
  */
 export function createSandboxSmsRoute(logger: Logger, onDelivered: (providerMessageId: string) => void): SmsRoute {
   let sequence = 0;
@@ -12,7 +14,7 @@ export function createSandboxSmsRoute(logger: Logger, onDelivered: (providerMess
     name: 'sandbox',
     async send(sms) {
       const providerMessageId = `sandbox-${++sequence}`;
-      logger.info({ to: maskMsisdn(sms.to), encoding: sms.encoding, text: sms.text }, 'SMS (sandbox route: not sent)');
+      logger.info({ to: maskMsisdn(sms.to), encoding: sms.encoding, characters: sms.text.length }, 'SMS (sandbox route: not sent)');
       setTimeout(() => onDelivered(providerMessageId), 50).unref?.();
       return { providerMessageId };
     },

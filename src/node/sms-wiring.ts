@@ -23,7 +23,7 @@ import { createSmppSmsRoute } from './smpp/smpp-sms-route.js';
  */
 export function createSmsChannel(deps: { config: Config; redis: Redis | undefined; queue: JobQueue; preferences: PreferenceStore; services: ServiceRegistry; logger: Logger }) {
   const { config, logger } = deps;
-  const store: MessageStore & { close?: () => Promise<void> } = deps.redis ? new RedisMessageStore(deps.redis) : new MemoryMessageStore();
+  const store: MessageStore & { close?: () => Promise<void> } = deps.redis ? new RedisMessageStore(deps.redis, `${config.redisPrefix}sms:`) : new MemoryMessageStore();
   const routes: Record<string, SmsRoute> = {};
   const links: SmppLink[] = [];
   let dispatcher: SmsDispatcher;
@@ -32,7 +32,12 @@ export function createSmsChannel(deps: { config: Config; redis: Redis | undefine
     void recordDeliveryReport(store, { route: 'sandbox', providerMessageId, status: 'delivered', raw: 'sandbox delivered' }, logger);
   });
   // Config has checked every route SMS_ROUTES names is configured (and PUBLIC_URL for Kannel).
-  if (config.sms.kannel && config.sms.publicUrl) routes.kannel = createKannelRoute({ ...config.sms.kannel, publicUrl: config.sms.publicUrl });
+  if (config.sms.kannel && config.sms.publicUrl) routes.kannel = createKannelRoute({
+      ...config.sms.kannel,
+      publicUrl: config.sms.publicUrl,
+      // The dlr-url must carry the secret the report route checks.
+      ...(config.sms.callbacks.kannel?.secret !== undefined ? { callbackSecret: config.sms.callbacks.kannel.secret } : {}),
+    });
   if (config.sms.africasTalking) {
     const client = AfricasTalking({ username: config.sms.africasTalking.username, apiKey: config.sms.africasTalking.apiKey });
     routes.africastalking = createAfricasTalkingSmsRoute((options) => client.SMS.send(options), config.sms.africasTalking.from);

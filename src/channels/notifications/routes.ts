@@ -43,6 +43,7 @@ const SIGNATURE_TOLERANCE_SECONDS = 300;
 export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): void {
   app.post('/v1/notifications', async (c) => {
     const raw = await c.req.text();
+    // POST keeps the documented `t.body`: the body names the recipient and the text, so it cannot be replayed elsewhere.
     const agency = await authenticate(c, deps.agencies, raw);
     if (!agency) return c.json({ error: 'unauthorized', reason: 'missing or wrong API key or signature' }, 401);
     let body: unknown;
@@ -76,7 +77,9 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
   });
 
   app.get('/v1/notifications/:id', async (c) => {
-    const agency = await authenticate(c, deps.agencies, '');
+    // A GET has no body: `t.body` would be the same for every id. Its signature covers the method
+    // and path, so a captured one reads that one notification only, for 5 minutes.
+    const agency = await authenticate(c, deps.agencies, getSignedPayload(c.req.path));
     if (!agency) return c.json({ error: 'unauthorized', reason: 'missing or wrong API key or signature' }, 401);
     const message = await deps.store.get(c.req.param('id'));
     // Another agency's message is as unknown as a missing one.
@@ -99,22 +102,31 @@ function view(message: Awaited<ReturnType<MessageStore['get']>> & object) {
   };
 }
 
-async function authenticate(c: Context, agencies: Readonly<Record<string, AgencyCredentials>>, body: string): Promise<string | null> {
+/** What a GET's signature covers after `t.`: `GET.<path>.` (the path as sent, the body empty). */
+export function getSignedPayload(path: string): string {
+  return `GET.${path}.`;
+}
+
+/** `signed` is what the signature covers after `t.`: the raw body (POST) or `getSignedPayload` (GET). */
+async function authenticate(c: Context, agencies: Readonly<Record<string, AgencyCredentials>>, signed: string): Promise<string | null> {
   const apiKey = c.req.header('x-api-key');
   const signature = c.req.header('x-guichet-signature');
   for (const [agency, credentials] of Object.entries(agencies)) {
     if (apiKey !== undefined && credentials.apiKey !== undefined && (await secretsMatch(apiKey, credentials.apiKey))) return agency;
     if (signature !== undefined && credentials.hmacSecret !== undefined && c.req.header('x-agency') === agency) {
-      if (await signatureValid(signature, credentials.hmacSecret, body)) return agency;
+      if (await signatureValid(signature, credentials.hmacSecret, signed)) return agency;
     }
   }
   return null;
 }
 
-/** `t=<unix seconds>,s=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`, within the tolerance. */
-export async function signatureValid(header: string, secret: string, body: string, now = Date.now()): Promise<boolean> {
+/**
+ * `t=<unix seconds>,s=<hex HMAC-SHA256(secret, "<t>.<signed>")>`, within the tolerance; `signed` is
+ * the raw body for POST, `GET.<path>.` for GET.
+ */
+export async function signatureValid(header: string, secret: string, signed: string, now = Date.now()): Promise<boolean> {
   const parts = Object.fromEntries(header.split(',').map((p) => p.trim().split('=') as [string, string]));
   const t = Number(parts.t);
   if (!Number.isInteger(t) || Math.abs(now / 1000 - t) > SIGNATURE_TOLERANCE_SECONDS || !parts.s) return false;
-  return secretsMatch(parts.s.toLowerCase(), await hmacHex(secret, `${t}.${body}`));
+  return secretsMatch(parts.s.toLowerCase(), await hmacHex(secret, `${t}.${signed}`));
 }

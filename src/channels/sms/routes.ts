@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { checkSmsCallback, ownStatus, type SmsCallbackRoute, type SmsCallbackSettings } from './callback-auth.js';
 import { AT_DLR_STATUSES } from '../../../providers/africastalking/sms.js';
 import { parseKannelInbound } from '../../../providers/kannel/inbound.js';
 import { KANNEL_DLR_TYPES } from '../../../providers/kannel/sms.js';
@@ -10,18 +11,26 @@ import type { MessageStore } from '../../sms/message-store.js';
 export interface SmsRouteDeps extends InboundDeps {
   store: MessageStore;
   logger: Logger;
+  /** Per route, the secret and/or allowlist its callbacks must show; a route absent here is open. */
+  callbacks?: SmsCallbackSettings;
+  /** The caller's address (behind TRUST_PROXY), for the allowlists. */
+  clientIp?: (c: Context) => string | undefined;
 }
 
 /**
  * Callbacks from the SMS routes: inbound messages and delivery reports, for Africa's Talking (form
  * POSTs) and Kannel (`get-url` or `post-url`, and `dlr-url`). Each answers 200 quickly with an
- * empty body: Kannel would send any body back to the citizen as a reply.
+ * empty body: Kannel would send any body back to the citizen as a reply. Every callback is checked
+ * against its route's secret and allowlist before anything is read or changed.
  */
 export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
   const deps: SmsRouteDeps = { claims: routeDeps.store, ...routeDeps };
   const form = async (c: Context) => new URLSearchParams(await c.req.text());
+  const guard = (route: SmsCallbackRoute, c: Context) => checkSmsCallback(c, routeDeps.callbacks?.[route], routeDeps.clientIp);
 
   app.post('/sms/africastalking/inbound', async (c) => {
+    const refused = await guard('africastalking', c);
+    if (refused) return refused;
     const f = await form(c);
     const [from, to, text, id] = [f.get('from'), f.get('to'), f.get('text'), f.get('id')];
     if (!from || text === null || !id) return c.json({ error: 'bad_request', reason: 'from, text and id are required' }, 400);
@@ -30,15 +39,19 @@ export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
   });
 
   app.post('/sms/africastalking/dlr', async (c) => {
+    const refused = await guard('africastalking', c);
+    if (refused) return refused;
     const f = await form(c);
     const [id, status] = [f.get('id'), f.get('status')];
     if (!id || !status) return c.json({ error: 'bad_request', reason: 'id and status are required' }, 400);
     const failure = f.get('failureReason');
-    await recordDeliveryReport(deps.store, { route: 'africastalking', providerMessageId: id, status: AT_DLR_STATUSES[status], raw: failure ? `${status} (${failure})` : status }, deps.logger);
+    await recordDeliveryReport(deps.store, { route: 'africastalking', providerMessageId: id, status: ownStatus(AT_DLR_STATUSES, status), raw: failure ? `${status} (${failure})` : status }, deps.logger);
     return c.body(null, 200);
   });
 
   const kannelInbound = async (c: Context) => {
+    const refused = await guard('kannel', c);
+    if (refused) return refused;
     const url = c.req.url;
     const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
     const method = c.req.method === 'POST' ? 'POST' : 'GET';
@@ -52,9 +65,11 @@ export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
   app.post('/sms/kannel/inbound', kannelInbound);
 
   app.get('/sms/kannel/dlr', async (c) => {
+    const refused = await guard('kannel', c);
+    if (refused) return refused;
     const [id, type] = [c.req.query('id'), c.req.query('type')];
     if (!id || !type) return c.json({ error: 'bad_request', reason: 'id and type are required' }, 400);
-    await recordDeliveryReport(deps.store, { route: 'kannel', messageId: id, status: KANNEL_DLR_TYPES[type], raw: `type ${type} ${c.req.query('reply') ?? ''}`.trim() }, deps.logger);
+    await recordDeliveryReport(deps.store, { route: 'kannel', messageId: id, status: ownStatus(KANNEL_DLR_TYPES, type), raw: `type ${type} ${c.req.query('reply') ?? ''}`.trim() }, deps.logger);
     return c.body('', 200);
   });
 }
