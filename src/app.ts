@@ -5,6 +5,7 @@ import type { HopHandlerDeps } from './channels/ussd/hop-handler.js';
 import type { UssdProviderSettings } from './channels/ussd/provider-settings.js';
 import { registerNotificationRoutes, type AgencyCredentials } from './channels/notifications/routes.js';
 import { registerSimulator } from './channels/simulator/route.js';
+import type { SmsCallbackSettings } from './channels/sms/callback-auth.js';
 import { registerSmsRoutes } from './channels/sms/routes.js';
 import type { SmsDispatcher } from './sms/dispatcher.js';
 import type { MessageStore } from './sms/message-store.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
     store: MessageStore;
     agencies: Readonly<Record<string, AgencyCredentials>>;
     outbox: SmsOutbox;
+    /** The secret and/or allowlist each SMS route's callbacks must show. */
+    callbacks?: SmsCallbackSettings;
   };
   /** Mobile-money callbacks; absent: no `/payments/*` routes. */
   payments?: PaymentCallbackDeps;
@@ -127,7 +130,15 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.payments) registerPaymentCallbackRoutes(app, deps.payments);
   if (deps.paymentReport) registerPaymentReport(app, deps.paymentReport);
   if (deps.sms) {
-    registerSmsRoutes(app, { services: deps.services, preferences: deps.preferences, outbox: deps.sms.outbox, logger: deps.logger, store: deps.sms.store });
+    registerSmsRoutes(app, {
+      services: deps.services,
+      preferences: deps.preferences,
+      outbox: deps.sms.outbox,
+      logger: deps.logger,
+      store: deps.sms.store,
+      ...(deps.sms.callbacks ? { callbacks: deps.sms.callbacks } : {}),
+      ...(deps.clientIp ? { clientIp: deps.clientIp } : {}),
+    });
     registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies });
   }
 

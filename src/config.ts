@@ -39,6 +39,8 @@ const Env = z.object({
   SMS_ROUTES: z.string().default('default=sandbox'),
   /** Messages per second per route: `kannel=50,smpp-moov=30`. */
   SMS_RATES: z.string().default(''),
+  /** A message sent but without a delivery receipt is `expired` after this (the routes' validity period). */
+  SMS_VALIDITY_HOURS: z.coerce.number().int().min(1).max(720).default(48),
   /** `0` keeps French accents that force UCS-2 (ê ç ô …) instead of their GSM-7 spelling. */
   SMS_TRANSLITERATE: z.enum(['0', '1']).default('1'),
   /** A text needing more segments is refused at the API (422); Kannel's `max-messages` must allow as many. */
@@ -162,6 +164,7 @@ export interface Config {
     agencies: Record<string, { apiKey?: string; hmacSecret?: string }>;
     /** `SMS_<ROUTE>_CALLBACK_SECRET` / `SMS_<ROUTE>_ALLOW_IPS` for the routes that call back over HTTP. */
     callbacks: SmsCallbackSettings;
+    validityHours: number;
   };
   /** Operators' SMSC links carrying USSD, from `SMPP_USSD_<OPERATOR>_*` variables. */
   smppUssdLinks: SmppUssdLinkConfig[];
@@ -404,6 +407,7 @@ function smsFrom(e: z.infer<typeof Env>, env: Record<string, string | undefined>
     smppLinks,
     agencies: agenciesFrom(e.NOTIFY_API_KEYS, e.NOTIFY_HMAC_SECRETS),
     callbacks: smsCallbacksFrom(env, e.HOST, new Set(Object.keys(configured))),
+    validityHours: e.SMS_VALIDITY_HOURS,
   };
 }
 

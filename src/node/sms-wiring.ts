@@ -61,6 +61,7 @@ export function createSmsChannel(deps: { config: Config; redis: Redis | undefine
     transliterate: config.sms.transliterate,
     maxSegments: config.sms.maxSegments,
     ratePerSecond: config.sms.rates,
+    validityHours: config.sms.validityHours,
     logger,
   });
   dispatcher.start();
@@ -68,6 +69,7 @@ export function createSmsChannel(deps: { config: Config; redis: Redis | undefine
     dispatcher,
     store,
     async close() {
+      dispatcher.stop();
       await Promise.all(links.map((l) => l.stop()));
       await store.close?.();
     },

@@ -35,7 +35,8 @@ export function createLogSmsOutbox(logger: Logger): SmsOutbox {
       if (existing) return { messageId: existing };
       const messageId = `log-${++sequence}`;
       seen.set(message.idempotencyKey, messageId);
-      logger.info({ messageId, to: maskMsisdn(message.to), purpose: message.purpose, text: message.text }, 'SMS (log outbox, not sent)');
+      // The text can hold a request's status: never logged, only its size.
+      logger.info({ messageId, to: maskMsisdn(message.to), purpose: message.purpose, length: message.text.length }, 'SMS (log outbox, not sent)');
       return { messageId };
     },
   };
