@@ -102,6 +102,11 @@ export class TestSmsc {
     this.session!.send(new smpp.PDU('deliver_sm', fields));
   }
 
+  /** A `deliver_sm`, resolving with the `command_status` of the ESME's `deliver_sm_resp`. */
+  deliverSmAcked(fields: Record<string, unknown>): Promise<number> {
+    return new Promise((resolve) => this.session!.send(new smpp.PDU('deliver_sm', fields), (resp: Pdu) => resolve(Number(resp.command_status))));
+  }
+
   dropLink(): void {
     this.session?.socket.destroy();
     this.session = undefined;

@@ -71,6 +71,9 @@ interface QueuedSubmit {
 
 export type DeliverHandler = (pdu: Pdu, context: DeliverContext) => Promise<void>;
 
+/** SMPP 3.4 §5.1.3: "ESME receiver temporary app error", the SMSC retries later. */
+const ESME_RX_T_APPN = 0x64;
+
 export class SmppLink {
   private session: Session | undefined;
   private bound = false;
@@ -208,10 +211,21 @@ export class SmppLink {
       session.destroy();
     });
     session.on('deliver_sm', (pdu: Pdu) => {
-      // Acknowledge at once: the SMSC redelivers what is not acknowledged, and the work may be slow.
-      this.write(session, pdu.response());
-      this.deliverHandler(pdu, { bindId: this.bindId }).catch((error: unknown) =>
-        this.logger.error({ smsc: this.o.url, err: error instanceof Error ? error.message : String(error) }, 'deliver_sm handling failed'),
+      const failed = (error: unknown) => this.logger.error({ smsc: this.o.url, err: error instanceof Error ? error.message : String(error) }, 'deliver_sm handling failed');
+      if (typeof pdu.ussd_service_op === 'number') {
+        // A USSD dialogue: acknowledged at once, the answer follows as its own submit_sm.
+        this.write(session, pdu.response());
+        this.deliverHandler(pdu, { bindId: this.bindId }).catch(failed);
+        return;
+      }
+      // An SMS or a delivery receipt: acknowledged only once recorded. If recording fails, a
+      // temporary error (ESME_RX_T_APPN) makes the SMSC deliver it again instead of losing it.
+      this.deliverHandler(pdu, { bindId: this.bindId }).then(
+        () => this.write(session, pdu.response()),
+        (error: unknown) => {
+          failed(error);
+          this.write(session, pdu.response({ command_status: ESME_RX_T_APPN }));
+        },
       );
     });
   }
