@@ -151,7 +151,9 @@ export function createApp(deps: AppDeps): Hono {
       return c.json({ error: 'bad_request', reason: 'request aborted' }, 400);
     }
     deps.logger.error({ path: c.req.path, err: error.message }, 'unhandled error');
-    return c.json({ error: 'internal', reason: 'internal error' }, 500);
+    // What reaches here failed before anything was recorded (a store or queue away, mostly): a 503
+    // with a retry hint makes a provider deliver the callback again rather than drop it.
+    return c.json({ error: 'unavailable', reason: 'temporarily unavailable, retry later' }, 503, { 'retry-after': '5' });
   });
   return app;
 }

@@ -90,3 +90,23 @@ describe('a gateway whose Redis is down, then killed, then frozen', () => {
     expect(gateway.output()).not.toContain('unhandled rejection');
   });
 });
+
+describe('callbacks while Redis is down (issue 12, item 10)', () => {
+  it('a delivery report, an inbound SMS and a payment callback get 503 with Retry-After, so the provider retries', async () => {
+    await redis.kill();
+    try {
+      const answers = await Promise.all([
+        fetch(`${gateway.url}/sms/kannel/dlr?id=950204765&type=1`),
+        fetch(`${gateway.url}/sms/africastalking/dlr`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'id=ATXid_1&status=Success&phoneNumber=%2B2290197000001' }),
+        fetch(`${gateway.url}/payments/sandbox/callback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ externalId: crypto.randomUUID(), status: 'SUCCESSFUL' }) }),
+      ]);
+      for (const answer of answers) {
+        expect([503, 404]).toContain(answer.status);
+        if (answer.status === 503) expect(answer.headers.get('retry-after')).toBeTruthy();
+      }
+      expect(answers.filter((a) => a.status === 503).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await redis.start();
+    }
+  });
+});
