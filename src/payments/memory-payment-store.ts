@@ -41,6 +41,29 @@ export class MemoryPaymentStore implements PaymentStore {
   private readonly latestByRequest = new Map<string, string>();
   private readonly paidByRequest = new Map<string, string>();
 
+  /**
+   * The embedded default must not grow for ever: past `maxPayments`, the oldest finished payments
+   * are forgotten (never an unfinished one), and past `maxPaidRequests` the oldest "already paid"
+   * marks. Redis keeps finished payments for their retention instead.
+   */
+  constructor(
+    private readonly maxPayments = 20_000,
+    private readonly maxPaidRequests = 100_000,
+  ) {}
+
+  private forgetOldest(): void {
+    for (const [id, old] of this.payments) {
+      if (this.payments.size <= this.maxPayments) break;
+      if (isUnfinished(old)) continue;
+      this.payments.delete(id);
+      if (this.latestByRequest.get(old.requestNumber) === id) this.latestByRequest.delete(old.requestNumber);
+    }
+    for (const requestNumber of this.paidByRequest.keys()) {
+      if (this.paidByRequest.size <= this.maxPaidRequests) break;
+      this.paidByRequest.delete(requestNumber);
+    }
+  }
+
   async create(payment: NewPayment): Promise<boolean> {
     if (!isSafeKeyPart(payment.id) || !isSafeKeyPart(payment.requestNumber)) return false;
     if (this.payments.has(payment.id)) return false;
@@ -60,6 +83,7 @@ export class MemoryPaymentStore implements PaymentStore {
       history: [],
     });
     this.latestByRequest.set(payment.requestNumber, payment.id);
+    if (this.payments.size > this.maxPayments) this.forgetOldest();
     return true;
   }
 

@@ -63,3 +63,23 @@ describe('an SMPP link whose SMSC is away', () => {
     }
   }, 10_000);
 });
+
+describe('the memory payment store', () => {
+  it('forgets the oldest finished payments past its bound, never an unfinished one', async () => {
+    const { MemoryPaymentStore } = await import('../../src/payments/memory-payment-store.js');
+    const store = new MemoryPaymentStore(10);
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = crypto.randomUUID();
+      ids.push(id);
+      const requestNumber = `PS00373-${String(700000 + i)}`;
+      expect(await store.create({ id, requestNumber, amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MTN', provider: 'sandbox', createdAt: '2026-12-02T10:00:00.000Z', expiresAt: '2026-12-02T10:10:00.000Z' })).toBe(true);
+      // The first five stay unfinished; the others finish.
+      if (i >= 5) await store.transition(id, { to: 'failed', at: '2026-12-02T10:01:00.000Z', reason: 'declined' });
+    }
+    const kept = (await Promise.all(ids.map((id) => store.get(id)))).filter(Boolean);
+    expect(kept.length).toBeLessThanOrEqual(11);
+    for (const id of ids.slice(0, 5)) expect(await store.get(id)).not.toBeNull();
+    expect(await store.get(ids[29]!)).not.toBeNull();
+  });
+});
