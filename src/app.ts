@@ -59,6 +59,8 @@ export interface AppDeps {
   readiness?: () => Readiness;
   /** Keys the hashes that stand for what citizens typed in session records (`PII_HASH_KEY`). */
   piiHashKey?: string;
+  /** The runtime's keyed hash for session records, when faster than Web Crypto's (Node). */
+  hashText?: HopHandlerDeps['hashText'];
   /** The caller's address as the runtime sees it, for provider allowlists. */
   clientIp?: (c: Context) => string | undefined;
 }
@@ -97,6 +99,7 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
     serviceDeadlineMs: deps.serviceDeadlineMs ?? 2000,
     ...(deps.deferrals ? { deferrals: deps.deferrals } : {}),
     ...(deps.piiHashKey ? { piiHashKey: deps.piiHashKey } : {}),
+    ...(deps.hashText ? { hashText: deps.hashText } : {}),
   };
 }
 

@@ -25,6 +25,7 @@ import { MemoryJobQueue } from '../jobs/memory-job-queue.js';
 import { createDeferrals, processDeferredCalls } from '../services/deferred-calls.js';
 import { loadCcspData, loadMenuFiles } from './menu-files.js';
 import { createPortal } from './portal-wiring.js';
+import { nodeTextHasher } from './node-text-hasher.js';
 import { RedisAttemptLimiter } from './redis-attempt-limiter.js';
 import { RedisCache } from './redis-cache.js';
 import { createSmsChannel } from './sms-wiring.js';
@@ -170,6 +171,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     payments: { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger },
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
     ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
+    hashText: nodeTextHasher(config.piiHashKey),
     clientIp: (c) => clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
   };
   const app = createApp({ ...appDeps, readiness: () => readiness() });

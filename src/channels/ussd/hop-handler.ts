@@ -33,6 +33,11 @@ export interface HopHandlerDeps {
   /** Key of the hashes kept in session records (`PII_HASH_KEY`, the same on every instance); a built-in one otherwise. */
   piiHashKey?: string;
   /**
+   * The keyed hash itself, where the runtime has a faster one than Web Crypto's (Node's synchronous
+   * HMAC: Web Crypto's `subtle.sign` was the largest single cost of a hop). Same digests either way.
+   */
+  hashText?: TextHasher;
+  /**
    * How long one session-store or preference call may take inside a hop before the citizen is told
    * "Service momentanément indisponible" (the Node gateway's Redis client gives up sooner, 300 ms).
    */
@@ -94,7 +99,7 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
   // round trip when pipelined). Settled into a value right here: if the store is down, the load
   // fails and nobody may ever await this promise, and an unobserved rejection ends a Node process.
   let language: Promise<string | null> | null = hop.isBegin ? languageOf(deps, hop.msisdn, budget, log) : null;
-  const hash = textHasher(deps.piiHashKey);
+  const hash = deps.hashText ?? textHasher(deps.piiHashKey);
   const digests: HopDigests = {
     hash,
     text: hop.input.kind === 'cumulative' ? await hash(hop.input.text) : null,

@@ -9,10 +9,10 @@ import { utf8 } from '../../security/secrets.js';
 export type TextHasher = (text: string) => Promise<string>;
 
 /** Only for the embedded default and tests; production passes `PII_HASH_KEY`. */
-const DEFAULT_KEY = 'guichet-embedded-default';
+export const DEFAULT_KEY = 'guichet-embedded-default';
 
 /** 128 bits: no collision between the texts of one session in practice, half the bytes of the full digest. */
-const DIGEST_BYTES = 16;
+export const DIGEST_BYTES = 16;
 
 type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
