@@ -71,10 +71,18 @@ export interface AppDeps {
  * A route that wants caching says so itself.
  */
 const securityHeaders: MiddlewareHandler = async function securityHeaders(c, next) {
+  // Set on the context before the route runs: every response the route builds with `c.*` carries
+  // them (a route's own Cache-Control replaces this one), without rebuilding its headers afterwards.
+  c.header('x-content-type-options', 'nosniff');
+  c.header('referrer-policy', 'no-referrer');
+  c.header('cache-control', 'no-store');
   await next();
-  c.res.headers.set('x-content-type-options', 'nosniff');
-  c.res.headers.set('referrer-policy', 'no-referrer');
-  if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+  // A response built outside the context (a middleware's own Response) still gets them.
+  if (!c.res.headers.has('x-content-type-options')) {
+    c.res.headers.set('x-content-type-options', 'nosniff');
+    c.res.headers.set('referrer-policy', 'no-referrer');
+    if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+  }
 };
 
 /** Each dependency by name, `ok` or what is wrong with it; ready only when every part is `ok`. */

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import { DEFAULT_KEY, DIGEST_BYTES, type TextHasher } from '../channels/ussd/pii-hash.js';
 
 /**
@@ -7,5 +7,7 @@ import { DEFAULT_KEY, DIGEST_BYTES, type TextHasher } from '../channels/ussd/pii
  * at 18% of a hop's CPU.
  */
 export function nodeTextHasher(secret: string = DEFAULT_KEY): TextHasher {
-  return async (text) => createHmac('sha256', secret).update(text, 'utf8').digest('hex').slice(0, DIGEST_BYTES * 2);
+  // The key object is made once: passing the secret string to every createHmac re-imports it.
+  const key = createSecretKey(Buffer.from(secret, 'utf8'));
+  return async (text) => createHmac('sha256', key).update(text, 'utf8').digest('hex').slice(0, DIGEST_BYTES * 2);
 }
