@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type { DemoRequest } from '../src/portal/demo-portal.js';
 
 /** A free loopback port, found by letting the OS choose one. */
 export async function freePort(): Promise<number> {
@@ -52,3 +53,18 @@ export function cpuMs(pid: number): number {
 }
 /** USER_HZ: 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
+
+/** `count` unpaid 1 900 XOF requests of one holder, numbered from `first`: one per payment a bench makes. */
+export function unpaidRequests(count: number, first: number, holderMsisdn: string): DemoRequest[] {
+  return Array.from({ length: count }, (_, i) => ({
+    requestNumber: `PS00373-${String(first + i)}`,
+    serviceCode: 'PS00373',
+    status: 'submitted',
+    updatedAt: '2026-11-23',
+    holderMsisdn,
+    holderNpi: '1234567890',
+    holderBirthDate: '15031990',
+    amountXof: 1900,
+    paid: false,
+  }));
+}

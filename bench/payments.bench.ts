@@ -17,7 +17,7 @@ import { createFakeSecurityServer } from '../src/interop/fake-security-server.js
 import type { DemoRequest } from '../src/portal/demo-portal.js';
 import { RedisPaymentStore } from '../src/payments/redis-payment-store.js';
 import { FAKE_MOMO_CREDENTIALS, startFakeMomo } from '../test/payments/fakes/momo.js';
-import { median, startServer } from './lib.js';
+import { median, startServer, unpaidRequests } from './lib.js';
 
 const N = Number(process.env.BENCH_PAYMENTS ?? 1000);
 /**
@@ -33,17 +33,7 @@ const PAYER = '+2290197000001';
 
 // The portal: N unpaid requests of the demo holder, behind the fake security server. Its payment
 // endpoint records each payment id once; `acks` keeps when each was first acknowledged.
-const requests: DemoRequest[] = Array.from({ length: N }, (_, i) => ({
-  requestNumber: `PS00373-${String(500000 + i)}`,
-  serviceCode: 'PS00373',
-  status: 'submitted',
-  updatedAt: '2026-11-23',
-  holderMsisdn: PAYER,
-  holderNpi: '1234567890',
-  holderBirthDate: '15031990',
-  amountXof: 1900,
-  paid: false,
-}));
+const requests: DemoRequest[] = unpaidRequests(N, 500000, PAYER);
 const security = createFakeSecurityServer(requests);
 const acks = new Map<string, number>();
 const portalApp = security.app;

@@ -18,7 +18,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFakeSecurityServer } from '../src/interop/fake-security-server.js';
 import type { DemoRequest } from '../src/portal/demo-portal.js';
-import { freePort } from './lib.js';
+import { freePort, unpaidRequests } from './lib.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -40,17 +40,7 @@ interface Minute {
 
 async function soak(mode: string): Promise<void> {
   // The portal behind a fake security server: plenty of unpaid requests, one per payment.
-  const requests: DemoRequest[] = Array.from({ length: 50_000 }, (_, i) => ({
-    requestNumber: `PS00373-${String(600000 + i)}`,
-    serviceCode: 'PS00373',
-    status: 'submitted',
-    updatedAt: '2026-11-23',
-    holderMsisdn: PAYER,
-    holderNpi: '1234567890',
-    holderBirthDate: '15031990',
-    amountXof: 1900,
-    paid: false,
-  }));
+  const requests: DemoRequest[] = unpaidRequests(50_000, 600000, PAYER);
   const security = createFakeSecurityServer(requests);
   const portal = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: security.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
