@@ -7,6 +7,9 @@ import { OwnRedis, startGateway, waitFor } from './processes.js';
  * keep-alive connections are closed (their next request goes elsewhere), workers stop, and the
  * process exits 0 because it stopped cleanly, not because a timer ran out.
  */
+/** Longer than any accept-queue wait on loopback; every request older than this was received. */
+const ACCEPT_MARGIN_MS = 50;
+
 let redis: OwnRedis | undefined;
 afterAll(() => redis?.kill());
 
@@ -42,7 +45,11 @@ describe.each(['embedded', 'redis'] as const)('SIGTERM under load (%s)', (mode) 
           // A request started after the signal, or refused a connection (so never received), finds the
           // gateway closed: a client retries it on another instance. One it received must never be lost.
           const neverReceived = (error as { code?: string }).code === 'ECONNREFUSED';
-          if (startedAt < signalledAt && !neverReceived) lost.push(`${String(error)} (started ${signalledAt - startedAt} ms before SIGTERM)`);
+          // A request started in the last moments before the signal may still be in the kernel's
+          // accept queue, not yet the gateway's: closing the listener resets it, whatever the
+          // gateway does (a load balancer stops routing on /readyz before it sends SIGTERM). Only
+          // requests started well before the signal were surely received.
+          if (startedAt < signalledAt - ACCEPT_MARGIN_MS && !neverReceived) lost.push(`${String(error)} (started ${signalledAt - startedAt} ms before SIGTERM)`);
           return;
         }
       }
