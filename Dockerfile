@@ -9,7 +9,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY providers ./providers
-COPY sessions ./sessions
 RUN npm run build
 
 # Stage 2: production dependencies only, the compiled code and the menus; runs as a non-root user.
@@ -26,4 +25,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM reaches node directly (exec form): in-flight hops are answered before it exits.
-CMD ["node", "dist/src/node.js"]
+CMD ["node", "dist/src/runtime/node/main.js"]

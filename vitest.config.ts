@@ -8,7 +8,7 @@ process.env.GUICHET_LOG_AUDIT ??= join(tmpdir(), `guichet-log-audit-${process.pi
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'providers/**/*.test.ts', 'sessions/**/*.test.ts', 'src/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'providers/**/*.test.ts', 'src/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     env: { GUICHET_LOG_AUDIT: process.env.GUICHET_LOG_AUDIT },

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import type { DemoRequest } from '../src/portal/demo-portal.js';
+import type { DemoRequest } from '../src/portal/demo.js';
 
 /** A free loopback port, found by letting the OS choose one. */
 export async function freePort(): Promise<number> {

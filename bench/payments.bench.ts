@@ -13,10 +13,10 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createFakeSecurityServer } from '../src/interop/fake-security-server.js';
-import type { DemoRequest } from '../src/portal/demo-portal.js';
-import { RedisPaymentStore } from '../src/payments/redis-payment-store.js';
-import { FAKE_MOMO_CREDENTIALS, startFakeMomo } from '../test/payments/fakes/momo.js';
+import { createFakeSecurityServer } from '../src/interop/demo-security-server.js';
+import type { DemoRequest } from '../src/portal/demo.js';
+import { RedisPaymentStore } from '../src/payments/store/redis.js';
+import { FAKE_MOMO_CREDENTIALS, startFakeMomo } from '../testkit/fakes/momo.js';
 import { median, startServer, unpaidRequests } from './lib.js';
 
 const N = Number(process.env.BENCH_PAYMENTS ?? 1000);

@@ -16,8 +16,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createFakeSecurityServer } from '../src/interop/fake-security-server.js';
-import type { DemoRequest } from '../src/portal/demo-portal.js';
+import { createFakeSecurityServer } from '../src/interop/demo-security-server.js';
+import type { DemoRequest } from '../src/portal/demo.js';
 import { freePort, unpaidRequests } from './lib.js';
 
 const args = process.argv.slice(2);
@@ -94,7 +94,7 @@ async function soak(mode: string): Promise<void> {
   }
   const port = await freePort();
   const { REDIS_URL: _inherited, ...inherited } = process.env;
-  const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], { env: { ...inherited, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], { env: { ...inherited, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   let exits = 0;
   gateway.on('exit', () => exits++);
   const url = `http://127.0.0.1:${port}`;

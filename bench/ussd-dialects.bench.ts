@@ -11,7 +11,7 @@ import smpp from 'smpp';
 import type { Pdu, Session } from 'smpp';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { WIRE_DIALECTS, type WireDialect } from '../test/dialects.js';
+import { WIRE_DIALECTS, type WireDialect } from '../testkit/dialects.js';
 import { cpuMs, median, startServer } from './lib.js';
 
 // Many short rounds: this machine's speed drifts by ±30% over a minute, so medians need samples.

@@ -1,11 +1,11 @@
-import type { UssdDialect } from '../src/channels/ussd/dialect.js';
+import type { UssdDialect } from '../src/channels/ussd/port.js';
 import { africasTalkingUssd } from './africastalking/ussd.js';
 import { arkeselUssd } from './arkesel/ussd.js';
 import { hubtelUssd } from './hubtel/ussd.js';
 import { mtnMadapiUssd } from './mtn-madapi/ussd.js';
 import { naloUssd } from './nalo/ussd.js';
 import { smppUssd, type SmppUssdDialect } from './smpp-ussd/ussd.js';
-import type { PaymentProvider } from '../src/payments/payment-provider.js';
+import type { PaymentProvider } from '../src/payments/port.js';
 import { createFedapay, fedapayConfigFromEnv } from './fedapay/collection.js';
 import { createKkiapay, kkiapayConfigFromEnv } from './kkiapay/collection.js';
 import { createMoovMoney, moovConfigFromEnv } from './moov-money/collection.js';

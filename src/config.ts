@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { UssdProviderSettings } from './channels/ussd/provider-settings.js';
-import { BENIN_OPERATORS } from './phone/msisdn.js';
+import { BENIN_OPERATORS } from './lib/msisdn.js';
 import { SMS_CALLBACK_ROUTES, type SmsCallbackRoute, type SmsCallbackSettings } from './channels/sms/callback-auth.js';
-import { parseProxyTrust, parseRanges, type ProxyTrust } from './security/ip-address.js';
+import { parseProxyTrust, parseRanges, type ProxyTrust } from './lib/ip-address.js';
 
 /** Settings from the environment; secrets never live in files. */
 const Env = z.object({

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createNodeGateway } from '../src/node/gateway.js';
+import { createNodeGateway } from '../src/runtime/node/gateway.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { MENUS_DIR } from './harness.js';
+import { MENUS_DIR } from '../testkit/harness.js';
 
 /**
  * Issue 14, item 6: the alerting rules shipped in ops/prometheus/ are valid, fire on the series

@@ -25,7 +25,7 @@ it('compiles to JavaScript that starts without tsx and answers a hop', async () 
   const port = await freePort();
   const { REDIS_URL: _shared, ...env } = process.env;
   // Plain node, no --import tsx.
-  const child = spawn(process.execPath, [join(out, 'src/node.js')], { cwd: ROOT, env: { ...env, PORT: String(port), LOG_LEVEL: 'warn', MENUS_WATCH: '0' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [join(out, 'src/runtime/node/main.js')], { cwd: ROOT, env: { ...env, PORT: String(port), LOG_LEVEL: 'warn', MENUS_WATCH: '0' }, stdio: 'ignore' });
   try {
     let body = '';
     for (let i = 0; i < 200 && !body; i++) {

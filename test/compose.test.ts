@@ -35,7 +35,7 @@ describe('container files', () => {
     expect(dockerfile).toContain('npm ci --omit=dev');
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/livez/m);
-    expect(dockerfile).toContain('CMD ["node", "dist/src/node.js"]');
+    expect(dockerfile).toContain('CMD ["node", "dist/src/runtime/node/main.js"]');
     for (const copied of [...dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)].map((m) => m[1]!)) expect(existsSync(join(ROOT, copied))).toBe(true);
   });
 

@@ -6,26 +6,26 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore } from '../sessions/memory.js';
-import { MemoryCache } from '../src/cache/cache.js';
-import { createApp } from '../src/app.js';
+import { MemorySessionStore } from '../src/sessions/memory.js';
+import { MemoryCache } from '../src/cache/port.js';
+import { createApp } from '../src/http/app.js';
 import { ussdDialects } from '../providers/index.js';
 import { InteropError } from '../src/interop/errors.js';
-import { createFakeSecurityServer, type FakeSecurityServerControl } from '../src/interop/fake-security-server.js';
+import { createFakeSecurityServer, type FakeSecurityServerControl } from '../src/interop/demo-security-server.js';
 import { InteropClient, type ServiceRef } from '../src/interop/interop-client.js';
-import { MemoryJobQueue } from '../src/jobs/memory-job-queue.js';
+import { MemoryJobQueue } from '../src/jobs/memory.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
-import { loadCcspData, loadMenuFiles } from '../src/node/menu-files.js';
-import { parseServiceRef, tlsFetch } from '../src/node/portal-wiring.js';
+import { loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
+import { parseServiceRef, tlsFetch } from '../src/runtime/node/portal-wiring.js';
 import type { Logger } from '../src/observability/logger.js';
-import { DEMO_REQUESTS } from '../src/portal/demo-portal.js';
-import { createInteropPortal, type InteropPortalServices } from '../src/portal/interop-portal.js';
+import { DEMO_REQUESTS } from '../src/portal/demo.js';
+import { createInteropPortal, type InteropPortalServices } from '../src/portal/xroad.js';
 import { createCcspDirectory } from '../src/services/ccsp-directory.js';
 import { createDeferrals, processDeferredCalls } from '../src/services/deferred-calls.js';
 import { createPortalServices } from '../src/services/portal-services.js';
 import { createEmbeddedPayments } from '../src/payments/embedded-payments.js';
-import type { OutboundSms, SmsOutbox } from '../src/sms/sms-outbox.js';
-import { atHop, MENUS_DIR } from './harness.js';
+import type { OutboundSms, SmsOutbox } from '../src/sms/outbox.js';
+import { atHop, MENUS_DIR } from '../testkit/harness.js';
 
 /** Everything logged, to check message ids are there and personal data is not. */
 function recordingLogger(): Logger & { lines: string[] } {

@@ -10,7 +10,7 @@ import { freePort } from '../bench/lib.js';
 const ROOT = new URL('..', import.meta.url).pathname;
 
 function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,7 +126,7 @@ describe('menu reloads keep live sessions on their version', () => {
   });
 
   it('a changed file is picked up without a signal; a broken edit keeps the last good menus', async () => {
-    const { createNodeGateway } = await import('../src/node/gateway.js');
+    const { createNodeGateway } = await import('../src/runtime/node/gateway.js');
     const { loadConfig } = await import('../src/config.js');
     const { silentLogger } = await import('../src/observability/logger.js');
     const menus = copyMenus();

@@ -6,9 +6,9 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Transcript, replayTranscript } from '../src/cli/transcript.js';
 import { loadConfig } from '../src/config.js';
-import { createNodeGateway, type Gateway } from '../src/node/gateway.js';
+import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { MENUS_DIR } from './harness.js';
+import { MENUS_DIR } from '../testkit/harness.js';
 
 /** The web simulator, end to end: the gateway on a loopback port, Debian's Chromium driving the page. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

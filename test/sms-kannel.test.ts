@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../bench/lib.js';
 import { loadConfig } from '../src/config.js';
-import { createNodeGateway, type Gateway } from '../src/node/gateway.js';
+import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { MENUS_DIR } from './harness.js';
+import { MENUS_DIR } from '../testkit/harness.js';
 
 /**
  * The Kannel route against a real Kannel on loopback: bearerbox and smsbox from Debian's `kannel`,

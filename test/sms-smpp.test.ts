@@ -1,16 +1,16 @@
 import type { Pdu } from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore } from '../sessions/memory.js';
-import { MemoryJobQueue } from '../src/jobs/memory-job-queue.js';
-import { SmppLink } from '../src/node/smpp/smpp-link.js';
-import { createSmppSmsRoute } from '../src/node/smpp/smpp-sms-route.js';
+import { MemorySessionStore } from '../src/sessions/memory.js';
+import { MemoryJobQueue } from '../src/jobs/memory.js';
+import { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
+import { createSmppSmsRoute } from '../src/runtime/node/smpp/smpp-sms-route.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { handleInboundSms } from '../src/sms/inbound.js';
-import { MemoryMessageStore } from '../src/sms/message-store.js';
-import { defaultServices } from './harness.js';
-import { TestSmsc, until } from './smsc.js';
+import { MemoryMessageStore } from '../src/sms/store/port.js';
+import { defaultServices } from '../testkit/harness.js';
+import { TestSmsc, until } from '../testkit/smsc.js';
 
 /** SMS over a direct SMPP link, against a loopback SMSC built with the smpp package's server. */
 let smsc: TestSmsc;

@@ -9,21 +9,21 @@ import { createKannelRoute } from '../providers/kannel/sms.js';
 import { receiptText, SMPP_RECEIPTS } from '../providers/smpp-sms/fixtures.js';
 import { readReceipt, senderAddress } from '../providers/smpp-sms/sms.js';
 import { ussdDialects } from '../providers/index.js';
-import { MemorySessionStore } from '../sessions/memory.js';
-import { createApp } from '../src/app.js';
+import { MemorySessionStore } from '../src/sessions/memory.js';
+import { createApp } from '../src/http/app.js';
 import { loadConfig } from '../src/config.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
-import { MemoryJobQueue } from '../src/jobs/memory-job-queue.js';
-import { SmppLink } from '../src/node/smpp/smpp-link.js';
-import { createSmppSmsRoute } from '../src/node/smpp/smpp-sms-route.js';
+import { MemoryJobQueue } from '../src/jobs/memory.js';
+import { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
+import { createSmppSmsRoute } from '../src/runtime/node/smpp/smpp-sms-route.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { handleInboundSms } from '../src/sms/inbound.js';
-import { MemoryMessageStore } from '../src/sms/message-store.js';
-import { PermanentSmsError, SmsRouteConfigurationError, ThrottledSmsError, type OutgoingSms, type SmsRoute } from '../src/sms/sms-route.js';
-import { defaultServices } from './harness.js';
-import { eventually, TestSmsc, until } from './smsc.js';
+import { MemoryMessageStore } from '../src/sms/store/port.js';
+import { PermanentSmsError, SmsRouteConfigurationError, ThrottledSmsError, type OutgoingSms, type SmsRoute } from '../src/sms/port.js';
+import { defaultServices } from '../testkit/harness.js';
+import { eventually, TestSmsc, until } from '../testkit/smsc.js';
 
 /**
  * The SMS adapters replayed against their providers' own samples (providers/<name>/fixtures),
@@ -312,7 +312,7 @@ describe('SMS settings refused at start', () => {
   });
 
   it('the gateway process exits at start naming the variable', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], { cwd: new URL('..', import.meta.url).pathname, env: { ...process.env, LOG_LEVEL: 'warn', PORT: '0', SMS_ROUTES: 'MTN=sandbox' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], { cwd: new URL('..', import.meta.url).pathname, env: { ...process.env, LOG_LEVEL: 'warn', PORT: '0', SMS_ROUTES: 'MTN=sandbox' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

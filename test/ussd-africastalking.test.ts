@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MemorySessionStore } from '../sessions/memory.js';
+import { MemorySessionStore } from '../src/sessions/memory.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
 import { parseMenu } from '../src/engine/menu-parse.js';
 import type { ServiceRegistry } from '../src/services/service-registry.js';
-import { atHop, createTestGateway, defaultServices } from './harness.js';
+import { atHop, createTestGateway, defaultServices } from '../testkit/harness.js';
 
 const HOME = 'CON Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language';
 

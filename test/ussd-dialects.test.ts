@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ussdRegistry } from '../providers/index.js';
-import { hopHandlerDeps } from '../src/app.js';
+import { hopHandlerDeps } from '../src/http/app.js';
 import type { UssdProviderSettings } from '../src/channels/ussd/provider-settings.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { createTestGateway, defaultServices, type TestGateway } from './harness.js';
-import { DIALECT_DRIVERS, WIRE_DIALECTS, walkRequests, type DialectConnection, type DialectDriver, type WireDialect } from './dialects.js';
+import { createTestGateway, defaultServices, type TestGateway } from '../testkit/harness.js';
+import { DIALECT_DRIVERS, WIRE_DIALECTS, walkRequests, type DialectConnection, type DialectDriver, type WireDialect } from '../testkit/dialects.js';
 
 const MSISDN = '2290197000001';
 
@@ -54,12 +54,12 @@ async function walkVia(connection: DialectConnection, sessionId: string, inputs:
 }
 
 // Driven by the registry, not by a list kept here: a dialect registered in providers/index.ts
-// without a driver in test/dialects.ts fails this suite.
+// without a driver in testkit/dialects.ts fails this suite.
 describe.each(ussdRegistry.map((entry) => ({ name: entry.dialect.name, transport: entry.transport, driver: DIALECT_DRIVERS[entry.dialect.name] })))(
   'the national menu through $name ($transport)',
   ({ name, driver }) => {
-    it('has a test driver in test/dialects.ts', () => {
-      expect(driver, `dialect "${name}" is registered but test/dialects.ts has no driver for it`).toBeDefined();
+    it('has a test driver in testkit/dialects.ts', () => {
+      expect(driver, `dialect "${name}" is registered but testkit/dialects.ts has no driver for it`).toBeDefined();
     });
     if (!driver) return;
 

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisSessionStore } from '../sessions/redis.js';
+import { RedisSessionStore } from '../src/sessions/redis.js';
 import type { ServiceRegistry } from '../src/services/service-registry.js';
-import { atHop, createTestGateway, defaultServices, type TestGateway } from './harness.js';
+import { atHop, createTestGateway, defaultServices, type TestGateway } from '../testkit/harness.js';
 
 /** The gateway on a real Redis: what `REDIS_URL` gives in production. */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

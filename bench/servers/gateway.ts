@@ -1,7 +1,7 @@
 /** The gateway as `npm start` runs it, with Redis sessions: the benchmark's subject. */
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../../src/config.js';
-import { createNodeGateway } from '../../src/node/gateway.js';
+import { createNodeGateway } from '../../src/runtime/node/gateway.js';
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
 const gateway = await createNodeGateway(config);

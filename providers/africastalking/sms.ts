@@ -1,4 +1,4 @@
-import { neverReached, PermanentSmsError, sendError, SmsFateUnknownError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/sms-route.js';
+import { neverReached, PermanentSmsError, sendError, SmsFateUnknownError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/port.js';
 
 /**
  * Africa's Talking SMS through the `africastalking` SDK. The SDK resolves with 201 even when a

@@ -4,13 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/observability/logger.js';
 import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
-import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
+import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
 import { createFedapay, DEFAULT_FEDAPAY_MODES, fedapayConfigFromEnv } from './collection.js';
 import { FEDAPAY_STATUS_SAMPLES, FEDAPAY_TRANSACTION } from './fixtures.js';
-import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from '../../test/payments/fakes/fedapay.js';
-import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
+import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from '../../testkit/fakes/fedapay.js';
+import { PollRoundsQueue } from '../../testkit/poll-rounds-queue.js';
 
 const WEBHOOK_SECRET = 'wh_sandbox_guichet';
 

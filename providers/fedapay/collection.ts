@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { deadlineSignal } from '../../src/http/deadline.js';
+import { deadlineSignal } from '../../src/lib/deadline.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
-import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/payment-provider.js';
+import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/port.js';
 import { verifyFedapaySignature } from './webhook.js';
 
 export interface FedapayConfig {

@@ -1,6 +1,6 @@
 /**
  * FedaPay wire samples, each with where it was read. The table-driven tests replay them through the
- * adapter; the local fake (`test/payments/fakes/fedapay.ts`) answers in their shape. A sample marked
+ * adapter; the local fake (`testkit/fakes/fedapay.ts`) answers in their shape. A sample marked
  * "inferred" is not in any source.
  *
  * - fedapay/fedapay-node `test/TransactionTest.ts` (nock answers of the official Node SDK's tests)

@@ -1,4 +1,4 @@
-import { constantTimeEqual, hexToBytes, hmacSha256 } from '../../src/security/secrets.js';
+import { constantTimeEqual, hexToBytes, hmacSha256 } from '../../src/lib/secrets.js';
 
 /** FedaPay rejects replays older than this; so do we. */
 export const FEDAPAY_TOLERANCE_SECONDS = 300;

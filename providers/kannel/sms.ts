@@ -1,4 +1,4 @@
-import { neverReached, sendError, SmsFateUnknownError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/sms-route.js';
+import { neverReached, sendError, SmsFateUnknownError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/port.js';
 
 /**
  * Kannel's sendsms HTTP interface (smsbox). Kannel returns no message id, so Guichet's own id

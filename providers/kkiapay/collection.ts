@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deadlineSignal } from '../../src/http/deadline.js';
+import { deadlineSignal } from '../../src/lib/deadline.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
 import {
   AmbiguousCollectionError,
@@ -7,8 +7,8 @@ import {
   type CollectionRequest,
   type PaymentProvider,
   type ProviderStatus,
-} from '../../src/payments/payment-provider.js';
-import { describeFetchFailure, sendOnce } from '../../src/payments/fetch-failure.js';
+} from '../../src/payments/port.js';
+import { describeFetchFailure, sendOnce } from '../../src/lib/fetch-failure.js';
 import { verifyKkiapaySecret } from './webhook.js';
 
 /*

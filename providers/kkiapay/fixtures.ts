@@ -3,7 +3,7 @@
  * API, and its official admin SDK (kkiapay/nodejs-sdk) ships no recorded answers (its tests mock
  * axios with `{data: {}}`), so most shapes come from the community Python SDK and the docs; what is
  * not in any source is marked "inferred". The table-driven tests replay them through the adapter;
- * the local fake (`test/payments/fakes/kkiapay.ts`) answers in their shape.
+ * the local fake (`testkit/fakes/kkiapay.ts`) answers in their shape.
  *
  * - kkiapay/nodejs-sdk `lib/opts.js` (`/api/v1/transactions/status`, `/api/v1/transactions/revert`),
  *   `lib/transaction/index.js` (keys `x-api-key`, `x-secret-key`, `x-private-key`), `README.md`

@@ -1,4 +1,4 @@
-import { constantTimeEqual, utf8 } from '../../src/security/secrets.js';
+import { constantTimeEqual, utf8 } from '../../src/lib/secrets.js';
 import type { WebhookCheck } from '../fedapay/webhook.js';
 
 /** `x-kkiapay-secret` carries the shared secret itself: compared in constant time. */

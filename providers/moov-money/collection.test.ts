@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
-import { AmbiguousCollectionError, type CollectionRequest, type ProviderStatus } from '../../src/payments/payment-provider.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
+import { AmbiguousCollectionError, type CollectionRequest, type ProviderStatus } from '../../src/payments/port.js';
 import { COLLECT_QUEUE } from '../../src/payments/payment-service.js';
-import { createDemoPortal } from '../../src/portal/demo-portal.js';
+import { createDemoPortal } from '../../src/portal/demo.js';
 import { createMoovMoney, moovConfigFromEnv, moovToken, type MoovConfig } from './collection.js';
 import { MOOV_SAMPLES, MOOV_TOKEN_VECTORS } from './fixtures.js';
-import { FAKE_MOOV_ENDPOINT as ENDPOINT, startFakeMoov, type MoovMisbehaviour as Misbehaviour } from '../../test/payments/fakes/moov.js';
-import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
-import { closedLoopbackUrl } from '../../test/loopback-server.js';
+import { FAKE_MOOV_ENDPOINT as ENDPOINT, startFakeMoov, type MoovMisbehaviour as Misbehaviour } from '../../testkit/fakes/moov.js';
+import { PollRoundsQueue } from '../../testkit/poll-rounds-queue.js';
+import { closedLoopbackUrl } from '../../testkit/loopback-server.js';
 
 const USERNAME = 'guichet-bj';
 const PASSWORD = 'p@ss:w0rd&<x>';

@@ -1,14 +1,14 @@
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
-import { deadlineSignal } from '../../src/http/deadline.js';
+import { deadlineSignal } from '../../src/lib/deadline.js';
 import {
   AmbiguousCollectionError,
   type CollectionRef,
   type CollectionRequest,
   type PaymentProvider,
   type ProviderStatus,
-} from '../../src/payments/payment-provider.js';
-import { describeFetchFailure, sendOnce } from '../../src/payments/fetch-failure.js';
+} from '../../src/payments/port.js';
+import { describeFetchFailure, sendOnce } from '../../src/lib/fetch-failure.js';
 
 /*
  * Moov Money (Flooz) Benin merchant API. Moov publishes no public documentation: the envelope,

@@ -3,14 +3,14 @@ import { Hono } from 'hono';
 import { silentLogger } from '../../src/observability/logger.js';
 import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
-import type { CollectionRequest } from '../../src/payments/payment-provider.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
+import type { CollectionRequest } from '../../src/payments/port.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
-import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
+import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
 import { createMomoCollection, momoConfigFromEnv } from './collection.js';
 import { MOMO_STATUS_SAMPLES, MOMO_TOKEN_ANSWER, momoCallbackBody } from './fixtures.js';
-import { startFakeMomo } from '../../test/payments/fakes/momo.js';
-import { PollRoundsQueue } from '../../test/payments/poll-rounds-queue.js';
+import { startFakeMomo } from '../../testkit/fakes/momo.js';
+import { PollRoundsQueue } from '../../testkit/poll-rounds-queue.js';
 
 const collection = (paymentId: string): CollectionRequest => ({
   paymentId, amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', description: 'x', rememberReference: async (r) => r,

@@ -1,4 +1,4 @@
-import type { ParseResult, RawRequest, UssdDialect } from '../../src/channels/ussd/dialect.js';
+import type { ParseResult, RawRequest, UssdDialect } from '../../src/channels/ussd/port.js';
 import { dialledString } from '../../src/channels/ussd/dial-string.js';
 import { buildHop } from '../../src/channels/ussd/hop-builder.js';
 import { json, readJsonObject, textField } from '../../src/channels/ussd/json-body.js';

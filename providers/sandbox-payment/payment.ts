@@ -1,4 +1,4 @@
-import type { CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/payment-provider.js';
+import type { CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/port.js';
 
 export interface SandboxOptions {
   /** How long the imaginary citizen takes to type the PIN. */

@@ -1,6 +1,6 @@
 import type { Logger } from '../../src/observability/logger.js';
-import { maskMsisdn } from '../../src/privacy/mask.js';
-import type { SmsRoute } from '../../src/sms/sms-route.js';
+import { maskMsisdn } from '../../src/lib/mask.js';
+import type { SmsRoute } from '../../src/sms/port.js';
 
 /**
  * The embedded default's route: nothing leaves the machine. The log says a message would have gone

@@ -1,11 +1,11 @@
-import type { SmsStatus } from '../../src/sms/message-store.js';
-import { splitSegments } from '../../src/sms/sms-text.js';
-import type { OutgoingSms, SendOutcome, StatusMapping } from '../../src/sms/sms-route.js';
+import type { SmsStatus } from '../../src/sms/store/port.js';
+import { splitSegments } from '../../src/sms/text.js';
+import type { OutgoingSms, SendOutcome, StatusMapping } from '../../src/sms/port.js';
 
 /**
  * SMS over a direct SMPP link: the `submit_sm` parameters of a message (split into UDH-concatenated
  * parts when it is long), the reading of delivery receipts and of concatenated inbound parts. The
- * link itself is `src/node/smpp/smpp-link.ts`. `data_coding` is always explicit: 0 GSM-7, 8 UCS-2.
+ * link itself is `src/runtime/node/smpp/smpp-link.ts`. `data_coding` is always explicit: 0 GSM-7, 8 UCS-2.
  *
  * @see SMPP v3.4 Issue 1.2: §5.2.5 (TON), §5.2.12 (esm_class), §5.3.2.35 (message_state), Appendix B (receipt text)
  */

@@ -1,12 +1,12 @@
-import type { ParseResult } from '../../src/channels/ussd/dialect.js';
+import type { ParseResult } from '../../src/channels/ussd/port.js';
 import type { Screen } from '../../src/engine/types.js';
 import { dialledString } from '../../src/channels/ussd/dial-string.js';
 import { buildHop } from '../../src/channels/ussd/hop-builder.js';
-import { measureText } from '../../src/text/gsm7.js';
+import { measureText } from '../../src/lib/gsm7.js';
 
 /**
  * USSD over an operator's SMPP link (the wire mapping only; the long-lived ESME connection is in
- * `src/node/smpp/`). The SMSC delivers `deliver_sm` with the TLV `ussd_service_op`: 1 PSSR
+ * `src/runtime/node/smpp/`). The SMSC delivers `deliver_sm` with the TLV `ussd_service_op`: 1 PSSR
  * indication (the citizen dialled; `short_message` holds what was dialled), 18 USSR confirm (the
  * citizen answered). We answer with `submit_sm`: 2 USSR request (continue) or 17 PSSR response
  * (close), to the address and ton/npi the `deliver_sm` came from. Samples: `fixtures.ts`.

@@ -1,4 +1,4 @@
-import { fitsScreen } from '../text/gsm7.js';
+import { fitsScreen } from '../lib/gsm7.js';
 import { paginate } from './paging.js';
 import type { ChoiceNode, Language, Menu, MenuNode } from './schema.js';
 import { localize, renderTemplate } from './template.js';

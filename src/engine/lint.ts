@@ -1,4 +1,4 @@
-import { gsm7Spelling, measureText, unitLimit } from '../text/gsm7.js';
+import { gsm7Spelling, measureText, unitLimit } from '../lib/gsm7.js';
 import { optionKey } from './engine.js';
 import { paginate } from './paging.js';
 import { LANGUAGES, RESERVED_INPUTS, type Language, type LocalizedText, type Menu, type MenuNode } from './schema.js';

@@ -1,4 +1,4 @@
-import { fitsScreen } from '../text/gsm7.js';
+import { fitsScreen } from '../lib/gsm7.js';
 
 export interface PageFrame {
   /** Lines under the content on every page (navigation), or none. */

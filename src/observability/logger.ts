@@ -1,7 +1,7 @@
 /**
  * The logging port. pino's `(object, message)` call shape, so Node wires pino directly and a
  * Worker can wire a console-backed twin. Callers mask personal data before it gets here
- * (`src/privacy/mask.ts`).
+ * (`src/lib/mask.ts`).
  */
 export interface Logger {
   debug(fields: Record<string, unknown>, message: string): void;

@@ -1,6 +1,6 @@
 /**
  * The metrics port: what the people running the service watch. Node wires prom-client
- * (`src/node/prometheus-metrics.ts`) and serves `GET /metrics`; without it nothing is counted.
+ * (`src/runtime/node/prometheus-metrics.ts`) and serves `GET /metrics`; without it nothing is counted.
  */
 export type HopOutcome = 'continue' | 'end' | 'rejected' | 'failed';
 

@@ -2,11 +2,11 @@ import type { Hono } from 'hono';
 import type { Logger } from '../observability/logger.js';
 import { confirmHint } from './confirm-hint.js';
 import type { CallbackParser } from './payment-provider-callback.js';
-import type { PaymentProvider, ProviderStatus } from './payment-provider.js';
+import type { PaymentProvider, ProviderStatus } from './port.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
 import type { Payment, PaymentState } from './payment.js';
 import { isPaymentId } from './payment-id.js';
-import type { PaymentStore } from './payment-store.js';
+import type { PaymentStore } from './store/port.js';
 
 export interface PaymentCallbackDeps {
   providers: PaymentProviderDirectory;

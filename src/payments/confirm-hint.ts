@@ -1,6 +1,6 @@
-import type { PaymentProvider, ProviderStatus } from './payment-provider.js';
+import type { PaymentProvider, ProviderStatus } from './port.js';
 import type { Payment, PaymentState } from './payment.js';
-import type { PaymentStore } from './payment-store.js';
+import type { PaymentStore } from './store/port.js';
 
 export interface HintConfirmationDeps {
   store: PaymentStore;

@@ -1,14 +1,14 @@
-import { MemoryJobQueue } from '../jobs/memory-job-queue.js';
-import type { JobQueue } from '../jobs/job-queue.js';
+import { MemoryJobQueue } from '../jobs/memory.js';
+import type { JobQueue } from '../jobs/port.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
-import type { PortalClient } from '../portal/portal-client.js';
-import { createLogSmsOutbox, type SmsOutbox } from '../sms/sms-outbox.js';
+import type { PortalClient } from '../portal/port.js';
+import { createLogSmsOutbox, type SmsOutbox } from '../sms/outbox.js';
 import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/payment.js';
-import { MemoryPaymentStore } from './memory-payment-store.js';
-import type { PaymentProvider } from './payment-provider.js';
+import { MemoryPaymentStore } from './store/memory.js';
+import type { PaymentProvider } from './port.js';
 import { createPaymentService, type PaymentServiceDeps } from './payment-service.js';
 import { PaymentProviderDirectory } from './provider-directory.js';
-import type { PaymentStore } from './payment-store.js';
+import type { PaymentStore } from './store/port.js';
 
 /**
  * The embedded default's payments: sandbox provider, memory store and queue, log SMS outbox.

@@ -1,4 +1,4 @@
-import type { ProviderStatus } from './payment-provider.js';
+import type { ProviderStatus } from './port.js';
 
 /** A callback as it arrived: raw body (signatures cover bytes, not parsed JSON) and headers. */
 export interface CallbackRequest {

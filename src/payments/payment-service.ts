@@ -1,18 +1,18 @@
-import type { JobQueue } from '../jobs/job-queue.js';
+import type { JobQueue } from '../jobs/port.js';
 import type { Logger } from '../observability/logger.js';
-import { normalizeMsisdn, operatorOf } from '../phone/msisdn.js';
-import type { PortalClient } from '../portal/portal-client.js';
-import { maskMsisdn } from '../privacy/mask.js';
-import type { SmsOutbox } from '../sms/sms-outbox.js';
+import { normalizeMsisdn, operatorOf } from '../lib/msisdn.js';
+import type { PortalClient } from '../portal/port.js';
+import { maskMsisdn } from '../lib/mask.js';
+import type { SmsOutbox } from '../sms/outbox.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { ServiceOutcome } from '../engine/types.js';
 import type { Payment, PaymentState, TransitionOutcome } from './payment.js';
-import { AmbiguousCollectionError, type CollectionRef, type CollectionRequest, type PaymentProvider, type ProviderStatus } from './payment-provider.js';
+import { AmbiguousCollectionError, type CollectionRef, type CollectionRequest, type PaymentProvider, type ProviderStatus } from './port.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
-import type { PaymentStore } from './payment-store.js';
+import type { PaymentStore } from './store/port.js';
 import { confirmHint } from './confirm-hint.js';
-import { MemoryAttemptLimiter, type AttemptLimiter, type AttemptPolicy } from '../security/attempt-limiter.js';
-import { hmacHex, secretsMatch } from '../security/secrets.js';
+import { MemoryAttemptLimiter, type AttemptLimiter, type AttemptPolicy } from '../limits/port.js';
+import { hmacHex, secretsMatch } from '../lib/secrets.js';
 import { createHolderProof, DEFAULT_PII_HASH_KEY, isIdentityClaim, type HolderProofOptions } from '../services/holder-proof.js';
 import { guarded } from '../services/portal-services.js';
 

@@ -1,4 +1,4 @@
-import type { PaymentProvider } from './payment-provider.js';
+import type { PaymentProvider } from './port.js';
 
 /**
  * Which payment API collects from which wallet. A payment is routed once, when it is created,

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
-import { secretsMatch } from '../security/secrets.js';
-import type { PaymentStore } from './payment-store.js';
+import { secretsMatch } from '../lib/secrets.js';
+import type { PaymentStore } from './store/port.js';
 import { PAYMENT_STATES, type Payment } from './payment.js';
 import { csvRow } from './csv.js';
 

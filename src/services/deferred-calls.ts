@@ -1,10 +1,10 @@
 import { resume } from '../engine/engine.js';
 import type { MenuRegistry } from '../engine/menu-registry.js';
 import type { EngineState, ServiceCall } from '../engine/types.js';
-import type { JobQueue } from '../jobs/job-queue.js';
+import type { JobQueue } from '../jobs/port.js';
 import type { Logger } from '../observability/logger.js';
-import { maskMsisdn } from '../privacy/mask.js';
-import type { SmsOutbox } from '../sms/sms-outbox.js';
+import { maskMsisdn } from '../lib/mask.js';
+import type { SmsOutbox } from '../sms/outbox.js';
 import type { ServiceRegistry } from './service-registry.js';
 
 /**

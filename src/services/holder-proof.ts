@@ -1,6 +1,6 @@
-import type { PortalClient } from '../portal/portal-client.js';
-import { MemoryAttemptLimiter, type AttemptLimiter } from '../security/attempt-limiter.js';
-import { hmacHex } from '../security/secrets.js';
+import type { PortalClient } from '../portal/port.js';
+import { MemoryAttemptLimiter, type AttemptLimiter } from '../limits/port.js';
+import { hmacHex } from '../lib/secrets.js';
 import type { ServiceContext } from './service-registry.js';
 
 export interface HolderProofOptions {

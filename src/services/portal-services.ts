@@ -1,5 +1,5 @@
 import type { ServiceOutcome } from '../engine/types.js';
-import type { PortalClient } from '../portal/portal-client.js';
+import type { PortalClient } from '../portal/port.js';
 import { InteropError } from '../interop/errors.js';
 import { createHolderProof, isIdentityClaim, type HolderProofOptions } from './holder-proof.js';
 import type { ServiceHandler, ServiceRegistry } from './service-registry.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
-import type { AcceptedPart } from './sms-route.js';
-import type { MessageStore, ParkedReport, SmsStatus } from './message-store.js';
+import type { AcceptedPart } from './port.js';
+import type { MessageStore, ParkedReport, SmsStatus } from './store/port.js';
 
 export interface DeliveryReport {
   route: string;

@@ -1,13 +1,13 @@
-import { PermanentJobError, RetryLaterError, type JobQueue } from '../jobs/job-queue.js';
+import { PermanentJobError, RetryLaterError, type JobQueue } from '../jobs/port.js';
 import type { Logger } from '../observability/logger.js';
-import { normalizeMsisdn, operatorOf } from '../phone/msisdn.js';
-import { maskMsisdn } from '../privacy/mask.js';
-import type { PreferenceStore } from '../../sessions/session-store.js';
-import { FINAL_STATUSES, type MessageStore, type SmsMessage } from './message-store.js';
-import { prepareSms } from './sms-text.js';
-import type { OutboundSms, SmsOutbox } from './sms-outbox.js';
+import { normalizeMsisdn, operatorOf } from '../lib/msisdn.js';
+import { maskMsisdn } from '../lib/mask.js';
+import type { PreferenceStore } from '../sessions/port.js';
+import { FINAL_STATUSES, type MessageStore, type SmsMessage } from './store/port.js';
+import { prepareSms } from './text.js';
+import type { OutboundSms, SmsOutbox } from './outbox.js';
 import { recordAcceptedPart } from './delivery-reports.js';
-import { PermanentSmsError, SmsFateUnknownError, SmsRouteConfigurationError, SmsTooLongError, ThrottledSmsError, type SmsRoute } from './sms-route.js';
+import { PermanentSmsError, SmsFateUnknownError, SmsRouteConfigurationError, SmsTooLongError, ThrottledSmsError, type SmsRoute } from './port.js';
 
 /** Default most segments one message may cost: a notification is a sentence or two, not a letter. */
 export const DEFAULT_MAX_SEGMENTS = 6;

@@ -1,13 +1,13 @@
 import { LANGUAGES, type Language } from '../engine/schema.js';
 import type { ServiceOutcome } from '../engine/types.js';
 import type { Logger } from '../observability/logger.js';
-import { normalizeMsisdn } from '../phone/msisdn.js';
-import type { RequestStatus } from '../portal/portal-client.js';
-import { maskMsisdn } from '../privacy/mask.js';
+import { normalizeMsisdn } from '../lib/msisdn.js';
+import type { RequestStatus } from '../portal/port.js';
+import { maskMsisdn } from '../lib/mask.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
-import type { PreferenceStore } from '../../sessions/session-store.js';
-import type { MessageStore } from './message-store.js';
-import type { SmsOutbox } from './sms-outbox.js';
+import type { PreferenceStore } from '../sessions/port.js';
+import type { MessageStore } from './store/port.js';
+import type { SmsOutbox } from './outbox.js';
 import { renderSms, STATUS_LABELS, type TemplateName } from './templates.js';
 
 export interface InboundSms {

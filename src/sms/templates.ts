@@ -1,5 +1,5 @@
 import type { Language } from '../engine/schema.js';
-import type { RequestStatus } from '../portal/portal-client.js';
+import type { RequestStatus } from '../portal/port.js';
 
 /**
  * What Guichet says by SMS, per language. Kept short and in GSM-7 where French allows it, so a

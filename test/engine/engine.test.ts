@@ -3,7 +3,7 @@ import { advance, resume, startSession } from '../../src/engine/engine.js';
 import { parseMenu } from '../../src/engine/menu-parse.js';
 import type { Menu } from '../../src/engine/schema.js';
 import type { EngineState, HopContext, Step } from '../../src/engine/types.js';
-import { measureText } from '../../src/text/gsm7.js';
+import { measureText } from '../../src/lib/gsm7.js';
 
 const ctx: HopContext = { msisdn: '+2290197000001', screenLimit: 160 };
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MenuError, parseMenu } from '../../src/engine/menu-parse.js';
-import { MENUS_DIR } from '../harness.js';
+import { MENUS_DIR } from '../../testkit/harness.js';
 
 const valid = `id: m
 title: T

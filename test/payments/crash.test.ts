@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/lib.js';
-import { createFakeSecurityServer, type FakeSecurityServerControl } from '../../src/interop/fake-security-server.js';
-import { DEMO_REQUESTS } from '../../src/portal/demo-portal.js';
+import { createFakeSecurityServer, type FakeSecurityServerControl } from '../../src/interop/demo-security-server.js';
+import { DEMO_REQUESTS } from '../../src/portal/demo.js';
 
 /**
  * The money-safety test: the gateway (its own process, Redis and BullMQ) collects a fee, the portal
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 function startGateway(port: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), REDIS_URL, PORTAL: 'xroad', XROAD_SECURITY_SERVER_URL: fakeUrl, SANDBOX_APPROVE_AFTER_MS: '100', LOG_LEVEL: 'warn', MENUS_WATCH: '0' },
     stdio: 'ignore',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvCell, csvRow } from '../../src/payments/csv.js';
-import { readCsv } from './read-csv.js';
+import { readCsv } from '../../testkit/read-csv.js';
 
 describe('CSV cells (RFC 4180 + the OWASP formula rule)', () => {
   it.each<[string, string]>([

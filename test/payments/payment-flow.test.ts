@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import { MenuRegistry } from '../../src/engine/menu-registry.js';
-import { loadCcspData, loadMenuFiles } from '../../src/node/menu-files.js';
+import { loadCcspData, loadMenuFiles } from '../../src/runtime/node/menu-files.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
-import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
+import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
 import { createCcspDirectory } from '../../src/services/ccsp-directory.js';
 import { createPortalServices } from '../../src/services/portal-services.js';
-import type { OutboundSms, SmsOutbox } from '../../src/sms/sms-outbox.js';
+import type { OutboundSms, SmsOutbox } from '../../src/sms/outbox.js';
 import { createSandboxPaymentProvider, sandboxTransactionId } from '../../providers/sandbox-payment/payment.js';
 import { reference } from '../../src/payments/payment-service.js';
-import { atHop, createTestGateway, MENUS_DIR } from '../harness.js';
+import { atHop, createTestGateway, MENUS_DIR } from '../../testkit/harness.js';
 
 async function payingGateway(options: { approveAfterMs?: number } = {}) {
   const portal = createDemoPortal();

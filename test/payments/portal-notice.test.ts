@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
-import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
-import type { PortalClient } from '../../src/portal/portal-client.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
+import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
+import type { PortalClient } from '../../src/portal/port.js';
 
 /**
  * Issue 12 item 11: whether the portal was told is kept with the payment, not in BullMQ's memory of

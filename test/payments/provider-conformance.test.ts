@@ -10,21 +10,21 @@ import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/pa
 import { silentLogger } from '../../src/observability/logger.js';
 import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import type { CallbackParser } from '../../src/payments/payment-provider-callback.js';
-import { AmbiguousCollectionError, type CollectionRequest, type PaymentProvider } from '../../src/payments/payment-provider.js';
+import { AmbiguousCollectionError, type CollectionRequest, type PaymentProvider } from '../../src/payments/port.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
-import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
-import { FAKE_FEDAPAY_SECRET_KEY, FAKE_FEDAPAY_WEBHOOK_SECRET, startFakeFedapay } from './fakes/fedapay.js';
-import { FAKE_KKIAPAY_KEYS, startFakeKkiapay } from './fakes/kkiapay.js';
-import { FAKE_MOMO_CREDENTIALS, startFakeMomo } from './fakes/momo.js';
-import { startFakeMoov } from './fakes/moov.js';
-import { callbackTargetOf, deliver, type PaymentApiFake } from './fakes/primitives.js';
-import { PollRoundsQueue } from './poll-rounds-queue.js';
+import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
+import { FAKE_FEDAPAY_SECRET_KEY, FAKE_FEDAPAY_WEBHOOK_SECRET, startFakeFedapay } from '../../testkit/fakes/fedapay.js';
+import { FAKE_KKIAPAY_KEYS, startFakeKkiapay } from '../../testkit/fakes/kkiapay.js';
+import { FAKE_MOMO_CREDENTIALS, startFakeMomo } from '../../testkit/fakes/momo.js';
+import { startFakeMoov } from '../../testkit/fakes/moov.js';
+import { callbackTargetOf, deliver, type PaymentApiFake } from '../../testkit/fakes/primitives.js';
+import { PollRoundsQueue } from '../../testkit/poll-rounds-queue.js';
 
 /*
  * One contract for every payment provider registered in providers/index.ts (the style of the
- * session and payment store suites), each run against its loopback fake (test/payments/fakes/),
+ * session and payment store suites), each run against its loopback fake (testkit/fakes/),
  * which answers with the samples of providers/<name>/fixtures.ts. A registered provider without an
  * entry fails the suite. What a provider cannot be asked is declared with the reason, as a skipped
  * case that names it, never left out silently. providers/<name>/*.test.ts keep what only that

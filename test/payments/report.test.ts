@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { registerPaymentReport } from '../../src/payments/report-route.js';
 
 async function reportApp() {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createNodeGateway } from '../../src/node/gateway.js';
+import { createNodeGateway } from '../../src/runtime/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from './fakes/fedapay-api.js';
-import { until } from '../smsc.js';
+import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from '../../testkit/fakes/fedapay-api.js';
+import { until } from '../../testkit/smsc.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

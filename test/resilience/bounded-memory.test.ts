@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/payment.js';
-import { MemoryCache } from '../../src/cache/cache.js';
+import { MemoryCache } from '../../src/cache/port.js';
 import { freePort } from '../../bench/lib.js';
-import { MAX_REMEMBERED, MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
-import { SmppLink, SmppSubmitError } from '../../src/node/smpp/smpp-link.js';
+import { MAX_REMEMBERED, MemoryJobQueue } from '../../src/jobs/memory.js';
+import { SmppLink, SmppSubmitError } from '../../src/runtime/node/smpp/smpp-link.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
 /** Issue 12, item 9: the embedded default's stores and caches have a bound or an expiry. */
@@ -66,7 +66,7 @@ describe('an SMPP link whose SMSC is away', () => {
 
 describe('the memory payment store', () => {
   it('forgets the oldest finished payments past its bound, never an unfinished one', async () => {
-    const { MemoryPaymentStore } = await import('../../src/payments/memory-payment-store.js');
+    const { MemoryPaymentStore } = await import('../../src/payments/store/memory.js');
     const store = new MemoryPaymentStore(10);
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {

@@ -1,7 +1,7 @@
 import { afterAll, expect, it } from 'vitest';
-import { BullMqJobQueue } from '../../src/jobs/bullmq-job-queue.js';
-import { QueueUnavailableError } from '../../src/jobs/job-queue.js';
-import { OwnRedis, waitFor } from './processes.js';
+import { BullMqJobQueue } from '../../src/jobs/bullmq.js';
+import { QueueUnavailableError } from '../../src/jobs/port.js';
+import { OwnRedis, waitFor } from '../../testkit/processes.js';
 
 /**
  * Issue 12, item 2 for jobs: BullMQ waits without end for a Redis that is down, so an enqueue inside

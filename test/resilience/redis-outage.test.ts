@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hop, OwnRedis, startGateway, waitFor, type GatewayProcess } from './processes.js';
+import { hop, OwnRedis, startGateway, waitFor, type GatewayProcess } from '../../testkit/processes.js';
 
 /**
  * Issue 12, items 1 and 2: the gateway on a Redis that is down at start, killed, and frozen. It never

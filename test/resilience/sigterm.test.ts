@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OwnRedis, startGateway, waitFor } from './processes.js';
+import { OwnRedis, startGateway, waitFor } from '../../testkit/processes.js';
 
 /**
  * Issue 12, item 7: SIGTERM under load. Every hop the gateway had received is answered, idle

@@ -6,17 +6,17 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/lib.js';
-import { MemorySessionStore } from '../../sessions/memory.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
-import { RedisMessageStore } from '../../src/node/redis-message-store.js';
-import { SmppLink } from '../../src/node/smpp/smpp-link.js';
-import { createSmppSmsRoute } from '../../src/node/smpp/smpp-sms-route.js';
+import { MemorySessionStore } from '../../src/sessions/memory.js';
+import { MemoryJobQueue } from '../../src/jobs/memory.js';
+import { RedisMessageStore } from '../../src/sms/store/redis.js';
+import { SmppLink } from '../../src/runtime/node/smpp/smpp-link.js';
+import { createSmppSmsRoute } from '../../src/runtime/node/smpp/smpp-sms-route.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { recordDeliveryReport } from '../../src/sms/delivery-reports.js';
 import { SmsDispatcher, smsQueueName } from '../../src/sms/dispatcher.js';
-import type { MessageStore, SmsMessage } from '../../src/sms/message-store.js';
-import { TestSmsc, until } from '../smsc.js';
-import { waitFor } from './processes.js';
+import type { MessageStore, SmsMessage } from '../../src/sms/store/port.js';
+import { TestSmsc, until } from '../../testkit/smsc.js';
+import { waitFor } from '../../testkit/processes.js';
 
 /**
  * SMS at most once when things break: a redis-server of this test's own (with an append-only

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createKannelRoute } from '../../providers/kannel/sms.js';
-import { MemoryMessageStore, type SmsMessage } from '../../src/sms/message-store.js';
-import { SmsFateUnknownError } from '../../src/sms/sms-route.js';
+import { MemoryMessageStore, type SmsMessage } from '../../src/sms/store/port.js';
+import { SmsFateUnknownError } from '../../src/sms/port.js';
 
 const message = (i: number): SmsMessage => ({
   id: `m-${i}`, to: '+2290164000000', text: `Avis ${i}`, encoding: 'GSM-7', segments: 1, route: 'sandbox', purpose: 'notification',

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createNodeGateway, type Gateway } from '../../src/node/gateway.js';
+import { createNodeGateway, type Gateway } from '../../src/runtime/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { MENUS_DIR } from '../harness.js';
+import { MENUS_DIR } from '../../testkit/harness.js';
 
 /**
  * Issue 11, "How it is proven": a property-based fuzz over every public route and dialect of a

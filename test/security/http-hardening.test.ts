@@ -6,7 +6,7 @@ import { freePort } from '../../bench/lib.js';
 import { loadConfig } from '../../src/config.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { noMetrics } from '../../src/observability/metrics.js';
-import { atHop, createTestGateway } from '../harness.js';
+import { atHop, createTestGateway } from '../../testkit/harness.js';
 
 /** Issue 11, items 12 and 13: what every answer carries, who may read metrics, slow and aborted clients. */
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -94,7 +94,7 @@ describe('slow and aborted clients (item 12)', () => {
   it('the Node server cuts a client whose headers never end, and keeps serving others', async () => {
     const port = await freePort();
     const { REDIS_URL: _embedded, ...env } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
       cwd: ROOT,
       env: { ...env, PORT: String(port), LOG_LEVEL: 'warn', MENUS_WATCH: '0', HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '2000' },
       stdio: 'ignore',

@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisAttemptLimiter } from '../../src/node/redis-attempt-limiter.js';
-import { createDemoPortal } from '../../src/portal/demo-portal.js';
-import { IDENTITY_PROOF_POLICY, MemoryAttemptLimiter, type AttemptLimiter } from '../../src/security/attempt-limiter.js';
+import { RedisAttemptLimiter } from '../../src/limits/redis.js';
+import { createDemoPortal } from '../../src/portal/demo.js';
+import { IDENTITY_PROOF_POLICY, MemoryAttemptLimiter, type AttemptLimiter } from '../../src/limits/port.js';
 import { createPortalServices } from '../../src/services/portal-services.js';
-import { atHop, createTestGateway, defaultServices } from '../harness.js';
+import { atHop, createTestGateway, defaultServices } from '../../testkit/harness.js';
 
 /**
  * Issue 11, item 6: the NPI + birth-date proof has an attempt limit per caller number and per NPI,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, ipAllowed, parseIp, parseProxyTrust, parseRanges } from '../../src/security/ip-address.js';
+import { clientAddress, ipAllowed, parseIp, parseProxyTrust, parseRanges } from '../../src/lib/ip-address.js';
 
 describe('IP addresses and CIDR ranges', () => {
   it.each([

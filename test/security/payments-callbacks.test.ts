@@ -3,16 +3,16 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFedapay, DEFAULT_FEDAPAY_MODES } from '../../providers/fedapay/collection.js';
 import { createMomoCollection } from '../../providers/mtn-momo/collection.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { RETRY_AFTER_SECONDS } from '../../src/payments/callback-route.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
-import type { PaymentStore } from '../../src/payments/payment-store.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
+import type { PaymentStore } from '../../src/payments/store/port.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
-import { RedisPaymentStore } from '../../src/payments/redis-payment-store.js';
-import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo-portal.js';
-import { createTestGateway } from '../harness.js';
+import { RedisPaymentStore } from '../../src/payments/store/redis.js';
+import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
+import { createTestGateway } from '../../testkit/harness.js';
 
 /**
  * Issue 11 items 7 and 11, issue 12 item 10, through the real callback route: forged ids naming

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/payment.js';
 import { MenuRegistry } from '../../src/engine/menu-registry.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
-import { loadCcspData, loadMenuFiles } from '../../src/node/menu-files.js';
+import { MemoryJobQueue } from '../../src/jobs/memory.js';
+import { loadCcspData, loadMenuFiles } from '../../src/runtime/node/menu-files.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { PAYMENT_PROMPTS_PER_HOUR } from '../../src/payments/payment-service.js';
-import { createDemoPortal, DEMO_REQUESTS, type DemoRequest } from '../../src/portal/demo-portal.js';
-import type { PortalClient } from '../../src/portal/portal-client.js';
-import { MemoryAttemptLimiter } from '../../src/security/attempt-limiter.js';
+import { createDemoPortal, DEMO_REQUESTS, type DemoRequest } from '../../src/portal/demo.js';
+import type { PortalClient } from '../../src/portal/port.js';
+import { MemoryAttemptLimiter } from '../../src/limits/port.js';
 import { createCcspDirectory } from '../../src/services/ccsp-directory.js';
 import { createPortalServices } from '../../src/services/portal-services.js';
 import type { ServiceContext } from '../../src/services/service-registry.js';
-import { atHop, createTestGateway, MENUS_DIR } from '../harness.js';
+import { atHop, createTestGateway, MENUS_DIR } from '../../testkit/harness.js';
 
 /**
  * Issue 11 items 4 and 5 through the real Africa's Talking route and the national menu: the pay

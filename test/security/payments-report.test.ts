@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryPaymentStore } from '../../src/payments/memory-payment-store.js';
-import { createTestGateway } from '../harness.js';
-import { readCsv } from '../payments/read-csv.js';
+import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
+import { createTestGateway } from '../../testkit/harness.js';
+import { readCsv } from '../../testkit/read-csv.js';
 
 /**
  * Issue 11 item 10: provider values in the finance CSV (transaction ids, references) come from

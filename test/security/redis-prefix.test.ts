@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createNodeGateway } from '../../src/node/gateway.js';
+import { createNodeGateway } from '../../src/runtime/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { MENUS_DIR } from '../harness.js';
+import { MENUS_DIR } from '../../testkit/harness.js';
 
 /**
  * Issue 11, item 7: `REDIS_PREFIX` keeps two deployments on one Redis apart: sessions, language

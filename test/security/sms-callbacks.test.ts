@@ -3,14 +3,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AT_DELIVERY_REPORTS, AT_INBOUND } from '../../providers/africastalking/sms.fixtures.js';
 import { KANNEL_INBOUND } from '../../providers/kannel/fixtures.js';
 import { createKannelRoute } from '../../providers/kannel/sms.js';
-import { MemorySessionStore } from '../../sessions/memory.js';
+import { MemorySessionStore } from '../../src/sessions/memory.js';
 import { registerSmsRoutes } from '../../src/channels/sms/routes.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { clientAddress } from '../../src/security/ip-address.js';
-import { MemoryMessageStore, SMS_STATUSES, type SmsMessage } from '../../src/sms/message-store.js';
-import type { OutboundSms, SmsOutbox } from '../../src/sms/sms-outbox.js';
-import { defaultServices } from '../harness.js';
+import { clientAddress } from '../../src/lib/ip-address.js';
+import { MemoryMessageStore, SMS_STATUSES, type SmsMessage } from '../../src/sms/store/port.js';
+import type { OutboundSms, SmsOutbox } from '../../src/sms/outbox.js';
+import { defaultServices } from '../../testkit/harness.js';
 
 /**
  * Issue 11 item 1: forged SMS callbacks, as raw wire, against the real callback routes with the

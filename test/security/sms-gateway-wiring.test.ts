@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createNodeGateway } from '../../src/node/gateway.js';
+import { createNodeGateway } from '../../src/runtime/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { MENUS_DIR } from '../harness.js';
+import { MENUS_DIR } from '../../testkit/harness.js';
 
 /**
  * Issue 11 item 1, end to end: the Node gateway as `npm start` builds it enforces the SMS callback

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ussdDialects } from '../../providers/index.js';
 import { createSandboxSmsRoute } from '../../providers/sandbox-sms/sms.js';
-import { MemorySessionStore } from '../../sessions/memory.js';
-import { createApp } from '../../src/app.js';
+import { MemorySessionStore } from '../../src/sessions/memory.js';
+import { createApp } from '../../src/http/app.js';
 import { getSignedPayload } from '../../src/channels/notifications/routes.js';
 import { MenuRegistry } from '../../src/engine/menu-registry.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { hmacHex } from '../../src/security/secrets.js';
+import { hmacHex } from '../../src/lib/secrets.js';
 import { SmsDispatcher } from '../../src/sms/dispatcher.js';
-import { MemoryMessageStore } from '../../src/sms/message-store.js';
-import { defaultServices } from '../harness.js';
+import { MemoryMessageStore } from '../../src/sms/store/port.js';
+import { defaultServices } from '../../testkit/harness.js';
 
 /**
  * Issue 11 item 13 (GET signatures) and item 9 (SMS part). A GET signature used to cover `t.` and

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore } from '../../sessions/memory.js';
+import { MemorySessionStore } from '../../src/sessions/memory.js';
 import { loadConfig } from '../../src/config.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
+import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { createSmsChannel } from '../../src/node/sms-wiring.js';
-import { defaultServices } from '../harness.js';
+import { createSmsChannel } from '../../src/runtime/node/sms-wiring.js';
+import { defaultServices } from '../../testkit/harness.js';
 
 /** Issue 11 item 7 (SMS part): the SMS channel's Redis keys live under REDIS_PREFIX, as every other Redis user's. */
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { MemorySessionStore } from '../../sessions/memory.js';
-import { hopHandlerDeps } from '../../src/app.js';
-import { MemoryJobQueue } from '../../src/jobs/memory-job-queue.js';
-import type { EnqueueOptions } from '../../src/jobs/job-queue.js';
+import { MemorySessionStore } from '../../src/sessions/memory.js';
+import { hopHandlerDeps } from '../../src/http/app.js';
+import { MemoryJobQueue } from '../../src/jobs/memory.js';
+import type { EnqueueOptions } from '../../src/jobs/port.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createDeferrals, processDeferredCalls, type DeferredCall, type Deferrals } from '../../src/services/deferred-calls.js';
 import type { ServiceRegistry } from '../../src/services/service-registry.js';
-import type { OutboundSms, SmsOutbox } from '../../src/sms/sms-outbox.js';
-import { createTestGateway, defaultServices, type TestGateway } from '../harness.js';
-import { DIALECT_DRIVERS } from '../dialects.js';
+import type { OutboundSms, SmsOutbox } from '../../src/sms/outbox.js';
+import { createTestGateway, defaultServices, type TestGateway } from '../../testkit/harness.js';
+import { DIALECT_DRIVERS } from '../../testkit/dialects.js';
 
 /**
  * Issue 12 item 8: a citizen told "par SMS" always gets the SMS. Deferred answers were queued

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ussdRegistry } from '../../providers/index.js';
-import { MemorySessionStore } from '../../sessions/memory.js';
-import { hopHandlerDeps } from '../../src/app.js';
+import { MemorySessionStore } from '../../src/sessions/memory.js';
+import { hopHandlerDeps } from '../../src/http/app.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { ServiceRegistry } from '../../src/services/service-registry.js';
-import { createTestGateway, defaultServices } from '../harness.js';
-import { DIALECT_DRIVERS, type DialectConnection } from '../dialects.js';
+import { createTestGateway, defaultServices } from '../../testkit/harness.js';
+import { DIALECT_DRIVERS, type DialectConnection } from '../../testkit/dialects.js';
 
 /**
  * Issue 11 item 9 (USSD part): walking every dialect, identity proofs and mistyped dial-throughs
@@ -15,7 +15,7 @@ import { DIALECT_DRIVERS, type DialectConnection } from '../dialects.js';
 
 const CALLER = '2290197000001';
 const STRANGER = '2290166000009';
-// The proof of PS00200-240005's holder in the demo portal (src/portal/demo-portal.ts).
+// The proof of PS00200-240005's holder in the demo portal (src/portal/demo.ts).
 const NPI = '9876543210';
 const BIRTH_DATE = '01012000';
 const WRONG_BIRTH_DATE = '02022001';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ussdDialects } from '../../providers/index.js';
 import { smppUssd } from '../../providers/smpp-ussd/ussd.js';
-import { MemorySessionStore } from '../../sessions/memory.js';
-import type { SessionStore, VersionedRecord } from '../../sessions/session-store.js';
-import { hopHandlerDeps } from '../../src/app.js';
+import { MemorySessionStore } from '../../src/sessions/memory.js';
+import type { SessionStore, VersionedRecord } from '../../src/sessions/port.js';
+import { hopHandlerDeps } from '../../src/http/app.js';
 import { runHopPipeline } from '../../src/channels/ussd/hop-pipeline.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { createTestGateway, defaultServices, type TestGateway } from '../harness.js';
-import { DIALECT_DRIVERS } from '../dialects.js';
+import { createTestGateway, defaultServices, type TestGateway } from '../../testkit/harness.js';
+import { DIALECT_DRIVERS } from '../../testkit/dialects.js';
 
 /**
  * Issue 11 item 3: a USSD session belongs to the number that opened it. Another number sending

@@ -4,14 +4,14 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/lib.js';
 import { smppUssd } from '../../providers/smpp-ussd/ussd.js';
-import { RedisSessionStore } from '../../sessions/redis.js';
-import type { PreferenceStore, SessionStore } from '../../sessions/session-store.js';
-import { hopHandlerDeps } from '../../src/app.js';
+import { RedisSessionStore } from '../../src/sessions/redis.js';
+import type { PreferenceStore, SessionStore } from '../../src/sessions/port.js';
+import { hopHandlerDeps } from '../../src/http/app.js';
 import { runHopPipeline } from '../../src/channels/ussd/hop-pipeline.js';
-import { redisOptionsForHops } from '../../src/node/gateway.js';
+import { redisOptionsForHops } from '../../src/runtime/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { createTestGateway, defaultServices, type TestGateway } from '../harness.js';
-import { WIRE_DIALECTS, walkRequests } from '../dialects.js';
+import { createTestGateway, defaultServices, type TestGateway } from '../../testkit/harness.js';
+import { WIRE_DIALECTS, walkRequests } from '../../testkit/dialects.js';
 
 /**
  * Issue 12 item 1 (hop part): with the session store down, an opening hop (whose language lookup

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitsScreen, measureText, transliterateToGsm7 } from '../../src/text/gsm7.js';
+import { fitsScreen, measureText, transliterateToGsm7 } from '../../src/lib/gsm7.js';
 
 describe('GSM-7 accounting', () => {
   const cases: [string, 'GSM-7' | 'UCS-2', number][] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeMsisdn, operatorOf } from '../../src/phone/msisdn.js';
+import { normalizeMsisdn, operatorOf } from '../../src/lib/msisdn.js';
 
 describe('normalizeMsisdn', () => {
   const accepted: [string, string, string | null][] = [

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { textHasher } from '../../src/channels/ussd/pii-hash.js';
-import { nodeTextHasher } from '../../src/node/node-text-hasher.js';
+import { nodeTextHasher } from '../../src/runtime/node/text-hasher.js';
 
 // Sessions written by one instance must be read by another whichever hasher each uses (Node, Workers).
 it.each([undefined, 'a-deployment-key-0123456789'])('Node and Web Crypto give the same digests (key %s)', async (key) => {

@@ -1,14 +1,14 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { hmacHex, secretsMatch } from '../../security/secrets.js';
+import { hmacHex, secretsMatch } from '../../lib/secrets.js';
 import { LANGUAGES } from '../../engine/schema.js';
-import { normalizeMsisdn } from '../../phone/msisdn.js';
-import { maskMsisdn } from '../../privacy/mask.js';
+import { normalizeMsisdn } from '../../lib/msisdn.js';
+import { maskMsisdn } from '../../lib/mask.js';
 import type { SmsDispatcher } from '../../sms/dispatcher.js';
-import type { MessageStore } from '../../sms/message-store.js';
-import { PermanentSmsError, SmsTooLongError } from '../../sms/sms-route.js';
+import type { MessageStore } from '../../sms/store/port.js';
+import { PermanentSmsError, SmsTooLongError } from '../../sms/port.js';
 import { TEMPLATE_NAMES, renderSms } from '../../sms/templates.js';
-import type { PreferenceStore } from '../../../sessions/session-store.js';
+import type { PreferenceStore } from '../../sessions/port.js';
 
 /** Per agency: an API key (`x-api-key`) and/or an HMAC secret (`x-guichet-signature: t=…,s=…`). */
 export interface AgencyCredentials {

@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
 import { menuToMermaid } from '../../engine/graph.js';
 import type { MenuRegistry } from '../../engine/menu-registry.js';
-import type { SessionStore } from '../../../sessions/session-store.js';
-import type { UssdDialect } from '../ussd/dialect.js';
+import type { SessionStore } from '../../sessions/port.js';
+import type { UssdDialect } from '../ussd/port.js';
 import { decodeRecord } from '../ussd/session-record.js';
 import { SIMULATOR_PAGE } from './page.js';
 

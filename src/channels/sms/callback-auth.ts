@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
-import { ipAllowed, type IpRange } from '../../security/ip-address.js';
-import { secretsMatch } from '../../security/secrets.js';
-import type { SmsStatus } from '../../sms/message-store.js';
+import { ipAllowed, type IpRange } from '../../lib/ip-address.js';
+import { secretsMatch } from '../../lib/secrets.js';
+import type { SmsStatus } from '../../sms/store/port.js';
 
 /** The SMS routes that call Guichet back over HTTP. SMPP routes are authenticated by their bind. */
 export const SMS_CALLBACK_ROUTES = ['kannel', 'africastalking'] as const;

@@ -6,7 +6,7 @@ import { KANNEL_DLR_TYPES } from '../../../providers/kannel/sms.js';
 import type { Logger } from '../../observability/logger.js';
 import { recordDeliveryReport } from '../../sms/delivery-reports.js';
 import { handleInboundSms, type InboundDeps } from '../../sms/inbound.js';
-import type { MessageStore } from '../../sms/message-store.js';
+import type { MessageStore } from '../../sms/store/port.js';
 
 export interface SmsRouteDeps extends InboundDeps {
   store: MessageStore;

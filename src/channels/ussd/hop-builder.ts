@@ -1,5 +1,5 @@
-import { normalizeMsisdn } from '../../phone/msisdn.js';
-import { MAX_INPUT_BYTES, type HopInput, type ParseResult, type UssdHop } from './dialect.js';
+import { normalizeMsisdn } from '../../lib/msisdn.js';
+import { MAX_INPUT_BYTES, type HopInput, type ParseResult, type UssdHop } from './port.js';
 
 export interface HopFields {
   sessionId: string | undefined;

@@ -1,6 +1,6 @@
 import type { Screen } from '../../engine/types.js';
-import { isGsm7Char, transliterateToGsm7 } from '../../text/gsm7.js';
-import type { ParseResult, UssdHop } from './dialect.js';
+import { isGsm7Char, transliterateToGsm7 } from '../../lib/gsm7.js';
+import type { ParseResult, UssdHop } from './port.js';
 import { channelScreen, endSession, handleHop, type HopHandlerDeps } from './hop-handler.js';
 import type { UssdProviderSettings } from './provider-settings.js';
 

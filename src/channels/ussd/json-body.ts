@@ -1,4 +1,4 @@
-import type { ParseResult, RawRequest } from './dialect.js';
+import type { ParseResult, RawRequest } from './port.js';
 
 /** The JSON object of a JSON dialect's request, or the refusal a dialect returns as it is. */
 export function readJsonObject(request: RawRequest): { ok: true; body: Record<string, unknown> } | Extract<ParseResult, { kind: 'reject' }> {

@@ -1,4 +1,4 @@
-import { maskMsisdn } from '../../privacy/mask.js';
+import { maskMsisdn } from '../../lib/mask.js';
 
 /**
  * What a USSD log line may say about a session and a dialled code. Phone-keyed dialects make the

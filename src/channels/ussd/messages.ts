@@ -1,5 +1,5 @@
 import type { Language } from '../../engine/schema.js';
-import type { EndReason } from './dialect.js';
+import type { EndReason } from './port.js';
 
 /** What the channel itself tells a citizen when it cannot run a menu. */
 export type ChannelMessage = EndReason | 'unknownServiceCode' | 'sessionExpired' | 'menuUpdated' | 'busy' | 'unavailable';

@@ -1,8 +1,8 @@
 import type { Context, Hono } from 'hono';
-import type { ParseResult, RawResponse, UssdDialect } from './dialect.js';
+import type { ParseResult, RawResponse, UssdDialect } from './port.js';
 import { endSession, type HopHandlerDeps } from './hop-handler.js';
 import { runHopPipeline } from './hop-pipeline.js';
-import { secretsMatch } from '../../security/secrets.js';
+import { secretsMatch } from '../../lib/secrets.js';
 import { DEFAULT_SECRET_HEADER, normalizeIp, type UssdProviderSettings } from './provider-settings.js';
 
 export interface UssdRouteDeps extends HopHandlerDeps {

@@ -1,5 +1,5 @@
 import type { EngineState, Screen } from '../../engine/types.js';
-import type { SessionEndReason } from './dialect.js';
+import type { SessionEndReason } from './port.js';
 
 /**
  * What the USSD channel stores per session: the engine's position plus what it needs to

@@ -1,0 +1,170 @@
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { UssdDialect } from '../channels/ussd/port.js';
+import type { HopHandlerDeps } from '../channels/ussd/hop-handler.js';
+import type { UssdProviderSettings } from '../channels/ussd/provider-settings.js';
+import { registerNotificationRoutes, type AgencyCredentials } from '../channels/notifications/routes.js';
+import { registerSimulator } from '../channels/simulator/route.js';
+import type { SmsCallbackSettings } from '../channels/sms/callback-auth.js';
+import { registerSmsRoutes } from '../channels/sms/routes.js';
+import type { SmsDispatcher } from '../sms/dispatcher.js';
+import type { MessageStore } from '../sms/store/port.js';
+import type { SmsOutbox } from '../sms/outbox.js';
+import { registerUssdRoutes } from '../channels/ussd/route.js';
+import { limitBodySize } from './body-limit.js';
+import type { MenuRegistry } from '../engine/menu-registry.js';
+import type { Logger } from '../observability/logger.js';
+import { noMetrics, type GatewayMetrics } from '../observability/metrics.js';
+import { registerPaymentCallbackRoutes, type PaymentCallbackDeps } from '../payments/callback-route.js';
+import { registerPaymentReport, type PaymentReportDeps } from '../payments/report-route.js';
+import { secretsMatch } from '../lib/secrets.js';
+import type { Deferrals } from '../services/deferred-calls.js';
+import type { ServiceRegistry } from '../services/service-registry.js';
+import type { PreferenceStore, SessionStore } from '../sessions/port.js';
+
+/** Everything the app needs from its runtime, injected: Node wires Redis, Workers wire Durable Objects. */
+export interface AppDeps {
+  menus: MenuRegistry;
+  services: ServiceRegistry;
+  sessions: SessionStore;
+  preferences: PreferenceStore;
+  dialects: readonly UssdDialect[];
+  logger: Logger;
+  /** Served at `GET /metrics` when given. */
+  metrics?: GatewayMetrics;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  sessionTtlSeconds?: number;
+  serviceDeadlineMs?: number;
+  /** Per-provider settings (screen size, short codes, secret, allowed addresses), by dialect name. */
+  providerSettings?: Readonly<Record<string, UssdProviderSettings>>;
+  /** Where calls over their time budget finish in the background (answer by SMS). */
+  deferrals?: Deferrals;
+  /** The SMS channel: callbacks from SMS routes and the notification API, when wired. */
+  sms?: {
+    dispatcher: SmsDispatcher;
+    store: MessageStore;
+    agencies: Readonly<Record<string, AgencyCredentials>>;
+    outbox: SmsOutbox;
+    /** The secret and/or allowlist each SMS route's callbacks must show. */
+    callbacks?: SmsCallbackSettings;
+  };
+  /** Mobile-money callbacks; absent: no `/payments/*` routes. */
+  payments?: PaymentCallbackDeps;
+  /** The finance team's daily CSV at `/v1/payments/report`; absent: not served. */
+  paymentReport?: PaymentReportDeps;
+  /** Serve the web simulator at `/simulator` (development and agency test setups only). */
+  simulator?: boolean;
+  /** What `/readyz` checks (Redis, links, menus); absent: ready whenever the process answers. */
+  readiness?: () => Readiness;
+  /** Keys the hashes that stand for what citizens typed in session records (`PII_HASH_KEY`). */
+  piiHashKey?: string;
+  /** The runtime's keyed hash for session records, when faster than Web Crypto's (Node). */
+  hashText?: HopHandlerDeps['hashText'];
+  /** The caller's address as the runtime sees it, for provider allowlists. */
+  clientIp?: (c: Context) => string | undefined;
+}
+
+/**
+ * On every answer: no MIME sniffing (a screen or a CSV is never run as a page), and nothing kept by a
+ * browser or a proxy cache (screens carry request statuses, API answers carry ids, the CSV money).
+ * A route that wants caching says so itself.
+ */
+const securityHeaders: MiddlewareHandler = async function securityHeaders(c, next) {
+  // Set on the context before the route runs: every response the route builds with `c.*` carries
+  // them (a route's own Cache-Control replaces this one), without rebuilding its headers afterwards.
+  c.header('x-content-type-options', 'nosniff');
+  c.header('referrer-policy', 'no-referrer');
+  c.header('cache-control', 'no-store');
+  await next();
+  // A response built outside the context (a middleware's own Response) still gets them.
+  if (!c.res.headers.has('x-content-type-options')) {
+    c.res.headers.set('x-content-type-options', 'nosniff');
+    c.res.headers.set('referrer-policy', 'no-referrer');
+    if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+  }
+};
+
+/** Each dependency by name, `ok` or what is wrong with it; ready only when every part is `ok`. */
+export interface Readiness {
+  ready: boolean;
+  parts: Record<string, string>;
+}
+
+/** No provider sends more than a few hundred bytes per hop; anything larger is refused unread. */
+export const MAX_BODY_BYTES = 8 * 1024;
+
+/** What the hop handler needs, with defaults: shared by the HTTP routes and the SMPP channel. */
+export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
+  return {
+    menus: deps.menus,
+    services: deps.services,
+    sessions: deps.sessions,
+    preferences: deps.preferences,
+    logger: deps.logger,
+    metrics: deps.metrics ?? noMetrics,
+    sessionTtlSeconds: deps.sessionTtlSeconds ?? 180,
+    serviceDeadlineMs: deps.serviceDeadlineMs ?? 2000,
+    ...(deps.deferrals ? { deferrals: deps.deferrals } : {}),
+    ...(deps.piiHashKey ? { piiHashKey: deps.piiHashKey } : {}),
+    ...(deps.hashText ? { hashText: deps.hashText } : {}),
+  };
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.use('*', securityHeaders);
+  app.use('*', limitBodySize(MAX_BODY_BYTES));
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  // Liveness: the process answers. Readiness: it can serve (a load balancer stops sending while not).
+  app.get('/livez', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => {
+    const readiness = deps.readiness?.() ?? { ready: true, parts: {} };
+    return c.json({ status: readiness.ready ? 'ready' : 'not_ready', parts: readiness.parts }, readiness.ready ? 200 : 503);
+  });
+  const metrics = deps.metrics;
+  if (metrics) {
+    const token = deps.metricsToken;
+    app.get('/metrics', async (c) => {
+      if (token !== undefined && !(await secretsMatch(c.req.header('authorization') ?? '', `Bearer ${token}`))) {
+        return c.json({ error: 'unauthorized', reason: 'metrics need Authorization: Bearer <METRICS_TOKEN>' }, 401, { 'www-authenticate': 'Bearer' });
+      }
+      const exposition = await metrics.render();
+      return c.body(exposition.body, 200, { 'content-type': exposition.contentType });
+    });
+  }
+
+  registerUssdRoutes(app, { ...deps, ...hopHandlerDeps(deps) });
+  if (deps.simulator) registerSimulator(app, deps);
+  if (deps.payments) registerPaymentCallbackRoutes(app, deps.payments);
+  if (deps.paymentReport) registerPaymentReport(app, deps.paymentReport);
+  if (deps.sms) {
+    registerSmsRoutes(app, {
+      services: deps.services,
+      preferences: deps.preferences,
+      outbox: deps.sms.outbox,
+      logger: deps.logger,
+      store: deps.sms.store,
+      ...(deps.sms.callbacks ? { callbacks: deps.sms.callbacks } : {}),
+      ...(deps.clientIp ? { clientIp: deps.clientIp } : {}),
+    });
+    registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies });
+  }
+
+  app.notFound((c) => c.json({ error: 'not_found', reason: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    // A client that hangs up mid-upload is not our failure: nothing was read, nothing changed.
+    if (c.req.raw.signal.aborted) {
+      deps.logger.info({ path: c.req.path }, 'request aborted by the client');
+      return c.json({ error: 'bad_request', reason: 'request aborted' }, 400);
+    }
+    deps.logger.error({ path: c.req.path, err: error.message }, 'unhandled error');
+    // What reaches here failed before anything was recorded (a store or queue away, mostly): a 503
+    // with a retry hint makes a provider deliver the callback again rather than drop it.
+    return c.json({ error: 'unavailable', reason: 'temporarily unavailable, retry later' }, 503, { 'retry-after': '5' });
+  });
+  return app;
+}

@@ -1,0 +1,127 @@
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_BACKOFF_MS,
+  PermanentJobError,
+  QueueUnavailableError,
+  RetryLaterError,
+  type EnqueueOptions,
+  type JobHandler,
+  type JobQueue,
+  type ProcessOptions,
+} from './port.js';
+
+export interface BullMqJobQueueOptions {
+  /** Redis URL; BullMQ opens its own connections (workers need `maxRetriesPerRequest: null`). */
+  redisUrl: string;
+  /** Key namespace, BullMQ's own (an ioredis keyPrefix is refused by BullMQ). */
+  prefix?: string;
+  /** How long an enqueue may wait for Redis (default 1 s). */
+  enqueueBudgetMs?: number;
+}
+
+/** Durable jobs on BullMQ: survive a crash between "done" and "told". Node only. */
+export class BullMqJobQueue implements JobQueue {
+  private readonly queues = new Map<string, Queue>();
+  private readonly workers: Worker[] = [];
+  private readonly prefix: string;
+  private readonly enqueueBudgetMs: number;
+
+  constructor(private readonly options: BullMqJobQueueOptions) {
+    this.prefix = options.prefix ?? 'guichet';
+    this.enqueueBudgetMs = options.enqueueBudgetMs ?? 1_000;
+  }
+
+  async enqueue<Payload>(queue: string, payload: Payload, options: EnqueueOptions = {}): Promise<void> {
+    // BullMQ waits for its connection to be ready, without end while Redis is down: a hop, a
+    // callback or an API call would hang with it. Past the budget the caller is told at once.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError(`${queue}: not accepted within ${this.enqueueBudgetMs} ms`)), this.enqueueBudgetMs);
+    });
+    const added = this.queue(queue).add(queue, payload, {
+      // BullMQ keeps `:` for its own key structure and refuses it in custom ids.
+      ...(options.jobId ? { jobId: options.jobId.replace(/:/g, '_') } : {}),
+      ...(options.delayMs ? { delay: options.delayMs } : {}),
+      attempts: options.attempts ?? DEFAULT_ATTEMPTS,
+      backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+    // A late add still lands (and runs once, by its job id); its failure is the budget's business.
+    added.catch(() => undefined);
+    try {
+      await Promise.race([added, budget]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  process<Payload>(queue: string, handler: JobHandler<Payload>, options: ProcessOptions = {}): void {
+    const worker: Worker<Payload> = new Worker<Payload>(
+      queue,
+      async (job) => {
+        try {
+          await handler(job.data, { attempt: job.attemptsMade + 1, jobId: job.id ?? '' });
+        } catch (error) {
+          if (error instanceof PermanentJobError) throw new UnrecoverableError(error.message);
+          if (error instanceof RetryLaterError) {
+            // Throttled: pause the queue and put the job back without using an attempt.
+            await worker.rateLimit(error.delayMs);
+            throw Worker.RateLimitError();
+          }
+          throw error;
+        }
+      },
+      {
+        connection: this.connection(true),
+        prefix: this.prefix,
+        concurrency: options.concurrency ?? 4,
+        // A job held by a process that died comes back after the lock lapses and the next stall
+        // check: 10 s + 5 s instead of BullMQ's 30 s + 30 s (the lock is renewed while a job runs).
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
+        ...(options.ratePerSecond ? { limiter: { max: options.ratePerSecond, duration: 1000 } } : {}),
+      },
+    );
+    // A failed job is already recorded by BullMQ; the listener keeps the worker from crashing the process.
+    worker.on('error', () => {});
+    this.workers.push(worker);
+  }
+
+  /** Jobs waiting (and delayed) per queue this process produces to or consumes from, for metrics. */
+  async depths(): Promise<{ queue: string; waiting: number }[]> {
+    const names = new Set([...this.queues.keys(), ...this.workers.map((w) => w.name)]);
+    return Promise.all([...names].map(async (name) => ({ queue: name, waiting: await this.queue(name).getJobCountByTypes('waiting', 'delayed', 'prioritized') })));
+  }
+
+  /** BullMQ's own Queue for a name, e.g. to inspect job states in tests. */
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection(false), prefix: this.prefix });
+      // Connection errors while Redis is away are answered by the enqueue budget; the gateway's own
+      // Redis client reports the outage once.
+      queue.on('error', () => {});
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+
+  private connection(forWorker: boolean): ConnectionOptions {
+    const url = new URL(this.options.redisUrl);
+    return {
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.pathname.length > 1 ? { db: Number(url.pathname.slice(1)) } : {}),
+      // Workers block on Redis and must wait it out; producers inside HTTP handlers fail fast.
+      maxRetriesPerRequest: forWorker ? null : 1,
+    };
+  }
+}

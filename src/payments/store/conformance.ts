@@ -1,0 +1,286 @@
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { NewPayment, PaymentState } from '../payment.js';
+import type { PaymentStore } from './port.js';
+
+let sequence = 0;
+function newPayment(overrides: Partial<NewPayment> = {}): NewPayment {
+  sequence += 1;
+  return {
+    id: `pay-${Date.now()}-${sequence}`,
+    requestNumber: `PS00373-${String(100000 + sequence).slice(-6)}-${Date.now()}`,
+    amountXof: 1900,
+    payerMsisdn: '+2290196123456',
+    operator: 'MTN',
+    provider: 'sandbox',
+    createdAt: '2026-11-23T09:00:00.000Z',
+    expiresAt: '2026-11-23T09:10:00.000Z',
+    ...overrides,
+  };
+}
+const at = '2026-11-23T09:01:00.000Z';
+
+/** One contract, run against every PaymentStore implementation. */
+export function paymentStoreConformance(name: string, makeStore: () => PaymentStore, cleanup?: () => Promise<void>): void {
+  describe(`PaymentStore conformance: ${name}`, () => {
+    let store: PaymentStore;
+    beforeEach(() => {
+      store = makeStore();
+    });
+    if (cleanup) afterAll(cleanup);
+
+    it('keeps a reconciliation flag once, beside the state, and only for a payment it has', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      await store.transition(payment.id, { to: 'succeeded', at, reason: 'paid', providerTransactionId: 'tx-1' });
+      const flags = await Promise.all(Array.from({ length: 10 }, () => store.flag(payment.id, 'refunded_after_success')));
+      expect(flags.filter(Boolean)).toHaveLength(1);
+      expect(await store.flag(payment.id, 'partially_refunded_after_success')).toBe(true);
+      expect(await store.get(payment.id)).toMatchObject({
+        state: 'succeeded', providerTransactionId: 'tx-1', reconciliationFlags: ['partially_refunded_after_success', 'refunded_after_success'],
+      });
+      expect((await store.get(payment.id))?.history.filter((h) => h.to === 'succeeded')).toHaveLength(1);
+      expect(await store.flag('no-such-payment', 'refunded_after_success')).toBe(false);
+    });
+
+    it('creates once per id, starting in created with an empty history', async () => {
+      const payment = newPayment();
+      expect(await store.create(payment)).toBe(true);
+      expect(await store.create({ ...payment, amountXof: 5 })).toBe(false);
+      const stored = await store.get(payment.id);
+      expect(stored).toMatchObject({ ...payment, state: 'created', needsReconciliation: false, history: [] });
+      expect(await store.get('no-such-payment')).toBeNull();
+    });
+
+    it.each<[PaymentState[], PaymentState]>([
+      [['pending'], 'succeeded'],
+      [['pending'], 'failed'],
+      [['pending'], 'expired'],
+      [[], 'failed'],
+      [[], 'expired'],
+    ])('follows created → %j → %s and records each move', async (path, last) => {
+      const payment = newPayment();
+      await store.create(payment);
+      for (const to of [...path, last]) {
+        const outcome = await store.transition(payment.id, { to, at, reason: `to ${to}`, providerTransactionId: to === 'succeeded' ? 'MP-1' : undefined });
+        expect(outcome.kind).toBe('applied');
+      }
+      const stored = await store.get(payment.id);
+      expect(stored?.state).toBe(last);
+      const visited: PaymentState[] = ['created', ...path, last];
+      const expectedMoves = visited.slice(1).map((to, i) => [visited[i], to]);
+      expect(stored?.history.map((h) => [h.from, h.to])).toEqual(expectedMoves);
+      if (last === 'succeeded') expect(stored?.providerTransactionId).toBe('MP-1');
+    });
+
+    it.each<[PaymentState[], PaymentState]>([
+      [[], 'succeeded'],
+      [['pending', 'succeeded'], 'failed'],
+      [['pending', 'failed'], 'succeeded'],
+      [['pending', 'succeeded'], 'pending'],
+      [['pending'], 'created'],
+    ])('refuses an illegal move (after %j, to %s) and changes nothing', async (path, illegal) => {
+      const payment = newPayment();
+      await store.create(payment);
+      for (const to of path) await store.transition(payment.id, { to, at, reason: 'setup' });
+      const before = await store.get(payment.id);
+      const outcome = await store.transition(payment.id, { to: illegal, at, reason: 'illegal' });
+      expect(outcome.kind).toBe('refused');
+      expect(await store.get(payment.id)).toEqual(before);
+    });
+
+    it('treats a replayed move as unchanged', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      await store.transition(payment.id, { to: 'succeeded', at, reason: 'callback', providerTransactionId: 'T1' });
+      const replay = await store.transition(payment.id, { to: 'succeeded', at, reason: 'callback again', providerTransactionId: 'T2' });
+      expect(replay.kind).toBe('unchanged');
+      const stored = await store.get(payment.id);
+      expect(stored?.providerTransactionId).toBe('T1');
+      expect(stored?.history).toHaveLength(2);
+    });
+
+    it('lets exactly one of many concurrent duplicates apply', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      const outcomes = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          store.transition(payment.id, { to: i % 5 === 0 ? 'failed' : 'succeeded', at, reason: `dup ${i}` }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.kind === 'applied')).toHaveLength(1);
+      expect((await store.get(payment.id))?.history).toHaveLength(2);
+    });
+
+    it('flags a success after expiry for reconciliation without changing the state', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      await store.transition(payment.id, { to: 'expired', at, reason: 'no answer' });
+      const late = await store.transition(payment.id, { to: 'succeeded', at, reason: 'late callback', providerTransactionId: 'LATE-1' });
+      expect(late.kind).toBe('flagged');
+      const stored = await store.get(payment.id);
+      expect(stored).toMatchObject({ state: 'expired', needsReconciliation: true, providerTransactionId: 'LATE-1' });
+      expect(stored?.history.at(-1)).toMatchObject({ from: 'expired', to: 'succeeded' });
+    });
+
+    it('refuses a second unfinished payment for the same request until the first is finished', async () => {
+      const first = newPayment();
+      const second = newPayment({ requestNumber: first.requestNumber });
+      expect(await store.create(first)).toBe(true);
+      expect(await store.create(second)).toBe(false);
+      await store.transition(first.id, { to: 'pending', at, reason: 'sent' });
+      expect(await store.create(second)).toBe(false);
+      await store.transition(first.id, { to: 'failed', at, reason: 'declined' });
+      expect(await store.create(second)).toBe(true);
+    });
+
+    it("keeps the provider's first reference, whoever races to set it, across transitions", async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => store.rememberReference(payment.id, `ref-${i}`)));
+      expect(new Set(answers).size).toBe(1);
+      const kept = answers[0]!;
+      expect(await store.rememberReference(payment.id, 'ref-later')).toBe(kept);
+      const moved = await store.transition(payment.id, { to: 'pending', at, reason: 'pushed' });
+      expect(moved.kind === 'applied' && moved.payment.providerReference).toBe(kept);
+      expect((await store.get(payment.id))?.providerReference).toBe(kept);
+      expect(await store.rememberReference('no-such-payment', 'x')).toBeNull();
+    });
+
+    it("names a request's most recent payment, finished or not", async () => {
+      const first = newPayment();
+      expect(await store.latestForRequest(first.requestNumber)).toBeNull();
+      await store.create(first);
+      expect((await store.latestForRequest(first.requestNumber))?.id).toBe(first.id);
+      await store.transition(first.id, { to: 'failed', at, reason: 'declined' });
+      const second = newPayment({ requestNumber: first.requestNumber });
+      await store.create(second);
+      expect(await store.latestForRequest(first.requestNumber)).toMatchObject({ id: second.id, state: 'created' });
+      // A refused creation (one is unfinished) leaves the latest unchanged.
+      expect(await store.create(newPayment({ requestNumber: first.requestNumber }))).toBe(false);
+      expect((await store.latestForRequest(first.requestNumber))?.id).toBe(second.id);
+      // Once it succeeded, no new payment for that request at all.
+      await store.transition(second.id, { to: 'pending', at, reason: 'pushed' });
+      await store.transition(second.id, { to: 'succeeded', at, reason: 'paid' });
+      expect(await store.create(newPayment({ requestNumber: first.requestNumber }))).toBe(false);
+    });
+
+    it('a replayed late success adds nothing: flagged once, the history does not grow (issue 11 item 11)', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      await store.transition(payment.id, { to: 'expired', at, reason: 'no answer' });
+      expect((await store.transition(payment.id, { to: 'succeeded', at, reason: 'late', providerTransactionId: 'LATE-1' })).kind).toBe('flagged');
+      const before = await store.get(payment.id);
+      const replays = await Promise.all(Array.from({ length: 20 }, (_, i) => store.transition(payment.id, { to: 'succeeded', at, reason: `late ${i}`, providerTransactionId: `LATE-${i + 2}` })));
+      expect(replays.map((r) => r.kind)).toEqual(Array.from({ length: 20 }, () => 'unchanged'));
+      expect(await store.get(payment.id)).toEqual(before);
+      expect(before?.history).toHaveLength(3);
+    });
+
+    it('records the portal acknowledgement once, first writer wins, and only for a payment it has (issue 12 item 11)', async () => {
+      const payment = newPayment();
+      await store.create(payment);
+      expect((await store.get(payment.id))?.portalNotifiedAt).toBeUndefined();
+      const marks = await Promise.all(Array.from({ length: 10 }, (_, i) => store.markPortalNotified(payment.id, `2026-11-23T09:0${i}:00.000Z`)));
+      expect(marks.filter(Boolean)).toHaveLength(1);
+      const kept = (await store.get(payment.id))?.portalNotifiedAt;
+      expect(kept).toMatch(/^2026-11-23T09:0\d:00\.000Z$/);
+      await store.transition(payment.id, { to: 'pending', at, reason: 'sent' });
+      const moved = await store.transition(payment.id, { to: 'succeeded', at, reason: 'paid' });
+      expect(moved.kind === 'applied' && moved.payment.portalNotifiedAt).toBe(kept);
+      expect(await store.markPortalNotified('no-such-payment', at)).toBe(false);
+    });
+
+    it("a holder's payment is never blocked by someone else's unfinished one; someone else's waits for any (issue 11 item 5)", async () => {
+      const byOther = newPayment({ startedBy: 'other' });
+      const requestNumber = byOther.requestNumber;
+      expect(await store.create(byOther)).toBe(true);
+      expect(await store.create(newPayment({ requestNumber, startedBy: 'other' }))).toBe(false);
+      const byHolder = newPayment({ requestNumber, startedBy: 'holder' });
+      expect(await store.create(byHolder)).toBe(true);
+      expect(await store.create(newPayment({ requestNumber }))).toBe(false); // the holder's own second confirmation
+      expect(await store.create(newPayment({ requestNumber, startedBy: 'other' }))).toBe(false);
+      expect((await store.latestForRequest(requestNumber))?.id).toBe(byHolder.id);
+      // The stranger's expires: still no second payment while the holder's is unfinished.
+      await store.transition(byOther.id, { to: 'expired', at, reason: 'no answer' });
+      expect(await store.create(newPayment({ requestNumber, startedBy: 'other' }))).toBe(false);
+    });
+
+    it('names the first success of a request; a second success racing it is not named, and nothing new is created after', async () => {
+      const byOther = newPayment({ startedBy: 'other' });
+      const requestNumber = byOther.requestNumber;
+      const byHolder = newPayment({ requestNumber, startedBy: 'holder' });
+      await store.create(byOther);
+      await store.create(byHolder);
+      expect(await store.paidPaymentOf(requestNumber)).toBeNull();
+      for (const p of [byOther, byHolder]) await store.transition(p.id, { to: 'pending', at, reason: 'sent' });
+      const outcomes = await Promise.all([byOther, byHolder].map((p) => store.transition(p.id, { to: 'succeeded', at, reason: 'paid' })));
+      expect(outcomes.map((o) => o.kind)).toEqual(['applied', 'applied']);
+      const winner = await store.paidPaymentOf(requestNumber);
+      expect([byOther.id, byHolder.id]).toContain(winner);
+      expect(await store.create(newPayment({ requestNumber }))).toBe(false);
+      expect(await store.paidPaymentOf('PS00373-000000-none')).toBeNull();
+    });
+
+    it("a payment may not be named like an index, and one named 'open' or 'day' is only a payment", async () => {
+      const asIndexName = newPayment({ id: 'open', expiresAt: '2026-11-23T09:05:00.000Z' });
+      expect(await store.create(asIndexName)).toBe(true);
+      expect(await store.create(newPayment({ id: 'day', expiresAt: '2026-11-23T09:05:00.000Z' }))).toBe(true);
+      expect(await store.overdue('2026-11-23T09:06:00.000Z', 1000)).toEqual(expect.arrayContaining(['open', 'day']));
+      expect((await store.transition('open', { to: 'pending', at, reason: 'sent' })).kind).toBe('applied');
+      expect((await store.createdOn('2026-11-23')).map((p) => p.id)).toEqual(expect.arrayContaining(['open', 'day']));
+    });
+
+    it.each(['day:2026-11-23', 'i:open', 'pay:i:open', 'p:x', 'x:h', 'x:f', '../x', '', 'a b', '*'])(
+      'an outside string naming an internal key (%j) is no payment, and nothing is touched (issue 11 item 7)',
+      async (outside) => {
+        const real = newPayment({ id: `${newPayment().id}`, createdAt: '2026-11-23T09:00:00.000Z' });
+        await store.create(real);
+        await store.transition(real.id, { to: 'pending', at, reason: 'sent' });
+        const before = await store.get(real.id);
+        const named = [outside, `${real.id}:h`, `${real.id}:f`];
+        for (const id of named) {
+          expect(await store.get(id)).toBeNull();
+          expect(await store.transition(id, { to: 'succeeded', at, reason: 'forged' })).toEqual({ kind: 'missing' });
+          expect(await store.rememberReference(id, 'forged')).toBeNull();
+          expect(await store.flag(id, 'paid_twice')).toBe(false);
+          expect(await store.markPortalNotified(id, at)).toBe(false);
+          expect(await store.latestForRequest(id)).toBeNull();
+          expect(await store.paidPaymentOf(id)).toBeNull();
+          expect(await store.create({ ...newPayment(), id })).toBe(false);
+        }
+        expect(await store.get(real.id)).toEqual(before);
+        expect(await store.overdue('2026-11-23T09:20:00.000Z', 1000)).toContain(real.id);
+      },
+    );
+
+    it('reports missing payments', async () => {
+      expect(await store.transition('nope', { to: 'pending', at, reason: 'x' })).toEqual({ kind: 'missing' });
+    });
+
+    it('lists unfinished payments past expiry, and only those', async () => {
+      const overdue = newPayment({ expiresAt: '2026-11-23T09:05:00.000Z' });
+      const later = newPayment({ expiresAt: '2026-11-23T09:30:00.000Z' });
+      const done = newPayment({ expiresAt: '2026-11-23T09:05:00.000Z' });
+      for (const p of [overdue, later, done]) await store.create(p);
+      await store.transition(done.id, { to: 'failed', at, reason: 'declined' });
+      const due = await store.overdue('2026-11-23T09:06:00.000Z', 1000);
+      expect(due).toContain(overdue.id);
+      expect(due).not.toContain(later.id);
+      expect(due).not.toContain(done.id);
+    });
+
+    it("lists a day's payments by Benin's calendar (UTC+1)", async () => {
+      const lateEvening = newPayment({ createdAt: '2026-11-24T22:59:00.000Z' }); // 23:59 in Cotonou
+      const afterMidnight = newPayment({ createdAt: '2026-11-24T23:01:00.000Z' }); // 00:01 the next day
+      for (const p of [lateEvening, afterMidnight]) await store.create(p);
+      expect((await store.createdOn('2026-11-24')).map((p) => p.id)).toContain(lateEvening.id);
+      expect((await store.createdOn('2026-11-24')).map((p) => p.id)).not.toContain(afterMidnight.id);
+      expect((await store.createdOn('2026-11-25')).map((p) => p.id)).toContain(afterMidnight.id);
+    });
+  });
+}

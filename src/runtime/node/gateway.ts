@@ -1,0 +1,228 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Redis, type RedisOptions } from 'ioredis';
+import { pino } from 'pino';
+import type { Hono } from 'hono';
+import { paymentProviders, ussdDialects } from '../../../providers/index.js';
+import { createEmbeddedPayments } from '../../payments/embedded-payments.js';
+import { PaymentProviderDirectory } from '../../payments/provider-directory.js';
+import { RedisPaymentStore } from '../../payments/store/redis.js';
+import { PAYMENT_PROMPT_POLICY } from '../../payments/payment-service.js';
+import { MemorySessionStore } from '../../sessions/memory.js';
+import { RedisSessionStore } from '../../sessions/redis.js';
+import { createApp, hopHandlerDeps, type AppDeps, type Readiness } from '../../http/app.js';
+import type { Config } from '../../config.js';
+import { MenuRegistry } from '../../engine/menu-registry.js';
+import type { Logger } from '../../observability/logger.js';
+import { IDENTITY_PROOF_POLICY, MemoryAttemptLimiter, type AttemptLimiter } from '../../limits/port.js';
+import { clientAddress } from '../../lib/ip-address.js';
+import { createCcspDirectory } from '../../services/ccsp-directory.js';
+import { createPortalServices } from '../../services/portal-services.js';
+import type { ServiceRegistry } from '../../services/service-registry.js';
+import { MemoryCache, type Cache } from '../../cache/port.js';
+import { BullMqJobQueue } from '../../jobs/bullmq.js';
+import type { JobQueue } from '../../jobs/port.js';
+import { MemoryJobQueue } from '../../jobs/memory.js';
+import { createDeferrals, processDeferredCalls } from '../../services/deferred-calls.js';
+import { loadCcspData, loadMenuFiles } from './menu-files.js';
+import { createPortal } from './portal-wiring.js';
+import { nodeTextHasher } from './text-hasher.js';
+import { RedisAttemptLimiter } from '../../limits/redis.js';
+import { RedisCache } from '../../cache/redis.js';
+import { createSmsChannel } from './sms-wiring.js';
+import { watchMenuDir } from './menu-watch.js';
+import { createPrometheusMetrics } from './prometheus-metrics.js';
+import { SmppLink } from './smpp/smpp-link.js';
+import { serveUssdOverSmpp } from './smpp/smpp-ussd-channel.js';
+
+export interface Gateway {
+  app: Hono;
+  /** What `/readyz` reports: each dependency, `ok` or why not. */
+  readiness(): Readiness;
+  menus: MenuRegistry;
+  logger: Logger;
+  /** Re-reads the menu files; on a bad file, keeps serving the current menus and says why. */
+  reloadMenus(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * ioredis as hops need it: a command never waits for Redis to come back (no offline queue, one
+ * retry) and never waits on a frozen Redis longer than the hop's budget for it (`commandTimeout`),
+ * so a citizen gets "Service momentanément indisponible" in a fixed time; reconnection goes on in
+ * the background, at most a second apart.
+ */
+export function redisOptionsForHops(): RedisOptions {
+  return {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: REDIS_COMMAND_BUDGET_MS,
+    connectTimeout: 2_000,
+    enableAutoPipelining: true,
+    lazyConnect: true,
+    retryStrategy: (attempt) => Math.min(100 * attempt, 1_000),
+  };
+}
+
+/** How long one Redis command may take inside a hop before the hop gives up on it. */
+export const REDIS_COMMAND_BUDGET_MS = 300;
+
+/**
+ * Wires the Node runtime: the one place that knows about the file system, ioredis and pino.
+ * Without `REDIS_URL` it is the embedded default: in-memory sessions and the demo portal.
+ */
+export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+  let redis: Redis | undefined;
+  let store: MemorySessionStore | RedisSessionStore;
+  let cache: Cache;
+  let jobs: JobQueue;
+  let attempts: AttemptLimiter;
+  if (config.redisUrl) {
+    redis = new Redis(config.redisUrl, redisOptionsForHops());
+    let lastRedisError = '';
+    redis.on('error', (err: Error) => {
+      // One line per distinct failure, not one per reconnection attempt.
+      if (err.message !== lastRedisError) logger.warn({ err: err.message }, 'redis connection error');
+      lastRedisError = err.message;
+    });
+    redis.on('ready', () => {
+      if (lastRedisError) logger.info({}, 'redis connection back');
+      lastRedisError = '';
+    });
+    // Not awaited: a gateway started while Redis is down serves polite ENDs, reports not-ready on
+    // /readyz and connects by itself when Redis comes back.
+    redis.connect().catch(() => {});
+    // REDIS_PREFIX names every key, so two deployments can share a Redis.
+    store = new RedisSessionStore(redis, { prefix: config.redisPrefix });
+    cache = new RedisCache(redis, `${config.redisPrefix}cache:`);
+    jobs = new BullMqJobQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix.replace(/:$/, '') });
+    attempts = new RedisAttemptLimiter(redis, IDENTITY_PROOF_POLICY, `${config.redisPrefix}attempts:`);
+    if (!config.piiHashKey) logger.warn({}, 'PII_HASH_KEY is not set: attempt counters are keyed with the built-in key; set one per deployment');
+  } else {
+    store = new MemorySessionStore();
+    cache = new MemoryCache();
+    jobs = new MemoryJobQueue();
+    attempts = new MemoryAttemptLimiter();
+  }
+
+  const { portal, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger);
+  const services: ServiceRegistry = {
+    ...createPortalServices(portal, { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) }),
+    ...createCcspDirectory(await loadCcspData(config.menusDir)),
+  };
+  const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger });
+
+  // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
+  // jobs, so a crash between "paid" and "portal told" loses nothing.
+  // Every provider named by PAYMENT_PROVIDER or PAYMENT_ROUTES is built (its secrets checked now).
+  const providerNames = [...new Set([config.paymentProvider, ...Object.values(config.paymentRoutes)])];
+  const paymentDirectory = new PaymentProviderDirectory(
+    providerNames.map((name) => {
+      const makeProvider = paymentProviders[name];
+      if (!makeProvider) throw new Error(`invalid configuration: payment provider "${name}" is not in providers/index.ts`);
+      return makeProvider(config.providerEnv);
+    }),
+    config.paymentRoutes,
+    config.paymentProvider,
+  );
+  const payments = createEmbeddedPayments(portal, {
+    logger,
+    providers: paymentDirectory,
+    concurrency: config.paymentJobConcurrency,
+    jobs,
+    sms: sms.dispatcher,
+    // The pay path's NPI proof counts with tracking's; its prompt counters are shared by every instance.
+    holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
+    ...(redis ? { store: new RedisPaymentStore(redis, config.redisPrefix), prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
+  });
+  Object.assign(services, payments.services);
+  // Safe on every instance at once: each transition applies once, whoever runs it.
+  const reconciliation = setInterval(() => {
+    payments.reconcileOverdue().catch((err: Error) => logger.warn({ err: err.message }, 'payment reconciliation failed'));
+  }, 60_000);
+  reconciliation.unref();
+
+  const menus = new MenuRegistry(await loadMenuFiles(config.menusDir, services));
+  processDeferredCalls(jobs, { menus, services, outbox: sms.dispatcher, logger });
+
+  const appDeps: AppDeps = {
+    menus,
+    services,
+    sessions: store,
+    preferences: store,
+    dialects: ussdDialects,
+    logger,
+    ...(config.metrics.served
+      ? {
+          metrics: createPrometheusMetrics({
+            ...(redis ? { redisUp: () => redis?.status === 'ready' } : {}),
+            smppLinks: () => smppLinks.map((link, i) => ({ link: config.smppUssdLinks[i]!.provider, bound: link.isBound })),
+            breakers: portalBreakers,
+            ...(jobs instanceof BullMqJobQueue ? { queueDepths: () => (jobs as BullMqJobQueue).depths() } : {}),
+          }),
+        }
+      : {}),
+    ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    serviceDeadlineMs: config.serviceDeadlineMs,
+    providerSettings: config.providerSettings,
+    simulator: config.simulator,
+    deferrals: createDeferrals(jobs),
+    sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher, callbacks: config.sms.callbacks },
+    payments: { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger },
+    ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
+    ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
+    hashText: nodeTextHasher(config.piiHashKey),
+    clientIp: (c) => clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
+  };
+  const app = createApp({ ...appDeps, readiness: () => readiness() });
+
+  // Operators' SMSC links carrying USSD: long-lived connections owned by this process.
+  const smppLinks = config.smppUssdLinks.map((linkConfig) => {
+    const link = new SmppLink(linkConfig, logger);
+    // The same provider settings as an HTTP provider (USSD_SMPP_<OP>_SERVICE_CODES, _ENCODING, _SCREEN_LIMIT).
+    const settings = config.providerSettings[linkConfig.provider];
+    serveUssdOverSmpp(hopHandlerDeps(appDeps), link, {
+      provider: linkConfig.provider,
+      screenLimit: linkConfig.screenLimit,
+      ...(linkConfig.sessionInfo ? { sessionInfo: linkConfig.sessionInfo } : {}),
+      ...(settings ? { settings } : {}),
+    });
+    link.start();
+    return link;
+  });
+  async function reloadMenus(): Promise<boolean> {
+    try {
+      const loaded = await loadMenuFiles(config.menusDir, services);
+      menus.replace(loaded);
+      logger.info({ menus: loaded.map((m) => `${m.id}@${m.version}`) }, 'menus reloaded');
+      return true;
+    } catch (error) {
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'menus not reloaded: keeping the current ones');
+      return false;
+    }
+  }
+  const stopWatching = config.watchMenus ? watchMenuDir(config.menusDir, async () => void (await reloadMenus()), logger) : () => {};
+
+  const readiness = (): Readiness => {
+    const parts: Record<string, string> = { menus: menus.all().length > 0 ? 'ok' : 'no menus loaded' };
+    if (redis) parts.redis = redis.status === 'ready' ? 'ok' : `not connected (${redis.status})`;
+    return { ready: Object.values(parts).every((part) => part === 'ok'), parts };
+  };
+
+  return {
+    app,
+    readiness,
+    menus,
+    logger,
+    reloadMenus,
+    async close() {
+      stopWatching();
+      clearInterval(reconciliation);
+      await Promise.all(smppLinks.map((link) => link.stop()));
+      await jobs.close();
+      await sms.close();
+      await closePortal();
+      await redis?.quit();
+    },
+  };
+}

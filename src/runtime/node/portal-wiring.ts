@@ -1,0 +1,81 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { Cache } from '../../cache/port.js';
+import type { Config } from '../../config.js';
+import { createFakeSecurityServer } from '../../interop/demo-security-server.js';
+import { uxp, xroadR1 } from '../../interop/dialects.js';
+import { InteropClient, type ServiceRef, type SubsystemId } from '../../interop/interop-client.js';
+import type { Logger } from '../../observability/logger.js';
+import { createDemoPortal, DEMO_REQUESTS } from '../../portal/demo.js';
+import { createInteropPortal } from '../../portal/xroad.js';
+import type { PortalClient } from '../../portal/port.js';
+
+/** `INSTANCE/CLASS/MEMBER/SUBSYSTEM[/SERVICE[/VERSION]]` as written in configuration. */
+export function parseServiceRef(text: string): ServiceRef {
+  const [instance, memberClass, memberCode, subsystem, service, version] = text.split('/');
+  if (!instance || !memberClass || !memberCode || !subsystem || !service) throw new Error(`invalid configuration: "${text}" is not INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`);
+  return { instance, memberClass, memberCode, subsystem, service, ...(version ? { version } : {}) };
+}
+
+function parseSubsystem(text: string): SubsystemId {
+  const [instance, memberClass, memberCode, subsystem] = text.split('/');
+  if (!instance || !memberClass || !memberCode || !subsystem) throw new Error(`invalid configuration: XROAD_CLIENT "${text}" is not INSTANCE/CLASS/MEMBER/SUBSYSTEM`);
+  return { instance, memberClass, memberCode, subsystem };
+}
+
+/** fetch with the client certificate (mutual TLS) and the platform's CA, when configured. */
+export function tlsFetch(tls: { cert?: string; key?: string; ca?: string }): typeof fetch | undefined {
+  if (!tls.cert && !tls.ca) return undefined;
+  const agent = new Agent({
+    connect: {
+      ...(tls.cert ? { cert: readFileSync(tls.cert) } : {}),
+      ...(tls.key ? { key: readFileSync(tls.key) } : {}),
+      ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
+    },
+  });
+  return ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
+}
+
+/** The portal the configuration asks for, and how to stop what it started. */
+export async function createPortal(
+  config: Config,
+  cache: Cache,
+  logger: Logger,
+): Promise<{ portal: PortalClient; breakers: InteropClient['breakerStates']; close: () => Promise<void> }> {
+  if (config.portal === 'demo') return { portal: createDemoPortal(), breakers: () => [], close: async () => {} };
+  let url = config.xroad.securityServerUrl;
+  let fake: ServerType | undefined;
+  if (config.portal === 'xroad-fake') {
+    const { app } = createFakeSecurityServer(DEMO_REQUESTS);
+    fake = await new Promise<ServerType>((resolve) => {
+      const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(server));
+    });
+    url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    logger.info({ url }, 'fake security server for the demo portal');
+  }
+  const tlsAwareFetch = tlsFetch(config.xroad.tls);
+  const client = new InteropClient({
+    securityServerUrl: url!,
+    client: parseSubsystem(config.xroad.client),
+    dialect: config.xroad.dialect === 'uxp' ? uxp(config.xroad.uxpPathPrefix) : xroadR1,
+    timeoutMs: config.xroad.timeoutMs,
+    serviceTimeoutsMs: config.xroad.serviceTimeoutsMs,
+    logger,
+    ...(tlsAwareFetch ? { fetch: tlsAwareFetch } : {}),
+  });
+  const s = config.xroad.services;
+  const portal = createInteropPortal(
+    client,
+    {
+      requestStatus: parseServiceRef(s.requestStatus),
+      feeDue: parseServiceRef(s.feeDue),
+      catalogue: parseServiceRef(s.catalogue),
+      identity: parseServiceRef(s.identity),
+      payments: parseServiceRef(s.payments),
+    },
+    cache,
+  );
+  return { portal, breakers: () => client.breakerStates(), close: async () => void fake?.close() };
+}

@@ -1,0 +1,67 @@
+import { ussdDialects } from '../providers/index.js';
+import { MemorySessionStore } from '../src/sessions/memory.js';
+import type { PreferenceStore, SessionStore } from '../src/sessions/port.js';
+import { createApp, type AppDeps } from '../src/http/app.js';
+import { MenuRegistry } from '../src/engine/menu-registry.js';
+import { silentLogger } from '../src/observability/logger.js';
+import { createDemoPortal } from '../src/portal/demo.js';
+import { createCcspDirectory } from '../src/services/ccsp-directory.js';
+import { createPortalServices } from '../src/services/portal-services.js';
+import type { ServiceRegistry } from '../src/services/service-registry.js';
+import { loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
+import { createEmbeddedPayments } from '../src/payments/embedded-payments.js';
+
+export const MENUS_DIR = new URL('../menus/', import.meta.url).pathname;
+
+/** The services of the embedded default, built from the real menu data. */
+export async function defaultServices(): Promise<ServiceRegistry> {
+  const portal = createDemoPortal();
+  return {
+    ...createPortalServices(portal),
+    ...createCcspDirectory(await loadCcspData(MENUS_DIR)),
+    ...createEmbeddedPayments(portal).services,
+  };
+}
+
+export interface TestGateway {
+  app: ReturnType<typeof createApp>;
+  store: SessionStore & PreferenceStore;
+  menus: MenuRegistry;
+}
+
+/** The embedded default, in process: `app.request()` drives it without a port. */
+export async function createTestGateway(overrides: Partial<AppDeps> & { store?: SessionStore & PreferenceStore } = {}): Promise<TestGateway> {
+  const services = overrides.services ?? (await defaultServices());
+  const menus = overrides.menus ?? new MenuRegistry(await loadMenuFiles(MENUS_DIR, services));
+  const store = overrides.store ?? new MemorySessionStore();
+  const app = createApp({
+    menus,
+    services,
+    sessions: store,
+    preferences: store,
+    dialects: ussdDialects,
+    logger: silentLogger,
+    ...overrides,
+  });
+  return { app, store, menus };
+}
+
+/** One Africa's Talking hop as the aggregator posts it. */
+export async function atHop(
+  app: TestGateway['app'],
+  fields: { sessionId: string; text: string; phoneNumber?: string; serviceCode?: string },
+): Promise<{ status: number; body: string }> {
+  const form = new URLSearchParams({
+    sessionId: fields.sessionId,
+    serviceCode: fields.serviceCode ?? '*123#',
+    phoneNumber: fields.phoneNumber ?? '+2290197000001',
+    networkCode: '61602',
+    text: fields.text,
+  });
+  const res = await app.request('/ussd/africastalking', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
+  return { status: res.status, body: await res.text() };
+}
