@@ -15,17 +15,15 @@ import { createFakeSecurityServer, type FakeSecurityServerControl } from '../src
 import { InteropClient, type ServiceRef } from '../src/interop/interop-client.js';
 import { MemoryJobQueue } from '../src/jobs/memory.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
-import { loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
+import { loadMenuFiles } from '../src/runtime/node/menu-files.js';
 import { parseServiceRef, tlsFetch } from '../src/runtime/node/portal-wiring.js';
 import type { Logger } from '../src/observability/logger.js';
 import { DEMO_REQUESTS } from '../src/portal/demo.js';
 import { createInteropPortal, type InteropPortalServices } from '../src/portal/xroad.js';
-import { createCcspDirectory } from '../src/services/ccsp-directory.js';
 import { createDeferrals, processDeferredCalls } from '../src/services/deferred-calls.js';
 import { createPortalServices } from '../src/services/portal-services.js';
-import { createEmbeddedPayments } from '../src/payments/embedded-payments.js';
 import type { OutboundSms, SmsOutbox } from '../src/sms/outbox.js';
-import { atHop, MENUS_DIR } from '../testkit/harness.js';
+import { atHop, defaultServices, MENUS_DIR } from '../testkit/harness.js';
 
 /** Everything logged, to check message ids are there and personal data is not. */
 function recordingLogger(): Logger & { lines: string[] } {
@@ -181,7 +179,7 @@ describe('payments are recorded once per payment id', () => {
 /** The national menu served with the interop portal, an in-memory job queue and a recording outbox. */
 async function gatewayOverInterop(serviceDeadlineMs: number, logger: Logger) {
   const portal = createInteropPortal(client('xroad-r1', logger, { timeoutMs: 2000 }), SERVICES, new MemoryCache());
-  const services = { ...createPortalServices(portal), ...createCcspDirectory(await loadCcspData(MENUS_DIR)), ...createEmbeddedPayments(portal).services };
+  const services = await defaultServices({ portal });
   const menus = new MenuRegistry(await loadMenuFiles(MENUS_DIR, services));
   const sent: OutboundSms[] = [];
   const outbox: SmsOutbox = { enqueue: async (m) => (sent.push(m), { messageId: `m${sent.length}` }) };

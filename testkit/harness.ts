@@ -5,22 +5,26 @@ import { createApp, type AppDeps } from '../src/http/app.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createDemoPortal } from '../src/portal/demo.js';
-import { createCcspDirectory } from '../src/services/ccsp-directory.js';
-import { createPortalServices } from '../src/services/portal-services.js';
+import { createServices, type ServicesDeps } from '../src/services/create-services.js';
 import type { ServiceRegistry } from '../src/services/service-registry.js';
 import { loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
 import { createEmbeddedPayments } from '../src/payments/embedded-payments.js';
 
 export const MENUS_DIR = new URL('../menus/', import.meta.url).pathname;
 
-/** The services of the embedded default, built from the real menu data. */
-export async function defaultServices(): Promise<ServiceRegistry> {
-  const portal = createDemoPortal();
-  return {
-    ...createPortalServices(portal),
-    ...createCcspDirectory(await loadCcspData(MENUS_DIR)),
-    ...createEmbeddedPayments(portal).services,
-  };
+/**
+ * The services of the embedded default, built by the runtimes' own `createServices` from the real
+ * menu data: the demo portal and embedded payments unless a test gives its own (payments default to
+ * the embedded ones over the given portal).
+ */
+export async function defaultServices(overrides: Partial<ServicesDeps> = {}): Promise<ServiceRegistry> {
+  const portal = overrides.portal ?? createDemoPortal();
+  return createServices({
+    ccsp: await loadCcspData(MENUS_DIR),
+    ...overrides,
+    portal,
+    payments: overrides.payments ?? createEmbeddedPayments(portal),
+  });
 }
 
 export interface TestGateway {

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryJobQueue } from '../../src/jobs/memory.js';
-import { MenuRegistry } from '../../src/engine/menu-registry.js';
-import { loadCcspData, loadMenuFiles } from '../../src/runtime/node/menu-files.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
 import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
-import { createCcspDirectory } from '../../src/services/ccsp-directory.js';
-import { createPortalServices } from '../../src/services/portal-services.js';
 import type { OutboundSms, SmsOutbox } from '../../src/sms/outbox.js';
 import { createSandboxPaymentProvider, sandboxTransactionId } from '../../providers/sandbox-payment/payment.js';
 import { reference } from '../../src/payments/payment-service.js';
-import { atHop, createTestGateway, MENUS_DIR } from '../../testkit/harness.js';
+import { atHop, createTestGateway, defaultServices } from '../../testkit/harness.js';
 
 async function payingGateway(options: { approveAfterMs?: number } = {}) {
   const portal = createDemoPortal();
@@ -30,9 +26,7 @@ async function payingGateway(options: { approveAfterMs?: number } = {}) {
     provider: createSandboxPaymentProvider({ approveAfterMs: options.approveAfterMs ?? 0 }),
     pollIntervalMs: 1,
   });
-  const services = { ...createPortalServices(portal), ...createCcspDirectory(await loadCcspData(MENUS_DIR)), ...payments.services };
-  const menus = new MenuRegistry(await loadMenuFiles(MENUS_DIR, services));
-  const gateway = await createTestGateway({ services, menus });
+  const gateway = await createTestGateway({ services: await defaultServices({ portal, payments }) });
   return { ...gateway, portal, sent, jobs, store, payments };
 }
 

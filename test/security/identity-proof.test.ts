@@ -1,9 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisAttemptLimiter } from '../../src/limits/redis.js';
-import { createDemoPortal } from '../../src/portal/demo.js';
 import { IDENTITY_PROOF_POLICY, MemoryAttemptLimiter, type AttemptLimiter } from '../../src/limits/port.js';
-import { createPortalServices } from '../../src/services/portal-services.js';
 import { atHop, createTestGateway, defaultServices } from '../../testkit/harness.js';
 
 /**
@@ -15,8 +13,7 @@ const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { max
 afterAll(() => redis.quit());
 
 async function gateway(attempts: AttemptLimiter, clock: { now: number }) {
-  const services = createPortalServices(createDemoPortal(), { attempts, now: () => clock.now });
-  return createTestGateway({ services: { ...(await defaultServices()), ...services } });
+  return createTestGateway({ services: await defaultServices({ attempts, now: () => clock.now }) });
 }
 
 let session = 0;

@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/payment.js';
-import { MenuRegistry } from '../../src/engine/menu-registry.js';
 import { MemoryJobQueue } from '../../src/jobs/memory.js';
-import { loadCcspData, loadMenuFiles } from '../../src/runtime/node/menu-files.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
 import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { PAYMENT_PROMPTS_PER_HOUR } from '../../src/payments/payment-service.js';
 import { createDemoPortal, DEMO_REQUESTS, type DemoRequest } from '../../src/portal/demo.js';
 import type { PortalClient } from '../../src/portal/port.js';
 import { MemoryAttemptLimiter } from '../../src/limits/port.js';
-import { createCcspDirectory } from '../../src/services/ccsp-directory.js';
-import { createPortalServices } from '../../src/services/portal-services.js';
 import type { ServiceContext } from '../../src/services/service-registry.js';
-import { atHop, createTestGateway, MENUS_DIR } from '../../testkit/harness.js';
+import { atHop, createTestGateway, defaultServices } from '../../testkit/harness.js';
 
 /**
  * Issue 11 items 4 and 5 through the real Africa's Talking route and the national menu: the pay
@@ -48,8 +44,7 @@ async function payGateway() {
   const payments = createEmbeddedPayments(portal, {
     store, jobs, provider: createSandboxPaymentProvider({ approveAfterMs: 3_600_000 }), pollIntervalMs: 3_600_000, holderProof: { attempts },
   });
-  const services = { ...createPortalServices(portal, { attempts }), ...createCcspDirectory(await loadCcspData(MENUS_DIR)), ...payments.services };
-  const gateway = await createTestGateway({ services, menus: new MenuRegistry(await loadMenuFiles(MENUS_DIR, services)) });
+  const gateway = await createTestGateway({ services: await defaultServices({ portal, attempts, payments }) });
   let session = 0;
   async function dial(phoneNumber: string, inputs: string[]): Promise<string> {
     const sessionId = `pay-sec-${++session}`;

@@ -15,9 +15,8 @@ import { MenuRegistry } from '../../engine/menu-registry.js';
 import type { Logger } from '../../observability/logger.js';
 import { IDENTITY_PROOF_POLICY, MemoryAttemptLimiter, type AttemptLimiter } from '../../limits/port.js';
 import { clientAddress } from '../../lib/ip-address.js';
-import { createCcspDirectory } from '../../services/ccsp-directory.js';
-import { createPortalServices } from '../../services/portal-services.js';
-import type { ServiceRegistry } from '../../services/service-registry.js';
+import { createServices } from '../../services/create-services.js';
+import type { ServiceHandler } from '../../services/service-registry.js';
 import { MemoryCache, type Cache } from '../../cache/port.js';
 import { BullMqJobQueue } from '../../jobs/bullmq.js';
 import type { JobQueue } from '../../jobs/port.js';
@@ -105,10 +104,11 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   }
 
   const { portal, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger);
-  const services: ServiceRegistry = {
-    ...createPortalServices(portal, { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) }),
-    ...createCcspDirectory(await loadCcspData(config.menusDir)),
-  };
+  const ccsp = await loadCcspData(config.menusDir);
+  // The SMS channel answers STATUT from this registry, and payments send through the channel: the
+  // channel is handed the registry object now, filled by createServices once payments exist, in
+  // the same synchronous stretch (no SMS can be read in between).
+  const services: Record<string, ServiceHandler> = {};
   const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger });
 
   // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
@@ -134,7 +134,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
     ...(redis ? { store: new RedisPaymentStore(redis, config.redisPrefix), prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
-  Object.assign(services, payments.services);
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments }));
   // Safe on every instance at once: each transition applies once, whoever runs it.
   const reconciliation = setInterval(() => {
     payments.reconcileOverdue().catch((err: Error) => logger.warn({ err: err.message }, 'payment reconciliation failed'));

@@ -13,8 +13,8 @@ import { MenuRegistry } from '../../engine/menu-registry.js';
 import { parseMenu } from '../../engine/menu-parse.js';
 import type { Logger } from '../../observability/logger.js';
 import { createDemoPortal } from '../../portal/demo.js';
-import { CcspData, createCcspDirectory } from '../../services/ccsp-directory.js';
-import { createPortalServices } from '../../services/portal-services.js';
+import { CcspData } from '../../services/ccsp-directory.js';
+import { createServices } from '../../services/create-services.js';
 
 export { SessionObject } from '../../sessions/durable-object.js';
 
@@ -29,10 +29,8 @@ const consoleLogger: Logger = {
   error: (fields, message) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
 };
 
-const services = {
-  ...createPortalServices(createDemoPortal()),
-  ...createCcspDirectory(CcspData.parse(parseYaml(ccspYaml))),
-};
+// No payments yet: they need Queues for their background jobs.
+const services = createServices({ portal: createDemoPortal(), ccsp: CcspData.parse(parseYaml(ccspYaml)) });
 const menus = new MenuRegistry([parseMenu(servicePublicYaml, 'menus/service-public.yaml')]);
 
 let app: ReturnType<typeof createApp> | undefined;

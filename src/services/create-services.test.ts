@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { createEmbeddedPayments } from '../payments/embedded-payments.js';
+import { createDemoPortal } from '../portal/demo.js';
+import { createServices } from './create-services.js';
+
+const ccsp = { littoral: [{ name: 'CCSP Cotonou 1', place: 'Akpakpa' }] };
+
+describe('createServices', () => {
+  it('serves the portal, directory and payment services under their menu names', () => {
+    const portal = createDemoPortal();
+    const names = Object.keys(createServices({ portal, ccsp, payments: createEmbeddedPayments(portal) })).sort();
+    expect(names).toEqual(['directory.ccsp', 'payments.check', 'payments.quote', 'payments.start', 'portal.requestStatus']);
+    expect(Object.keys(createServices({ portal, ccsp })).sort()).toEqual(['directory.ccsp', 'portal.requestStatus']);
+  });
+
+  it('refuses two services of one name instead of letting the last win', () => {
+    const clash = { services: { 'portal.requestStatus': async () => ({ outcome: 'ok' as const }) } };
+    expect(() => createServices({ portal: createDemoPortal(), ccsp, payments: clash })).toThrow(/two menu services named "portal.requestStatus"/);
+  });
+});
