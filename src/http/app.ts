@@ -12,6 +12,7 @@ import type { MessageStore } from '../sms/store/port.js';
 import type { SmsOutbox } from '../sms/outbox.js';
 import { registerUssdRoutes } from '../channels/ussd/route.js';
 import { limitBodySize } from './body-limit.js';
+import { errorResponse, httpExceptionResponse } from './errors.js';
 import type { MenuRegistry } from '../engine/menu-registry.js';
 import type { Logger } from '../observability/logger.js';
 import { noMetrics, type GatewayMetrics } from '../observability/metrics.js';
@@ -129,7 +130,7 @@ export function createApp(deps: AppDeps): Hono {
     const token = deps.metricsToken;
     app.get('/metrics', async (c) => {
       if (token !== undefined && !(await secretsMatch(c.req.header('authorization') ?? '', `Bearer ${token}`))) {
-        return c.json({ error: 'unauthorized', reason: 'metrics need Authorization: Bearer <METRICS_TOKEN>' }, 401, { 'www-authenticate': 'Bearer' });
+        return errorResponse(c, 'unauthorized', 'metrics need Authorization: Bearer <METRICS_TOKEN>', { headers: { 'www-authenticate': 'Bearer' } });
       }
       const exposition = await metrics.render();
       return c.body(exposition.body, 200, { 'content-type': exposition.contentType });
@@ -153,18 +154,18 @@ export function createApp(deps: AppDeps): Hono {
     registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies });
   }
 
-  app.notFound((c) => c.json({ error: 'not_found', reason: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {
-    if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof HTTPException) return httpExceptionResponse(c, error);
     // A client that hangs up mid-upload is not our failure: nothing was read, nothing changed.
     if (c.req.raw.signal.aborted) {
       deps.logger.info({ path: c.req.path }, 'request aborted by the client');
-      return c.json({ error: 'bad_request', reason: 'request aborted' }, 400);
+      return errorResponse(c, 'bad_request', 'request aborted');
     }
     deps.logger.error({ path: c.req.path, err: error.message }, 'unhandled error');
     // What reaches here failed before anything was recorded (a store or queue away, mostly): a 503
     // with a retry hint makes a provider deliver the callback again rather than drop it.
-    return c.json({ error: 'unavailable', reason: 'temporarily unavailable, retry later' }, 503, { 'retry-after': '5' });
+    return errorResponse(c, 'unavailable', 'temporarily unavailable, retry later', { headers: { 'retry-after': '5' } });
   });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { errorResponse } from './errors.js';
 
 /**
  * Refuses bodies over `maxBytes` with a 413 and a JSON reason. When the request declares its
@@ -8,7 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
  * per hop and costs more than the rest of a USSD hop). Chunked bodies are counted as they stream.
  */
 export function limitBodySize(maxBytes: number): MiddlewareHandler {
-  const tooLarge = (c: Context) => c.json({ error: 'payload_too_large', reason: `body over ${maxBytes} bytes` }, 413);
+  const tooLarge = (c: Context) => errorResponse(c, 'payload_too_large', `body over ${maxBytes} bytes`);
   const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   return async function limitBodySize(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();

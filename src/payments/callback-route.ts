@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { errorResponse } from '../http/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { confirmHint } from './confirm-hint.js';
 import type { CallbackParser } from './payment-provider-callback.js';
@@ -40,24 +41,23 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
   app.on(['POST', 'PUT'], '/payments/:provider/callback', async (c) => {
     const name = c.req.param('provider');
     const provider: (PaymentProvider & Partial<CallbackParser>) | undefined = deps.providers.byName(name);
-    if (!provider?.parseCallback) return c.json({ error: 'not_found', reason: `no payment provider ${name} takes callbacks` }, 404);
+    if (!provider?.parseCallback) return errorResponse(c, 'not_found', `no payment provider ${name} takes callbacks`);
     const rawBody = await c.req.text();
     const verdict = await provider.parseCallback({ rawBody, header: (h) => c.req.header(h) }, now());
     if (verdict.kind === 'rejected') {
       deps.logger.warn({ provider: name, reason: verdict.reason }, 'payment callback rejected');
-      return c.json({ error: 'rejected', reason: verdict.reason }, verdict.httpStatus);
+      return errorResponse(c, 'rejected', verdict.reason, { status: verdict.httpStatus });
     }
     if (verdict.kind === 'ignored') return c.json({ ignored: verdict.reason });
     // Checked before any store access: an outside string never reaches a store key (issue 11 item 7).
-    if (!isPaymentId(verdict.paymentId)) return c.json({ error: 'bad_request', reason: 'not a payment id of ours' }, 400);
+    if (!isPaymentId(verdict.paymentId)) return errorResponse(c, 'bad_request', 'not a payment id of ours');
     /**
      * The store or the queue is away (Redis down): 503 with a hint, so the provider retries later
      * rather than taking a 500 as final (MoMo retries and KKiaPay retries 5 times from 500 ms).
      */
     const unavailable = (paymentId: string, what: string, error: unknown) => {
       deps.logger.warn({ provider: name, paymentId, err: error instanceof Error ? error.message : String(error) }, `payment callback not ${what}`);
-      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
-      return c.json({ error: 'unavailable', reason: `callback could not be ${what}, retry later` }, 503);
+      return errorResponse(c, 'unavailable', `callback could not be ${what}, retry later`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
     };
     let payment: Payment | null;
     try {
@@ -65,7 +65,7 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
     } catch (error) {
       return unavailable(verdict.paymentId, 'read', error);
     }
-    if (!payment || payment.provider !== name) return c.json({ error: 'not_found', reason: 'no such payment' }, 404);
+    if (!payment || payment.provider !== name) return errorResponse(c, 'not_found', 'no such payment');
     const found = payment;
     if (verdict.kind === 'hint') {
       try {

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { errorResponse } from '../http/errors.js';
 import { secretsMatch } from '../lib/secrets.js';
 import type { PaymentStore } from './store/port.js';
 import { PAYMENT_STATES, type Payment } from './payment.js';
@@ -36,9 +37,9 @@ export function registerPaymentReport(app: Hono, deps: PaymentReportDeps): void 
     const key = c.req.header('x-api-key') ?? '';
     let allowed = false;
     for (const expected of Object.values(deps.apiKeys)) if (await secretsMatch(key, expected)) allowed = true;
-    if (!allowed) return c.json({ error: 'unauthorized', reason: 'missing or wrong API key' }, 401);
+    if (!allowed) return errorResponse(c, 'unauthorized', 'missing or wrong API key');
     const date = c.req.query('date') ?? '';
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) return c.json({ error: 'bad_request', reason: 'date must be YYYY-MM-DD' }, 400);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) return errorResponse(c, 'bad_request', 'date must be YYYY-MM-DD');
 
     const payments = await deps.store.createdOn(date);
     const rows = new Map<string, { count: number; totalXof: number }>();

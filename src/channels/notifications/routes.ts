@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
+import { errorResponse, validationReason } from '../../http/errors.js';
 import { hmacHex, secretsMatch } from '../../lib/secrets.js';
 import { LANGUAGES } from '../../engine/schema.js';
 import { normalizeMsisdn } from '../../lib/msisdn.js';
@@ -45,18 +46,18 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     const raw = await c.req.text();
     // POST keeps the documented `t.body`: the body names the recipient and the text, so it cannot be replayed elsewhere.
     const agency = await authenticate(c, deps.agencies, raw);
-    if (!agency) return c.json({ error: 'unauthorized', reason: 'missing or wrong API key or signature' }, 401);
+    if (!agency) return errorResponse(c, 'unauthorized', 'missing or wrong API key or signature');
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
-      return c.json({ error: 'bad_request', reason: 'body is not valid JSON' }, 400);
+      return errorResponse(c, 'bad_request', 'body is not valid JSON');
     }
     const parsed = NotificationRequest.safeParse(body);
-    if (!parsed.success) return c.json({ error: 'bad_request', reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') }, 400);
+    if (!parsed.success) return errorResponse(c, 'bad_request', validationReason(parsed.error.issues));
     const request = parsed.data;
     const number = normalizeMsisdn(request.to);
-    if (!number.ok) return c.json({ error: 'bad_request', reason: `to: ${number.reason}` }, 400);
+    if (!number.ok) return errorResponse(c, 'bad_request', `to: ${number.reason}`);
     const stored = await deps.preferences.getLanguage(number.e164);
     const language = request.language ?? (stored === 'en' ? 'en' : 'fr');
     try {
@@ -69,9 +70,9 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
       });
       return c.json(view(message), created ? 202 : 200);
     } catch (error) {
-      if (error instanceof PermanentSmsError) return c.json({ error: 'bad_request', reason: error.message }, 400);
+      if (error instanceof PermanentSmsError) return errorResponse(c, 'bad_request', error.message);
       // Refused whole rather than cut downstream and reported delivered.
-      if (error instanceof SmsTooLongError) return c.json({ error: 'too_long', reason: error.message, segments: error.segments, maxSegments: error.maxSegments }, 422);
+      if (error instanceof SmsTooLongError) return errorResponse(c, 'too_long', error.message, { details: { segments: error.segments, maxSegments: error.maxSegments } });
       throw error;
     }
   });
@@ -80,10 +81,10 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     // A GET has no body: `t.body` would be the same for every id. Its signature covers the method
     // and path, so a captured one reads that one notification only, for 5 minutes.
     const agency = await authenticate(c, deps.agencies, getSignedPayload(c.req.path));
-    if (!agency) return c.json({ error: 'unauthorized', reason: 'missing or wrong API key or signature' }, 401);
+    if (!agency) return errorResponse(c, 'unauthorized', 'missing or wrong API key or signature');
     const message = await deps.store.get(c.req.param('id'));
     // Another agency's message is as unknown as a missing one.
-    if (!message || message.requestedBy !== agency) return c.json({ error: 'not_found', reason: 'no such notification' }, 404);
+    if (!message || message.requestedBy !== agency) return errorResponse(c, 'not_found', 'no such notification');
     return c.json(view(message));
   });
 }

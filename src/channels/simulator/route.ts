@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { errorResponse } from '../../http/errors.js';
 import { menuToMermaid } from '../../engine/graph.js';
 import type { MenuRegistry } from '../../engine/menu-registry.js';
 import type { SessionStore } from '../../sessions/port.js';
@@ -37,9 +38,9 @@ export function registerSimulator(app: Hono, deps: SimulatorDeps): void {
   app.get('/simulator/session', async (c) => {
     const provider = c.req.query('provider') ?? '';
     const sessionId = c.req.query('sessionId') ?? '';
-    if (!sessionId.startsWith('sim-')) return c.json({ error: 'not_found', reason: 'only simulator sessions can be inspected' }, 404);
+    if (!sessionId.startsWith('sim-')) return errorResponse(c, 'not_found', 'only simulator sessions can be inspected');
     const stored = await deps.sessions.load(`${provider}:${sessionId}`);
-    if (!stored) return c.json({ error: 'not_found', reason: 'no such session' }, 404);
+    if (!stored) return errorResponse(c, 'not_found', 'no such session');
     const record = decodeRecord(stored.data);
     return c.json({ language: record.e.language, node: record.e.node, menu: `${record.e.menuId}@${record.e.menuVersion}`, ended: record.x ?? null });
   });

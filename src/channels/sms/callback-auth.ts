@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { errorResponse } from '../../http/errors.js';
 import { ipAllowed, type IpRange } from '../../lib/ip-address.js';
 import { secretsMatch } from '../../lib/secrets.js';
 import type { SmsStatus } from '../../sms/store/port.js';
@@ -39,11 +40,11 @@ export async function checkSmsCallback(
   if (!protection) return null;
   if (protection.allowedIps && protection.allowedIps.length > 0) {
     // No way to know the caller (no clientIp wired): refused, never assumed allowed.
-    if (!ipAllowed(clientIp?.(c), protection.allowedIps)) return c.json({ error: 'forbidden', reason: 'source address not allowed for this SMS route' }, 403);
+    if (!ipAllowed(clientIp?.(c), protection.allowedIps)) return errorResponse(c, 'forbidden', 'source address not allowed for this SMS route');
   }
   if (protection.secret !== undefined) {
     const given = secretFromQuery(c.req.url) ?? c.req.header(CALLBACK_SECRET_HEADER) ?? '';
-    if (!(await secretsMatch(given, protection.secret))) return c.json({ error: 'unauthorized', reason: `missing or wrong callback secret (the ${CALLBACK_SECRET_PARAMETER} query parameter or the ${CALLBACK_SECRET_HEADER} header)` }, 401);
+    if (!(await secretsMatch(given, protection.secret))) return errorResponse(c, 'unauthorized', `missing or wrong callback secret (the ${CALLBACK_SECRET_PARAMETER} query parameter or the ${CALLBACK_SECRET_HEADER} header)`);
   }
   return null;
 }

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { checkSmsCallback, ownStatus, type SmsCallbackRoute, type SmsCallbackSettings } from './callback-auth.js';
+import { errorResponse } from '../../http/errors.js';
 import { AT_DLR_STATUSES } from '../../../providers/africastalking/sms.js';
 import { parseKannelInbound } from '../../../providers/kannel/inbound.js';
 import { KANNEL_DLR_TYPES } from '../../../providers/kannel/sms.js';
@@ -33,7 +34,7 @@ export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
     if (refused) return refused;
     const f = await form(c);
     const [from, to, text, id] = [f.get('from'), f.get('to'), f.get('text'), f.get('id')];
-    if (!from || text === null || !id) return c.json({ error: 'bad_request', reason: 'from, text and id are required' }, 400);
+    if (!from || text === null || !id) return errorResponse(c, 'bad_request', 'from, text and id are required');
     await handleInboundSms(deps, { route: 'africastalking', id, from, text, ...(to ? { to } : {}) });
     return c.body(null, 200);
   });
@@ -43,7 +44,7 @@ export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
     if (refused) return refused;
     const f = await form(c);
     const [id, status] = [f.get('id'), f.get('status')];
-    if (!id || !status) return c.json({ error: 'bad_request', reason: 'id and status are required' }, 400);
+    if (!id || !status) return errorResponse(c, 'bad_request', 'id and status are required');
     const failure = f.get('failureReason');
     await recordDeliveryReport(deps.store, { route: 'africastalking', providerMessageId: id, status: ownStatus(AT_DLR_STATUSES, status), raw: failure ? `${status} (${failure})` : status }, deps.logger);
     return c.body(null, 200);
@@ -57,7 +58,7 @@ export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
     const method = c.req.method === 'POST' ? 'POST' : 'GET';
     const body = method === 'POST' ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array();
     const parsed = parseKannelInbound({ method, rawQuery: query, header: (name) => c.req.header(name), body });
-    if (!parsed.ok) return c.json({ error: 'bad_request', reason: parsed.reason }, 400);
+    if (!parsed.ok) return errorResponse(c, 'bad_request', parsed.reason);
     await handleInboundSms(deps, { route: 'kannel', id: parsed.id, from: parsed.from, text: parsed.text, ...(parsed.to ? { to: parsed.to } : {}) });
     return c.body('', 200);
   };
@@ -68,7 +69,7 @@ export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
     const refused = await guard('kannel', c);
     if (refused) return refused;
     const [id, type] = [c.req.query('id'), c.req.query('type')];
-    if (!id || !type) return c.json({ error: 'bad_request', reason: 'id and type are required' }, 400);
+    if (!id || !type) return errorResponse(c, 'bad_request', 'id and type are required');
     await recordDeliveryReport(deps.store, { route: 'kannel', messageId: id, status: ownStatus(KANNEL_DLR_TYPES, type), raw: `type ${type} ${c.req.query('reply') ?? ''}`.trim() }, deps.logger);
     return c.body('', 200);
   });

@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono';
 import type { ParseResult, RawResponse, UssdDialect } from './port.js';
 import { endSession, type HopHandlerDeps } from './hop-handler.js';
 import { runHopPipeline } from './hop-pipeline.js';
+import { errorResponse } from '../../http/errors.js';
 import { secretsMatch } from '../../lib/secrets.js';
 import { DEFAULT_SECRET_HEADER, normalizeIp, type UssdProviderSettings } from './provider-settings.js';
 
@@ -25,7 +26,7 @@ export function registerUssdRoutes(app: Hono, deps: UssdRouteDeps): void {
   const prepare = async (c: Context): Promise<{ dialect: UssdDialect; body: string } | Response> => {
     const name = c.req.param('provider') ?? '';
     const dialect = dialects.get(name);
-    if (!dialect) return c.json({ error: 'unknown_provider', reason: `no USSD provider named "${name}"` }, 404);
+    if (!dialect) return errorResponse(c, 'unknown_provider', `no USSD provider named "${name}"`);
     const denied = await checkAccess(c, deps, deps.providerSettings?.[name]);
     if (denied) {
       deps.metrics.observeHop(name, 'rejected', 0);
@@ -34,7 +35,7 @@ export function registerUssdRoutes(app: Hono, deps: UssdRouteDeps): void {
     try {
       return { dialect, body: utf8.decode(await c.req.arrayBuffer()) };
     } catch {
-      return c.json({ error: 'bad_encoding', reason: 'request body is not valid UTF-8' }, 400);
+      return errorResponse(c, 'bad_encoding', 'request body is not valid UTF-8');
     }
   };
 
@@ -44,7 +45,7 @@ export function registerUssdRoutes(app: Hono, deps: UssdRouteDeps): void {
     const { dialect, body } = prepared;
     const parsed = dialect.parse({ contentType: c.req.header('content-type') ?? '', body });
     const outcome = await runHopPipeline(deps, dialect.name, parsed, deps.providerSettings?.[dialect.name], dialect.defaultScreenLimit);
-    if (outcome.type === 'reject') return c.json({ error: 'bad_request', reason: outcome.reason }, outcome.status);
+    if (outcome.type === 'reject') return errorResponse(c, 'bad_request', outcome.reason, { status: outcome.status });
     if (outcome.type === 'acknowledge') return reply(c, acknowledgement(dialect));
     // A dropped reply still answers the HTTP request: the provider stopped listening already.
     return reply(c, dialect.render(outcome.screen, outcome.hop));
@@ -55,18 +56,18 @@ export function registerUssdRoutes(app: Hono, deps: UssdRouteDeps): void {
     if (prepared instanceof Response) return prepared;
     const { dialect, body } = prepared;
     if (!dialect.parseSessionEnd) {
-      return c.json({ error: 'not_supported', reason: `${dialect.name} sends session ends with its hops` }, 404);
+      return errorResponse(c, 'not_supported', `${dialect.name} sends session ends with its hops`);
     }
     const parsed = dialect.parseSessionEnd({ contentType: c.req.header('content-type') ?? '', body });
     if (!parsed.ok) {
-      return parsed.kind === 'reject' ? reject(c, deps, dialect, parsed) : c.json({ error: 'bad_request', reason: parsed.reason }, 400);
+      return parsed.kind === 'reject' ? reject(c, deps, dialect, parsed) : errorResponse(c, 'bad_request', parsed.reason);
     }
-    if (!('ended' in parsed)) return c.json({ error: 'bad_request', reason: 'not a session-end notification' }, 400);
+    if (!('ended' in parsed)) return errorResponse(c, 'bad_request', 'not a session-end notification');
     try {
       await endSession(deps, dialect.name, parsed.ended.sessionId, parsed.ended.reason);
     } catch (error) {
       deps.logger.error({ provider: dialect.name, err: error instanceof Error ? error.message : String(error) }, 'session end not recorded');
-      return c.json({ error: 'unavailable', reason: 'session store unavailable, retry later' }, 503);
+      return errorResponse(c, 'unavailable', 'session store unavailable, retry later');
     }
     return reply(c, acknowledgement(dialect));
   });
@@ -78,19 +79,19 @@ async function checkAccess(c: Context, deps: UssdRouteDeps, settings: UssdProvid
   if (settings.allowedIps && settings.allowedIps.length > 0) {
     const ip = deps.clientIp?.(c);
     if (!ip || !settings.allowedIps.includes(normalizeIp(ip))) {
-      return c.json({ error: 'forbidden', reason: 'source address not allowed for this provider' }, 403);
+      return errorResponse(c, 'forbidden', 'source address not allowed for this provider');
     }
   }
   if (settings.secret !== undefined) {
     const given = c.req.header(settings.secretHeader ?? DEFAULT_SECRET_HEADER) ?? '';
-    if (!(await secretsMatch(given, settings.secret))) return c.json({ error: 'unauthorized', reason: 'missing or wrong provider secret' }, 401);
+    if (!(await secretsMatch(given, settings.secret))) return errorResponse(c, 'unauthorized', 'missing or wrong provider secret');
   }
   return null;
 }
 
 function reject(c: Context, deps: UssdRouteDeps, dialect: UssdDialect, parsed: Extract<ParseResult, { kind: 'reject' }>): Response {
   deps.metrics.observeHop(dialect.name, 'rejected', 0);
-  return c.json({ error: 'bad_request', reason: parsed.reason }, parsed.status);
+  return errorResponse(c, 'bad_request', parsed.reason, { status: parsed.status });
 }
 
 function acknowledgement(dialect: UssdDialect): RawResponse {
