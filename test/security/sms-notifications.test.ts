@@ -10,7 +10,7 @@ import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { hmacHex } from '../../src/lib/secrets.js';
 import { SmsDispatcher } from '../../src/sms/dispatcher.js';
-import { MemoryMessageStore } from '../../src/sms/store/port.js';
+import { MemoryMessageStore } from '../../src/sms/store/memory.js';
 import { defaultServices } from '../../testkit/harness.js';
 
 /**
