@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../src/sessions/memory.js';
 import { createApp } from '../src/http/app.js';
-import { signatureValid } from '../src/channels/notifications/routes.js';
+import { signatureValid } from '../src/channels/sms/notifications.js';
 import { hmacHex } from '../src/lib/secrets.js';
 import { ussdDialects } from '../providers/index.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
