@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -216,4 +216,39 @@ describe('no Node in the Worker or the core', () => {
     expect(nodeTypeFiles).toBeGreaterThan(0);
     expect(requestedBy.some((file) => file.startsWith('node_modules/ioredis/'))).toBe(true);
   }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13, item 1: one rule for every capability folder.
+
+const BACKEND_FILES = ['memory.ts', 'redis.ts', 'bullmq.ts', 'durable-object.ts'];
+
+/** Folders under src/ holding a port and at least one backend file named for its backend. */
+function capabilityFolders(dir = join(ROOT, 'src')): { folder: string; backends: string[] }[] {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => e.name);
+  const backends = BACKEND_FILES.filter((file) => files.includes(file));
+  const here = files.includes('port.ts') && backends.length > 0 ? [{ folder: relative(ROOT, dir), backends }] : [];
+  return [...here, ...entries.filter((e) => e.isDirectory()).flatMap((e) => capabilityFolders(join(dir, e.name)))];
+}
+
+describe('capability folders: port.ts, one file per backend, conformance.ts, one test file running it', () => {
+  const folders = capabilityFolders();
+
+  it('finds the capabilities', () => {
+    expect(folders.map((f) => f.folder).sort()).toEqual(expect.arrayContaining(['src/cache', 'src/jobs', 'src/limits', 'src/payments/store', 'src/sessions', 'src/sms/store']));
+  });
+
+  it.each(folders)('$folder', ({ folder, backends }) => {
+    const path = (file: string) => join(ROOT, folder, file);
+    // The port declares; adapters live in the files named for their backend.
+    expect(readFileSync(path('port.ts'), 'utf8'), 'an adapter inside port.ts').not.toMatch(/\bclass \w+ implements\b/);
+    if (backends.length < 2) return;
+    expect(existsSync(path('conformance.ts')), 'conformance.ts').toBe(true);
+    const testFile = `${basename(folder)}.test.ts`;
+    expect(existsSync(path(testFile)), testFile).toBe(true);
+    const test = readFileSync(path(testFile), 'utf8');
+    expect(test).toMatch(/from '\.\/conformance\.js'/);
+    for (const backend of backends) expect(test, `${testFile} runs ${backend}`).toContain(`from './${backend.replace(/\.ts$/, '.js')}'`);
+  });
 });
