@@ -21,6 +21,8 @@ it('compiles to JavaScript that starts without tsx and answers a hop', async () 
   const js = filesUnder(out).filter((f) => f.endsWith('.js'));
   expect(js.length).toBeGreaterThan(50);
   for (const file of js) expect(readFileSync(file, 'utf8')).not.toMatch(/from ['"](tsx|esbuild)/);
+  // Tests, the conformance suites (they import vitest) and recorded samples are not shipped.
+  expect(js.filter((file) => /(\.test|\/conformance|fixtures)\.js$/.test(file))).toEqual([]);
 
   const port = await freePort();
   const { REDIS_URL: _shared, ...env } = process.env;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../src/sessions/memory.js';
-import { MemoryCache } from '../src/cache/port.js';
+import { MemoryCache } from '../src/cache/memory.js';
 import { createApp } from '../src/http/app.js';
 import { ussdDialects } from '../providers/index.js';
 import { InteropError } from '../src/interop/errors.js';

@@ -8,7 +8,7 @@ import { silentLogger } from '../src/observability/logger.js';
 import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { handleInboundSms } from '../src/sms/inbound.js';
-import { MemoryMessageStore } from '../src/sms/store/port.js';
+import { MemoryMessageStore } from '../src/sms/store/memory.js';
 import { defaultServices } from '../testkit/harness.js';
 import { TestSmsc, until } from '../testkit/smsc.js';
 

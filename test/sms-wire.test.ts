@@ -20,7 +20,7 @@ import { silentLogger } from '../src/observability/logger.js';
 import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { handleInboundSms } from '../src/sms/inbound.js';
-import { MemoryMessageStore } from '../src/sms/store/port.js';
+import { MemoryMessageStore } from '../src/sms/store/memory.js';
 import { PermanentSmsError, SmsRouteConfigurationError, ThrottledSmsError, type OutgoingSms, type SmsRoute } from '../src/sms/port.js';
 import { defaultServices } from '../testkit/harness.js';
 import { eventually, TestSmsc, until } from '../testkit/smsc.js';

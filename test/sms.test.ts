@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../src/sessions/memory.js';
-import { RedisMessageStore } from '../src/sms/store/redis.js';
 import { createApp } from '../src/http/app.js';
-import { signatureValid } from '../src/channels/notifications/routes.js';
+import { signatureValid } from '../src/channels/sms/notifications.js';
 import { hmacHex } from '../src/lib/secrets.js';
 import { ussdDialects } from '../providers/index.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
@@ -14,7 +13,8 @@ import { silentLogger } from '../src/observability/logger.js';
 import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { parseCommand } from '../src/sms/inbound.js';
-import { MemoryMessageStore, type MessageStore, type SmsMessage } from '../src/sms/store/port.js';
+import { MemoryMessageStore } from '../src/sms/store/memory.js';
+import type { MessageStore } from '../src/sms/store/port.js';
 import { prepareSms, splitSegments } from '../src/sms/text.js';
 import { PermanentSmsError, ThrottledSmsError, type OutgoingSms, type SmsRoute } from '../src/sms/port.js';
 import { defaultServices } from '../testkit/harness.js';
@@ -100,89 +100,6 @@ describe('keyword commands', () => {
     ['bonjour', { kind: 'unknown' }],
   ])('%j', (text, expected) => {
     expect(parseCommand(text)).toEqual(expected);
-  });
-});
-
-const stores: { name: string; make: () => MessageStore }[] = [
-  { name: 'memory', make: () => new MemoryMessageStore() },
-  {
-    name: 'redis',
-    make: () => {
-      const redis = new Redis(REDIS_URL);
-      const store = new RedisMessageStore(redis, `${PREFIX}:`);
-      cleanups.push(async () => {
-        await store.close();
-        await redis.quit();
-      });
-      return store;
-    },
-  },
-];
-
-describe.each(stores)('message store conformance: $name', ({ make }) => {
-  const message = (over: Partial<SmsMessage> = {}): SmsMessage => ({
-    id: crypto.randomUUID(), to: '+2290197000001', text: 'x', encoding: 'GSM-7', segments: 1, route: 'test', purpose: 'test', idempotencyKey: crypto.randomUUID(),
-    requestedBy: 'guichet', status: 'queued', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), history: [], ...over,
-  });
-
-  it('creates once per idempotency key', async () => {
-    const store = make();
-    const first = message();
-    expect((await store.create(first)).created).toBe(true);
-    const again = await store.create(message({ idempotencyKey: first.idempotencyKey }));
-    expect(again).toMatchObject({ created: false, message: { id: first.id } });
-  });
-
-  it('statuses move forward only; reports after a final one change nothing; unknown ones are only noted', async () => {
-    const store = make();
-    const m = message();
-    await store.create(m);
-    await store.transition(m.id, { status: 'sent', providerMessageId: 'prov-1', detail: 'accepted' });
-    expect(await store.findByProviderId('test', 'prov-1')).toBe(m.id);
-    await store.transition(m.id, { detail: 'report: WEIRD' });
-    expect((await store.get(m.id))!.status).toBe('sent');
-    await store.transition(m.id, { status: 'delivered', detail: 'report: delivered' });
-    await store.transition(m.id, { status: 'failed', detail: 'late report: failed' });
-    await store.transition(m.id, { status: 'delivered', detail: 'duplicate report' });
-    const final = (await store.get(m.id))!;
-    expect(final.status).toBe('delivered');
-    expect(final.history.map((h) => h.detail)).toEqual(['accepted', 'report: WEIRD', 'report: delivered', 'late report: failed (ignored: already delivered)', 'duplicate report (ignored: already delivered)']);
-  });
-
-  it('a long message is delivered once every part is; parts are found by their own ids', async () => {
-    const store = make();
-    const m = message();
-    await store.create(m);
-    await store.transition(m.id, { acceptedPart: { providerMessageId: 'part-a', index: 0, count: 2 }, providerMessageId: 'part-a', detail: 'part 1/2' });
-    await store.transition(m.id, { acceptedPart: { providerMessageId: 'part-b', index: 1, count: 2 }, detail: 'part 2/2' });
-    await store.transition(m.id, { status: 'sent', detail: 'accepted' });
-    expect(await store.findByProviderId('test', 'part-b')).toBe(m.id);
-    await store.transition(m.id, { status: 'delivered', reportedPart: 'part-b', detail: 'DELIVRD b' });
-    expect((await store.get(m.id))!.status).toBe('sent');
-    await store.transition(m.id, { status: 'delivered', reportedPart: 'part-a', detail: 'DELIVRD a' });
-    expect((await store.get(m.id))!).toMatchObject({ status: 'delivered', providerMessageId: 'part-a', partCount: 2 });
-  });
-
-  it('parked reports are taken once; a claim holds for its window', async () => {
-    const store = make();
-    const providerId = crypto.randomUUID();
-    await store.parkReport('test', providerId, { status: 'delivered', raw: 'DELIVRD' });
-    await store.parkReport('test', providerId, { raw: 'odd' });
-    const [first, second] = await Promise.all([store.takeParkedReports('test', providerId), store.takeParkedReports('test', providerId)]);
-    expect([first, second].flat()).toEqual([{ status: 'delivered', raw: 'DELIVRD' }, { raw: 'odd' }]);
-    const key = crypto.randomUUID();
-    expect(await store.claimOnce(key, 1)).toBe(true);
-    expect(await store.claimOnce(key, 1)).toBe(false);
-    await new Promise((r) => setTimeout(r, 1100));
-    expect(await store.claimOnce(key, 1)).toBe(true);
-  });
-
-  it('concurrent reports for one message lose nothing', async () => {
-    const store = make();
-    const m = message();
-    await store.create(m);
-    await Promise.all(Array.from({ length: 10 }, (_, i) => store.transition(m.id, { detail: `note ${i}` })));
-    expect((await store.get(m.id))!.history).toHaveLength(10);
   });
 });
 

@@ -1,3 +1,5 @@
+import { latin1Text, utf16beText, utf8, utf8Text } from '../../src/lib/bytes.js';
+
 /**
  * A citizen's SMS as smsbox hands it to an `sms-service` (Kannel 1.4.5, gw/smsbox.c and
  * gw/urltrans.c; samples captured from the real smsbox in providers/kannel/fixtures.ts):
@@ -29,7 +31,7 @@ export function parseKannelInbound(request: KannelInboundRequest): KannelInbound
   const query = rawQueryBytes(request.rawQuery);
   const param = (name: string) => {
     const bytes = query.get(name);
-    return bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8');
+    return bytes === undefined ? undefined : utf8Text(bytes);
   };
   const contentType = request.header('content-type') ?? '';
   const from = param('from') ?? request.header('x-kannel-from');
@@ -65,7 +67,7 @@ function percentDecode(value: string): Uint8Array {
       bytes.push(parseInt(value.slice(i + 1, i + 3), 16));
       i += 2;
     } else if (ch === '+') bytes.push(0x20);
-    else bytes.push(...Buffer.from(ch, 'utf8'));
+    else bytes.push(...utf8(ch));
   }
   return Uint8Array.from(bytes);
 }
@@ -75,9 +77,9 @@ export function decodeText(bytes: Uint8Array, coding: string | undefined, charse
   const label = charset?.trim().toUpperCase();
   if (label === 'UTF-16BE' || label === 'UCS-2' || label === 'UCS2' || (!label && coding === UCS2)) return utf16be(bytes);
   // "GSM" is how the 1.3 guide names 7-bit text; smsbox 1.4 hands it on as UTF-8.
-  if (label === 'UTF-8' || label === 'GSM' || (!label && coding !== BINARY)) return Buffer.from(bytes).toString('utf8');
+  if (label === 'UTF-8' || label === 'GSM' || (!label && coding !== BINARY)) return utf8Text(bytes);
   // 8-bit data ("8-BIT", "binary") is not text a citizen typed: read it byte for byte.
-  if (label === '8-BIT' || label === 'BINARY' || !label) return Buffer.from(bytes).toString('latin1');
+  if (label === '8-BIT' || label === 'BINARY' || !label) return latin1Text(bytes);
   try {
     return new TextDecoder(label).decode(bytes);
   } catch {
@@ -86,7 +88,6 @@ export function decodeText(bytes: Uint8Array, coding: string | undefined, charse
 }
 
 function utf16be(bytes: Uint8Array): string {
-  // An odd trailing byte cannot be a character: drop it rather than misread the rest.
-  const even = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)));
-  return even.swap16().toString('utf16le');
+  // An odd trailing byte cannot be a character: dropped rather than misread with the rest.
+  return utf16beText(bytes);
 }

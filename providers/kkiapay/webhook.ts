@@ -1,4 +1,5 @@
-import { constantTimeEqual, utf8 } from '../../src/lib/secrets.js';
+import { utf8 } from '../../src/lib/bytes.js';
+import { constantTimeEqual } from '../../src/lib/secrets.js';
 import type { WebhookCheck } from '../fedapay/webhook.js';
 
 /** `x-kkiapay-secret` carries the shared secret itself: compared in constant time. */

@@ -1,5 +1,6 @@
 import type { Logger } from '../../src/observability/logger.js';
 import { maskMsisdn } from '../../src/lib/mask.js';
+import { unrefTimer } from '../../src/lib/timers.js';
 import type { SmsRoute } from '../../src/sms/port.js';
 
 /**
@@ -15,7 +16,7 @@ export function createSandboxSmsRoute(logger: Logger, onDelivered: (providerMess
     async send(sms) {
       const providerMessageId = `sandbox-${++sequence}`;
       logger.info({ to: maskMsisdn(sms.to), encoding: sms.encoding, characters: sms.text.length }, 'SMS (sandbox route: not sent)');
-      setTimeout(() => onDelivered(providerMessageId), 50).unref?.();
+      unrefTimer(setTimeout(() => onDelivered(providerMessageId), 50));
       return { providerMessageId };
     },
   };

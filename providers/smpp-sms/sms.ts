@@ -27,7 +27,7 @@ export function submitParts(sms: OutgoingSms, from: string, reference: number): 
   const base = { ...senderAddress(sms.from ?? from), destination_addr: sms.to.replace(/^\+/, ''), dest_addr_ton: 1, dest_addr_npi: 1, data_coding: dataCoding, registered_delivery: 1 };
   if (parts.length === 1) return [{ ...base, short_message: sms.text }];
   // Concatenation IE (0x00): length 3, reference, total parts, this part's number.
-  return parts.map((part, i) => ({ ...base, esm_class: 0x40, short_message: { udh: Buffer.from([0x05, 0x00, 0x03, reference & 0xff, parts.length, i + 1]), message: part } }));
+  return parts.map((part, i) => ({ ...base, esm_class: 0x40, short_message: { udh: Uint8Array.from([0x05, 0x00, 0x03, reference & 0xff, parts.length, i + 1]), message: part } }));
 }
 
 /**

@@ -139,13 +139,14 @@ export function renderUssdSubmit(screen: Screen, echo: UssdEcho, policy: Session
   const info = typeof echo.its_session_info === 'string' ? fromHex(echo.its_session_info) : undefined;
   if (!info || info.length === 0) return submit;
   if (policy === 'echo' || info.length < 2) {
-    // A Buffer, not a bare Uint8Array: the smpp package copies TLV values with Buffer#copy.
-    submit.its_session_info = Buffer.from(info);
+    // A Uint8Array, as everywhere in the core (Workers have no Buffer): the SMPP link turns PDU
+    // bytes into the Buffers the smpp package copies them with.
+    submit.its_session_info = info;
     return submit;
   }
   // Same session number; the next sequence number; the end bit when we close the dialogue.
   const sequence = ((info[1]! >> 1) + 1) & 0x7f;
-  submit.its_session_info = Buffer.from([info[0]!, (sequence << 1) | (screen.end ? 1 : 0)]);
+  submit.its_session_info = Uint8Array.from([info[0]!, (sequence << 1) | (screen.end ? 1 : 0)]);
   return submit;
 }
 

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { UssdDialect } from '../channels/ussd/port.js';
 import type { HopHandlerDeps } from '../channels/ussd/hop-handler.js';
 import type { UssdProviderSettings } from '../channels/ussd/provider-settings.js';
-import { registerNotificationRoutes, type AgencyCredentials } from '../channels/notifications/routes.js';
+import { registerNotificationRoutes, type AgencyCredentials } from '../channels/sms/notifications.js';
 import { registerSimulator } from '../channels/simulator/route.js';
 import type { SmsCallbackSettings } from '../channels/sms/callback-auth.js';
 import { registerSmsRoutes } from '../channels/sms/routes.js';

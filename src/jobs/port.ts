@@ -1,7 +1,8 @@
 /**
- * The background-job port. Node wires BullMQ (Redis, durable, survives restarts); the embedded
- * default and unit tests wire the in-memory queue; Workers will wire Cloudflare Queues. Jobs are
- * at-least-once everywhere: handlers must be idempotent, and `jobId` deduplicates enqueues.
+ * The background-job port. Node wires BullMQ (`bullmq.ts`: Redis, durable, survives restarts); the
+ * embedded default and unit tests wire the in-memory queue (`memory.ts`); Workers will wire
+ * Cloudflare Queues. Jobs are at-least-once everywhere: handlers must be idempotent, and `jobId`
+ * deduplicates enqueues. Every backend runs one conformance suite (`conformance.ts`).
  */
 
 export interface EnqueueOptions {

@@ -3,11 +3,7 @@
  * runs on Node and Workers alike. One place for every check: provider secrets, agency API keys and
  * HMAC signatures, payment webhooks.
  */
-const encoder = new TextEncoder();
-
-export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
-}
+import { utf8 } from './bytes.js';
 
 /** Byte equality whose duration does not depend on where the inputs differ. */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {

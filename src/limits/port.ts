@@ -1,8 +1,8 @@
 /**
  * Counting failed attempts at something guessable (an NPI + birth date proof), with a lock that
  * grows with each failure past a few free ones. The port is small so Redis can hold it for every
- * instance (one atomic script per key) and memory for the embedded default; both run one
- * conformance suite (`src/limits/limits.test.ts`).
+ * instance (one atomic script per key, `redis.ts`) and memory for the embedded default
+ * (`memory.ts`); both run one conformance suite (`conformance.ts`).
  */
 export interface AttemptPolicy {
   /** Failures allowed before any lock: a citizen mistyping a date is not an attacker. */
@@ -34,40 +34,4 @@ export interface AttemptLimiter {
 export function lockForFailures(failures: number, policy: AttemptPolicy): number {
   if (failures <= policy.freeFailures) return 0;
   return Math.min(policy.baseLockMs * 2 ** (failures - policy.freeFailures - 1), policy.maxLockMs);
-}
-
-/** In-process counters for the embedded default; bounded, oldest forgotten first. */
-export class MemoryAttemptLimiter implements AttemptLimiter {
-  private readonly entries = new Map<string, AttemptState & { expiresAtMs: number }>();
-
-  constructor(
-    private readonly policy: AttemptPolicy = IDENTITY_PROOF_POLICY,
-    private readonly maxEntries = 100_000,
-  ) {}
-
-  async peek(key: string, nowMs: number): Promise<AttemptState> {
-    return this.current(key, nowMs);
-  }
-
-  async fail(key: string, nowMs: number): Promise<AttemptState> {
-    // Read and write with no await between them: concurrent failures all count.
-    const { failures: before, lockedUntilMs: lockedBefore } = this.current(key, nowMs);
-    const failures = before + 1;
-    const lock = lockForFailures(failures, this.policy);
-    const lockedUntilMs = lock > 0 ? nowMs + lock : lockedBefore;
-    this.entries.delete(key);
-    this.entries.set(key, { failures, lockedUntilMs, expiresAtMs: nowMs + Math.max(this.policy.windowMs, lock) });
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    return { failures, lockedUntilMs };
-  }
-
-  async clear(key: string): Promise<void> {
-    this.entries.delete(key);
-  }
-
-  private current(key: string, nowMs: number): AttemptState {
-    const entry = this.entries.get(key);
-    if (!entry || entry.expiresAtMs <= nowMs) return { failures: 0, lockedUntilMs: 0 };
-    return { failures: entry.failures, lockedUntilMs: entry.lockedUntilMs };
-  }
 }

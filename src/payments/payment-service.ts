@@ -11,7 +11,8 @@ import { AmbiguousCollectionError, type CollectionRef, type CollectionRequest, t
 import type { PaymentProviderDirectory } from './provider-directory.js';
 import type { PaymentStore } from './store/port.js';
 import { confirmHint } from './confirm-hint.js';
-import { MemoryAttemptLimiter, type AttemptLimiter, type AttemptPolicy } from '../limits/port.js';
+import { MemoryAttemptLimiter } from '../limits/memory.js';
+import type { AttemptLimiter, AttemptPolicy } from '../limits/port.js';
 import { hmacHex, secretsMatch } from '../lib/secrets.js';
 import { createHolderProof, DEFAULT_PII_HASH_KEY, isIdentityClaim, type HolderProofOptions } from '../services/holder-proof.js';
 import { guarded } from '../services/portal-services.js';

@@ -1,5 +1,6 @@
 import type { PortalClient } from '../portal/port.js';
-import { MemoryAttemptLimiter, type AttemptLimiter } from '../limits/port.js';
+import { MemoryAttemptLimiter } from '../limits/memory.js';
+import type { AttemptLimiter } from '../limits/port.js';
 import { hmacHex } from '../lib/secrets.js';
 import type { ServiceContext } from './service-registry.js';
 

@@ -1,7 +1,8 @@
 /**
  * The ports the USSD channel keeps state behind. Records are opaque strings to a store: the
  * channel owns their shape, a store owns only durability, expiry and atomicity. Implemented by
- * `memory` (embedded default, tests), `redis` (Node) and, later, a Durable Object (Workers).
+ * `memory.ts` (embedded default, tests), `redis.ts` (Node) and `durable-object.ts` (Workers); all
+ * three run one conformance suite (`conformance.ts`).
  */
 
 export interface VersionedRecord {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DurableObjectSessionStore, SessionObject, type DurableNamespace } from './durable-object.js';
 import { MemorySessionStore } from './memory.js';
 import { RedisSessionStore } from './redis.js';
-import type { PreferenceStore, SessionStore } from './port.js';
+import { sessionStoreConformance } from './conformance.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `guichet-test:${process.pid}:${Date.now()}:`;
@@ -51,69 +51,13 @@ function localDurableNamespace(): DurableNamespace {
   };
 }
 
-const backends: { name: string; make: () => SessionStore & PreferenceStore }[] = [
-  { name: 'memory', make: () => new MemorySessionStore() },
-  { name: 'durable-object', make: () => new DurableObjectSessionStore(localDurableNamespace()) },
-  { name: 'redis', make: () => new RedisSessionStore(redis, { prefix }) },
-];
+sessionStoreConformance('memory', () => new MemorySessionStore());
+sessionStoreConformance('durable-object', () => new DurableObjectSessionStore(localDurableNamespace()));
+sessionStoreConformance('redis', () => new RedisSessionStore(redis, { prefix }));
 
-/** One conformance suite, run against every backend. */
-describe.each(backends)('SessionStore conformance: $name', ({ make }) => {
-  const key = () => `at:${Math.random().toString(36).slice(2)}`;
-
-  it('loads nothing for an unknown session', async () => {
-    expect(await make().load(key())).toBeNull();
-  });
-
-  it('creates, then updates only from the version it read', async () => {
-    const store = make();
-    const k = key();
-    expect(await store.save(k, 'a', null, 180)).toBe(true);
-    expect(await store.load(k)).toEqual({ data: 'a', version: 1 });
-    expect(await store.save(k, 'b', null, 180)).toBe(false); // already exists
-    expect(await store.save(k, 'b', 7, 180)).toBe(false); // stale version
-    expect(await store.save(k, 'b', 1, 180)).toBe(true);
-    expect(await store.load(k)).toEqual({ data: 'b', version: 2 });
-  });
-
-  it('of many concurrent writers from the same version, exactly one wins', async () => {
-    const store = make();
-    const k = key();
-    await store.save(k, 'start', null, 180);
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.save(k, `writer-${i}`, 1, 180)));
-    expect(results.filter(Boolean)).toHaveLength(1);
-    const winner = results.indexOf(true);
-    expect(await store.load(k)).toEqual({ data: `writer-${winner}`, version: 2 });
-  });
-
-  it('keeps data with any characters intact', async () => {
-    const store = make();
-    const k = key();
-    const data = JSON.stringify({ text: 'Prête à être reçue «CCSP» 1*2*3 \n €' });
-    await store.save(k, data, null, 180);
-    expect((await store.load(k))?.data).toBe(data);
-  });
-
-  it('remembers an opt-out until it is lifted', async () => {
-    const store = make();
-    const msisdn = `+22901${Math.floor(Math.random() * 1e8).toString().padStart(8, '0')}`;
-    expect(await store.isOptedOut(msisdn)).toBe(false);
-    await store.setOptedOut(msisdn, true);
-    expect(await store.isOptedOut(msisdn)).toBe(true);
-    await store.setOptedOut(msisdn, false);
-    expect(await store.isOptedOut(msisdn)).toBe(false);
-  });
-
-  it('remembers a language per phone number', async () => {
-    const store = make();
-    const msisdn = `+22901${Math.floor(Math.random() * 1e8).toString().padStart(8, '0')}`;
-    expect(await store.getLanguage(msisdn)).toBeNull();
-    await store.setLanguage(msisdn, 'en');
-    expect(await store.getLanguage(msisdn)).toBe('en');
-  });
-});
-
-describe('memory store expiry', () => {
+// Memory only: its clock is injected, so expiry is checked without waiting. Redis expires keys by
+// its own clock (the TTL is read back below), a Durable Object by its alarm, which Workers run.
+describe('MemorySessionStore expiry', () => {
   it('forgets a session after its time to live', async () => {
     let now = 1_000_000;
     const store = new MemorySessionStore(() => now);
@@ -126,7 +70,8 @@ describe('memory store expiry', () => {
   });
 });
 
-describe('redis store specifics', () => {
+// Redis only: the time to live is Redis's own key expiry, read back with TTL.
+describe('RedisSessionStore time to live', () => {
   it('sets the time to live on every save', async () => {
     const store = new RedisSessionStore(redis, { prefix });
     await store.save('ttl', 'a', null, 180);

@@ -2,6 +2,7 @@ import { PermanentJobError, RetryLaterError, type JobQueue } from '../jobs/port.
 import type { Logger } from '../observability/logger.js';
 import { normalizeMsisdn, operatorOf } from '../lib/msisdn.js';
 import { maskMsisdn } from '../lib/mask.js';
+import { unrefTimer } from '../lib/timers.js';
 import type { PreferenceStore } from '../sessions/port.js';
 import { FINAL_STATUSES, type MessageStore, type SmsMessage } from './store/port.js';
 import { prepareSms } from './text.js';
@@ -103,7 +104,7 @@ export class SmsDispatcher implements SmsOutbox {
     this.sweepTimer = setInterval(() => {
       this.expireOverdue().catch((error: unknown) => this.deps.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'SMS expiry sweep failed, next round retries'));
     }, this.deps.expirySweepMs ?? 60_000);
-    this.sweepTimer.unref?.();
+    unrefTimer(this.sweepTimer);
     for (const route of Object.values(this.deps.routes)) {
       const rate = this.deps.ratePerSecond?.[route.name];
       this.deps.queue.process<{ id: string }>(smsQueueName(route.name), (job, ctx) => this.deliver(route, job.id, ctx.attempt), {

@@ -14,7 +14,7 @@ import { createDemoPortal } from '../../src/portal/demo.js';
 import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { MemorySessionStore } from '../../src/sessions/memory.js';
 import { SmsDispatcher } from '../../src/sms/dispatcher.js';
-import { MemoryMessageStore } from '../../src/sms/store/port.js';
+import { MemoryMessageStore } from '../../src/sms/store/memory.js';
 import { createTestGateway } from '../../testkit/harness.js';
 
 /**

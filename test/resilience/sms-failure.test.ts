@@ -200,20 +200,4 @@ describe('SMS are sent at most once when Redis, the worker or the SMSC fail', ()
     const { message } = await dispatcher.send({ to: '+2290164000200', text: 'Avis court.', idempotencyKey: 'sweep-1', purpose: 'notification' });
     await waitFor(async () => (await statusOf(store, message.id)) === 'expired', 'the sweep to expire it', 5000);
   });
-
-  it('creating a message is one atomic step: concurrent creates agree, a key left by an old crash is taken over', async () => {
-    const { redis, store } = gatewaySide();
-    const base: SmsMessage = { id: '', to: '+2290164000300', text: 'x', encoding: 'GSM-7', segments: 1, route: 'smpp-moov', purpose: 'receipt', idempotencyKey: 'atomic-1', requestedBy: 'guichet', status: 'queued', createdAt: '', updatedAt: '', history: [] };
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.create({ ...base, id: `m-${i}` })));
-    expect(results.filter((r) => r.created)).toHaveLength(1);
-    expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
-    // The state the old two-step create could leave: the key without its message.
-    const prefix = (store as unknown as { prefix: string }).prefix;
-    await redis.set(`${prefix}idem:atomic-2`, 'lost-id', 'EX', 60);
-    const taken = await store.create({ ...base, id: 'm-new', idempotencyKey: 'atomic-2' });
-    expect(taken).toMatchObject({ created: true, message: { id: 'm-new' } });
-    expect(await store.get('m-new')).toMatchObject({ id: 'm-new' });
-    // Every key the store wrote expires.
-    for (const key of await redis.keys(`${prefix}*`)) if (!key.endsWith('pending')) expect(await redis.ttl(key)).toBeGreaterThan(0);
-  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createKannelRoute } from '../../providers/kannel/sms.js';
-import { MemoryMessageStore, type SmsMessage } from '../../src/sms/store/port.js';
+import { MemoryMessageStore } from '../../src/sms/store/memory.js';
+import type { SmsMessage } from '../../src/sms/store/port.js';
 import { SmsFateUnknownError } from '../../src/sms/port.js';
 
 const message = (i: number): SmsMessage => ({

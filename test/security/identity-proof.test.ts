@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisAttemptLimiter } from '../../src/limits/redis.js';
-import { IDENTITY_PROOF_POLICY, MemoryAttemptLimiter, type AttemptLimiter } from '../../src/limits/port.js';
+import { MemoryAttemptLimiter } from '../../src/limits/memory.js';
+import { IDENTITY_PROOF_POLICY, type AttemptLimiter } from '../../src/limits/port.js';
 import { atHop, createTestGateway, defaultServices } from '../../testkit/harness.js';
 
 /**

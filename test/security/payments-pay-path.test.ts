@@ -6,7 +6,7 @@ import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { PAYMENT_PROMPTS_PER_HOUR } from '../../src/payments/payment-service.js';
 import { createDemoPortal, DEMO_REQUESTS, type DemoRequest } from '../../src/portal/demo.js';
 import type { PortalClient } from '../../src/portal/port.js';
-import { MemoryAttemptLimiter } from '../../src/limits/port.js';
+import { MemoryAttemptLimiter } from '../../src/limits/memory.js';
 import type { ServiceContext } from '../../src/services/service-registry.js';
 import { atHop, createTestGateway, defaultServices } from '../../testkit/harness.js';
 

@@ -8,7 +8,8 @@ import { registerSmsRoutes } from '../../src/channels/sms/routes.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { clientAddress } from '../../src/lib/ip-address.js';
-import { MemoryMessageStore, SMS_STATUSES, type SmsMessage } from '../../src/sms/store/port.js';
+import { MemoryMessageStore } from '../../src/sms/store/memory.js';
+import { SMS_STATUSES, type SmsMessage } from '../../src/sms/store/port.js';
 import type { OutboundSms, SmsOutbox } from '../../src/sms/outbox.js';
 import { defaultServices } from '../../testkit/harness.js';
 

@@ -3,14 +3,14 @@ import { ussdDialects } from '../../providers/index.js';
 import { createSandboxSmsRoute } from '../../providers/sandbox-sms/sms.js';
 import { MemorySessionStore } from '../../src/sessions/memory.js';
 import { createApp } from '../../src/http/app.js';
-import { getSignedPayload } from '../../src/channels/notifications/routes.js';
+import { getSignedPayload } from '../../src/channels/sms/notifications.js';
 import { MenuRegistry } from '../../src/engine/menu-registry.js';
 import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { hmacHex } from '../../src/lib/secrets.js';
 import { SmsDispatcher } from '../../src/sms/dispatcher.js';
-import { MemoryMessageStore } from '../../src/sms/store/port.js';
+import { MemoryMessageStore } from '../../src/sms/store/memory.js';
 import { defaultServices } from '../../testkit/harness.js';
 
 /**

@@ -1,4 +1,4 @@
-import { utf8 } from '../../lib/secrets.js';
+import { utf8 } from '../../lib/bytes.js';
 
 /**
  * Keyed hashes of what a citizen typed, for the session record: enough to recognise the same text

@@ -13,11 +13,13 @@ import { createApp, hopHandlerDeps, type AppDeps, type Readiness } from '../../h
 import type { Config } from '../../config.js';
 import { MenuRegistry } from '../../engine/menu-registry.js';
 import type { Logger } from '../../observability/logger.js';
-import { IDENTITY_PROOF_POLICY, MemoryAttemptLimiter, type AttemptLimiter } from '../../limits/port.js';
+import { MemoryAttemptLimiter } from '../../limits/memory.js';
+import { IDENTITY_PROOF_POLICY, type AttemptLimiter } from '../../limits/port.js';
 import { clientAddress } from '../../lib/ip-address.js';
 import { createServices } from '../../services/create-services.js';
 import type { ServiceHandler } from '../../services/service-registry.js';
-import { MemoryCache, type Cache } from '../../cache/port.js';
+import { MemoryCache } from '../../cache/memory.js';
+import type { Cache } from '../../cache/port.js';
 import { BullMqJobQueue } from '../../jobs/bullmq.js';
 import type { JobQueue } from '../../jobs/port.js';
 import { MemoryJobQueue } from '../../jobs/memory.js';

@@ -315,7 +315,7 @@ export class SmppLink {
       this.tokens -= 1;
       this.inFlight++;
       const session = this.session;
-      this.request(session, new smpp.PDU('submit_sm', { ...item.params }))
+      this.request(session, new smpp.PDU('submit_sm', withBuffers(item.params)))
         .then((response) => this.onSubmitResponse(item, response))
         .catch((error: Error) => item.reject(error))
         .finally(() => {
@@ -351,4 +351,19 @@ export class SmppLink {
     }
     item.reject(new SmppSubmitError(`submit_sm refused with status ${status}`, status));
   }
+}
+
+/**
+ * `submit_sm` fields as the smpp package needs them. The core builds PDU bytes (`its_session_info`,
+ * a `short_message`'s `udh`) as Uint8Array, since it also runs where there is no Buffer (Workers);
+ * the package copies TLV values with `Buffer#copy`, so bytes become Buffers here, at the edge.
+ */
+function withBuffers(params: object): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (value instanceof Uint8Array) fields[name] = Buffer.from(value);
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) fields[name] = Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, inner instanceof Uint8Array ? Buffer.from(inner) : inner]));
+    else fields[name] = value;
+  }
+  return fields;
 }
