@@ -16,10 +16,12 @@ export const MENUS_DIR = new URL('../menus/', import.meta.url).pathname;
 /** The services of the embedded default, built from the real menu data. */
 export async function defaultServices(): Promise<ServiceRegistry> {
   const portal = createDemoPortal();
+  const payments = createEmbeddedPayments(portal);
+  payments.start();
   return {
     ...createPortalServices(portal),
     ...createCcspDirectory(await loadCcspData(MENUS_DIR)),
-    ...createEmbeddedPayments(portal).services,
+    ...payments.services,
   };
 }
 

@@ -101,6 +101,43 @@ export type TransitionOutcome =
   | { kind: 'applied' | 'unchanged' | 'refused' | 'flagged'; payment: Payment }
   | { kind: 'missing' };
 
+/**
+ * Decides one transition on a copy, from `LEGAL_TRANSITIONS`: the memory store applies it as it
+ * is, the Redis store's Lua twin follows the same table (`legalSourcesOf`) and the same rules, and
+ * the conformance suite holds both to them.
+ */
+export function decideTransition(payment: Payment, request: TransitionRequest): TransitionOutcome {
+  const from = payment.state;
+  if (from === request.to) return { kind: 'unchanged', payment };
+  if (!LEGAL_TRANSITIONS[from].includes(request.to)) {
+    if (from === 'expired' && request.to === 'succeeded') {
+      // A replayed late success says nothing new: the payment is flagged once, its history does
+      // not grow with every copy of the callback (issue 11 item 11).
+      if (payment.needsReconciliation) return { kind: 'unchanged', payment };
+      const flagged: Payment = {
+        ...payment,
+        needsReconciliation: true,
+        providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
+        history: [...payment.history, { from, to: request.to, at: request.at, reason: `late success: ${request.reason}` }],
+      };
+      return { kind: 'flagged', payment: flagged };
+    }
+    return { kind: 'refused', payment };
+  }
+  const moved: Payment = {
+    ...payment,
+    state: request.to,
+    providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
+    history: [...payment.history, { from, to: request.to, at: request.at, reason: request.reason }],
+  };
+  return { kind: 'applied', payment: moved };
+}
+
 export function isAmountXof(amount: number): boolean {
   return Number.isSafeInteger(amount) && amount > 0;
+}
+
+/** What the citizen reads and quotes: the first 8 characters of the payment id. */
+export function reference(paymentId: string): string {
+  return paymentId.slice(0, 8).toUpperCase();
 }

@@ -9,7 +9,7 @@ import { createCcspDirectory } from '../../src/services/ccsp-directory.js';
 import { createPortalServices } from '../../src/services/portal-services.js';
 import type { OutboundSms, SmsOutbox } from '../../src/sms/outbox.js';
 import { createSandboxPaymentProvider, sandboxTransactionId } from '../../providers/sandbox-payment/payment.js';
-import { reference } from '../../src/payments/payment-service.js';
+import { reference } from '../../src/payments/payment.js';
 import { atHop, createTestGateway, MENUS_DIR } from '../../testkit/harness.js';
 
 async function payingGateway(options: { approveAfterMs?: number } = {}) {
@@ -30,6 +30,7 @@ async function payingGateway(options: { approveAfterMs?: number } = {}) {
     provider: createSandboxPaymentProvider({ approveAfterMs: options.approveAfterMs ?? 0 }),
     pollIntervalMs: 1,
   });
+  payments.start();
   const services = { ...createPortalServices(portal), ...createCcspDirectory(await loadCcspData(MENUS_DIR)), ...payments.services };
   const menus = new MenuRegistry(await loadMenuFiles(MENUS_DIR, services));
   const gateway = await createTestGateway({ services, menus });
@@ -154,6 +155,7 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
     const [paymentId] = await gw.store.overdue('9999-01-01T00:00:00.000Z', 10);
     const fresh = new MemoryJobQueue();
     const again = createEmbeddedPayments(gw.portal, { store: gw.store, jobs: fresh, sms: { enqueue: async () => ({ messageId: 'x' }) } });
+    again.start();
     const payment = (await gw.store.get(paymentId!))!;
     await Promise.all(Array.from({ length: 20 }, () => again.apply(payment, { status: 'succeeded', providerTransactionId: 'TX-1' }, 'callback')));
     await again.apply(payment, { status: 'failed', reason: 'reordered late failure' }, 'callback');
@@ -175,6 +177,7 @@ describe('reconciliation of overdue payments', () => {
       sms: { enqueue: async (m) => (sent.push(m), { messageId: 'x' }) },
       provider: createSandboxPaymentProvider({ approveAfterMs: 10 * 60_000, now: () => clock }),
     });
+    payments.start();
     const start = payments.services['payments.start']!;
     const result = await start({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'fr', signal: new AbortController().signal });
     expect(result.outcome).toBe('ok');

@@ -164,6 +164,7 @@ async function harness(network: NetworkConformance) {
   const jobs = new PollRoundsQueue(0);
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider, store, jobs, now: () => clock, pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1] });
+  payments.start();
   const app = new Hono();
   registerPaymentCallbackRoutes(app, {
     providers: PaymentProviderDirectory.single(provider), store, apply: payments.apply, logger: silentLogger, now: () => clock,

@@ -44,6 +44,7 @@ async function callbackGateway(store: PaymentStore) {
   const portal = createDemoPortal();
   const jobs = new MemoryJobQueue();
   const payments = createEmbeddedPayments(portal, { providers, store, jobs, now: () => CLOCK });
+  payments.start();
   const hints: string[] = [];
   const gateway = await createTestGateway({
     payments: { providers, store, apply: payments.apply, logger: silentLogger, now: () => CLOCK, enqueueHintConfirmation: async (id) => void hints.push(id) },
@@ -173,6 +174,7 @@ describe('payment callbacks while the store is away (issue 12 item 10)', () => {
     const providers = new PaymentProviderDirectory([momo, fedapay], {}, 'mtn-momo');
     const store = new RedisPaymentStore(away, 'test-away:');
     const payments = createEmbeddedPayments(createDemoPortal(), { providers, store });
+    payments.start();
     const { app } = await createTestGateway({ payments: { providers, store, apply: payments.apply, logger: silentLogger, now: () => CLOCK } });
     const res = await app.request(`/payments/${provider}/callback`, { method: 'POST', ...request(crypto.randomUUID()) });
     expect(res.status).toBe(503);

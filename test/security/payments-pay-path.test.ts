@@ -5,7 +5,7 @@ import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import { loadCcspData, loadMenuFiles } from '../../src/runtime/node/menu-files.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
 import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
-import { PAYMENT_PROMPTS_PER_HOUR } from '../../src/payments/payment-service.js';
+import { PAYMENT_PROMPTS_PER_HOUR } from '../../src/payments/menu-services.js';
 import { createDemoPortal, DEMO_REQUESTS, type DemoRequest } from '../../src/portal/demo.js';
 import type { PortalClient } from '../../src/portal/port.js';
 import { MemoryAttemptLimiter } from '../../src/limits/port.js';
@@ -48,6 +48,7 @@ async function payGateway() {
   const payments = createEmbeddedPayments(portal, {
     store, jobs, provider: createSandboxPaymentProvider({ approveAfterMs: 3_600_000 }), pollIntervalMs: 3_600_000, holderProof: { attempts },
   });
+  payments.start();
   const services = { ...createPortalServices(portal, { attempts }), ...createCcspDirectory(await loadCcspData(MENUS_DIR)), ...payments.services };
   const gateway = await createTestGateway({ services, menus: new MenuRegistry(await loadMenuFiles(MENUS_DIR, services)) });
   let session = 0;
