@@ -76,7 +76,7 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
       // At most one push, ever: only the caller whose created → pending move applies sends it,
       // and a retried or duplicated job finds the payment pending. Recorded before the push, so
       // a crash halfway cannot lead to a second one either.
-      const claimed = await move(payment, 'pending', 'request: sending, never resent');
+      const claimed = await move(payment, 'pending', 'push_sent_once', 'request: sending, never resent');
       if (claimed.kind !== 'applied') return;
       payment = claimed.payment;
     }
@@ -98,7 +98,7 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
         // Nothing reached the provider (refused connection, our credentials refused): the citizen
         // hears at once that nothing was charged and may try again, rather than a silent retry.
         logger.warn({ paymentId, provider: payment.provider, err: (error as Error).message }, 'collection not sent: payment failed');
-        const outcome = await move(payment, 'failed', `request: not sent (${(error as Error).message})`);
+        const outcome = await move(payment, 'failed', 'not_sent', `request: not sent (${(error as Error).message})`);
         if (outcome.kind === 'applied') await sendReceipt(outcome.payment, 'failed');
         return;
       }
@@ -131,7 +131,7 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
     const state = await apply(payment, status, 'status');
     if (state !== 'pending') return;
     if (now() >= Date.parse(payment.expiresAt)) {
-      await move(payment, 'expired', 'no answer before expiry');
+      await move(payment, 'expired', 'expired_unanswered', 'no answer before expiry');
       await sendReceipt(payment, 'failed');
       return;
     }
@@ -184,7 +184,7 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
         logger.warn({ paymentId: id, err: (error as Error).message }, 'reconciliation: status unavailable, expiring');
       }
       if (state === 'pending' || state === 'created') {
-        const outcome = await move(payment, 'expired', 'reconciliation: past expiry');
+        const outcome = await move(payment, 'expired', 'expired_overdue', 'reconciliation: past expiry');
         if (outcome.kind === 'applied') await sendReceipt(outcome.payment, 'failed');
       }
     }

@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger.js';
-import type { Payment, PaymentState, TransitionOutcome } from './payment.js';
+import type { Payment, PaymentState, ReasonCode, TransitionOutcome } from './payment.js';
 import type { ProviderStatus } from './port.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
 import type { PaymentQueues } from './queues.js';
@@ -17,8 +17,11 @@ export interface PaymentOutcomeDeps {
 
 /** What a provider's answer does to a payment: shared by the jobs and the callback route. */
 export interface PaymentOutcomes {
-  /** One move through the store's state machine, logged when it is refused or flagged. */
-  move(payment: Payment, to: PaymentState, reason: string, providerTransactionId?: string): Promise<TransitionOutcome>;
+  /**
+   * One move through the store's state machine, with its code (what the report reads) and its
+   * prose (what a person reads); logged when it is refused or flagged.
+   */
+  move(payment: Payment, to: PaymentState, code: ReasonCode, reason: string, providerTransactionId?: string): Promise<TransitionOutcome>;
   /**
    * Applies what the provider said and answers the payment's state afterwards. Safe to repeat: a
    * replay finds the state unchanged, and a stale answer (pending or failed after a success)
@@ -30,10 +33,10 @@ export interface PaymentOutcomes {
 export function createPaymentOutcomes(deps: PaymentOutcomeDeps): PaymentOutcomes {
   const { store, providers, logger, now, sendReceipt } = deps;
 
-  async function move(payment: Payment, to: PaymentState, reason: string, providerTransactionId?: string): Promise<TransitionOutcome> {
-    const outcome = await store.transition(payment.id, { to, at: new Date(now()).toISOString(), reason, providerTransactionId });
+  async function move(payment: Payment, to: PaymentState, code: ReasonCode, reason: string, providerTransactionId?: string): Promise<TransitionOutcome> {
+    const outcome = await store.transition(payment.id, { to, at: new Date(now()).toISOString(), reason, code, providerTransactionId });
     if (outcome.kind === 'refused') {
-      logger.warn({ paymentId: payment.id, from: outcome.payment.state, to, reason }, 'illegal payment transition refused');
+      logger.warn({ paymentId: payment.id, from: outcome.payment.state, to, code, reason }, 'illegal payment transition refused');
     } else if (outcome.kind === 'flagged') {
       logger.error({ paymentId: payment.id, providerTransactionId }, 'success after expiry: flagged for reconciliation');
     }
@@ -44,10 +47,10 @@ export function createPaymentOutcomes(deps: PaymentOutcomeDeps): PaymentOutcomes
     const stateAfter = (outcome: TransitionOutcome, fallback: PaymentState) => (outcome.kind === 'missing' ? fallback : outcome.payment.state);
     if (status.status === 'pending') {
       if (payment.state !== 'created') return payment.state;
-      return stateAfter(await move(payment, 'pending', `${source}: pending`), 'pending');
+      return stateAfter(await move(payment, 'pending', 'provider_pending', `${source}: pending`), 'pending');
     }
     if (status.status === 'failed') {
-      const outcome = await move(payment, 'failed', `${source}: ${status.reason}`);
+      const outcome = await move(payment, 'failed', 'provider_failed', `${source}: ${status.reason}`);
       if (outcome.kind === 'applied') await sendReceipt(outcome.payment, 'failed');
       return stateAfter(outcome, 'failed');
     }
@@ -58,11 +61,12 @@ export function createPaymentOutcomes(deps: PaymentOutcomeDeps): PaymentOutcomes
       // Never credit a request for a sum other than its fee; finance sorts it out from the report.
       const reported = `${status.amountXof ?? '?'} ${status.currency ?? expectedCurrency}`;
       logger.error({ paymentId: payment.id, reported, expected: `${payment.amountXof} ${expectedCurrency}` }, 'provider reported another amount: not credited');
-      const outcome = await move(payment, 'failed', `${source}: amount mismatch, provider reported ${reported} (reconcile)`, status.providerTransactionId);
+      const code = wrongAmount ? 'amount_mismatch' : 'currency_mismatch';
+      const outcome = await move(payment, 'failed', code, `${source}: amount mismatch, provider reported ${reported} (reconcile)`, status.providerTransactionId);
       return stateAfter(outcome, 'failed');
     }
-    if (payment.state === 'created') await move(payment, 'pending', `${source}: answered`);
-    const outcome = await move(payment, 'succeeded', `${source}: succeeded`, status.providerTransactionId);
+    if (payment.state === 'created') await move(payment, 'pending', 'provider_answered', `${source}: answered`);
+    const outcome = await move(payment, 'succeeded', 'provider_succeeded', `${source}: succeeded`, status.providerTransactionId);
     if (status.refunded && outcome.kind !== 'missing') {
       // Paid, then refunded at the provider (FedaPay's refunded statuses): the credit stands (the
       // portal may have delivered the service), and finance decides from the report.

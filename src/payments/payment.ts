@@ -51,11 +51,51 @@ export interface NewPayment {
   expiresAt: string;
 }
 
+/**
+ * Why a payment moved, as a code that other modules read (the finance report, tests): the prose
+ * `reason` beside it is for people reading a history and may be worded as they need, and no
+ * module may match it.
+ */
+export const REASON_CODES = [
+  /** The provider says the citizen has not answered the PIN prompt yet. */
+  'provider_pending',
+  /** `created → pending` on the way to a success the provider reported at once. */
+  'provider_answered',
+  'provider_succeeded',
+  /** The provider declined or failed the collection (its own reason is in the prose). */
+  'provider_failed',
+  /** A success for another sum than the fee: not credited, listed for finance. */
+  'amount_mismatch',
+  /** A success in another currency than the provider's: not credited, listed for finance. */
+  'currency_mismatch',
+  /** Claimed before the one push to a provider that is not `resendSafe`: never sent again. */
+  'push_sent_once',
+  /** Nothing reached the provider (refused connection, credentials refused): nothing charged. */
+  'not_sent',
+  /** The poller found the payment still unanswered past its expiry. */
+  'expired_unanswered',
+  /** The overdue sweep expired it (a poll job lost, a provider that never answered). */
+  'expired_overdue',
+  /** A success reported after expiry: recorded by the store, the state kept, reconciliation flagged. */
+  'late_success',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export function isReasonCode(value: unknown): value is ReasonCode {
+  return typeof value === 'string' && (REASON_CODES as readonly string[]).includes(value);
+}
+
 export interface TransitionRecord {
   from: PaymentState;
   to: PaymentState;
   at: string;
   reason: string;
+  /**
+   * Always written since reason codes exist. A record stored before them (Redis) is read with the
+   * code its prose meant (`store/legacy-reasons.ts`), or none when the prose is not one the
+   * payment service wrote.
+   */
+  code?: ReasonCode;
 }
 
 /**
@@ -86,7 +126,10 @@ export interface Payment extends NewPayment {
 export interface TransitionRequest {
   to: PaymentState;
   at: string;
+  /** For people: what happened, in words. */
   reason: string;
+  /** For modules: why, as a code (the flagged late success is recorded as `late_success`). */
+  code: ReasonCode;
   providerTransactionId?: string;
 }
 
@@ -118,7 +161,7 @@ export function decideTransition(payment: Payment, request: TransitionRequest): 
         ...payment,
         needsReconciliation: true,
         providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
-        history: [...payment.history, { from, to: request.to, at: request.at, reason: `late success: ${request.reason}` }],
+        history: [...payment.history, { from, to: request.to, at: request.at, reason: `late success: ${request.reason}`, code: 'late_success' }],
       };
       return { kind: 'flagged', payment: flagged };
     }
@@ -128,7 +171,7 @@ export function decideTransition(payment: Payment, request: TransitionRequest): 
     ...payment,
     state: request.to,
     providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
-    history: [...payment.history, { from, to: request.to, at: request.at, reason: request.reason }],
+    history: [...payment.history, { from, to: request.to, at: request.at, reason: request.reason, code: request.code }],
   };
   return { kind: 'applied', payment: moved };
 }

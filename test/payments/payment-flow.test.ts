@@ -113,8 +113,8 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
     const id = crypto.randomUUID();
     const at = new Date().toISOString();
     await gw.store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'sandbox', createdAt: at, expiresAt: at });
-    await gw.store.transition(id, { to: 'pending', at, reason: 'pushed' });
-    await gw.store.transition(id, { to: 'succeeded', at, reason: 'paid', providerTransactionId: 'TX-9' });
+    await gw.store.transition(id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
+    await gw.store.transition(id, { to: 'succeeded', at, reason: 'paid', code: 'provider_succeeded', providerTransactionId: 'TX-9' });
     const start = gw.payments.services['payments.start']!;
     expect(await start({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'fr', signal: new AbortController().signal })).toEqual({ outcome: 'paid' });
   });

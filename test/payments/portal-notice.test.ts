@@ -21,7 +21,7 @@ describe('the portal notice is de-duplicated by the payment record', () => {
     const id = crypto.randomUUID();
     const at = new Date().toISOString();
     await store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'sandbox', createdAt: at, expiresAt: at });
-    await store.transition(id, { to: 'pending', at, reason: 'pushed' });
+    await store.transition(id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
     await payments.apply((await store.get(id))!, { status: 'succeeded', providerTransactionId: 'TX-1' }, 'callback');
     await first.drain();
     expect(told).toBe(1);
@@ -47,8 +47,8 @@ describe('the portal notice is de-duplicated by the payment record', () => {
     const id = crypto.randomUUID();
     const at = new Date().toISOString();
     await store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'sandbox', createdAt: at, expiresAt: at });
-    await store.transition(id, { to: 'pending', at, reason: 'pushed' });
-    await store.transition(id, { to: 'succeeded', at, reason: 'paid', providerTransactionId: 'TX-2' });
+    await store.transition(id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
+    await store.transition(id, { to: 'succeeded', at, reason: 'paid', code: 'provider_succeeded', providerTransactionId: 'TX-2' });
     await expect(payments.tellPortal(id)).rejects.toThrow(/portal down/);
     expect((await store.get(id))?.portalNotifiedAt).toBeUndefined();
     refuse = false;
