@@ -2,6 +2,7 @@ import type { JobQueue } from '../jobs/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { PortalClient } from '../portal/port.js';
 import type { SmsOutbox } from '../sms/outbox.js';
+import type { PreferenceStore } from '../sessions/port.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { AttemptLimiter } from '../limits/port.js';
 import type { HolderProofOptions } from '../services/holder-proof.js';
@@ -22,6 +23,8 @@ export interface PaymentServiceDeps {
   portal: PortalClient;
   jobs: JobQueue;
   sms: SmsOutbox;
+  /** Where receipts find each recipient's language (the session store's preferences); French without. */
+  preferences?: Pick<PreferenceStore, 'getLanguage'>;
   logger: Logger;
   now?: () => number;
   /** How long the citizen has to approve the PIN prompt before the payment expires. */
@@ -74,7 +77,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
   const now = deps.now ?? Date.now;
   const { store, providers, portal, jobs, logger } = deps;
   const queues = createPaymentQueues(jobs, deps.pollIntervalMs ?? 5000);
-  const sendReceipt = createReceiptSender({ sms: deps.sms });
+  const sendReceipt = createReceiptSender({ sms: deps.sms, preferences: deps.preferences, logger });
   const outcomes = createPaymentOutcomes({ store, providers, queues, sendReceipt, logger, now });
   const paymentJobs = createPaymentJobs({
     store, providers, portal, jobs, queues, outcomes, sendReceipt, logger, now,

@@ -130,6 +130,8 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     concurrency: config.paymentJobConcurrency,
     jobs,
     sms: sms.dispatcher,
+    // Receipts in each citizen's language, as chosen by SMS or in the menu.
+    preferences: store,
     // The pay path's NPI proof counts with tracking's; its prompt counters are shared by every instance.
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
     ...(redis ? { store: new RedisPaymentStore(redis, config.redisPrefix), prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
