@@ -5,6 +5,7 @@ import { createApp, type AppDeps } from '../src/http/app.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createDemoPortal } from '../src/portal/demo.js';
+import type { PortalClient } from '../src/portal/port.js';
 import { createServices, type ServicesDeps } from '../src/services/create-services.js';
 import type { ServiceRegistry } from '../src/services/service-registry.js';
 import { loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
@@ -23,8 +24,15 @@ export async function defaultServices(overrides: Partial<ServicesDeps> = {}): Pr
     ccsp: await loadCcspData(MENUS_DIR),
     ...overrides,
     portal,
-    payments: overrides.payments ?? createEmbeddedPayments(portal),
+    payments: overrides.payments ?? startedEmbeddedPayments(portal),
   });
+}
+
+/** The embedded payments with their jobs running, as the gateway starts them. */
+function startedEmbeddedPayments(portal: PortalClient): ReturnType<typeof createEmbeddedPayments> {
+  const payments = createEmbeddedPayments(portal);
+  payments.start();
+  return payments;
 }
 
 export interface TestGateway {

@@ -29,6 +29,7 @@ async function setup() {
   closers.push(() => jobs.close());
   let clock = Date.parse('2026-11-23T09:00:00Z');
   const payments = createEmbeddedPayments(portal, { provider: fedapay, store, jobs, now: () => clock });
+  payments.start();
   const app = new Hono();
   registerPaymentCallbackRoutes(app, {
     providers: PaymentProviderDirectory.single(fedapay), store, apply: payments.apply, logger: silentLogger, now: () => clock,

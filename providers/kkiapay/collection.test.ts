@@ -47,6 +47,7 @@ async function setup(overrides: Partial<KkiapayConfig> = {}) {
   const jobs = new PollRoundsQueue(0);
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider: kkiapay, store, jobs, pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1] });
+  payments.start();
   const app = new Hono();
   registerPaymentCallbackRoutes(app, {
     providers: PaymentProviderDirectory.single(kkiapay), store, apply: payments.apply, logger: silentLogger, enqueueHintConfirmation: payments.enqueueHintConfirmation,

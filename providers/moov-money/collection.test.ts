@@ -55,6 +55,7 @@ async function setup(overrides: Partial<MoovConfig> = {}) {
   const jobs = new PollRoundsQueue(50);
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider: moov, store, jobs, pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1], now: () => clock });
+  payments.start();
   async function newPayment() {
     const id = crypto.randomUUID();
     await store.create({

@@ -34,6 +34,7 @@ async function setup() {
   const jobs = new PollRoundsQueue(0);
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider: momo, store, jobs, now: () => clock });
+  payments.start();
   const app = new Hono();
   registerPaymentCallbackRoutes(app, {
     providers: PaymentProviderDirectory.single(momo), store, apply: payments.apply, logger: silentLogger, enqueueHintConfirmation: payments.enqueueHintConfirmation,

@@ -6,18 +6,19 @@ import { createLogSmsOutbox, type SmsOutbox } from '../sms/outbox.js';
 import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/payment.js';
 import { MemoryPaymentStore } from './store/memory.js';
 import type { PaymentProvider } from './port.js';
-import { createPaymentService, type PaymentServiceDeps } from './payment-service.js';
+import { createPaymentService, type PaymentService, type PaymentServiceDeps } from './payment-service.js';
 import { PaymentProviderDirectory } from './provider-directory.js';
 import type { PaymentStore } from './store/port.js';
 
 /**
  * The embedded default's payments: sandbox provider, memory store and queue, log SMS outbox.
- * Any part can be replaced (tests pass their own provider or directory, queue or outbox).
+ * Any part can be replaced (tests pass their own provider or directory, queue or outbox). Like
+ * `createPaymentService`, it starts nothing: whoever runs the jobs calls `start()`.
  */
 export function createEmbeddedPayments(
   portal: PortalClient,
   overrides: Partial<Omit<PaymentServiceDeps, 'portal'>> & { provider?: PaymentProvider } = {},
-): ReturnType<typeof createPaymentService> & { store: PaymentStore; jobs: JobQueue; providers: PaymentProviderDirectory; sms: SmsOutbox } {
+): PaymentService & { store: PaymentStore; jobs: JobQueue; providers: PaymentProviderDirectory; sms: SmsOutbox } {
   const logger: Logger = overrides.logger ?? silentLogger;
   const store = overrides.store ?? new MemoryPaymentStore();
   const jobs = overrides.jobs ?? new MemoryJobQueue();

@@ -51,11 +51,51 @@ export interface NewPayment {
   expiresAt: string;
 }
 
+/**
+ * Why a payment moved, as a code that other modules read (the finance report, tests): the prose
+ * `reason` beside it is for people reading a history and may be worded as they need, and no
+ * module may match it.
+ */
+export const REASON_CODES = [
+  /** The provider says the citizen has not answered the PIN prompt yet. */
+  'provider_pending',
+  /** `created → pending` on the way to a success the provider reported at once. */
+  'provider_answered',
+  'provider_succeeded',
+  /** The provider declined or failed the collection (its own reason is in the prose). */
+  'provider_failed',
+  /** A success for another sum than the fee: not credited, listed for finance. */
+  'amount_mismatch',
+  /** A success in another currency than the provider's: not credited, listed for finance. */
+  'currency_mismatch',
+  /** Claimed before the one push to a provider that is not `resendSafe`: never sent again. */
+  'push_sent_once',
+  /** Nothing reached the provider (refused connection, credentials refused): nothing charged. */
+  'not_sent',
+  /** The poller found the payment still unanswered past its expiry. */
+  'expired_unanswered',
+  /** The overdue sweep expired it (a poll job lost, a provider that never answered). */
+  'expired_overdue',
+  /** A success reported after expiry: recorded by the store, the state kept, reconciliation flagged. */
+  'late_success',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export function isReasonCode(value: unknown): value is ReasonCode {
+  return typeof value === 'string' && (REASON_CODES as readonly string[]).includes(value);
+}
+
 export interface TransitionRecord {
   from: PaymentState;
   to: PaymentState;
   at: string;
   reason: string;
+  /**
+   * Always written since reason codes exist. A record stored before them (Redis) is read with the
+   * code its prose meant (`store/legacy-reasons.ts`), or none when the prose is not one the
+   * payment service wrote.
+   */
+  code?: ReasonCode;
 }
 
 /**
@@ -86,7 +126,10 @@ export interface Payment extends NewPayment {
 export interface TransitionRequest {
   to: PaymentState;
   at: string;
+  /** For people: what happened, in words. */
   reason: string;
+  /** For modules: why, as a code (the flagged late success is recorded as `late_success`). */
+  code: ReasonCode;
   providerTransactionId?: string;
 }
 
@@ -101,6 +144,43 @@ export type TransitionOutcome =
   | { kind: 'applied' | 'unchanged' | 'refused' | 'flagged'; payment: Payment }
   | { kind: 'missing' };
 
+/**
+ * Decides one transition on a copy, from `LEGAL_TRANSITIONS`: the memory store applies it as it
+ * is, the Redis store's Lua twin follows the same table (`legalSourcesOf`) and the same rules, and
+ * the conformance suite holds both to them.
+ */
+export function decideTransition(payment: Payment, request: TransitionRequest): TransitionOutcome {
+  const from = payment.state;
+  if (from === request.to) return { kind: 'unchanged', payment };
+  if (!LEGAL_TRANSITIONS[from].includes(request.to)) {
+    if (from === 'expired' && request.to === 'succeeded') {
+      // A replayed late success says nothing new: the payment is flagged once, its history does
+      // not grow with every copy of the callback (issue 11 item 11).
+      if (payment.needsReconciliation) return { kind: 'unchanged', payment };
+      const flagged: Payment = {
+        ...payment,
+        needsReconciliation: true,
+        providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
+        history: [...payment.history, { from, to: request.to, at: request.at, reason: `late success: ${request.reason}`, code: 'late_success' }],
+      };
+      return { kind: 'flagged', payment: flagged };
+    }
+    return { kind: 'refused', payment };
+  }
+  const moved: Payment = {
+    ...payment,
+    state: request.to,
+    providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
+    history: [...payment.history, { from, to: request.to, at: request.at, reason: request.reason, code: request.code }],
+  };
+  return { kind: 'applied', payment: moved };
+}
+
 export function isAmountXof(amount: number): boolean {
   return Number.isSafeInteger(amount) && amount > 0;
+}
+
+/** What the citizen reads and quotes: the first 8 characters of the payment id. */
+export function reference(paymentId: string): string {
+  return paymentId.slice(0, 8).toUpperCase();
 }

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { errorResponse } from '../http/errors.js';
 import { secretsMatch } from '../lib/secrets.js';
 import type { PaymentStore } from './store/port.js';
-import { PAYMENT_STATES, type Payment } from './payment.js';
+import { PAYMENT_STATES, type Payment, type ReconciliationFlag } from './payment.js';
 import { csvRow } from './csv.js';
 
 export interface PaymentReportDeps {
@@ -11,19 +11,24 @@ export interface PaymentReportDeps {
   apiKeys: Readonly<Record<string, string>>;
 }
 
+/** What the report's `why` column may say. */
+export type ReconciliationWhy = 'success_after_expiry' | ReconciliationFlag | 'amount_mismatch' | 'push_unconfirmed';
+
 /**
  * Why finance must compare a payment with the provider's statement, or null. Each of these is a
- * case where money may have moved without Guichet crediting it.
+ * case where money may have moved without Guichet crediting it. Read from the payment's flags and
+ * its history's reason codes, never from history prose.
  */
-function whyToCheck(payment: Payment): string | null {
+export function whyToCheck(payment: Payment): ReconciliationWhy | null {
   if (payment.needsReconciliation) return 'success_after_expiry';
   const flagged = payment.reconciliationFlags?.[0];
   if (flagged) return flagged;
-  const reasons = payment.history.map((h) => h.reason);
-  if (reasons.some((r) => r.includes('amount mismatch'))) return 'amount_mismatch';
+  const codes = new Set(payment.history.map((h) => h.code));
+  // Another sum or another currency: one line for finance either way, as the report always said.
+  if (codes.has('amount_mismatch') || codes.has('currency_mismatch')) return 'amount_mismatch';
   // Sent once to a provider without idempotency, which never named its id for it (the answer was
   // lost, no callback came): the citizen may still have paid.
-  if (payment.state === 'expired' && !payment.providerReference && reasons.some((r) => r.includes('never resent'))) return 'push_unconfirmed';
+  if (payment.state === 'expired' && !payment.providerReference && codes.has('push_sent_once')) return 'push_unconfirmed';
   return null;
 }
 

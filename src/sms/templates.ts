@@ -52,6 +52,35 @@ export const STATUS_LABELS: Record<RequestStatus, Record<Language, string>> = {
   rejected: { fr: 'rejetee', en: 'rejected' },
 };
 
-export function renderSms(template: TemplateName, language: Language, params: Readonly<Record<string, string | number>>): string {
-  return SMS_TEMPLATES[template][language].replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
+/**
+ * What the payment service says by SMS: the receipt of a payment that went through, and the notice
+ * of one that did not. Apart from `SMS_TEMPLATES` on purpose: those are what an agency may send
+ * through `POST /v1/notifications`, and no one but the payment service may tell a citizen that a
+ * payment was received. Same rules: short, GSM-7, one segment with a long request number.
+ */
+export const PAYMENT_SMS_TEMPLATES = {
+  payment_received: {
+    fr: 'Paiement recu: {{amountXof}} FCFA pour la demande {{requestNumber}}. Ref {{reference}}, transaction {{providerTransactionId}}.',
+    en: 'Payment received: {{amountXof}} XOF for request {{requestNumber}}. Ref {{reference}}, transaction {{providerTransactionId}}.',
+  },
+  payment_failed: {
+    fr: 'Paiement non abouti pour la demande {{requestNumber}} (ref {{reference}}). Aucun montant preleve. Recomposez *123# pour reessayer.',
+    en: 'Payment not completed for request {{requestNumber}} (ref {{reference}}). Nothing was charged. Dial *123# again to retry.',
+  },
+} as const satisfies Record<string, Record<Language, string>>;
+
+export type PaymentTemplateName = keyof typeof PAYMENT_SMS_TEMPLATES;
+
+type SmsParams = Readonly<Record<string, string | number>>;
+
+function fill(text: string, params: SmsParams): string {
+  return text.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
+}
+
+export function renderSms(template: TemplateName, language: Language, params: SmsParams): string {
+  return fill(SMS_TEMPLATES[template][language], params);
+}
+
+export function renderPaymentSms(template: PaymentTemplateName, language: Language, params: SmsParams): string {
+  return fill(PAYMENT_SMS_TEMPLATES[template][language], params);
 }

@@ -5,7 +5,7 @@ import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
 import type { OutboundSms, SmsOutbox } from '../../src/sms/outbox.js';
 import { createSandboxPaymentProvider, sandboxTransactionId } from '../../providers/sandbox-payment/payment.js';
-import { reference } from '../../src/payments/payment-service.js';
+import { reference } from '../../src/payments/payment.js';
 import { atHop, createTestGateway, defaultServices } from '../../testkit/harness.js';
 
 async function payingGateway(options: { approveAfterMs?: number } = {}) {
@@ -26,6 +26,7 @@ async function payingGateway(options: { approveAfterMs?: number } = {}) {
     provider: createSandboxPaymentProvider({ approveAfterMs: options.approveAfterMs ?? 0 }),
     pollIntervalMs: 1,
   });
+  payments.start();
   const gateway = await createTestGateway({ services: await defaultServices({ portal, payments }) });
   return { ...gateway, portal, sent, jobs, store, payments };
 }
@@ -106,8 +107,8 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
     const id = crypto.randomUUID();
     const at = new Date().toISOString();
     await gw.store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'sandbox', createdAt: at, expiresAt: at });
-    await gw.store.transition(id, { to: 'pending', at, reason: 'pushed' });
-    await gw.store.transition(id, { to: 'succeeded', at, reason: 'paid', providerTransactionId: 'TX-9' });
+    await gw.store.transition(id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
+    await gw.store.transition(id, { to: 'succeeded', at, reason: 'paid', code: 'provider_succeeded', providerTransactionId: 'TX-9' });
     const start = gw.payments.services['payments.start']!;
     expect(await start({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'fr', signal: new AbortController().signal })).toEqual({ outcome: 'paid' });
   });
@@ -148,6 +149,7 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
     const [paymentId] = await gw.store.overdue('9999-01-01T00:00:00.000Z', 10);
     const fresh = new MemoryJobQueue();
     const again = createEmbeddedPayments(gw.portal, { store: gw.store, jobs: fresh, sms: { enqueue: async () => ({ messageId: 'x' }) } });
+    again.start();
     const payment = (await gw.store.get(paymentId!))!;
     await Promise.all(Array.from({ length: 20 }, () => again.apply(payment, { status: 'succeeded', providerTransactionId: 'TX-1' }, 'callback')));
     await again.apply(payment, { status: 'failed', reason: 'reordered late failure' }, 'callback');
@@ -169,6 +171,7 @@ describe('reconciliation of overdue payments', () => {
       sms: { enqueue: async (m) => (sent.push(m), { messageId: 'x' }) },
       provider: createSandboxPaymentProvider({ approveAfterMs: 10 * 60_000, now: () => clock }),
     });
+    payments.start();
     const start = payments.services['payments.start']!;
     const result = await start({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'fr', signal: new AbortController().signal });
     expect(result.outcome).toBe('ok');

@@ -17,10 +17,11 @@ describe('the portal notice is de-duplicated by the payment record', () => {
     const store = new MemoryPaymentStore();
     const first = new MemoryJobQueue();
     const payments = createEmbeddedPayments(portal, { store, jobs: first, sms: { enqueue: async () => ({ messageId: 'x' }) } });
+    payments.start();
     const id = crypto.randomUUID();
     const at = new Date().toISOString();
     await store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'sandbox', createdAt: at, expiresAt: at });
-    await store.transition(id, { to: 'pending', at, reason: 'pushed' });
+    await store.transition(id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
     await payments.apply((await store.get(id))!, { status: 'succeeded', providerTransactionId: 'TX-1' }, 'callback');
     await first.drain();
     expect(told).toBe(1);
@@ -29,6 +30,7 @@ describe('the portal notice is de-duplicated by the payment record', () => {
     // Another process, a queue that keeps no completed jobs: the same callback again, and the job run by hand.
     const fresh = new MemoryJobQueue();
     const again = createEmbeddedPayments(portal, { store, jobs: fresh, sms: { enqueue: async () => ({ messageId: 'x' }) } });
+    again.start();
     for (let i = 0; i < 5; i++) await again.apply((await store.get(id))!, { status: 'succeeded', providerTransactionId: 'TX-1' }, 'callback replay');
     await again.tellPortal(id);
     await fresh.drain();
@@ -41,11 +43,12 @@ describe('the portal notice is de-duplicated by the payment record', () => {
     const portal: PortalClient = { ...demo, recordPayment: async (notice, call) => { if (refuse) throw new Error('portal down'); return demo.recordPayment(notice, call); } };
     const store = new MemoryPaymentStore();
     const payments = createEmbeddedPayments(portal, { store, jobs: new MemoryJobQueue(), sms: { enqueue: async () => ({ messageId: 'x' }) } });
+    payments.start();
     const id = crypto.randomUUID();
     const at = new Date().toISOString();
     await store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'sandbox', createdAt: at, expiresAt: at });
-    await store.transition(id, { to: 'pending', at, reason: 'pushed' });
-    await store.transition(id, { to: 'succeeded', at, reason: 'paid', providerTransactionId: 'TX-2' });
+    await store.transition(id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
+    await store.transition(id, { to: 'succeeded', at, reason: 'paid', code: 'provider_succeeded', providerTransactionId: 'TX-2' });
     await expect(payments.tellPortal(id)).rejects.toThrow(/portal down/);
     expect((await store.get(id))?.portalNotifiedAt).toBeUndefined();
     refuse = false;

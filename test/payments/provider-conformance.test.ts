@@ -164,6 +164,7 @@ async function harness(network: NetworkConformance) {
   const jobs = new PollRoundsQueue(0);
   closers.push(() => jobs.close());
   const payments = createEmbeddedPayments(portal, { provider, store, jobs, now: () => clock, pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1] });
+  payments.start();
   const app = new Hono();
   registerPaymentCallbackRoutes(app, {
     providers: PaymentProviderDirectory.single(provider), store, apply: payments.apply, logger: silentLogger, now: () => clock,
@@ -389,10 +390,10 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
 
     describe('amount and currency', () => {
       const mismatches = [
-        ['another amount', network.amountReported, { amountXof: 100 }],
-        ['another currency', network.currencyReported, { currency: 'EUR' }],
+        ['another amount', network.amountReported, { amountXof: 100 }, 'amount_mismatch'],
+        ['another currency', network.currencyReported, { currency: 'EUR' }, 'currency_mismatch'],
       ] as const;
-      for (const [label, capability, change] of mismatches) {
+      for (const [label, capability, change, code] of mismatches) {
         if (!supported(capability)) {
           it.skip(`declares it cannot tell ${label}: ${capability.unsupported}`, () => {});
           continue;
@@ -405,6 +406,7 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
           const payment = await t.store.get(id);
           expect(payment?.state).toBe('failed');
           expect(payment?.history.at(-1)?.reason).toMatch(/amount mismatch/);
+          expect(payment?.history.at(-1)?.code).toBe(code);
           expect(await t.credits(id)).toBe(0);
         });
       }

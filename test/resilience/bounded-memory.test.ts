@@ -75,7 +75,7 @@ describe('the memory payment store', () => {
       const requestNumber = `PS00373-${String(700000 + i)}`;
       expect(await store.create({ id, requestNumber, amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MTN', provider: 'sandbox', createdAt: '2026-12-02T10:00:00.000Z', expiresAt: '2026-12-02T10:10:00.000Z' })).toBe(true);
       // The first five stay unfinished; the others finish.
-      if (i >= 5) await store.transition(id, { to: 'failed', at: '2026-12-02T10:01:00.000Z', reason: 'declined' });
+      if (i >= 5) await store.transition(id, { to: 'failed', at: '2026-12-02T10:01:00.000Z', reason: 'declined', code: 'provider_failed' });
     }
     const kept = (await Promise.all(ids.map((id) => store.get(id)))).filter(Boolean);
     expect(kept.length).toBeLessThanOrEqual(11);

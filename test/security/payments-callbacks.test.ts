@@ -44,6 +44,7 @@ async function callbackGateway(store: PaymentStore) {
   const portal = createDemoPortal();
   const jobs = new MemoryJobQueue();
   const payments = createEmbeddedPayments(portal, { providers, store, jobs, now: () => CLOCK });
+  payments.start();
   const hints: string[] = [];
   const gateway = await createTestGateway({
     payments: { providers, store, apply: payments.apply, logger: silentLogger, now: () => CLOCK, enqueueHintConfirmation: async (id) => void hints.push(id) },
@@ -53,9 +54,9 @@ async function callbackGateway(store: PaymentStore) {
   const momoPayment = crypto.randomUUID();
   const fedapayPayment = crypto.randomUUID();
   await store.create({ id: momoPayment, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'mtn-momo', createdAt: created, expiresAt: expires });
-  await store.transition(momoPayment, { to: 'pending', at: created, reason: 'pushed' });
+  await store.transition(momoPayment, { to: 'pending', at: created, reason: 'pushed', code: 'provider_pending' });
   await store.create({ id: fedapayPayment, requestNumber: 'PS00150-240004', amountXof: 500, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'fedapay', createdAt: created, expiresAt: expires });
-  await store.transition(fedapayPayment, { to: 'pending', at: created, reason: 'pushed' });
+  await store.transition(fedapayPayment, { to: 'pending', at: created, reason: 'pushed', code: 'provider_pending' });
   return { app: gateway.app, store, hints, portal, jobs, momoPayment, fedapayPayment };
 }
 
@@ -131,7 +132,7 @@ describe.each([
   it('a signed late success replayed 30 times flags the payment once; its history does not grow (issue 11 item 11)', async () => {
     const { store, prefix } = makeStore();
     const gw = await callbackGateway(store);
-    await store.transition(gw.fedapayPayment, { to: 'expired', at: new Date(CLOCK).toISOString(), reason: 'no answer' });
+    await store.transition(gw.fedapayPayment, { to: 'expired', at: new Date(CLOCK).toISOString(), reason: 'no answer', code: 'expired_unanswered' });
     const first = await gw.app.request('/payments/fedapay/callback', { method: 'POST', ...fedapayEvent(gw.fedapayPayment) });
     expect(first.status).toBe(200);
     const afterFirst = await snapshot(store, prefix);
@@ -173,6 +174,7 @@ describe('payment callbacks while the store is away (issue 12 item 10)', () => {
     const providers = new PaymentProviderDirectory([momo, fedapay], {}, 'mtn-momo');
     const store = new RedisPaymentStore(away, 'test-away:');
     const payments = createEmbeddedPayments(createDemoPortal(), { providers, store });
+    payments.start();
     const { app } = await createTestGateway({ payments: { providers, store, apply: payments.apply, logger: silentLogger, now: () => CLOCK } });
     const res = await app.request(`/payments/${provider}/callback`, { method: 'POST', ...request(crypto.randomUUID()) });
     expect(res.status).toBe(503);

@@ -3,7 +3,7 @@ import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/pa
 import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
 import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
-import { PAYMENT_PROMPTS_PER_HOUR } from '../../src/payments/payment-service.js';
+import { PAYMENT_PROMPTS_PER_HOUR } from '../../src/payments/menu-services.js';
 import { createDemoPortal, DEMO_REQUESTS, type DemoRequest } from '../../src/portal/demo.js';
 import type { PortalClient } from '../../src/portal/port.js';
 import { MemoryAttemptLimiter } from '../../src/limits/memory.js';
@@ -44,6 +44,7 @@ async function payGateway() {
   const payments = createEmbeddedPayments(portal, {
     store, jobs, provider: createSandboxPaymentProvider({ approveAfterMs: 3_600_000 }), pollIntervalMs: 3_600_000, holderProof: { attempts },
   });
+  payments.start();
   const gateway = await createTestGateway({ services: await defaultServices({ portal, attempts, payments }) });
   let session = 0;
   async function dial(phoneNumber: string, inputs: string[]): Promise<string> {
@@ -157,7 +158,7 @@ describe('PIN prompts for someone else (issue 11 item 5)', () => {
     for (let i = 0; i <= PAYMENT_PROMPTS_PER_HOUR; i++) {
       answers.push(await gw.dial(`+22901960000${10 + i}`, ['2', request, '1', ...HOLDER_PROOF, '1']));
       // The stranger never approves; the prompt lapses (as the reconciliation job expires it).
-      for (const id of await gw.store.overdue('9999-01-01T00:00:00.000Z', 10)) await gw.store.transition(id, { to: 'expired', at: new Date().toISOString(), reason: 'test: lapsed' });
+      for (const id of await gw.store.overdue('9999-01-01T00:00:00.000Z', 10)) await gw.store.transition(id, { to: 'expired', at: new Date().toISOString(), reason: 'test: lapsed', code: 'expired_unanswered' });
     }
     expect(answers.slice(0, PAYMENT_PROMPTS_PER_HOUR).every((a) => /^END Paiement [0-9A-F]{8}: 1 900 FCFA\. Tapez/.test(a))).toBe(true);
     expect(answers.at(-1)).toMatch(/^END Trop de demandes de paiement/);

@@ -25,9 +25,9 @@ describe('finance CSV with hostile provider values', () => {
     const id = crypto.randomUUID();
     await store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MTN', provider: 'mtn-momo', createdAt: '2026-11-23T10:00:00.000Z', expiresAt: '2026-11-23T10:10:00.000Z' });
     await store.rememberReference(id, hostile);
-    await store.transition(id, { to: 'pending', at, reason: 'pushed' });
-    await store.transition(id, { to: 'expired', at, reason: 'no answer' });
-    await store.transition(id, { to: 'succeeded', at, reason: 'late', providerTransactionId: hostile });
+    await store.transition(id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
+    await store.transition(id, { to: 'expired', at, reason: 'no answer', code: 'expired_unanswered' });
+    await store.transition(id, { to: 'succeeded', at, reason: 'late', code: 'provider_succeeded', providerTransactionId: hostile });
     const { app } = await createTestGateway({ paymentReport: { store, apiKeys: { finance: 'fin-key-0001' } } });
     const res = await app.request('/v1/payments/report?date=2026-11-23', { headers: { 'x-api-key': 'fin-key-0001' } });
     expect(res.status).toBe(200);

@@ -1,34 +1,6 @@
-import { LEGAL_TRANSITIONS, type NewPayment, type Payment, type ReconciliationFlag, type TransitionOutcome, type TransitionRequest } from '../payment.js';
+import { decideTransition, type NewPayment, type Payment, type ReconciliationFlag, type TransitionOutcome, type TransitionRequest } from '../payment.js';
 import { isSafeKeyPart } from '../payment-id.js';
 import { financeDay, type PaymentStore } from './port.js';
-
-/** Decides one transition on a copy; shared by the memory store and the Redis store's twin in Lua. */
-export function decideTransition(payment: Payment, request: TransitionRequest): TransitionOutcome {
-  const from = payment.state;
-  if (from === request.to) return { kind: 'unchanged', payment };
-  if (!LEGAL_TRANSITIONS[from].includes(request.to)) {
-    if (from === 'expired' && request.to === 'succeeded') {
-      // A replayed late success says nothing new: the payment is flagged once, its history does
-      // not grow with every copy of the callback (issue 11 item 11).
-      if (payment.needsReconciliation) return { kind: 'unchanged', payment };
-      const flagged: Payment = {
-        ...payment,
-        needsReconciliation: true,
-        providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
-        history: [...payment.history, { from, to: request.to, at: request.at, reason: `late success: ${request.reason}` }],
-      };
-      return { kind: 'flagged', payment: flagged };
-    }
-    return { kind: 'refused', payment };
-  }
-  const moved: Payment = {
-    ...payment,
-    state: request.to,
-    providerTransactionId: request.providerTransactionId ?? payment.providerTransactionId,
-    history: [...payment.history, { from, to: request.to, at: request.at, reason: request.reason }],
-  };
-  return { kind: 'applied', payment: moved };
-}
 
 const isUnfinished = (payment: Payment) => payment.state === 'created' || payment.state === 'pending';
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { legalSourcesOf, RECONCILIATION_FLAGS, type ReconciliationFlag, type NewPayment, type Payment, type PaymentState, type TransitionOutcome, type TransitionRecord, type TransitionRequest } from '../payment.js';
 import { isSafeKeyPart } from '../payment-id.js';
 import { financeDay, type PaymentStore } from './port.js';
+import { readTransitionRecord } from './legacy-reasons.js';
 
 /*
  * Layout, under the deployment's prefix (`REDIS_PREFIX`, default `guichet:`), in two namespaces
@@ -11,7 +12,8 @@ import { financeDay, type PaymentStore } from './port.js';
  * Per payment, `pay:p:<id>`: a hash (d = the fixed part as JSON, s = state, t = provider
  * transaction id, r = reconciliation flag, p = the provider's own id for the collection, q = the
  * request lock it holds, n = when the portal acknowledged it), a set `pay:p:<id>:f` of further
- * reconciliation flags, a list `pay:p:<id>:h` of transitions as JSON.
+ * reconciliation flags, a list `pay:p:<id>:h` of transitions as JSON (`from`, `to`, `at`, the prose
+ * `reason` and its `code`; entries written before codes have none).
  * Indexes, `pay:i:…`: the sorted set `open` of unfinished payments scored by expiry (ms) for the
  * reconciliation job; `day:<YYYY-MM-DD>` the payments of a finance day; `open-holder:<number>`
  * and `open-other:<number>` naming a request's unfinished payment started by its holder or by
@@ -40,7 +42,7 @@ redis.call('SET', KEYS[6], ARGV[3], 'PX', ARGV[6])
 return 1
 `;
 
-/** KEYS: hash, history, open. ARGV: to, at, reason, provider txid ('' = none), id, paid-index prefix, retention ms, legal sources... */
+/** KEYS: hash, history, open. ARGV: to, at, reason, provider txid ('' = none), id, paid-index prefix, retention ms, reason code, legal sources... */
 const TRANSITION = `
 local cur = redis.call('HGET', KEYS[1], 's')
 if not cur then return {'missing'} end
@@ -50,11 +52,11 @@ if cur == to then
   kind = 'unchanged'
 else
   local legal = false
-  for i = 8, #ARGV do if ARGV[i] == cur then legal = true end end
+  for i = 9, #ARGV do if ARGV[i] == cur then legal = true end end
   if legal then
     redis.call('HSET', KEYS[1], 's', to)
     if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 't', ARGV[4]) end
-    redis.call('RPUSH', KEYS[2], cjson.encode({from = cur, to = to, at = ARGV[2], reason = ARGV[3]}))
+    redis.call('RPUSH', KEYS[2], cjson.encode({from = cur, to = to, at = ARGV[2], reason = ARGV[3], code = ARGV[8]}))
     if to == 'succeeded' or to == 'failed' or to == 'expired' then
       redis.call('ZREM', KEYS[3], ARGV[5])
       local lock = redis.call('HGET', KEYS[1], 'q')
@@ -76,7 +78,7 @@ else
     else
       redis.call('HSET', KEYS[1], 'r', '1')
       if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 't', ARGV[4]) end
-      redis.call('RPUSH', KEYS[2], cjson.encode({from = cur, to = to, at = ARGV[2], reason = 'late success: ' .. ARGV[3]}))
+      redis.call('RPUSH', KEYS[2], cjson.encode({from = cur, to = to, at = ARGV[2], reason = 'late success: ' .. ARGV[3], code = 'late_success'}))
       kind = 'flagged'
     end
   else
@@ -107,6 +109,9 @@ const MARK_NOTIFIED = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HSETNX', KEYS[1], 'n', ARGV[1])
 `;
+
+/** A history entry as the Lua scripts encode it; `code` is absent from entries written before reason codes. */
+type StoredTransitionRecord = Omit<TransitionRecord, 'code'> & { code?: unknown };
 
 type RedisWithPayments = Redis & {
   guichetPaymentCreate(hash: string, holderLock: string, otherLock: string, open: string, day: string, last: string, paid: string, data: string, expiresMs: number, id: string, hashPrefix: string, startedBy: string, retentionMs: number): Promise<number>;
@@ -189,7 +194,7 @@ export class RedisPaymentStore implements PaymentStore {
     if (!isSafeKeyPart(id)) return { kind: 'missing' };
     const reply = await this.redis.guichetPaymentTransition(
       this.hashKey(id), this.historyKey(id), this.index('open'),
-      request.to, request.at, request.reason, request.providerTransactionId ?? '', id, this.index('paid:'), String(this.retentionMs),
+      request.to, request.at, request.reason, request.providerTransactionId ?? '', id, this.index('paid:'), String(this.retentionMs), request.code,
       ...legalSourcesOf(request.to),
     );
     const [kind, data, state, txid, flag, reference, notifiedAt, ...history] = reply;
@@ -245,6 +250,7 @@ function toPayment(data: string, state: string, txid: string, flag: string, refe
     ...(reference ? { providerReference: reference } : {}),
     ...(notifiedAt ? { portalNotifiedAt: notifiedAt } : {}),
     needsReconciliation: flag === '1',
-    history: history.map((entry) => JSON.parse(entry) as TransitionRecord),
+    // Entries written before reason codes have none: read as what their prose meant (legacy-reasons.ts).
+    history: history.map((entry) => readTransitionRecord(JSON.parse(entry) as StoredTransitionRecord)),
   };
 }

@@ -4,6 +4,9 @@ import { RedisPaymentStore } from './redis.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { paymentStoreConformance } from './conformance.js';
+import { legacyReasonCode } from './legacy-reasons.js';
+import type { Payment, PaymentState, ReasonCode } from '../payment.js';
+import { whyToCheck } from '../report-route.js';
 
 paymentStoreConformance('memory', () => new MemoryPaymentStore());
 
@@ -48,8 +51,8 @@ describe('RedisPaymentStore under REDIS_PREFIX', () => {
     const ttl = async (suffix: string) => redis.pttl(`${prefix}retention:pay:${suffix}`);
     expect(await ttl(`p:${id}`)).toBe(-1);
     expect(await ttl('i:day:2026-11-23')).toBeGreaterThan(0);
-    await store.transition(id, { to: 'pending', at: '2026-11-23T09:00:01.000Z', reason: 'sent' });
-    await store.transition(id, { to: 'succeeded', at: '2026-11-23T09:01:00.000Z', reason: 'approved', providerTransactionId: 'tx-77' });
+    await store.transition(id, { to: 'pending', at: '2026-11-23T09:00:01.000Z', reason: 'sent', code: 'provider_pending' });
+    await store.transition(id, { to: 'succeeded', at: '2026-11-23T09:01:00.000Z', reason: 'approved', code: 'provider_succeeded', providerTransactionId: 'tx-77' });
     for (const key of [`p:${id}`, `p:${id}:h`, 'i:paid:PS00373-240077', 'i:last:PS00373-240077']) {
       const left = await ttl(key);
       expect(left, key).toBeGreaterThan(0);
@@ -61,5 +64,80 @@ describe('RedisPaymentStore under REDIS_PREFIX', () => {
     expect(loadConfig({}).redisPrefix).toBe('guichet:');
     expect(loadConfig({ REDIS_PREFIX: 'guichet-staging:' }).redisPrefix).toBe('guichet-staging:');
     for (const bad of ['', 'no-colon', 'two words:', '*:', ':']) expect(() => loadConfig({ REDIS_PREFIX: bad })).toThrow(/REDIS_PREFIX/);
+  });
+});
+
+// Redis only: the memory store is lost on restart, so it never holds a record older than reason codes.
+describe('RedisPaymentStore: history written before reason codes (issue 13 item 5)', () => {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7', { maxRetriesPerRequest: 1 });
+  const legacyPrefix = `${prefix}legacy:`;
+  afterAll(async () => {
+    const keys = await redis.keys(`${legacyPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  /** A payment whose history list holds entries as the Lua script wrote them before codes: no `code`. */
+  async function legacyPayment(moves: [PaymentState, string][], reference?: string): Promise<Payment> {
+    const store = new RedisPaymentStore(redis, legacyPrefix);
+    const id = crypto.randomUUID();
+    const createdAt = '2026-11-23T09:00:00.000Z';
+    await store.create({ id, requestNumber: `PS00373-${id.slice(0, 8)}`, amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MOOV', provider: 'moov-money', createdAt, expiresAt: '2026-11-23T09:10:00.000Z' });
+    for (const [to, reason] of moves) await store.transition(id, { to, at: createdAt, reason, code: 'provider_pending' });
+    // Rewrite the list as the store wrote it then (cjson, no code field).
+    const historyKey = `${legacyPrefix}pay:p:${id}:h`;
+    await redis.del(historyKey);
+    let previous: PaymentState = 'created';
+    for (const [to, reason] of moves) {
+      await redis.rpush(historyKey, JSON.stringify({ from: previous, to, at: createdAt, reason }));
+      previous = to;
+    }
+    if (reference) await store.rememberReference(id, reference);
+    return (await store.get(id))!;
+  }
+
+  it('reads a missing code as what the old prose meant, and as no code for prose the service never wrote', async () => {
+    const paid = await legacyPayment([['pending', 'request: answered'], ['succeeded', 'callback verified: succeeded']]);
+    expect(paid.history.map((h) => h.code)).toEqual(['provider_answered', 'provider_succeeded']);
+    const handWritten = await legacyPayment([['pending', 'pushed by an operator'], ['failed', 'declined']]);
+    expect(handWritten.history).toEqual([
+      { from: 'created', to: 'pending', at: '2026-11-23T09:00:00.000Z', reason: 'pushed by an operator' },
+      { from: 'pending', to: 'failed', at: '2026-11-23T09:00:00.000Z', reason: 'declined' },
+    ]);
+  });
+
+  it('keeps old problem payments in the report: an amount mismatch and an unconfirmed push', async () => {
+    const mismatch = await legacyPayment([['pending', 'request: pending'], ['failed', 'callback verified: amount mismatch, provider reported 100 XOF (reconcile)']]);
+    const unconfirmed = await legacyPayment([['pending', 'request: sending, never resent'], ['expired', 'reconciliation: past expiry']]);
+    const confirmed = await legacyPayment([['pending', 'request: sending, never resent'], ['expired', 'no answer before expiry']], '72024103000000009');
+    expect([mismatch, unconfirmed, confirmed].map(whyToCheck)).toEqual(['amount_mismatch', 'push_unconfirmed', null]);
+    expect(unconfirmed.history.map((h) => h.code)).toEqual(['push_sent_once', 'expired_overdue']);
+  });
+});
+
+describe('legacyReasonCode: the prose the payment service wrote before codes', () => {
+  it.each<[PaymentState, string, ReasonCode | undefined]>([
+    ['pending', 'request: pending', 'provider_pending'],
+    ['pending', 'status: pending', 'provider_pending'],
+    ['pending', 'callback hint: pending', 'provider_pending'],
+    ['pending', 'request: answered', 'provider_answered'],
+    ['pending', 'request: sending, never resent', 'push_sent_once'],
+    ['succeeded', 'callback verified: succeeded', 'provider_succeeded'],
+    ['succeeded', 'reconciliation: succeeded', 'provider_succeeded'],
+    ['succeeded', 'late success: callback verified: succeeded', 'late_success'],
+    ['failed', 'status: FAILED: PAYER_NOT_FOUND', 'provider_failed'],
+    ['failed', 'callback verified: declined\nby the bank', 'provider_failed'],
+    ['failed', 'callback verified: amount mismatch, provider reported 100 XOF (reconcile)', 'amount_mismatch'],
+    ['failed', 'status: amount mismatch, provider reported 1900 EUR (reconcile)', 'amount_mismatch'],
+    ['failed', 'request: not sent (connect ECONNREFUSED 127.0.0.1:9)', 'not_sent'],
+    ['expired', 'no answer before expiry', 'expired_unanswered'],
+    ['expired', 'reconciliation: past expiry', 'expired_overdue'],
+    ['expired', 'no answer', undefined],
+    ['pending', 'pushed', undefined],
+    ['succeeded', 'paid', undefined],
+    ['failed', 'declined', undefined],
+    ['failed', 'someone: amount mismatch', undefined],
+  ])('%s after %j reads as %s', (to, reason, code) => {
+    expect(legacyReasonCode(to, reason)).toBe(code);
   });
 });

@@ -6,7 +6,7 @@ import { paymentProviders, ussdDialects } from '../../../providers/index.js';
 import { createEmbeddedPayments } from '../../payments/embedded-payments.js';
 import { PaymentProviderDirectory } from '../../payments/provider-directory.js';
 import { RedisPaymentStore } from '../../payments/store/redis.js';
-import { PAYMENT_PROMPT_POLICY } from '../../payments/payment-service.js';
+import { PAYMENT_PROMPT_POLICY } from '../../payments/menu-services.js';
 import { MemorySessionStore } from '../../sessions/memory.js';
 import { RedisSessionStore } from '../../sessions/redis.js';
 import { createApp, hopHandlerDeps, type AppDeps, type Readiness } from '../../http/app.js';
@@ -132,16 +132,15 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     concurrency: config.paymentJobConcurrency,
     jobs,
     sms: sms.dispatcher,
+    // Receipts in each citizen's language, as chosen by SMS or in the menu.
+    preferences: store,
     // The pay path's NPI proof counts with tracking's; its prompt counters are shared by every instance.
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
     ...(redis ? { store: new RedisPaymentStore(redis, config.redisPrefix), prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
   Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments }));
-  // Safe on every instance at once: each transition applies once, whoever runs it.
-  const reconciliation = setInterval(() => {
-    payments.reconcileOverdue().catch((err: Error) => logger.warn({ err: err.message }, 'payment reconciliation failed'));
-  }, 60_000);
-  reconciliation.unref();
+  // This process runs the payment jobs, and sweeps overdue payments every minute.
+  const stopPaymentSweep = payments.start({ reconcileEveryMs: 60_000 });
 
   const menus = new MenuRegistry(await loadMenuFiles(config.menusDir, services));
   processDeferredCalls(jobs, { menus, services, outbox: sms.dispatcher, logger });
@@ -219,7 +218,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     reloadMenus,
     async close() {
       stopWatching();
-      clearInterval(reconciliation);
+      stopPaymentSweep();
       await Promise.all(smppLinks.map((link) => link.stop()));
       await jobs.close();
       await sms.close();
