@@ -56,8 +56,8 @@ export const ussdDialects: readonly UssdDialect[] = ussdRegistry.flatMap((entry)
 export const smsRouteParts: readonly SmsRoutePart[] = providerManifests.flatMap((manifest) => (manifest.sms ? [manifest.sms] : []));
 
 /** The HTTP callbacks of every SMS route, each with the route whose secret and allowlist guard it. */
-export const smsCallbackEndpoints: readonly { route: string; endpoint: SmsCallbackEndpoint }[] = smsRouteParts.flatMap((part) =>
-  part.callbacks ? part.callbacks.endpoints.map((endpoint) => ({ route: part.callbacks!.route, endpoint })) : [],
+export const smsCallbackEndpoints: readonly { route: string; endpoint: SmsCallbackEndpoint }[] = smsRouteParts.flatMap(({ callbacks }) =>
+  callbacks ? callbacks.endpoints.map((endpoint) => ({ route: callbacks.route, endpoint })) : [],
 );
 
 /** The SMS routes with HTTP callbacks: the ones `SMS_<ROUTE>_CALLBACK_SECRET` and `SMS_<ROUTE>_ALLOW_IPS` may name. */

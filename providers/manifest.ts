@@ -17,8 +17,13 @@ import type { SmppUssdDialect } from './smpp-ussd/ussd.js';
  * the configuration and the SMS callback routes read the registry; none of them names a provider.
  *
  * A manifest is portable TypeScript (ports, zod, `fetch`): the Worker imports the registry. What
- * only Node can do (an SMPP bind, an SDK built on Node's `http`) is declared here as data, a
- * `transport`, and the Node runtime supplies it.
+ * only Node can do (an SMPP bind, an SDK built on Node's `http`) is declared as data (a USSD
+ * `transport`, an SMS route's `link`) and the Node runtime supplies it: no provider file imports
+ * `src/runtime/`.
+ *
+ * This file sits beside the registry rather than in `src/`: it is the contract the folders here
+ * fulfil, it needs only types from `src/` (the ports), and what in `src/` reads the registry (the
+ * configuration, the SMS callback routes, the Node wiring) takes its types from here too.
  */
 export interface ProviderManifest {
   /** Its folder's name under `providers/`. */

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { paymentApis, providerManifests, smsCallbackEndpoints, smsRouteParts, ussdRegistry } from './index.js';
 import { readEnv, type ProviderManifest } from './manifest.js';
@@ -62,6 +62,14 @@ describe('the provider registry (providers/index.ts)', () => {
 
   it("files each SMS callback under its own route's path", () => {
     for (const { route, endpoint } of smsCallbackEndpoints) expect(endpoint.path.startsWith(`/sms/${route}/`), endpoint.path).toBe(true);
+  });
+
+  // What the Worker imports reaches every manifest: the Node runtime supplies Node-only links, never the other way round.
+  it.each(folders)('providers/%s imports nothing from src/runtime/', (folder) => {
+    const dir = new URL(`./${folder}/`, import.meta.url);
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))) {
+      expect(readFileSync(new URL(file, dir), 'utf8'), `${folder}/${file}`).not.toMatch(/from '[./]*src\/runtime\//);
+    }
   });
 
   it('starts with nothing set: the SMS and SMPP parts configure only what is built in', () => {

@@ -22,7 +22,7 @@ export interface SmppLinkSettings {
 }
 
 /** `MOOV` → `smpp-moov`: the name a link's operator part gives its sessions and its SMS route. */
-export function smppProviderName(operator: string): string {
+function smppProviderName(operator: string): string {
   return `smpp-${operator.toLowerCase().replace(/_/g, '-')}`;
 }
 
