@@ -58,7 +58,7 @@ const Env = z.object({
   NOTIFY_API_KEYS: z.string().default(''),
   /** Agencies signing with HMAC instead: `portail:secret1`. */
   NOTIFY_HMAC_SECRETS: z.string().default(''),
-  /** Payment API by registry name (`providers/index.ts`); its own secrets come from env too. */
+  /** Payment API by registry name (`providers/index.ts`); its own variables are read by the schema in its folder. */
   PAYMENT_PROVIDER: z.string().default('sandbox'),
   /** Per payer operator, e.g. `MTN=mtn-momo,MOOV=moov-money,CELTIIS=fedapay`; others use PAYMENT_PROVIDER. */
   PAYMENT_ROUTES: z.string().default(''),
