@@ -20,23 +20,27 @@ import { smppUssdProvider } from './smpp-ussd/index.js';
  * The one registry of providers: every folder beside this file, by its manifest
  * (`providers/<name>/index.ts`, typed by `manifest.ts`). Adding an operator, aggregator, SMS route or
  * payment API is a folder and one line here; the configuration, the runtimes and the callback
- * routes read what follows, and `registry.test.ts` fails for a folder left out.
+ * routes read what follows, and `registry.test.ts` fails for a folder left out. The order is each
+ * view's: the web simulator offers the dialects in it, Africa's Talking (its default) first.
  */
 export const providerManifests: readonly ProviderManifest[] = [
+  // USSD
   africasTalking,
-  arkesel,
-  fedapay,
   hubtel,
-  kannel,
-  kkiapay,
-  moovMoney,
-  mtnMadapi,
-  mtnMomo,
   nalo,
-  sandboxPayment,
-  sandboxSms,
-  smppSms,
+  arkesel,
+  mtnMadapi,
   smppUssdProvider,
+  // Payments
+  sandboxPayment,
+  mtnMomo,
+  fedapay,
+  moovMoney,
+  kkiapay,
+  // SMS (Africa's Talking's route is in its manifest above)
+  sandboxSms,
+  kannel,
+  smppSms,
 ];
 
 // Views of the registry, for the parts of Guichet that need one capability each.
