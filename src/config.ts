@@ -1,10 +1,17 @@
 import { z } from 'zod';
+import { paymentApis, smsCallbackRoutes, smsRouteParts, ussdRegistry } from '../providers/index.js';
+import { configurationProblem, readEnv, type ConfiguredSmsRoute, type ProviderEnv, type SmsRoutePart } from '../providers/manifest.js';
+import type { SmppLinkSettings } from '../providers/smpp-ussd/links.js';
 import type { UssdProviderSettings } from './channels/ussd/provider-settings.js';
+import type { PaymentProvider } from './payments/port.js';
 import { BENIN_OPERATORS } from './lib/msisdn.js';
-import { SMS_CALLBACK_ROUTES, type SmsCallbackRoute, type SmsCallbackSettings } from './channels/sms/callback-auth.js';
+import type { SmsCallbackProtection, SmsCallbackSettings } from './channels/sms/callback-auth.js';
 import { parseProxyTrust, parseRanges, type ProxyTrust } from './lib/ip-address.js';
 
-/** Settings from the environment; secrets never live in files. */
+/**
+ * The gateway's own settings from the environment; secrets never live in files. Each provider reads
+ * its own variables with the schema in its folder (`providers/<name>/`), asked by `loadConfig`.
+ */
 const Env = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -47,18 +54,11 @@ const Env = z.object({
   SMS_MAX_SEGMENTS: z.coerce.number().int().min(1).max(20).default(6),
   /** How Kannel (and other routes with callbacks) reach Guichet. */
   PUBLIC_URL: z.string().url().optional(),
-  KANNEL_SENDSMS_URL: z.string().url().optional(),
-  KANNEL_USERNAME: z.string().optional(),
-  KANNEL_PASSWORD: z.string().optional(),
-  KANNEL_FROM: z.string().default('ServPublic'),
-  AT_USERNAME: z.string().optional(),
-  AT_API_KEY: z.string().optional(),
-  AT_SMS_FROM: z.string().optional(),
   /** Agencies allowed to send notifications: `portail:key1,anip:key2`. */
   NOTIFY_API_KEYS: z.string().default(''),
   /** Agencies signing with HMAC instead: `portail:secret1`. */
   NOTIFY_HMAC_SECRETS: z.string().default(''),
-  /** Payment API by registry name (`providers/index.ts`); its own secrets come from env too. */
+  /** Payment API by registry name (`providers/index.ts`); its own variables are read by the schema in its folder. */
   PAYMENT_PROVIDER: z.string().default('sandbox'),
   /** Per payer operator, e.g. `MTN=mtn-momo,MOOV=moov-money,CELTIIS=fedapay`; others use PAYMENT_PROVIDER. */
   PAYMENT_ROUTES: z.string().default(''),
@@ -98,23 +98,10 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export interface SmppUssdLinkConfig {
-  /** Sessions and metrics are filed under `smpp-<operator>`. */
-  provider: string;
-  url: string;
-  systemId: string;
-  password: string;
-  systemType?: string;
-  window?: number;
-  submitsPerSecond?: number;
-  enquireLinkMs?: number;
-  /** `_INTERFACE_VERSION`: 0x34 (default) or 0x50. */
-  interfaceVersion?: 0x34 | 0x50;
-  /** `_SESSION_INFO` (USSD links): our `its_session_info`, `sequence` (SMPP 3.4, default) or `echo`. */
-  sessionInfo?: 'echo' | 'sequence';
-  screenLimit: number;
-  /** Sender address of SMS sent on the link (`_FROM`). */
-  from: string;
+/** A payment API `PAYMENT_PROVIDER` or `PAYMENT_ROUTES` names, its own variables read and checked. */
+export interface ConfiguredPaymentApi {
+  name: string;
+  create(): PaymentProvider;
 }
 
 export interface Config {
@@ -139,8 +126,8 @@ export interface Config {
   /** Operator (`MTN`, `MOOV`, `CELTIIS`) → payment provider registry name. */
   paymentRoutes: Record<string, string>;
   paymentJobConcurrency: number;
-  /** The raw environment, for each payment provider's own variables (its secrets stay out of logs). */
-  providerEnv: Readonly<Record<string, string | undefined>>;
+  /** Every payment API named by `PAYMENT_PROVIDER` or `PAYMENT_ROUTES`, once each. */
+  paymentApis: readonly ConfiguredPaymentApi[];
   reportApiKeys: Record<string, string>;
   xroad: {
     securityServerUrl: string | undefined;
@@ -158,16 +145,15 @@ export interface Config {
     transliterate: boolean;
     maxSegments: number;
     publicUrl: string | undefined;
-    kannel: { sendsmsUrl: string; username: string; password: string; from: string } | undefined;
-    africasTalking: { username: string; apiKey: string; from?: string } | undefined;
-    smppLinks: SmppUssdLinkConfig[];
+    /** Every route the providers' variables configure (the sandbox always), for the runtime to build. */
+    routes: readonly ConfiguredSmsRoute[];
     agencies: Record<string, { apiKey?: string; hmacSecret?: string }>;
     /** `SMS_<ROUTE>_CALLBACK_SECRET` / `SMS_<ROUTE>_ALLOW_IPS` for the routes that call back over HTTP. */
     callbacks: SmsCallbackSettings;
     validityHours: number;
   };
   /** Operators' SMSC links carrying USSD, from `SMPP_USSD_<OPERATOR>_*` variables. */
-  smppUssdLinks: SmppUssdLinkConfig[];
+  smppUssdLinks: SmppLinkSettings[];
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   piiHashKey: string | undefined;
   shutdownTimeoutMs: number;
@@ -175,15 +161,12 @@ export interface Config {
 
 /**
  * Reads the whole configuration and reports every problem at once, one per line (a person fixing a
- * deployment should not discover them one restart at a time).
+ * deployment should not discover them one restart at a time): the gateway's own variables, then
+ * each provider's, read by the schema in its folder.
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => `invalid configuration: ${i.path.join('.')}: ${i.message}`).join('\n'));
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
+  const problems: string[] = parsed.success ? [] : parsed.error.issues.map(configurationProblem);
   /** Runs one derived check; a failure is noted and the rest still run. */
   const checked = <T>(fallback: T, build: () => T): T => {
     try {
@@ -193,6 +176,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       return fallback;
     }
   };
+  // The providers' variables do not depend on the gateway's: read even when those have problems.
+  const smsRoutes = smsRoutesFrom(env, problems);
+  const smppUssdLinks = smppUssdLinksFrom(env, problems);
+  // Raw, as the schema's defaults would give them, so a payment API's problems are reported with the rest.
+  const paymentProvider = env.PAYMENT_PROVIDER ?? 'sandbox';
+  const paymentRoutes = checked({}, () => operatorRoutes(pairs(env.PAYMENT_ROUTES ?? '', 'PAYMENT_ROUTES', (v) => v)));
+  const paymentApis = paymentApisFrom([paymentProvider, ...Object.values(paymentRoutes)], env, problems);
+  if (!parsed.success) throw new Error(problems.join('\n'));
+  const e = parsed.data;
   if (e.PORTAL === 'xroad' && !e.XROAD_SECURITY_SERVER_URL) problems.push('invalid configuration: PORTAL=xroad needs XROAD_SECURITY_SERVER_URL');
   const config = {
     host: e.HOST,
@@ -208,13 +200,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     serviceDeadlineMs: e.SERVICE_DEADLINE_MS,
     providerSettings: checked({}, () => providerSettingsFrom(env, pairs(e.SCREEN_LIMITS, 'SCREEN_LIMITS', integerIn(40, 182)))),
     trustProxy: checked<ProxyTrust>({ kind: 'none' }, () => parseProxyTrust(e.TRUST_PROXY)),
-    smppUssdLinks: checked([], () => smppUssdLinksFrom(env)),
-    sms: checked<Config['sms'] | undefined>(undefined, () => smsFrom(e, env)),
+    smppUssdLinks,
+    sms: checked<Config['sms'] | undefined>(undefined, () => smsFrom(e, env, smsRoutes)),
     portal: e.PORTAL,
-    paymentProvider: e.PAYMENT_PROVIDER,
+    paymentProvider,
     paymentJobConcurrency: e.PAYMENT_JOB_CONCURRENCY,
-    providerEnv: env,
-    paymentRoutes: checked({}, () => operatorRoutes(pairs(e.PAYMENT_ROUTES, 'PAYMENT_ROUTES', (v) => v))),
+    paymentApis,
+    paymentRoutes,
     reportApiKeys: checked({}, () => pairs(e.REPORT_API_KEYS, 'REPORT_API_KEYS', (v) => v, SECRET_LIST)),
     xroad: {
       securityServerUrl: e.XROAD_SECURITY_SERVER_URL,
@@ -291,58 +283,92 @@ function providerSettingsFrom(env: Record<string, string | undefined>, screenLim
   return settings;
 }
 
-/**
- * One SMSC link per operator: `SMPP_USSD_<OPERATOR>_URL` (or `SMPP_SMS_…` for SMS links)
- * (smpp://host:port), `_SYSTEM_ID`, `_PASSWORD`, and optionally `_SYSTEM_TYPE`, `_WINDOW`, `_TPS`,
- * `_ENQUIRE_LINK_MS`, `_INTERFACE_VERSION` (0x34, 0x50), `_SESSION_INFO` (echo, sequence), `_SCREEN_LIMIT`, `_FROM`.
- */
-function smppUssdLinksFrom(env: Record<string, string | undefined>, family = 'SMPP_USSD_'): SmppUssdLinkConfig[] {
-  const links: SmppUssdLinkConfig[] = [];
-  for (const [key, url] of Object.entries(env)) {
-    const match = new RegExp(`^${family}([A-Z0-9_]+)_URL$`).exec(key);
-    if (!match?.[1] || !url) continue;
-    const prefix = `${family}${match[1]}_`;
-    const get = (name: string) => env[prefix + name] || undefined;
-    const int = (name: string, min: number, max: number) => {
-      const value = get(name);
-      if (value === undefined) return undefined;
-      const parsed = Number(value);
-      if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new Error(`invalid configuration: ${prefix + name} (want ${min}..${max})`);
-      return parsed;
-    };
-    if (!/^smpps?:\/\/[^/]+$/.test(url)) throw new Error(`invalid configuration: ${key} (want smpp://host:port)`);
-    const systemId = get('SYSTEM_ID');
-    const password = get('PASSWORD');
-    if (!systemId || password === undefined) throw new Error(`invalid configuration: ${prefix}SYSTEM_ID and ${prefix}PASSWORD are required`);
-    const link: SmppUssdLinkConfig = {
-      provider: `smpp-${match[1].toLowerCase().replace(/_/g, '-')}`,
-      url,
-      systemId,
-      password,
-      screenLimit: int('SCREEN_LIMIT', 40, 182) ?? 160,
-      from: get('FROM') ?? 'ServPublic',
-    };
-    const systemType = get('SYSTEM_TYPE');
-    if (systemType) link.systemType = systemType;
-    const window = int('WINDOW', 1, 1000);
-    if (window) link.window = window;
-    const tps = int('TPS', 1, 10000);
-    if (tps) link.submitsPerSecond = tps;
-    const enquire = int('ENQUIRE_LINK_MS', 1000, 600000);
-    if (enquire) link.enquireLinkMs = enquire;
-    const version = get('INTERFACE_VERSION')?.toLowerCase();
-    if (version !== undefined) {
-      if (version !== '0x34' && version !== '0x50') throw new Error(`invalid configuration: ${prefix}INTERFACE_VERSION (want 0x34 or 0x50)`);
-      link.interfaceVersion = version === '0x50' ? 0x50 : 0x34;
-    }
-    const sessionInfo = get('SESSION_INFO');
-    if (sessionInfo !== undefined) {
-      if (sessionInfo !== 'echo' && sessionInfo !== 'sequence') throw new Error(`invalid configuration: ${prefix}SESSION_INFO (want echo or sequence)`);
-      link.sessionInfo = sessionInfo;
-    }
-    links.push(link);
+/** The operators' SMSC links carrying USSD, read by each SMPP dialect's own schema. */
+function smppUssdLinksFrom(env: ProviderEnv, problems: string[]): SmppLinkSettings[] {
+  const links: SmppLinkSettings[] = [];
+  for (const part of ussdRegistry) {
+    if (part.transport !== 'smpp') continue;
+    const read = readEnv(part.env, env);
+    if (read.ok) links.push(...read.value);
+    else problems.push(...read.problems);
   }
   return links;
+}
+
+/**
+ * Payment APIs by registry name, each built from its own variables (`MOMO_*`, `FEDAPAY_*`…): a
+ * missing secret stops the gateway at start, naming the variable, instead of at the first payment.
+ */
+function paymentApisFrom(names: readonly string[], env: ProviderEnv, problems: string[]): ConfiguredPaymentApi[] {
+  const apis: ConfiguredPaymentApi[] = [];
+  for (const name of new Set(names)) {
+    const api = Object.hasOwn(paymentApis, name) ? paymentApis[name] : undefined;
+    if (!api) {
+      problems.push(`invalid configuration: payment provider "${name}" is not in providers/index.ts (${Object.keys(paymentApis).join(', ')})`);
+      continue;
+    }
+    const read = readEnv(api.env, env);
+    if (!read.ok) {
+      problems.push(...read.problems);
+      continue;
+    }
+    apis.push({ name, create: () => api.create(read.value) });
+  }
+  return apis;
+}
+
+/** What the SMS routes' own variables configure. */
+interface SmsRoutesFound {
+  routes: ConfiguredSmsRoute[];
+  /** Route name → the variable that configures it (undefined: built in). */
+  configured: Map<string, string | undefined>;
+  /** Parts whose variables have a problem (reported already): their routes are neither configured nor "not configured". */
+  failed: Set<SmsRoutePart>;
+}
+
+function smsRoutesFrom(env: ProviderEnv, problems: string[]): SmsRoutesFound {
+  const found: SmsRoutesFound = { routes: [], configured: new Map(), failed: new Set() };
+  for (const part of smsRouteParts) {
+    const read = readSmsRoutePart(part, env);
+    if (!read.ok) {
+      problems.push(...read.problems);
+      found.failed.add(part);
+      continue;
+    }
+    for (const { route, variable } of read.routes) {
+      if (found.configured.has(route.route)) {
+        problems.push(`invalid configuration: two SMS routes are named "${route.route}"${variable ? ` (${variable})` : ''}`);
+        continue;
+      }
+      found.configured.set(route.route, variable);
+      found.routes.push(route);
+    }
+  }
+  return found;
+}
+
+/** One part's routes, each with its settings bound to the part's factory. */
+function readSmsRoutePart(part: SmsRoutePart, env: ProviderEnv): { ok: true; routes: { route: ConfiguredSmsRoute; variable: string | undefined }[] } | { ok: false; problems: string[] } {
+  switch (part.link) {
+    case 'none': {
+      const read = readEnv(part.env, env);
+      if (!read.ok) return read;
+      return { ok: true, routes: read.value.map((i) => ({ variable: i.variable, route: { route: i.route, link: 'none', create: (runtime) => part.create(i.settings, runtime) } })) };
+    }
+    case 'smpp': {
+      const read = readEnv(part.env, env);
+      if (!read.ok) return read;
+      return { ok: true, routes: read.value.map((i) => ({ variable: i.variable, route: { route: i.route, link: 'smpp', settings: i.settings } })) };
+    }
+    case 'africastalking-sdk': {
+      const read = readEnv(part.env, env);
+      if (!read.ok) return read;
+      return {
+        ok: true,
+        routes: read.value.map((i) => ({ variable: i.variable, route: { route: i.route, link: 'africastalking-sdk', settings: i.settings, create: (runtime, send) => part.create(i.settings, runtime, send) } })),
+      };
+    }
+  }
 }
 
 /** Listening on loopback only: nobody but this machine's users reach the gateway. */
@@ -360,97 +386,115 @@ function metricsSetting(metrics: '0' | '1' | undefined, token: string | undefine
  * The SMS settings, checked as a whole: a mistake stops the gateway at start, naming the
  * variable, instead of surfacing as a 500 (or a silent sandbox) when the first message is sent.
  */
-function smsFrom(e: z.infer<typeof Env>, env: Record<string, string | undefined>): Config['sms'] {
-  const fail = (reason: string): never => {
-    throw new Error(`invalid configuration: ${reason}`);
+function smsFrom(e: z.infer<typeof Env>, env: ProviderEnv, found: SmsRoutesFound): Config['sms'] {
+  const problems: string[] = [];
+  const fail = (reason: string) => void problems.push(`invalid configuration: ${reason}`);
+  const collect = <T>(fallback: T, build: () => T): T => {
+    try {
+      return build();
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+      return fallback;
+    }
   };
-  const routing = pairs(e.SMS_ROUTES, 'SMS_ROUTES', (v) => v);
+  const { configured } = found;
+  const names = () => [...configured.keys()].join(', ');
+  /** The part a route name belongs to, had its variables been set. */
+  const owner = (route: string) => smsRouteParts.find((part) => part.variablesFor(route) !== undefined);
+  /** A route whose part's variables have a problem: that problem is reported, not a second one about the route. */
+  const failedRoute = (route: string) => {
+    const part = owner(route);
+    return part !== undefined && found.failed.has(part);
+  };
+
+  const routing = collect<Record<string, string>>({ default: 'sandbox' }, () => pairs(e.SMS_ROUTES, 'SMS_ROUTES', (v) => v));
   for (const operator of Object.keys(routing)) {
     if (operator !== 'default' && !(BENIN_OPERATORS as readonly string[]).includes(operator)) fail(`SMS_ROUTES operator "${operator}" (want ${BENIN_OPERATORS.join(', ')} or default)`);
   }
   if (!routing.default) fail('SMS_ROUTES has no default route (add default=<route> for numbers of no listed operator)');
-
-  if ((e.KANNEL_USERNAME || e.KANNEL_PASSWORD) && !e.KANNEL_SENDSMS_URL) fail('KANNEL_USERNAME/KANNEL_PASSWORD are set but KANNEL_SENDSMS_URL is not');
-  if (e.KANNEL_SENDSMS_URL && (!e.KANNEL_USERNAME || !e.KANNEL_PASSWORD)) fail('KANNEL_SENDSMS_URL needs KANNEL_USERNAME and KANNEL_PASSWORD (its sendsms-user)');
-  if (e.KANNEL_SENDSMS_URL && !e.PUBLIC_URL) fail('KANNEL_SENDSMS_URL needs PUBLIC_URL: Kannel sends delivery reports to PUBLIC_URL/sms/kannel/dlr');
-  if (Boolean(e.AT_USERNAME) !== Boolean(e.AT_API_KEY)) fail('AT_USERNAME and AT_API_KEY go together');
-
-  const smppLinks = smppUssdLinksFrom(env, 'SMPP_SMS_');
-  /** Route name → the variable that configures it. */
-  const configured: Record<string, string> = { sandbox: '(built in)' };
-  if (e.KANNEL_SENDSMS_URL) configured.kannel = 'KANNEL_SENDSMS_URL';
-  if (e.AT_USERNAME && e.AT_API_KEY) configured.africastalking = 'AT_USERNAME';
-  for (const link of smppLinks) configured[link.provider] = `SMPP_SMS_${link.provider.slice('smpp-'.length).toUpperCase().replace(/-/g, '_')}_URL`;
-  const needs: Record<string, string> = { kannel: 'KANNEL_SENDSMS_URL', africastalking: 'AT_USERNAME and AT_API_KEY' };
   for (const [operator, route] of Object.entries(routing)) {
-    if (!configured[route]) {
-      const hint = needs[route] ?? (route.startsWith('smpp-') ? `SMPP_SMS_${route.slice(5).toUpperCase().replace(/-/g, '_')}_URL` : `one of ${Object.keys(configured).join(', ')}`);
-      fail(`SMS_ROUTES sends ${operator} to "${route}", which is not configured (set ${hint})`);
-    }
+    if (configured.has(route) || failedRoute(route)) continue;
+    fail(`SMS_ROUTES sends ${operator} to "${route}", which is not configured (set ${owner(route)?.variablesFor(route) ?? `one of ${names()}`})`);
   }
   const used = new Set(Object.values(routing));
-  for (const [route, variable] of Object.entries(configured)) {
-    if (route !== 'sandbox' && !used.has(route)) fail(`${variable} configures the "${route}" route but SMS_ROUTES sends nothing to it (SMS_ROUTES=${e.SMS_ROUTES})`);
+  for (const [route, variable] of configured) {
+    // A built-in route (the sandbox) is there whether or not anything goes to it.
+    if (variable !== undefined && !used.has(route)) fail(`${variable} configures the "${route}" route but SMS_ROUTES sends nothing to it (SMS_ROUTES=${e.SMS_ROUTES})`);
   }
-  const rates = pairs(e.SMS_RATES, 'SMS_RATES', integerIn(1, 10000));
+  const rates = collect({}, () => pairs(e.SMS_RATES, 'SMS_RATES', integerIn(1, 10000)));
   for (const route of Object.keys(rates)) {
-    if (!configured[route]) fail(`SMS_RATES names "${route}", which is not a configured route (${Object.keys(configured).join(', ')})`);
+    if (!configured.has(route) && !failedRoute(route)) fail(`SMS_RATES names "${route}", which is not a configured route (${names()})`);
   }
+  const agencies = collect({}, () => agenciesFrom(e.NOTIFY_API_KEYS, e.NOTIFY_HMAC_SECRETS));
+  const callbacks = collect({}, () => smsCallbacksFrom(env, e.HOST, new Set(configured.keys())));
+  if (problems.length > 0) throw new Error(problems.join('\n'));
   return {
     routing,
     rates,
     transliterate: e.SMS_TRANSLITERATE === '1',
     maxSegments: e.SMS_MAX_SEGMENTS,
     publicUrl: e.PUBLIC_URL,
-    kannel: e.KANNEL_SENDSMS_URL && e.KANNEL_USERNAME && e.KANNEL_PASSWORD ? { sendsmsUrl: e.KANNEL_SENDSMS_URL, username: e.KANNEL_USERNAME, password: e.KANNEL_PASSWORD, from: e.KANNEL_FROM } : undefined,
-    africasTalking: e.AT_USERNAME && e.AT_API_KEY ? { username: e.AT_USERNAME, apiKey: e.AT_API_KEY, ...(e.AT_SMS_FROM ? { from: e.AT_SMS_FROM } : {}) } : undefined,
-    smppLinks,
-    agencies: agenciesFrom(e.NOTIFY_API_KEYS, e.NOTIFY_HMAC_SECRETS),
-    callbacks: smsCallbacksFrom(env, e.HOST, new Set(Object.keys(configured))),
+    routes: found.routes,
+    agencies,
+    callbacks,
     validityHours: e.SMS_VALIDITY_HOURS,
   };
 }
 
 /**
  * `SMS_<ROUTE>_CALLBACK_SECRET` and `SMS_<ROUTE>_ALLOW_IPS` (comma list of addresses or CIDR ranges)
- * for `KANNEL` and `AFRICASTALKING`, the routes whose inbound messages and delivery reports come
- * over HTTP. An empty secret is a failed injection from the vault, not "no secret": refused. A
- * route that is configured (it really sends) while Guichet listens beyond loopback must have one
- * or the other: refusing to start, rather than warning, because a forged callback there opts
- * citizens out, changes their language, marks messages delivered and makes the gateway send SMS
- * to any number, and a warning in a log is read after the harm. The embedded default (sandbox
- * only) sends nothing, so its open callbacks are allowed there.
+ * for the routes whose inbound messages and delivery reports come over HTTP (their manifests'
+ * `callbacks`: Kannel, Africa's Talking). An empty secret is a failed injection from the vault, not
+ * "no secret": refused. A route that is configured (it really sends) while Guichet listens beyond
+ * loopback must have one or the other: refusing to start, rather than warning, because a forged
+ * callback there opts citizens out, changes their language, marks messages delivered and makes the
+ * gateway send SMS to any number, and a warning in a log is read after the harm. The embedded
+ * default (sandbox only) sends nothing, so its open callbacks are allowed there.
  */
-function smsCallbacksFrom(env: Record<string, string | undefined>, host: string, configuredRoutes: ReadonlySet<string>): SmsCallbackSettings {
-  const callbacks: SmsCallbackSettings = {};
+function smsCallbacksFrom(env: ProviderEnv, host: string, configuredRoutes: ReadonlySet<string>): SmsCallbackSettings {
+  const callbacks: Record<string, SmsCallbackProtection> = {};
+  const problems: string[] = [];
+  const stem = (route: string) => route.toUpperCase().replace(/-/g, '_');
+  const routeOf = new Map(smsCallbackRoutes.map((route) => [stem(route), route]));
   for (const [key, value] of Object.entries(env)) {
     const match = /^SMS_([A-Z0-9_]+)_(CALLBACK_SECRET|ALLOW_IPS)$/.exec(key);
     if (!match?.[1] || value === undefined) continue;
-    const route = match[1].toLowerCase();
-    if (!(SMS_CALLBACK_ROUTES as readonly string[]).includes(route)) {
-      throw new Error(`invalid configuration: ${key} names no SMS route with HTTP callbacks (want ${SMS_CALLBACK_ROUTES.map((r) => `SMS_${r.toUpperCase()}_${match[2]}`).join(' or ')}; SMPP routes are authenticated by their bind)`);
+    const route = routeOf.get(match[1]);
+    if (route === undefined) {
+      problems.push(
+        `invalid configuration: ${key} names no SMS route with HTTP callbacks (want ${smsCallbackRoutes.map((r) => `SMS_${stem(r)}_${match[2]}`).join(' or ')}; SMPP routes are authenticated by their bind)`,
+      );
+      continue;
     }
-    const protection = (callbacks[route as SmsCallbackRoute] ??= {});
+    const protection = (callbacks[route] ??= {});
     if (match[2] === 'CALLBACK_SECRET') {
-      if (value.trim() === '') throw new Error(`invalid configuration: ${key} is set but empty`);
+      if (value.trim() === '') problems.push(`invalid configuration: ${key} is set but empty`);
       // Written verbatim into Kannel's get-url/dlr-url and AT's callback URL: a `%` or `&` there would
       // be read by Kannel as an escape or split the query, and a short secret can be guessed.
-      if (!/^[A-Za-z0-9._~-]{16,}$/.test(value)) throw new Error(`invalid configuration: ${key} must be at least 16 characters of A-Z a-z 0-9 . _ ~ - (it is written as is into callback URLs)`);
-      protection.secret = value;
+      else if (!/^[A-Za-z0-9._~-]{16,}$/.test(value)) problems.push(`invalid configuration: ${key} must be at least 16 characters of A-Z a-z 0-9 . _ ~ - (it is written as is into callback URLs)`);
+      else protection.secret = value;
     } else {
-      const ranges = parseRanges(value, key);
-      if (ranges.length === 0) throw new Error(`invalid configuration: ${key} is set but lists no address`);
-      protection.allowedIps = ranges;
-    }
-  }
-  if (!isLoopbackHost(host)) {
-    for (const route of SMS_CALLBACK_ROUTES) {
-      if (configuredRoutes.has(route) && !callbacks[route]) {
-        const name = route.toUpperCase();
-        throw new Error(`invalid configuration: the ${route} SMS route is configured and HOST=${host} is not loopback, but its callbacks are open to anyone: set SMS_${name}_CALLBACK_SECRET (and put it in the callback URLs) and/or SMS_${name}_ALLOW_IPS`);
+      try {
+        const ranges = parseRanges(value, key);
+        if (ranges.length === 0) problems.push(`invalid configuration: ${key} is set but lists no address`);
+        else protection.allowedIps = ranges;
+      } catch (error) {
+        problems.push(error instanceof Error ? error.message : String(error));
       }
     }
   }
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  if (!isLoopbackHost(host)) {
+    for (const route of smsCallbackRoutes) {
+      if (configuredRoutes.has(route) && !callbacks[route]) {
+        const name = stem(route);
+        problems.push(
+          `invalid configuration: the ${route} SMS route is configured and HOST=${host} is not loopback, but its callbacks are open to anyone: set SMS_${name}_CALLBACK_SECRET (and put it in the callback URLs) and/or SMS_${name}_ALLOW_IPS`,
+        );
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(problems.join('\n'));
   return callbacks;
 }
 

@@ -12,6 +12,13 @@ import { neverReached, PermanentSmsError, sendError, SmsFateUnknownError, type S
 /** The SDK's `SMS.send` as it is called (the SDK has no usable types). */
 export type AfricasTalkingSend = (options: { to: string[]; message: string; from?: string; enqueue?: boolean }) => Promise<AfricasTalkingSendResult>;
 
+/** `AT_USERNAME`, `AT_API_KEY` and the sender id `AT_SMS_FROM`: what the SDK's client is made from. */
+export interface AfricasTalkingAccount {
+  username: string;
+  apiKey: string;
+  from?: string;
+}
+
 export interface AfricasTalkingSendResult {
   SMSMessageData: { Message: string; Recipients: { statusCode: number; number: string; status: string; cost: string; messageId: string }[] };
 }

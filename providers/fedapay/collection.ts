@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deadlineSignal } from '../../src/lib/deadline.js';
+import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
 import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/port.js';
 import { verifyFedapaySignature } from './webhook.js';
@@ -156,26 +157,29 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
   };
 }
 
-const fedapayEnv = z.object({
-  FEDAPAY_BASE_URL: z.string().url().default('https://sandbox-api.fedapay.com'),
-  FEDAPAY_SECRET_KEY: z.string().min(1),
-  FEDAPAY_WEBHOOK_SECRET: z.string().min(1),
-  /** `MTN=mtn_open,MOOV=moov` by default. */
-  FEDAPAY_MODES: z.string().optional(),
-  FEDAPAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
-});
+/** `FEDAPAY_*`: secrets come from env only; a missing one stops the gateway at start, naming the variable. */
+export const fedapayEnv = z
+  .object({
+    FEDAPAY_BASE_URL: z.string().url().default('https://sandbox-api.fedapay.com'),
+    FEDAPAY_SECRET_KEY: z.string().min(1),
+    FEDAPAY_WEBHOOK_SECRET: z.string().min(1),
+    /** `MTN=mtn_open,MOOV=moov` by default. */
+    FEDAPAY_MODES: z.string().optional(),
+    FEDAPAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).optional(),
+  })
+  .transform((e): FedapayConfig => {
+    const modes = e.FEDAPAY_MODES
+      ? Object.fromEntries(e.FEDAPAY_MODES.split(',').map((pair) => pair.trim().split('=') as [string, string]).filter(([k, v]) => k && v))
+      : DEFAULT_FEDAPAY_MODES;
+    return {
+      baseUrl: e.FEDAPAY_BASE_URL,
+      secretKey: e.FEDAPAY_SECRET_KEY,
+      webhookSecret: e.FEDAPAY_WEBHOOK_SECRET,
+      modes,
+      ...(e.FEDAPAY_TIMEOUT_MS ? { timeoutMs: e.FEDAPAY_TIMEOUT_MS } : {}),
+    };
+  });
 
-/** Secrets come from env only; a missing one stops the gateway at start, naming the variable. */
-export function fedapayConfigFromEnv(env: Readonly<Record<string, string | undefined>>): FedapayConfig {
-  const e = fedapayEnv.parse(env);
-  const modes = e.FEDAPAY_MODES
-    ? Object.fromEntries(e.FEDAPAY_MODES.split(',').map((pair) => pair.trim().split('=') as [string, string]).filter(([k, v]) => k && v))
-    : DEFAULT_FEDAPAY_MODES;
-  return {
-    baseUrl: e.FEDAPAY_BASE_URL,
-    secretKey: e.FEDAPAY_SECRET_KEY,
-    webhookSecret: e.FEDAPAY_WEBHOOK_SECRET,
-    modes,
-    ...(e.FEDAPAY_TIMEOUT_MS ? { timeoutMs: e.FEDAPAY_TIMEOUT_MS } : {}),
-  };
+export function fedapayConfigFromEnv(env: ProviderEnv): FedapayConfig {
+  return parseEnv(fedapayEnv, env);
 }

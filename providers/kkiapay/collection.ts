@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deadlineSignal } from '../../src/lib/deadline.js';
+import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
 import {
   AmbiguousCollectionError,
@@ -225,26 +226,29 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
   };
 }
 
-const kkiapayEnv = z.object({
-  KKIAPAY_BASE_URL: z.string().url(),
-  KKIAPAY_PUBLIC_KEY: z.string().min(1),
-  KKIAPAY_PRIVATE_KEY: z.string().min(1),
-  KKIAPAY_SECRET: z.string().min(1),
-  KKIAPAY_WEBHOOK_SECRET: z.string().min(1),
-  KKIAPAY_CALLBACK_URL: z.string().url().optional(),
-  KKIAPAY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
-});
+/** `KKIAPAY_*`: secrets come from env only; a missing or malformed one stops the gateway at start, naming the variable. */
+export const kkiapayEnv = z
+  .object({
+    KKIAPAY_BASE_URL: z.string().url(),
+    KKIAPAY_PUBLIC_KEY: z.string().min(1),
+    KKIAPAY_PRIVATE_KEY: z.string().min(1),
+    KKIAPAY_SECRET: z.string().min(1),
+    KKIAPAY_WEBHOOK_SECRET: z.string().min(1),
+    KKIAPAY_CALLBACK_URL: z.string().url().optional(),
+    KKIAPAY_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  })
+  .transform(
+    (e): KkiapayConfig => ({
+      baseUrl: e.KKIAPAY_BASE_URL.replace(/\/+$/, ''),
+      publicKey: e.KKIAPAY_PUBLIC_KEY,
+      privateKey: e.KKIAPAY_PRIVATE_KEY,
+      secret: e.KKIAPAY_SECRET,
+      webhookSecret: e.KKIAPAY_WEBHOOK_SECRET,
+      ...(e.KKIAPAY_CALLBACK_URL ? { callbackUrl: e.KKIAPAY_CALLBACK_URL } : {}),
+      timeoutMs: e.KKIAPAY_TIMEOUT_MS,
+    }),
+  );
 
-/** Secrets come from env only; a missing or malformed one stops the gateway at start, naming the variable. */
-export function kkiapayConfigFromEnv(env: Readonly<Record<string, string | undefined>>): KkiapayConfig {
-  const e = kkiapayEnv.parse(env);
-  return {
-    baseUrl: e.KKIAPAY_BASE_URL.replace(/\/+$/, ''),
-    publicKey: e.KKIAPAY_PUBLIC_KEY,
-    privateKey: e.KKIAPAY_PRIVATE_KEY,
-    secret: e.KKIAPAY_SECRET,
-    webhookSecret: e.KKIAPAY_WEBHOOK_SECRET,
-    ...(e.KKIAPAY_CALLBACK_URL ? { callbackUrl: e.KKIAPAY_CALLBACK_URL } : {}),
-    timeoutMs: e.KKIAPAY_TIMEOUT_MS,
-  };
+export function kkiapayConfigFromEnv(env: ProviderEnv): KkiapayConfig {
+  return parseEnv(kkiapayEnv, env);
 }

@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { deadlineSignal } from '../../src/lib/deadline.js';
+import { parseEnv, type ProviderEnv } from '../manifest.js';
 import {
   AmbiguousCollectionError,
   type CollectionRef,
@@ -288,22 +289,25 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
   return { name: 'moov-money', resendSafe: false, requestCollection, checkStatus };
 }
 
-const moovEnv = z.object({
-  MOOV_BASE_URL: z.string().url(),
-  MOOV_USERNAME: z.string().min(1),
-  MOOV_PASSWORD: z.string().min(1),
-  MOOV_ENCRYPTION_KEY: z.string().refine((key) => [16, 24, 32].includes(new TextEncoder().encode(key).length), 'must be 16, 24 or 32 bytes'),
-  MOOV_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
-});
+/** `MOOV_*`: secrets come from env only; a missing or malformed one stops the gateway at start, naming the variable. */
+export const moovEnv = z
+  .object({
+    MOOV_BASE_URL: z.string().url(),
+    MOOV_USERNAME: z.string().min(1),
+    MOOV_PASSWORD: z.string().min(1),
+    MOOV_ENCRYPTION_KEY: z.string().refine((key) => [16, 24, 32].includes(new TextEncoder().encode(key).length), 'must be 16, 24 or 32 bytes'),
+    MOOV_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  })
+  .transform(
+    (e): MoovConfig => ({
+      baseUrl: e.MOOV_BASE_URL,
+      username: e.MOOV_USERNAME,
+      password: e.MOOV_PASSWORD,
+      encryptionKey: e.MOOV_ENCRYPTION_KEY,
+      timeoutMs: e.MOOV_TIMEOUT_MS,
+    }),
+  );
 
-/** Secrets come from env only; a missing or malformed one stops the gateway at start, naming the variable. */
-export function moovConfigFromEnv(env: Readonly<Record<string, string | undefined>>): MoovConfig {
-  const e = moovEnv.parse(env);
-  return {
-    baseUrl: e.MOOV_BASE_URL,
-    username: e.MOOV_USERNAME,
-    password: e.MOOV_PASSWORD,
-    encryptionKey: e.MOOV_ENCRYPTION_KEY,
-    timeoutMs: e.MOOV_TIMEOUT_MS,
-  };
+export function moovConfigFromEnv(env: ProviderEnv): MoovConfig {
+  return parseEnv(moovEnv, env);
 }

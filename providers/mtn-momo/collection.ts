@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deadlineSignal } from '../../src/lib/deadline.js';
+import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser } from '../../src/payments/payment-provider-callback.js';
 import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/port.js';
 
@@ -178,28 +179,31 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
   };
 }
 
-const momoEnv = z.object({
-  MOMO_BASE_URL: z.string().url(),
-  MOMO_API_USER: z.string().min(1),
-  MOMO_API_KEY: z.string().min(1),
-  MOMO_SUBSCRIPTION_KEY: z.string().min(1),
-  MOMO_TARGET_ENVIRONMENT: z.string().min(1).default('sandbox'),
-  MOMO_CALLBACK_URL: z.string().url().optional(),
-  MOMO_CURRENCY: z.string().length(3).optional(),
-  MOMO_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-});
+/** `MOMO_*`: secrets come from env only; a missing one stops the gateway at start, naming the variable. */
+export const momoEnv = z
+  .object({
+    MOMO_BASE_URL: z.string().url(),
+    MOMO_API_USER: z.string().min(1),
+    MOMO_API_KEY: z.string().min(1),
+    MOMO_SUBSCRIPTION_KEY: z.string().min(1),
+    MOMO_TARGET_ENVIRONMENT: z.string().min(1).default('sandbox'),
+    MOMO_CALLBACK_URL: z.string().url().optional(),
+    MOMO_CURRENCY: z.string().length(3).optional(),
+    MOMO_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  })
+  .transform(
+    (e): MomoConfig => ({
+      baseUrl: e.MOMO_BASE_URL,
+      apiUser: e.MOMO_API_USER,
+      apiKey: e.MOMO_API_KEY,
+      subscriptionKey: e.MOMO_SUBSCRIPTION_KEY,
+      targetEnvironment: e.MOMO_TARGET_ENVIRONMENT,
+      callbackUrl: e.MOMO_CALLBACK_URL,
+      currency: e.MOMO_CURRENCY,
+      timeoutMs: e.MOMO_TIMEOUT_MS,
+    }),
+  );
 
-/** Secrets come from env only; a missing one stops the gateway at start, naming the variable. */
-export function momoConfigFromEnv(env: Readonly<Record<string, string | undefined>>): MomoConfig {
-  const e = momoEnv.parse(env);
-  return {
-    baseUrl: e.MOMO_BASE_URL,
-    apiUser: e.MOMO_API_USER,
-    apiKey: e.MOMO_API_KEY,
-    subscriptionKey: e.MOMO_SUBSCRIPTION_KEY,
-    targetEnvironment: e.MOMO_TARGET_ENVIRONMENT,
-    callbackUrl: e.MOMO_CALLBACK_URL,
-    currency: e.MOMO_CURRENCY,
-    timeoutMs: e.MOMO_TIMEOUT_MS,
-  };
+export function momoConfigFromEnv(env: ProviderEnv): MomoConfig {
+  return parseEnv(momoEnv, env);
 }

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 
+/** The variables the payment APIs these tests route to read (each provider's own schema checks them at start). */
+const PAYMENT_APIS_ENV = {
+  MOMO_BASE_URL: 'https://sandbox.momodeveloper.mtn.com',
+  MOMO_API_USER: 'api-user',
+  MOMO_API_KEY: 'api-key',
+  MOMO_SUBSCRIPTION_KEY: 'sub-key',
+  MOOV_BASE_URL: 'https://moov.example.bj/soap',
+  MOOV_USERNAME: 'merchant',
+  MOOV_PASSWORD: 'pw',
+  MOOV_ENCRYPTION_KEY: '0123456789abcdef',
+  FEDAPAY_SECRET_KEY: 'sk_sandbox_x',
+  FEDAPAY_WEBHOOK_SECRET: 'wh_sandbox_x',
+};
+
 describe('configuration from the environment', () => {
   it('has working defaults: the embedded gateway on 127.0.0.1:8080', () => {
     expect(loadConfig({})).toMatchObject({ host: '127.0.0.1', port: 8080, redisUrl: undefined, sessionTtlSeconds: 180, serviceDeadlineMs: 2000, providerSettings: {} });
@@ -23,7 +37,7 @@ describe('configuration from the environment', () => {
   });
 
   it('routes payments per operator, refusing operators Benin does not have', () => {
-    expect(loadConfig({ PAYMENT_PROVIDER: 'fedapay', PAYMENT_ROUTES: 'MTN=mtn-momo,MOOV=moov-money' })).toMatchObject({
+    expect(loadConfig({ ...PAYMENT_APIS_ENV, PAYMENT_PROVIDER: 'fedapay', PAYMENT_ROUTES: 'MTN=mtn-momo,MOOV=moov-money' })).toMatchObject({
       paymentProvider: 'fedapay',
       paymentRoutes: { MTN: 'mtn-momo', MOOV: 'moov-money' },
       paymentJobConcurrency: 32,
@@ -42,7 +56,19 @@ describe('configuration from the environment', () => {
     ['PAYMENT_ROUTES', 'MTN=mtn-momo, MOOV=fedapay', (c: Config) => c.paymentRoutes, { MTN: 'mtn-momo', MOOV: 'fedapay' }],
     ['SCREEN_LIMITS', 'hubtel=150', (c: Config) => c.providerSettings, { hubtel: { screenLimit: 150 } }],
   ])('keeps every character of %s=%s', (variable, value, read, expected) => {
-    expect({ ...read(loadConfig({ [variable]: value })) }).toEqual(expected);
+    expect({ ...read(loadConfig({ ...PAYMENT_APIS_ENV, [variable]: value })) }).toEqual(expected);
+  });
+
+  it('reads each routed payment API with its own schema at start, naming every missing variable', () => {
+    expect(loadConfig({ ...PAYMENT_APIS_ENV, PAYMENT_ROUTES: 'MTN=mtn-momo,MOOV=fedapay' }).paymentApis.map((api) => api.name)).toEqual(['sandbox', 'mtn-momo', 'fedapay']);
+    let message = '';
+    try {
+      loadConfig({ PAYMENT_PROVIDER: 'fedapay', PAYMENT_ROUTES: 'MTN=mtn-momo', PORT: 'eighty' });
+    } catch (error) {
+      message = String(error);
+    }
+    for (const variable of ['PORT', 'FEDAPAY_SECRET_KEY', 'FEDAPAY_WEBHOOK_SECRET', 'MOMO_BASE_URL', 'MOMO_API_USER']) expect(message, variable).toContain(`invalid configuration: ${variable}`);
+    expect(message).not.toContain('MOOV_');
   });
 
   it.each([

@@ -4,10 +4,6 @@ import { ipAllowed, type IpRange } from '../../lib/ip-address.js';
 import { secretsMatch } from '../../lib/secrets.js';
 import type { SmsStatus } from '../../sms/store/port.js';
 
-/** The SMS routes that call Guichet back over HTTP. SMPP routes are authenticated by their bind. */
-export const SMS_CALLBACK_ROUTES = ['kannel', 'africastalking'] as const;
-export type SmsCallbackRoute = (typeof SMS_CALLBACK_ROUTES)[number];
-
 /**
  * What a route's callbacks (inbound and delivery reports) must show: `SMS_<ROUTE>_CALLBACK_SECRET`
  * and/or `SMS_<ROUTE>_ALLOW_IPS`. Neither set: the route's callbacks are open (loopback only; the
@@ -18,7 +14,11 @@ export interface SmsCallbackProtection {
   allowedIps?: readonly IpRange[];
 }
 
-export type SmsCallbackSettings = Partial<Record<SmsCallbackRoute, SmsCallbackProtection>>;
+/**
+ * By route name, for the routes whose manifests declare HTTP callbacks (`providers/index.ts`
+ * `smsCallbackRoutes`). SMPP routes are authenticated by their bind.
+ */
+export type SmsCallbackSettings = Readonly<Partial<Record<string, SmsCallbackProtection>>>;
 
 /**
  * Where the secret is read: Kannel's `get-url`/`dlr-url` and Africa's Talking's callback URLs are

@@ -1,9 +1,8 @@
 import type { Context, Hono } from 'hono';
-import { checkSmsCallback, ownStatus, type SmsCallbackRoute, type SmsCallbackSettings } from './callback-auth.js';
+import { smsCallbackEndpoints } from '../../../providers/index.js';
+import type { SmsCallbackRequest } from '../../../providers/manifest.js';
+import { checkSmsCallback, type SmsCallbackSettings } from './callback-auth.js';
 import { errorResponse } from '../../http/errors.js';
-import { AT_DLR_STATUSES } from '../../../providers/africastalking/sms.js';
-import { parseKannelInbound } from '../../../providers/kannel/inbound.js';
-import { KANNEL_DLR_TYPES } from '../../../providers/kannel/sms.js';
 import type { Logger } from '../../observability/logger.js';
 import { recordDeliveryReport } from '../../sms/delivery-reports.js';
 import { handleInboundSms, type InboundDeps } from '../../sms/inbound.js';
@@ -19,58 +18,34 @@ export interface SmsRouteDeps extends InboundDeps {
 }
 
 /**
- * Callbacks from the SMS routes: inbound messages and delivery reports, for Africa's Talking (form
- * POSTs) and Kannel (`get-url` or `post-url`, and `dlr-url`). Each answers 200 quickly with an
- * empty body: Kannel would send any body back to the citizen as a reply. Every callback is checked
- * against its route's secret and allowlist before anything is read or changed.
+ * Callbacks from the SMS routes, as their manifests declare them (`providers/<name>/callbacks.ts`):
+ * inbound messages and delivery reports. Each answers 200 quickly with an empty body. Every callback
+ * is checked against its route's secret and allowlist before anything is read or changed; then the
+ * provider's parser says what it carries, and it is filed under the route's name.
  */
 export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
   const deps: SmsRouteDeps = { claims: routeDeps.store, ...routeDeps };
-  const form = async (c: Context) => new URLSearchParams(await c.req.text());
-  const guard = (route: SmsCallbackRoute, c: Context) => checkSmsCallback(c, routeDeps.callbacks?.[route], routeDeps.clientIp);
+  for (const { route, endpoint } of smsCallbackEndpoints) {
+    app.on([...endpoint.methods], endpoint.path, async (c) => {
+      const refused = await checkSmsCallback(c, routeDeps.callbacks?.[route], routeDeps.clientIp);
+      if (refused) return refused;
+      const event = await endpoint.parse(callbackRequest(c));
+      if (event.kind === 'bad_request') return errorResponse(c, 'bad_request', event.reason);
+      if (event.kind === 'inbound') await handleInboundSms(deps, { route, ...event.sms });
+      else await recordDeliveryReport(deps.store, { route, ...event.report }, deps.logger);
+      return endpoint.okBody === undefined ? c.body(null, 200) : c.body(endpoint.okBody, 200);
+    });
+  }
+}
 
-  app.post('/sms/africastalking/inbound', async (c) => {
-    const refused = await guard('africastalking', c);
-    if (refused) return refused;
-    const f = await form(c);
-    const [from, to, text, id] = [f.get('from'), f.get('to'), f.get('text'), f.get('id')];
-    if (!from || text === null || !id) return errorResponse(c, 'bad_request', 'from, text and id are required');
-    await handleInboundSms(deps, { route: 'africastalking', id, from, text, ...(to ? { to } : {}) });
-    return c.body(null, 200);
-  });
-
-  app.post('/sms/africastalking/dlr', async (c) => {
-    const refused = await guard('africastalking', c);
-    if (refused) return refused;
-    const f = await form(c);
-    const [id, status] = [f.get('id'), f.get('status')];
-    if (!id || !status) return errorResponse(c, 'bad_request', 'id and status are required');
-    const failure = f.get('failureReason');
-    await recordDeliveryReport(deps.store, { route: 'africastalking', providerMessageId: id, status: ownStatus(AT_DLR_STATUSES, status), raw: failure ? `${status} (${failure})` : status }, deps.logger);
-    return c.body(null, 200);
-  });
-
-  const kannelInbound = async (c: Context) => {
-    const refused = await guard('kannel', c);
-    if (refused) return refused;
-    const url = c.req.url;
-    const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
-    const method = c.req.method === 'POST' ? 'POST' : 'GET';
-    const body = method === 'POST' ? new Uint8Array(await c.req.arrayBuffer()) : new Uint8Array();
-    const parsed = parseKannelInbound({ method, rawQuery: query, header: (name) => c.req.header(name), body });
-    if (!parsed.ok) return errorResponse(c, 'bad_request', parsed.reason);
-    await handleInboundSms(deps, { route: 'kannel', id: parsed.id, from: parsed.from, text: parsed.text, ...(parsed.to ? { to: parsed.to } : {}) });
-    return c.body('', 200);
+function callbackRequest(c: Context): SmsCallbackRequest {
+  const url = c.req.url;
+  return {
+    method: c.req.method === 'POST' ? 'POST' : 'GET',
+    rawQuery: url.includes('?') ? url.slice(url.indexOf('?') + 1) : '',
+    query: (name) => c.req.query(name),
+    header: (name) => c.req.header(name),
+    bytes: async () => new Uint8Array(await c.req.arrayBuffer()),
+    text: () => c.req.text(),
   };
-  app.get('/sms/kannel/inbound', kannelInbound);
-  app.post('/sms/kannel/inbound', kannelInbound);
-
-  app.get('/sms/kannel/dlr', async (c) => {
-    const refused = await guard('kannel', c);
-    if (refused) return refused;
-    const [id, type] = [c.req.query('id'), c.req.query('type')];
-    if (!id || !type) return errorResponse(c, 'bad_request', 'id and type are required');
-    await recordDeliveryReport(deps.store, { route: 'kannel', messageId: id, status: ownStatus(KANNEL_DLR_TYPES, type), raw: `type ${type} ${c.req.query('reply') ?? ''}`.trim() }, deps.logger);
-    return c.body('', 200);
-  });
 }

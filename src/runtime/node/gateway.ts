@@ -2,7 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Redis, type RedisOptions } from 'ioredis';
 import { pino } from 'pino';
 import type { Hono } from 'hono';
-import { paymentProviders, ussdDialects } from '../../../providers/index.js';
+import { ussdDialects } from '../../../providers/index.js';
 import { createEmbeddedPayments } from '../../payments/embedded-payments.js';
 import { PaymentProviderDirectory } from '../../payments/provider-directory.js';
 import { RedisPaymentStore } from '../../payments/store/redis.js';
@@ -115,14 +115,9 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
 
   // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
   // jobs, so a crash between "paid" and "portal told" loses nothing.
-  // Every provider named by PAYMENT_PROVIDER or PAYMENT_ROUTES is built (its secrets checked now).
-  const providerNames = [...new Set([config.paymentProvider, ...Object.values(config.paymentRoutes)])];
+  // Every payment API named by PAYMENT_PROVIDER or PAYMENT_ROUTES (its variables checked by loadConfig).
   const paymentDirectory = new PaymentProviderDirectory(
-    providerNames.map((name) => {
-      const makeProvider = paymentProviders[name];
-      if (!makeProvider) throw new Error(`invalid configuration: payment provider "${name}" is not in providers/index.ts`);
-      return makeProvider(config.providerEnv);
-    }),
+    config.paymentApis.map((api) => api.create()),
     config.paymentRoutes,
     config.paymentProvider,
   );

@@ -1,8 +1,6 @@
 import type { Redis } from 'ioredis';
 import AfricasTalking from 'africastalking';
-import { createAfricasTalkingSmsRoute } from '../../../providers/africastalking/sms.js';
-import { createKannelRoute } from '../../../providers/kannel/sms.js';
-import { createSandboxSmsRoute } from '../../../providers/sandbox-sms/sms.js';
+import type { ConfiguredSmsRoute, SmsRouteRuntime } from '../../../providers/manifest.js';
 import type { PreferenceStore } from '../../sessions/port.js';
 import type { Config } from '../../config.js';
 import type { JobQueue } from '../../jobs/port.js';
@@ -19,8 +17,10 @@ import { SmppLink } from './smpp/smpp-link.js';
 import { createSmppSmsRoute } from './smpp/smpp-sms-route.js';
 
 /**
- * The SMS channel for Node: message store (Redis or memory), the routes configuration names, the
- * dispatcher with one queue (and rate) per route. The embedded default has only the sandbox route.
+ * The SMS channel for Node: message store (Redis or memory), the routes the providers' variables
+ * configure (`config.sms.routes`, from the registry), the dispatcher with one queue (and rate) per
+ * route. Node supplies the links a manifest declares but cannot open itself: SMPP binds and Africa's
+ * Talking's SDK. The embedded default has only the sandbox route.
  */
 export function createSmsChannel(deps: { config: Config; redis: Redis | undefined; queue: JobQueue; preferences: PreferenceStore; services: ServiceRegistry; logger: Logger }) {
   const { config, logger } = deps;
@@ -29,28 +29,31 @@ export function createSmsChannel(deps: { config: Config; redis: Redis | undefine
   const links: SmppLink[] = [];
   let dispatcher: SmsDispatcher;
 
-  routes.sandbox = createSandboxSmsRoute(logger, (providerMessageId) => {
-    void recordDeliveryReport(store, { route: 'sandbox', providerMessageId, status: 'delivered', raw: 'sandbox delivered' }, logger);
-  });
-  // Config has checked every route SMS_ROUTES names is configured (and PUBLIC_URL for Kannel).
-  if (config.sms.kannel && config.sms.publicUrl) routes.kannel = createKannelRoute({
-      ...config.sms.kannel,
-      publicUrl: config.sms.publicUrl,
-      // The dlr-url must carry the secret the report route checks.
-      ...(config.sms.callbacks.kannel?.secret !== undefined ? { callbackSecret: config.sms.callbacks.kannel.secret } : {}),
+  const build = (configured: ConfiguredSmsRoute, runtime: SmsRouteRuntime): SmsRoute => {
+    switch (configured.link) {
+      case 'none':
+        return configured.create(runtime);
+      case 'africastalking-sdk': {
+        const client = AfricasTalking({ username: configured.settings.username, apiKey: configured.settings.apiKey });
+        return configured.create(runtime, (options) => client.SMS.send(options));
+      }
+      case 'smpp': {
+        const link = new SmppLink(configured.settings, logger);
+        const route = createSmppSmsRoute(configured.route, link, configured.settings.from, { onReport: runtime.recordReport, onInbound: runtime.receive });
+        link.start();
+        links.push(link);
+        return route;
+      }
+    }
+  };
+  // Config has checked every route SMS_ROUTES names is configured (and each provider's own variables).
+  for (const configured of config.sms.routes) {
+    routes[configured.route] = build(configured, {
+      logger,
+      callbacks: config.sms.callbacks[configured.route],
+      recordReport: (report) => recordDeliveryReport(store, report, logger),
+      receive: (sms) => handleInboundSms({ services: deps.services, preferences: deps.preferences, outbox: dispatcher, logger, claims: store }, sms),
     });
-  if (config.sms.africasTalking) {
-    const client = AfricasTalking({ username: config.sms.africasTalking.username, apiKey: config.sms.africasTalking.apiKey });
-    routes.africastalking = createAfricasTalkingSmsRoute((options) => client.SMS.send(options), config.sms.africasTalking.from);
-  }
-  for (const linkConfig of config.sms.smppLinks) {
-    const link = new SmppLink(linkConfig, logger);
-    routes[linkConfig.provider] = createSmppSmsRoute(linkConfig.provider, link, linkConfig.from, {
-      onReport: (report) => recordDeliveryReport(store, report, logger),
-      onInbound: (sms) => handleInboundSms({ services: deps.services, preferences: deps.preferences, outbox: dispatcher, logger, claims: store }, sms),
-    });
-    link.start();
-    links.push(link);
   }
 
   dispatcher = new SmsDispatcher({
