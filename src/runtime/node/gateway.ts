@@ -6,6 +6,11 @@ import { paymentProviders, ussdDialects } from '../../../providers/index.js';
 import { createEmbeddedPayments } from '../../payments/embedded-payments.js';
 import { PaymentProviderDirectory } from '../../payments/provider-directory.js';
 import { RedisPaymentStore } from '../../payments/store/redis.js';
+import { MemoryPaymentStore } from '../../payments/store/memory.js';
+import { InProcessFunnels } from '../../observability/funnels.js';
+import { CountingPaymentStore } from '../../observability/counting-stores.js';
+import { storedSessionInspector } from '../../observability/ussd-funnel.js';
+import { loadChartLibrary } from './admin-assets.js';
 import { PAYMENT_PROMPT_POLICY } from '../../payments/payment-service.js';
 import { MemorySessionStore } from '../../sessions/memory.js';
 import { RedisSessionStore } from '../../sessions/redis.js';
@@ -104,12 +109,19 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     attempts = new MemoryAttemptLimiter();
   }
 
+  // Funnels, sessions, payments and SMS, counted in this process's memory (nothing on a hop goes to
+  // Redis for them); a session due to expire is read back once, to leave it to another instance
+  // that carried it on.
+  const funnels = new InProcessFunnels({ sessionTtlSeconds: config.sessionTtlSeconds, inspect: (key, tracked) => inspectSession(key, tracked) });
+  const funnelSweep = setInterval(() => void funnels.sweep().catch(() => {}), 1000);
+  funnelSweep.unref();
+
   const { portal, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger);
   const services: ServiceRegistry = {
     ...createPortalServices(portal, { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) }),
     ...createCcspDirectory(await loadCcspData(config.menusDir)),
   };
-  const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger });
+  const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger, funnels });
 
   // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
   // jobs, so a crash between "paid" and "portal told" loses nothing.
@@ -132,7 +144,8 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     sms: sms.dispatcher,
     // The pay path's NPI proof counts with tracking's; its prompt counters are shared by every instance.
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
-    ...(redis ? { store: new RedisPaymentStore(redis, config.redisPrefix), prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
+    store: new CountingPaymentStore(redis ? new RedisPaymentStore(redis, config.redisPrefix) : new MemoryPaymentStore(), funnels),
+    ...(redis ? { prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
   Object.assign(services, payments.services);
   // Safe on every instance at once: each transition applies once, whoever runs it.
@@ -142,6 +155,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   reconciliation.unref();
 
   const menus = new MenuRegistry(await loadMenuFiles(config.menusDir, services));
+  const inspectSession = storedSessionInspector(store, menus);
   processDeferredCalls(jobs, { menus, services, outbox: sms.dispatcher, logger });
 
   const appDeps: AppDeps = {
@@ -158,6 +172,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
             smppLinks: () => smppLinks.map((link, i) => ({ link: config.smppUssdLinks[i]!.provider, bound: link.isBound })),
             breakers: portalBreakers,
             ...(jobs instanceof BullMqJobQueue ? { queueDepths: () => (jobs as BullMqJobQueue).depths() } : {}),
+            funnels,
           }),
         }
       : {}),
@@ -166,6 +181,20 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     serviceDeadlineMs: config.serviceDeadlineMs,
     providerSettings: config.providerSettings,
     simulator: config.simulator,
+    funnels,
+    ...(config.adminToken
+      ? {
+          admin: {
+            token: config.adminToken,
+            funnels,
+            menus,
+            chartLibrary: loadChartLibrary(),
+            payments: payments.store,
+            smppLinks: () => smppLinks.map((link, i) => ({ link: config.smppUssdLinks[i]!.provider, bound: link.isBound })),
+            breakers: portalBreakers,
+          },
+        }
+      : {}),
     deferrals: createDeferrals(jobs),
     sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher, callbacks: config.sms.callbacks },
     payments: { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger },
@@ -218,6 +247,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     async close() {
       stopWatching();
       clearInterval(reconciliation);
+      clearInterval(funnelSweep);
       await Promise.all(smppLinks.map((link) => link.stop()));
       await jobs.close();
       await sms.close();
