@@ -74,6 +74,8 @@ const Env = z.object({
   /** `GET /metrics`: unset serves it on loopback only; `1` everywhere; `0` never. With `METRICS_TOKEN` set it needs `Authorization: Bearer <token>`. */
   METRICS: z.enum(['0', '1']).optional(),
   METRICS_TOKEN: z.string().optional(),
+  /** The operator's dashboard at `/admin`: served only when set, to whoever shows it (Bearer, or Basic `admin:<token>`). */
+  ADMIN_TOKEN: z.string().min(16, 'want at least 16 characters').optional(),
   /** Slow or idle clients: a whole request within this, its headers within that (Node's http server). */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300000).default(10000),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60000).default(5000),
@@ -115,6 +117,8 @@ export interface Config {
   simulator: boolean;
   /** `GET /metrics` served, and the bearer token it then needs (undefined: none). */
   metrics: { served: boolean; token: string | undefined };
+  /** `ADMIN_TOKEN`: the dashboard is served only when set. */
+  adminToken: string | undefined;
   http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   sessionTtlSeconds: number;
   serviceDeadlineMs: number;
@@ -195,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     watchMenus: e.MENUS_WATCH === '1',
     simulator: e.SIMULATOR === undefined ? isLoopbackHost(e.HOST) : e.SIMULATOR === '1',
     metrics: checked({ served: false, token: undefined }, () => metricsSetting(e.METRICS, e.METRICS_TOKEN, e.HOST)),
+    adminToken: e.ADMIN_TOKEN,
     http: { requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, maxConnections: e.HTTP_MAX_CONNECTIONS },
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     serviceDeadlineMs: e.SERVICE_DEADLINE_MS,

@@ -124,7 +124,10 @@ function show(menu: Menu, state: EngineState, ctx: HopContext, effects: Effect[]
     const withNotice = `${notice}\n${text}`;
     if (fitsScreen(withNotice, ctx.screenLimit)) text = withNotice;
   }
-  return { type: 'screen', screen: { text, end }, state: { ...state, page }, effects };
+  const step: Step = { type: 'screen', screen: { text, end }, state: { ...state, page }, effects };
+  // Only a refused input brings a notice.
+  if (notice !== null) step.refused = true;
+  return step;
 }
 
 function pagesOf(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext): string[] {

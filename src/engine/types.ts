@@ -36,7 +36,11 @@ export interface ServiceOutcome {
 export type Effect = { type: 'setLanguage'; language: Language };
 
 export type Step =
-  | { type: 'screen'; screen: Screen; state: EngineState; effects: Effect[] }
+  /**
+   * `refused`: the input was not taken (no such option, or it did not validate) and the same
+   * screen is shown again with the reason on top; counted by the funnels, never stored.
+   */
+  | { type: 'screen'; screen: Screen; state: EngineState; effects: Effect[]; refused?: true }
   | { type: 'call'; call: ServiceCall; state: EngineState; effects: Effect[] };
 
 /** Per-hop facts from the channel that templates and limits need. */

@@ -5,6 +5,8 @@ import type { HopHandlerDeps } from '../channels/ussd/hop-handler.js';
 import type { UssdProviderSettings } from '../channels/ussd/provider-settings.js';
 import { registerNotificationRoutes, type AgencyCredentials } from '../channels/sms/notifications.js';
 import { registerSimulator } from '../channels/simulator/route.js';
+import { registerAdmin, type AdminDeps } from '../channels/admin/route.js';
+import type { FunnelRecorder } from '../observability/funnels.js';
 import type { SmsCallbackSettings } from '../channels/sms/callback-auth.js';
 import { registerSmsRoutes } from '../channels/sms/routes.js';
 import type { SmsDispatcher } from '../sms/dispatcher.js';
@@ -54,6 +56,10 @@ export interface AppDeps {
   payments?: PaymentCallbackDeps;
   /** The finance team's daily CSV at `/v1/payments/report`; absent: not served. */
   paymentReport?: PaymentReportDeps;
+  /** Per-screen funnel counters the hops feed (`src/observability/funnels.ts`). */
+  funnels?: FunnelRecorder;
+  /** The operator's dashboard at `/admin` (needs `ADMIN_TOKEN`); absent: not served. */
+  admin?: AdminDeps;
   /** Serve the web simulator at `/simulator` (development and agency test setups only). */
   simulator?: boolean;
   /** What `/readyz` checks (Redis, links, menus); absent: ready whenever the process answers. */
@@ -109,6 +115,7 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
     ...(deps.deferrals ? { deferrals: deps.deferrals } : {}),
     ...(deps.piiHashKey ? { piiHashKey: deps.piiHashKey } : {}),
     ...(deps.hashText ? { hashText: deps.hashText } : {}),
+    ...(deps.funnels ? { funnels: deps.funnels } : {}),
   };
 }
 
@@ -139,6 +146,7 @@ export function createApp(deps: AppDeps): Hono {
 
   registerUssdRoutes(app, { ...deps, ...hopHandlerDeps(deps) });
   if (deps.simulator) registerSimulator(app, deps);
+  if (deps.admin) registerAdmin(app, deps.admin);
   if (deps.payments) registerPaymentCallbackRoutes(app, deps.payments);
   if (deps.paymentReport) registerPaymentReport(app, deps.paymentReport);
   if (deps.sms) {

@@ -4,6 +4,8 @@ import { LANGUAGES, type Language, type Menu } from '../../engine/schema.js';
 import type { Effect, HopContext, Screen, ServiceOutcome, Step } from '../../engine/types.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
+import type { FunnelRecorder } from '../../observability/funnels.js';
+import { FunnelTrace, funnelSessionOf } from '../../observability/ussd-funnel.js';
 import { maskMsisdn } from '../../lib/mask.js';
 import type { ServiceRegistry } from '../../services/service-registry.js';
 import type { PreferenceStore, SessionStore } from '../../sessions/port.js';
@@ -42,6 +44,8 @@ export interface HopHandlerDeps {
    * "Service momentanément indisponible" (the Node gateway's Redis client gives up sooner, 300 ms).
    */
   storeBudgetMs?: number;
+  /** Per-screen counters (`src/observability/funnels.ts`), in process memory; absent: nothing counted. */
+  funnels?: FunnelRecorder;
 }
 
 export interface HopAnswer {
@@ -72,6 +76,8 @@ type Decision =
       pendingInputs: readonly string[];
       /** The session this hop continues; null when it opens one (even under a reused, phone-keyed id). */
       continues: UssdSessionRecord | null;
+      /** The input the engine was given for `step`; null when the hop opened the session. */
+      input: string | null;
     };
 
 /** What the hop's own text hashes to, worked out once per hop. */
@@ -111,7 +117,8 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
     const decision = await decide(deps, hop, previous, digests, ctx, log, language, attempt > 0, now);
     if (decision.type === 'answer') return decision.answer;
 
-    const { step, effects, deferred, provedIdentity } = await runHop(deps, decision, ctx, log, { provider, sessionId: hop.sessionId });
+    const trace = deps.funnels ? new FunnelTrace(decision.menu, decision.continues?.e ?? null, decision.input, decision.step) : undefined;
+    const { step, effects, deferred, provedIdentity } = await runHop(deps, decision, ctx, log, { provider, sessionId: hop.sessionId }, trace);
     const screen = step.type === 'screen' ? step.screen : channelScreen('unavailable', decision.language);
     const record: UssdSessionRecord = {
       e: keptState(decision.menu, step, screen, provedIdentity),
@@ -119,6 +126,8 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
       n: decision.continues?.n ?? newSessionNonce(),
       h: hop.input.kind === 'cumulative' ? (digests.text ?? '') : (hop.hopId ?? ''),
       s: screen,
+      o: decision.continues ? decision.continues.o : now,
+      k: (decision.continues?.k ?? 0) + 1,
     };
     if (hop.input.kind === 'cumulative') record.p = [...(decision.continues?.p ?? []), hop.input.text.length];
     if (digests.resend !== null) {
@@ -138,9 +147,11 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
         await withinBudget(deps.sessions.save(key, encodeRecord({ ...record, s: unavailable, x: 'error' }), (version ?? 0) + 1, CLOSED_SESSION_TTL_SECONDS), budget, 'session save').catch(
           () => false,
         );
+        if (trace) countHop(deps, trace, key, provider, previous, decision, { ...record, x: 'error' }, (version ?? 0) + 1);
         return { screen: unavailable, deliver: true };
       }
       await applyEffects(deps, hop, effects);
+      if (trace) countHop(deps, trace, key, provider, previous, decision, record, (version ?? 0) + 1);
       return { screen, deliver: true };
     }
     // Another request of this session committed first (a retransmission racing the original, or
@@ -166,6 +177,7 @@ export async function endSession(deps: HopHandlerDeps, provider: string, session
     const ended: UssdSessionRecord = { ...record, x: reason };
     if (await withinBudget(deps.sessions.save(key, encodeRecord(ended), stored.version, CLOSED_SESSION_TTL_SECONDS), deps.storeBudgetMs ?? STORE_BUDGET_MS, 'session save')) {
       deps.logger.info({ provider, session: sessionForLog(sessionId), reason }, 'session ended by the provider');
+      deps.funnels?.dropped(funnelSessionOf(key, stored.version + 1, record, provider, deps.menus.atVersion(record.e.menuId, record.e.menuVersion)), reason);
       return;
     }
   }
@@ -208,7 +220,7 @@ async function decide(
       if (previous.s.end) return { type: 'answer', answer: { screen: previous.s, deliver: true } };
       const menu = deps.menus.atVersion(previous.e.menuId, previous.e.menuVersion);
       if (!menu) return { type: 'answer', answer: { screen: channelScreen('menuUpdated', previous.e.language), deliver: true } };
-      return { type: 'step', menu, step: advance(menu, previous.e, input.text, ctx), language: previous.e.language, pendingInputs: [], continues: previous };
+      return { type: 'step', menu, step: advance(menu, previous.e, input.text, ctx), language: previous.e.language, pendingInputs: [], continues: previous, input: input.text };
     }
     // input.type === 'restart': the same session id opens a new session (dialects keyed by phone number).
   } else if (!hop.isBegin) {
@@ -226,7 +238,7 @@ async function decide(
   // A first hop that already carries input (`*123*1*PS00373-240001#` dialled, or a dialect that
   // sends the first input with the opening) walks those inputs in this same hop.
   const firstInputs = hop.input.kind === 'latest' && hop.input.text !== '' ? [...inputs, hop.input.text] : inputs;
-  return { type: 'step', menu, step: startSession(menu, language, ctx), language, pendingInputs: firstInputs, continues: null };
+  return { type: 'step', menu, step: startSession(menu, language, ctx), language, pendingInputs: firstInputs, continues: null, input: null };
 }
 
 type NewInput = { type: 'input'; text: string } | { type: 'repeat' } | { type: 'restart' } | { type: 'mismatch' };
@@ -269,6 +281,7 @@ async function runHop(
   ctx: HopContext,
   log: Record<string, unknown>,
   session: { provider: string; sessionId: string },
+  trace: FunnelTrace | undefined,
 ): Promise<{ step: Step; effects: Effect[]; deferred: DeferredCall[]; provedIdentity: boolean }> {
   const { menu } = decision;
   let step = decision.step;
@@ -292,11 +305,14 @@ async function runHop(
         outcome = { outcome: 'deferred' };
       }
       step = resume(menu, step.state, outcome, ctx);
+      trace?.resumed(step);
       calls++;
     } else {
       const input = pending.shift();
       if (input === undefined || step.screen.end) break;
-      step = advance(menu, step.state, input, ctx);
+      const from = step.state;
+      step = advance(menu, from, input, ctx);
+      trace?.advanced(from, input, step);
     }
     effects.push(...step.effects);
   }
@@ -377,6 +393,34 @@ async function callService(
   }
   deps.metrics.observeServiceCall(service, outcome.outcome, (performance.now() - started) / 1000);
   return outcome;
+}
+
+/**
+ * Hands a committed hop to the funnels. A new session that took over the key of one still open
+ * (phone-keyed dialects: the citizen redialled and nobody told us the old one ended) closes that one
+ * as `expired` first.
+ */
+function countHop(
+  deps: HopHandlerDeps,
+  trace: FunnelTrace,
+  key: string,
+  provider: string,
+  previous: UssdSessionRecord | null,
+  decision: Extract<Decision, { type: 'step' }>,
+  record: UssdSessionRecord,
+  version: number,
+): void {
+  const funnels = deps.funnels;
+  if (!funnels) return;
+  if (previous && !previous.x && decision.continues === null) {
+    funnels.dropped(funnelSessionOf(key, version - 1, previous, provider, deps.menus.atVersion(previous.e.menuId, previous.e.menuVersion)), 'expired');
+  }
+  funnels.hop({
+    session: funnelSessionOf(key, version, record, provider, decision.menu),
+    opened: decision.continues === null,
+    steps: trace.steps,
+    ...(record.x === 'completed' ? { closed: 'ended' as const } : record.x === 'error' ? { closed: 'error' as const } : {}),
+  });
 }
 
 async function applyEffects(deps: HopHandlerDeps, hop: UssdHop, effects: readonly Effect[]): Promise<void> {

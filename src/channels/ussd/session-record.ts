@@ -31,6 +31,13 @@ export interface UssdSessionRecord {
   /** The keyed hash of the last hop's `resend` key and when it was handled (ms since the epoch), for dialects that give one. */
   r?: string;
   t?: number;
+  /**
+   * When the session opened (ms since the epoch) and how many hops it has committed, so whichever
+   * instance sees its end can count its hops and length (`src/observability/funnels.ts`).
+   * Absent in records written before they were kept.
+   */
+  o?: number;
+  k?: number;
   /** Set once the session is over, and why; a hop arriving after that is not run. */
   x?: SessionEndReason;
 }

@@ -6,6 +6,11 @@ import { ussdDialects } from '../../../providers/index.js';
 import { createEmbeddedPayments } from '../../payments/embedded-payments.js';
 import { PaymentProviderDirectory } from '../../payments/provider-directory.js';
 import { RedisPaymentStore } from '../../payments/store/redis.js';
+import { MemoryPaymentStore } from '../../payments/store/memory.js';
+import { InProcessFunnels } from '../../observability/funnels.js';
+import { CountingPaymentStore } from '../../observability/counting-stores.js';
+import { storedSessionInspector } from '../../observability/ussd-funnel.js';
+import { loadChartLibrary } from './admin-assets.js';
 import { PAYMENT_PROMPT_POLICY } from '../../payments/menu-services.js';
 import { MemorySessionStore } from '../../sessions/memory.js';
 import { RedisSessionStore } from '../../sessions/redis.js';
@@ -105,13 +110,20 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     attempts = new MemoryAttemptLimiter();
   }
 
+  // Funnels, sessions, payments and SMS, counted in this process's memory (nothing on a hop goes to
+  // Redis for them); a session due to expire is read back once, to leave it to another instance
+  // that carried it on.
+  const funnels = new InProcessFunnels({ sessionTtlSeconds: config.sessionTtlSeconds, inspect: (key, tracked) => inspectSession(key, tracked) });
+  const funnelSweep = setInterval(() => void funnels.sweep().catch(() => {}), 1000);
+  funnelSweep.unref();
+
   const { portal, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger);
   const ccsp = await loadCcspData(config.menusDir);
   // The SMS channel answers STATUT from this registry, and payments send through the channel: the
   // channel is handed the registry object now, filled by createServices once payments exist, in
   // the same synchronous stretch (no SMS can be read in between).
   const services: Record<string, ServiceHandler> = {};
-  const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger });
+  const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger, funnels });
 
   // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
   // jobs, so a crash between "paid" and "portal told" loses nothing.
@@ -131,13 +143,15 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     preferences: store,
     // The pay path's NPI proof counts with tracking's; its prompt counters are shared by every instance.
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
-    ...(redis ? { store: new RedisPaymentStore(redis, config.redisPrefix), prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
+    store: new CountingPaymentStore(redis ? new RedisPaymentStore(redis, config.redisPrefix) : new MemoryPaymentStore(), funnels),
+    ...(redis ? { prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
   Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments }));
   // This process runs the payment jobs, and sweeps overdue payments every minute.
   const stopPaymentSweep = payments.start({ reconcileEveryMs: 60_000 });
 
   const menus = new MenuRegistry(await loadMenuFiles(config.menusDir, services));
+  const inspectSession = storedSessionInspector(store, menus);
   processDeferredCalls(jobs, { menus, services, outbox: sms.dispatcher, logger });
 
   const appDeps: AppDeps = {
@@ -154,6 +168,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
             smppLinks: () => smppLinks.map((link, i) => ({ link: config.smppUssdLinks[i]!.provider, bound: link.isBound })),
             breakers: portalBreakers,
             ...(jobs instanceof BullMqJobQueue ? { queueDepths: () => (jobs as BullMqJobQueue).depths() } : {}),
+            funnels,
           }),
         }
       : {}),
@@ -162,6 +177,20 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     serviceDeadlineMs: config.serviceDeadlineMs,
     providerSettings: config.providerSettings,
     simulator: config.simulator,
+    funnels,
+    ...(config.adminToken
+      ? {
+          admin: {
+            token: config.adminToken,
+            funnels,
+            menus,
+            chartLibrary: loadChartLibrary(),
+            payments: payments.store,
+            smppLinks: () => smppLinks.map((link, i) => ({ link: config.smppUssdLinks[i]!.provider, bound: link.isBound })),
+            breakers: portalBreakers,
+          },
+        }
+      : {}),
     deferrals: createDeferrals(jobs),
     sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher, callbacks: config.sms.callbacks },
     payments: { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger },
@@ -214,6 +243,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     async close() {
       stopWatching();
       stopPaymentSweep();
+      clearInterval(funnelSweep);
       await Promise.all(smppLinks.map((link) => link.stop()));
       await jobs.close();
       await sms.close();

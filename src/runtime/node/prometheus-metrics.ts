@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricType } from 'prom-client';
 import type { GatewayMetrics } from '../../observability/metrics.js';
+import { DROP_REASONS, SESSION_HOP_BUCKETS, SESSION_SECOND_BUCKETS, type FunnelSnapshot, type FunnelSource, type HistogramSnapshot, type SessionStats } from '../../observability/funnels.js';
 
 /** What the gateway's parts say of themselves when Prometheus scrapes (read then, never stored). */
 export interface MetricProbes {
@@ -9,6 +10,8 @@ export interface MetricProbes {
   breakers?: () => { service: string; state: 'closed' | 'open' | 'half_open' }[];
   /** Jobs waiting per queue (BullMQ), for backlog alerts. */
   queueDepths?: () => Promise<{ queue: string; waiting: number }[]>;
+  /** This process's funnels, sessions, payments and SMS counters (`src/observability/funnels.ts`). */
+  funnels?: FunnelSource;
 }
 
 /** Prometheus metrics for the Node gateway (prom-client), with process metrics alongside. */
@@ -70,6 +73,7 @@ export function createPrometheusMetrics(probes: MetricProbes = {}): GatewayMetri
     labelNames: ['provider'] as const,
     registers: [registry],
   });
+  if (probes.funnels) registerFunnelMetrics(registry, probes.funnels);
   return {
     observeHop(provider, outcome, seconds) {
       if (outcome === 'rejected') refused.inc({ provider });
@@ -82,4 +86,111 @@ export function createPrometheusMetrics(probes: MetricProbes = {}): GatewayMetri
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+/**
+ * The funnel counters, read from the recorder's snapshot at each scrape (one snapshot per scrape,
+ * taken after the expiry sweep): the hop path only bumps numbers in memory. Labels are the
+ * recorder's, bounded by the menus and configuration.
+ */
+function registerFunnelMetrics(registry: Registry, funnels: FunnelSource): void {
+  let current: Promise<FunnelSnapshot> | null = null;
+  // The first metric collected takes the snapshot, the others of the same scrape reuse it.
+  const snapshot = (): Promise<FunnelSnapshot> => {
+    current ??= funnels
+      .sweep()
+      .catch(() => {})
+      .then(() => funnels.snapshot())
+      .finally(() => setTimeout(() => (current = null), 0));
+    return current;
+  };
+  const fromSnapshot = <L extends string>(name: string, help: string, labelNames: readonly L[], rows: (s: FunnelSnapshot) => [Record<L, string>, number][]) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const s = await snapshot();
+        this.reset();
+        for (const [labels, value] of rows(s)) if (value > 0) this.inc(labels as Partial<Record<L, string>>, value);
+      },
+    });
+  const nodes = (s: FunnelSnapshot) => s.menus.flatMap((m) => m.nodes.map((n) => ({ menu: m.menu, ...n })));
+  fromSnapshot('guichet_funnel_sessions_started_total', 'USSD sessions opened, by menu', ['menu'], (s) => s.menus.map((m) => [{ menu: m.menu }, m.started]));
+  fromSnapshot('guichet_funnel_node_entered_total', 'Arrivals of sessions on a menu node (screen or action)', ['menu', 'node'], (s) =>
+    nodes(s).map((n) => [{ menu: n.menu, node: n.node }, n.entered]),
+  );
+  fromSnapshot('guichet_funnel_option_chosen_total', 'Options taken on a choice screen, by option key', ['menu', 'node', 'option'], (s) =>
+    nodes(s).flatMap((n) => Object.entries(n.chose).map(([option, count]): [Record<'menu' | 'node' | 'option', string>, number] => [{ menu: n.menu, node: n.node, option }, count])),
+  );
+  fromSnapshot('guichet_funnel_input_refused_total', 'Inputs refused on a screen (no such option, or failed validation)', ['menu', 'node'], (s) =>
+    nodes(s).map((n) => [{ menu: n.menu, node: n.node }, n.refused]),
+  );
+  fromSnapshot('guichet_funnel_sessions_ended_total', 'Sessions closed by one of the menu\'s END screens, by that screen', ['menu', 'node'], (s) =>
+    nodes(s).map((n) => [{ menu: n.menu, node: n.node }, n.ended]),
+  );
+  fromSnapshot('guichet_funnel_sessions_dropped_total', 'Sessions closed before an END screen, by the node they were on and why', ['menu', 'node', 'reason'], (s) =>
+    nodes(s).flatMap((n) => DROP_REASONS.map((reason): [Record<'menu' | 'node' | 'reason', string>, number] => [{ menu: n.menu, node: n.node, reason }, n.dropped[reason]])),
+  );
+  fromSnapshot('guichet_payments_total', 'Payments that entered a state, by provider', ['provider', 'state'], (s) => s.payments.map((p) => [{ provider: p.provider, state: p.state }, p.count]));
+  fromSnapshot('guichet_payments_flagged_total', 'Payments flagged for finance to check by hand, by provider', ['provider'], (s) => s.paymentsFlagged.map((p) => [{ provider: p.provider }, p.count]));
+  fromSnapshot('guichet_sms_total', 'SMS that reached a status, by route', ['route', 'status'], (s) => s.sms.map((m) => [{ route: m.route, status: m.status }, m.count]));
+  new Gauge({
+    name: 'guichet_ussd_live_sessions',
+    help: 'Open USSD sessions this instance served last, by dialect',
+    labelNames: ['dialect'] as const,
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      for (const { dialect, live } of s.sessions.liveByDialect) this.set({ dialect }, live);
+    },
+  });
+  new SnapshotHistogram('guichet_ussd_session_hops', 'Hops per closed USSD session, by dialect and operator', SESSION_HOP_BUCKETS, registry, async () => (await snapshot()).sessions.byDialect, (s) => s.hops);
+  new SnapshotHistogram(
+    'guichet_ussd_session_duration_seconds',
+    'Length of closed USSD sessions (to the END, the notice, or the last hop of an expired one), by dialect and operator',
+    SESSION_SECOND_BUCKETS,
+    registry,
+    async () => (await snapshot()).sessions.byDialect,
+    (s) => s.seconds,
+  );
+}
+
+/**
+ * A prom-client histogram whose buckets are the recorder's (it cannot be filled from counts). The
+ * registry reads a histogram through `getForPromString` (text) or `get` (JSON): both answer here.
+ */
+class SnapshotHistogram extends Histogram<string> {
+  constructor(
+    private readonly metricName: string,
+    private readonly metricHelp: string,
+    private readonly bounds: readonly number[],
+    registry: Registry,
+    private readonly read: () => Promise<SessionStats[]>,
+    private readonly pick: (stats: SessionStats) => HistogramSnapshot,
+  ) {
+    super({ name: metricName, help: metricHelp, labelNames: ['dialect', 'operator'], buckets: [...bounds], registers: [registry] });
+  }
+
+  override async get(): Promise<Awaited<ReturnType<Histogram<string>['get']>>> {
+    return this.getForPromString();
+  }
+
+  async getForPromString(): Promise<Awaited<ReturnType<Histogram<string>['get']>>> {
+    const name = this.metricName;
+    const values = (await this.read()).flatMap((stats) => {
+      const labels = { dialect: stats.dialect, operator: stats.operator };
+      const h = this.pick(stats);
+      return [
+        ...this.bounds.map((le, i) => ({ metricName: `${name}_bucket`, labels: { ...labels, le }, value: h.buckets[i] ?? 0 })),
+        { metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: h.count },
+        { metricName: `${name}_sum`, labels, value: h.sum },
+        { metricName: `${name}_count`, labels, value: h.count },
+      ];
+    });
+    // prom-client's typings give `type` as a numeric enum; its code (and the exposition) uses the word.
+    return { name, help: this.metricHelp, type: 'histogram' as unknown as MetricType, aggregator: 'sum', collect: () => {}, values };
+  }
 }

@@ -12,6 +12,8 @@ import { handleInboundSms } from '../../sms/inbound.js';
 import { MemoryMessageStore } from '../../sms/store/memory.js';
 import type { MessageStore } from '../../sms/store/port.js';
 import type { SmsRoute } from '../../sms/port.js';
+import { CountingMessageStore } from '../../observability/counting-stores.js';
+import type { FunnelRecorder } from '../../observability/funnels.js';
 import { RedisMessageStore } from '../../sms/store/redis.js';
 import { SmppLink } from './smpp/smpp-link.js';
 import { createSmppSmsRoute } from './smpp/smpp-sms-route.js';
@@ -22,9 +24,11 @@ import { createSmppSmsRoute } from './smpp/smpp-sms-route.js';
  * route. Node supplies the links a manifest declares but cannot open itself: SMPP binds and Africa's
  * Talking's SDK. The embedded default has only the sandbox route.
  */
-export function createSmsChannel(deps: { config: Config; redis: Redis | undefined; queue: JobQueue; preferences: PreferenceStore; services: ServiceRegistry; logger: Logger }) {
+export function createSmsChannel(deps: { config: Config; redis: Redis | undefined; queue: JobQueue; preferences: PreferenceStore; services: ServiceRegistry; logger: Logger; funnels?: FunnelRecorder }) {
   const { config, logger } = deps;
-  const store: MessageStore & { close?: () => Promise<void> } = deps.redis ? new RedisMessageStore(deps.redis, `${config.redisPrefix}sms:`) : new MemoryMessageStore();
+  const storage: MessageStore & { close?: () => Promise<void> } = deps.redis ? new RedisMessageStore(deps.redis, `${config.redisPrefix}sms:`) : new MemoryMessageStore();
+  // Counted per route and status where the store applies each change (`src/observability/counting-stores.ts`).
+  const store: MessageStore = deps.funnels ? new CountingMessageStore(storage, deps.funnels) : storage;
   const routes: Record<string, SmsRoute> = {};
   const links: SmppLink[] = [];
   let dispatcher: SmsDispatcher;
@@ -75,7 +79,7 @@ export function createSmsChannel(deps: { config: Config; redis: Redis | undefine
     async close() {
       dispatcher.stop();
       await Promise.all(links.map((l) => l.stop()));
-      await store.close?.();
+      await storage.close?.();
     },
   };
 }
