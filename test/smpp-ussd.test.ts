@@ -9,7 +9,8 @@ import { serveUssdOverSmpp } from '../src/runtime/node/smpp/smpp-ussd-channel.js
 import { silentLogger } from '../src/observability/logger.js';
 import { noMetrics } from '../src/observability/metrics.js';
 import { defaultServices, MENUS_DIR } from '../testkit/harness.js';
-import { TestSmsc, until } from '../testkit/smsc.js';
+import { TestSmsc } from '../testkit/smsc.js';
+import { until } from '../testkit/until.js';
 import { SMSC_ADDRESSING, SMSC_STYLES } from '../providers/smpp-ussd/fixtures.js';
 import type { SessionInfoPolicy } from '../providers/smpp-ussd/ussd.js';
 import type { UssdProviderSettings } from '../src/channels/ussd/provider-settings.js';

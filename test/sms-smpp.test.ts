@@ -10,7 +10,8 @@ import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { handleInboundSms } from '../src/sms/inbound.js';
 import { MemoryMessageStore } from '../src/sms/store/port.js';
 import { defaultServices } from '../testkit/harness.js';
-import { TestSmsc, until } from '../testkit/smsc.js';
+import { TestSmsc } from '../testkit/smsc.js';
+import { until } from '../testkit/until.js';
 
 /** SMS over a direct SMPP link, against a loopback SMSC built with the smpp package's server. */
 let smsc: TestSmsc;

@@ -23,7 +23,8 @@ import { handleInboundSms } from '../src/sms/inbound.js';
 import { MemoryMessageStore } from '../src/sms/store/port.js';
 import { PermanentSmsError, SmsRouteConfigurationError, ThrottledSmsError, type OutgoingSms, type SmsRoute } from '../src/sms/port.js';
 import { defaultServices } from '../testkit/harness.js';
-import { eventually, TestSmsc, until } from '../testkit/smsc.js';
+import { TestSmsc } from '../testkit/smsc.js';
+import { until } from '../testkit/until.js';
 
 /**
  * The SMS adapters replayed against their providers' own samples (providers/<name>/fixtures),
@@ -194,13 +195,13 @@ describe('SMPP multipart receipts and inbound de-duplication, over a loopback SM
   it('tracks every part: delivered only once both receipts came, the second part first', async () => {
     const [first, second] = nextIds();
     const { message } = await dispatcher.send({ to: '+2290164000000', text: long, idempotencyKey: 'mp-1', purpose: 'notification' });
-    await eventually(async () => (await store.get(message.id))?.parts?.length === 2 && (await status(message.id)) === 'sent', 'both parts accepted');
+    await until(async () => (await store.get(message.id))?.parts?.length === 2 && (await status(message.id)) === 'sent', 'both parts accepted');
     expect((await store.get(message.id))!).toMatchObject({ providerMessageId: first, partCount: 2 });
     receipt(second, 'DELIVRD');
-    await eventually(async () => (await store.get(message.id))!.parts!.some((p) => p.status === 'delivered'), 'the second part delivered');
+    await until(async () => (await store.get(message.id))!.parts!.some((p) => p.status === 'delivered'), 'the second part delivered');
     expect(await status(message.id)).toBe('sent');
     receipt(first, 'DELIVRD');
-    await eventually(async () => (await status(message.id)) === 'delivered', 'the message delivered');
+    await until(async () => (await status(message.id)) === 'delivered', 'the message delivered');
   });
 
   it('matches receipts that arrive before their submit_sm_resp', async () => {
@@ -213,7 +214,7 @@ describe('SMPP multipart receipts and inbound de-duplication, over a loopback SM
       receipt(first, 'DELIVRD');
       await until(() => smsc.outstanding === 1 && smsc.submits.length === before + 1, 'the second part waiting for its resp');
       receipt(second, 'DELIVRD');
-      await eventually(async () => (await status(message.id)) === 'delivered', 'the message delivered from parked receipts');
+      await until(async () => (await status(message.id)) === 'delivered', 'the message delivered from parked receipts');
       expect((await store.get(message.id))!.parts!.map((p) => p.status)).toEqual(['delivered', 'delivered']);
     } finally {
       smsc.responseDelayMs = 0;
@@ -223,10 +224,10 @@ describe('SMPP multipart receipts and inbound de-duplication, over a loopback SM
   it('one undelivered part fails the message', async () => {
     const [first, second] = nextIds();
     const { message } = await dispatcher.send({ to: '+2290164000000', text: long, idempotencyKey: 'mp-3', purpose: 'notification' });
-    await eventually(async () => (await store.get(message.id))?.parts?.length === 2, 'both parts accepted');
+    await until(async () => (await store.get(message.id))?.parts?.length === 2, 'both parts accepted');
     receipt(first, 'DELIVRD');
     receipt(second, 'UNDELIV');
-    await eventually(async () => (await status(message.id)) === 'failed', 'the message failed');
+    await until(async () => (await status(message.id)) === 'failed', 'the message failed');
   });
 
   it('answers an inbound message once, even when the SMSC redelivers it after a rebind', async () => {

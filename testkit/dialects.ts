@@ -6,7 +6,8 @@ import type { UssdProviderSettings } from '../src/channels/ussd/provider-setting
 import { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
 import { serveUssdOverSmpp } from '../src/runtime/node/smpp/smpp-ussd-channel.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { TestSmsc, until } from './smsc.js';
+import { TestSmsc } from './smsc.js';
+import { until } from './until.js';
 
 /**
  * How each dialect's aggregator talks, for tests and benchmarks: build the raw request of a hop

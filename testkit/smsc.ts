@@ -117,21 +117,3 @@ export class TestSmsc {
     await new Promise((resolve) => this.server.close(resolve));
   }
 }
-
-export async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (condition()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-
-/** Like `until`, for conditions that need to await (a store read). */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

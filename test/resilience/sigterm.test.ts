@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OwnRedis, startGateway, waitFor } from '../../testkit/processes.js';
+import { OwnRedis, startGateway } from '../../testkit/processes.js';
+import { until } from '../../testkit/until.js';
 
 /**
  * Issue 12, item 7: SIGTERM under load. Every hop the gateway had received is answered, idle
@@ -55,7 +56,7 @@ describe.each(['embedded', 'redis'] as const)('SIGTERM under load (%s)', (mode) 
       }
     };
     const walkers = Array.from({ length: 20 }, (_, w) => walker(w));
-    await waitFor(() => answered.length > 300, 'some load');
+    await until(() => answered.length > 300, 'some load', 15_000);
     signalledAt = Date.now();
     gateway.child.kill('SIGTERM');
     const exit = await gateway.exited;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SmppLink } from '../../src/runtime/node/smpp/smpp-link.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { TestSmsc, until } from '../../testkit/smsc.js';
+import { TestSmsc } from '../../testkit/smsc.js';
+import { until } from '../../testkit/until.js';
 
 /**
  * Issue 12, item 6 over SMPP: an SMS or a delivery receipt is acknowledged only once recorded; if

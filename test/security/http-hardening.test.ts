@@ -2,7 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { spawn } from 'node:child_process';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/lib.js';
+import { freePort } from '../../testkit/loopback-server.js';
 import { loadConfig } from '../../src/config.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { noMetrics } from '../../src/observability/metrics.js';
