@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createNodeGateway } from '../../src/runtime/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from '../../testkit/fakes/fedapay-api.js';
+import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from '../../testkit/fakes/fedapay.js';
 import { until } from '../../testkit/until.js';
 
 const closers: (() => Promise<void>)[] = [];
