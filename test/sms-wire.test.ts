@@ -14,16 +14,14 @@ import { createApp } from '../src/http/app.js';
 import { loadConfig } from '../src/config.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
 import { MemoryJobQueue } from '../src/jobs/memory.js';
-import { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
-import { createSmppSmsRoute } from '../src/runtime/node/smpp/smpp-sms-route.js';
+import type { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
-import { handleInboundSms } from '../src/sms/inbound.js';
 import { MemoryMessageStore } from '../src/sms/store/port.js';
 import { PermanentSmsError, SmsRouteConfigurationError, ThrottledSmsError, type OutgoingSms, type SmsRoute } from '../src/sms/port.js';
 import { defaultServices } from '../testkit/harness.js';
-import { TestSmsc } from '../testkit/smsc.js';
+import { startSmppSms, type SmppSms } from '../testkit/smpp-sms.js';
+import type { TestSmsc } from '../testkit/smsc.js';
 import { until } from '../testkit/until.js';
 
 /**
@@ -158,33 +156,22 @@ describe('SMPP samples', () => {
 });
 
 describe('SMPP multipart receipts and inbound de-duplication, over a loopback SMSC', () => {
+  let sms: SmppSms | undefined;
   let smsc: TestSmsc;
   let link: SmppLink;
-  const store = new MemoryMessageStore();
-  const queue = new MemoryJobQueue();
+  let store: MemoryMessageStore;
   let dispatcher: SmsDispatcher;
   const long = `Service Public: ${'votre demande est en cours de traitement. '.repeat(5)}Merci.`;
 
   beforeAll(async () => {
-    smsc = new TestSmsc();
-    const url = await smsc.start();
-    const preferences = new MemorySessionStore();
     const services = await defaultServices();
-    link = new SmppLink({ url, systemId: 'guichet', password: 'secret', reconnectInitialMs: 50, responseTimeoutMs: 2000, enquireLinkMs: 200 }, silentLogger);
-    const route = createSmppSmsRoute('smpp-moov', link, 'ServPublic', {
-      onReport: (report) => recordDeliveryReport(store, report, silentLogger),
-      onInbound: (sms) => handleInboundSms({ services, preferences, outbox: dispatcher, logger: silentLogger, claims: store }, sms),
-    });
-    dispatcher = new SmsDispatcher({ store, preferences, queue, routes: { 'smpp-moov': route }, routing: { default: 'smpp-moov' }, transliterate: true, logger: silentLogger });
-    dispatcher.start();
-    link.start();
-    await until(() => link.isBound, 'the bind');
+    // Inbound claims in the message store: a redelivery after a rebind is answered once.
+    sms = await startSmppSms({ services, responseTimeoutMs: 2000, claims: true });
+    ({ smsc, link, store, dispatcher } = sms);
   });
 
   afterAll(async () => {
-    await queue.close();
-    await link.stop();
-    await smsc.stop();
+    await sms?.close();
   });
 
   /** The loopback SMSC names its message ids `m<n>` in submit order. */

@@ -3,11 +3,8 @@ import { SMSC_ADDRESSING } from '../providers/smpp-ussd/fixtures.js';
 import { smppUssd } from '../providers/smpp-ussd/ussd.js';
 import type { HopHandlerDeps } from '../src/channels/ussd/hop-handler.js';
 import type { UssdProviderSettings } from '../src/channels/ussd/provider-settings.js';
-import { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
 import { serveUssdOverSmpp } from '../src/runtime/node/smpp/smpp-ussd-channel.js';
-import { silentLogger } from '../src/observability/logger.js';
-import { TestSmsc } from './smsc.js';
-import { until } from './until.js';
+import { boundSmppLink } from './smsc.js';
 
 /**
  * How each dialect's aggregator talks, for tests and benchmarks: build the raw request of a hop
@@ -149,13 +146,10 @@ const smppDriver: DialectDriver = {
   name: smppUssd.name,
   carriesDialString: true,
   async connect({ hopDeps, providerSettings }) {
-    const smsc = new TestSmsc();
-    const url = await smsc.start();
-    const link = new SmppLink({ url, systemId: 'guichet', password: 'secret', submitsPerSecond: 1000, reconnectInitialMs: 50 }, silentLogger);
     const settings = providerSettings?.[smppUssd.name];
-    serveUssdOverSmpp(hopDeps, link, { provider: smppUssd.name, screenLimit: smppUssd.defaultScreenLimit, sessionInfo: 'echo', ...(settings ? { settings } : {}) });
-    link.start();
-    await until(() => link.isBound && smsc.session !== undefined, 'the SMPP bind');
+    const { smsc, close } = await boundSmppLink({ submitsPerSecond: 1000, reconnectInitialMs: 50 }, (link) =>
+      serveUssdOverSmpp(hopDeps, link, { provider: smppUssd.name, screenLimit: smppUssd.defaultScreenLimit, sessionInfo: 'echo', ...(settings ? { settings } : {}) }),
+    );
     return {
       async send(hop) {
         const info = [sessionNumber(hop.sessionId), 0x34];
@@ -164,10 +158,7 @@ const smppDriver: DialectDriver = {
         const pdu = await reply;
         return { status: 200, screen: { text: (pdu.short_message as { message: string }).message, end: pdu.ussd_service_op === 17 } };
       },
-      async close() {
-        await link.stop();
-        await smsc.stop();
-      },
+      close,
     };
   },
 };

@@ -3,14 +3,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../../src/sessions/memory.js';
 import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import { RedisMessageStore } from '../../src/sms/store/redis.js';
-import { SmppLink } from '../../src/runtime/node/smpp/smpp-link.js';
+import type { SmppLink } from '../../src/runtime/node/smpp/smpp-link.js';
 import { createSmppSmsRoute } from '../../src/runtime/node/smpp/smpp-sms-route.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { recordDeliveryReport } from '../../src/sms/delivery-reports.js';
 import { SmsDispatcher, smsQueueName } from '../../src/sms/dispatcher.js';
 import type { MessageStore, SmsMessage } from '../../src/sms/store/port.js';
 import { OwnRedis } from '../../testkit/processes.js';
-import { TestSmsc } from '../../testkit/smsc.js';
+import { smppSmsDispatcher } from '../../testkit/smpp-sms.js';
+import { boundSmppLink, type BoundSmppLink, type TestSmsc } from '../../testkit/smsc.js';
 import { until } from '../../testkit/until.js';
 
 /**
@@ -22,6 +23,7 @@ import { until } from '../../testkit/until.js';
  * `sent` once its validity period is over.
  */
 let redisServer: OwnRedis;
+let bound: BoundSmppLink | undefined;
 let smsc: TestSmsc;
 let link: SmppLink;
 const open: { close(): Promise<unknown> | void }[] = [];
@@ -29,17 +31,13 @@ const open: { close(): Promise<unknown> | void }[] = [];
 beforeAll(async () => {
   redisServer = await OwnRedis.onFreePort({ durable: true });
   await redisServer.start();
-  smsc = new TestSmsc();
-  const url = await smsc.start();
   // A short response time-out: the "SMSC never answers" case is over in 300 ms.
-  link = new SmppLink({ url, systemId: 'guichet', password: 'secret', reconnectInitialMs: 50, responseTimeoutMs: 300, enquireLinkMs: 200 }, silentLogger);
-  link.start();
-  await until(() => link.isBound, 'the bind');
+  bound = await boundSmppLink({ reconnectInitialMs: 50, responseTimeoutMs: 300, enquireLinkMs: 200 });
+  ({ smsc, link } = bound);
 });
 
 afterAll(async () => {
-  await link.stop();
-  await smsc.stop();
+  await bound?.close();
   await redisServer.kill();
   redisServer.cleanup();
 });
@@ -58,8 +56,7 @@ function gatewaySide(options: { validityHours?: number; expirySweepMs?: number }
   redis.on('error', () => {});
   const store = new RedisMessageStore(redis, `t${Math.random().toString(36).slice(2, 8)}:sms:`);
   const queue = new MemoryJobQueue();
-  const route = createSmppSmsRoute('smpp-moov', link, 'ServPublic', { onReport: (report) => recordDeliveryReport(store, report, silentLogger), onInbound: async () => {} });
-  const dispatcher = new SmsDispatcher({ store, preferences: new MemorySessionStore(), queue, routes: { 'smpp-moov': route }, routing: { default: 'smpp-moov' }, transliterate: true, logger: silentLogger, attempts: 3, ...options });
+  const dispatcher = smppSmsDispatcher(link, { store, queue, attempts: 3, ...options });
   open.push({ close: () => redis.disconnect() }, { close: () => store.close() }, { close: () => queue.close() }, { close: () => dispatcher.stop() });
   return { redis, store, queue, dispatcher };
 }
