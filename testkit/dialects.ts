@@ -86,16 +86,15 @@ export const WIRE_DIALECTS: WireDialect[] = [
   },
 ];
 
-/** The raw requests of a walk: the opening (what was dialled), then each input. */
+/** The hops of one walk: the opening (what was dialled), then each input, numbered from 1. */
+export function walkHops(sessionId: string, msisdn: string, dialled: string, inputs: readonly string[]): WireHop[] {
+  const opening: WireHop = { sessionId, msisdn, begin: true, dialled, input: '', history: [], sequence: 1 };
+  return [opening, ...inputs.map((input, i) => ({ sessionId, msisdn, begin: false, dialled, input, history: inputs.slice(0, i + 1), sequence: i + 2 }))];
+}
+
+/** The raw requests of a walk, in the dialect's wire format. */
 export function walkRequests(dialect: WireDialect, sessionId: string, msisdn: string, dialled: string, inputs: string[]) {
-  const hops: { contentType: string; body: string }[] = [];
-  const history: string[] = [];
-  hops.push(dialect.request({ sessionId, msisdn, begin: true, dialled, input: '', history: [], sequence: 1 }));
-  inputs.forEach((input, i) => {
-    history.push(input);
-    hops.push(dialect.request({ sessionId, msisdn, begin: false, dialled, input, history: [...history], sequence: i + 2 }));
-  });
-  return hops;
+  return walkHops(sessionId, msisdn, dialled, inputs).map((hop) => dialect.request(hop));
 }
 
 /** What a driver needs of the gateway under test. */
@@ -110,6 +109,13 @@ export interface DialectConnection {
   /** Sends one hop as the provider would and reads the screen it gets back. */
   send(hop: WireHop): Promise<{ status: number; screen: { text: string; end: boolean } }>;
   close(): Promise<void>;
+}
+
+/** Sends a walk's hops over a connection, each once the previous is answered: what came back. */
+export async function walkOver(connection: DialectConnection, sessionId: string, msisdn: string, dialled: string, inputs: readonly string[]) {
+  const answers: { status: number; screen: { text: string; end: boolean } }[] = [];
+  for (const hop of walkHops(sessionId, msisdn, dialled, inputs)) answers.push(await connection.send(hop));
+  return answers;
 }
 
 /** A test driver for a registered dialect (`providers/index.ts` `ussdRegistry`), by its name. */
