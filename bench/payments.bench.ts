@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createFakeSecurityServer } from '../src/interop/demo-security-server.js';
 import type { DemoRequest } from '../src/portal/demo.js';
 import { RedisPaymentStore } from '../src/payments/store/redis.js';
-import { FAKE_MOMO_CREDENTIALS, startFakeMomo } from '../testkit/fakes/momo.js';
+import { fakeMomoEnv, startFakeMomo } from '../testkit/fakes/momo.js';
 import { serveOnLoopback } from '../testkit/loopback-server.js';
 import { until } from '../testkit/until.js';
 import { median, startServer, unpaidRequests } from './lib.js';
@@ -60,11 +60,7 @@ const gateway = await startServer(`${here}servers/gateway.ts`, {
   PORTAL: 'xroad',
   XROAD_SECURITY_SERVER_URL: portalUrl,
   PAYMENT_PROVIDER: 'mtn-momo',
-  MOMO_BASE_URL: momoUrl,
-  MOMO_API_USER: FAKE_MOMO_CREDENTIALS.apiUser,
-  MOMO_API_KEY: FAKE_MOMO_CREDENTIALS.apiKey,
-  MOMO_SUBSCRIPTION_KEY: FAKE_MOMO_CREDENTIALS.subscriptionKey,
-  MOMO_TARGET_ENVIRONMENT: FAKE_MOMO_CREDENTIALS.targetEnvironment,
+  ...fakeMomoEnv(momoUrl),
 });
 const baseline = await startServer(`${here}servers/baseline.ts`, { REDIS_URL });
 

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createFakeSecurityServer } from '../src/interop/demo-security-server.js';
 import type { DemoRequest } from '../src/portal/demo.js';
-import { FAKE_MOMO_CREDENTIALS, startFakeMomo } from '../testkit/fakes/momo.js';
+import { fakeMomoEnv, startFakeMomo } from '../testkit/fakes/momo.js';
 import { freePort, serveOnLoopback } from '../testkit/loopback-server.js';
 import { OwnRedis } from '../testkit/processes.js';
 import { until } from '../testkit/until.js';
@@ -56,18 +56,13 @@ async function soak(mode: string): Promise<void> {
     PORTAL: 'xroad',
     XROAD_SECURITY_SERVER_URL: portal.baseUrl,
     PAYMENT_PROVIDER: 'mtn-momo',
-    MOMO_BASE_URL: momo.baseUrl,
-    MOMO_API_USER: FAKE_MOMO_CREDENTIALS.apiUser,
-    MOMO_API_KEY: FAKE_MOMO_CREDENTIALS.apiKey,
-    MOMO_SUBSCRIPTION_KEY: FAKE_MOMO_CREDENTIALS.subscriptionKey,
-    MOMO_TARGET_ENVIRONMENT: FAKE_MOMO_CREDENTIALS.targetEnvironment,
+    ...fakeMomoEnv(momo.baseUrl),
     NOTIFY_API_KEYS: `portail:${API_KEY}`,
     LOG_LEVEL: 'warn',
     MENUS_WATCH: '0',
   };
   if (mode === 'redis') {
-    redis = await OwnRedis.onFreePort();
-    await redis.start();
+    redis = await OwnRedis.started();
     env.REDIS_URL = redis.url;
   }
   const port = await freePort();

@@ -39,6 +39,13 @@ export class OwnRedis {
     return new OwnRedis(await freePort(), options.durable ? mkdtempSync(join(tmpdir(), 'guichet-redis-')) : undefined);
   }
 
+  /** One on a free port, started. */
+  static async started(options: { durable?: boolean } = {}): Promise<OwnRedis> {
+    const redis = await OwnRedis.onFreePort(options);
+    await redis.start();
+    return redis;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
@@ -85,6 +92,7 @@ export class OwnRedis {
 
 export interface GatewayProcess {
   url: string;
+  port: number;
   child: ChildProcess;
   exited: Promise<number | null>;
   output(): string;
@@ -114,7 +122,7 @@ export async function startGateway(env: Record<string, string>, options: { port?
     child.kill('SIGKILL');
     throw error;
   }
-  return { url, child, exited, output: () => output };
+  return { url, port, child, exited, output: () => output };
 }
 
 /** One Africa's Talking hop over real HTTP, timed. */

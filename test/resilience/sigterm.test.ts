@@ -18,8 +18,7 @@ describe.each(['embedded', 'redis'] as const)('SIGTERM under load (%s)', (mode) 
   it('answers every hop it received, closes keep-alives, exits 0 cleanly', async () => {
     const env: Record<string, string> = { SHUTDOWN_TIMEOUT_MS: '8000' };
     if (mode === 'redis') {
-      redis = await OwnRedis.onFreePort();
-      await redis.start();
+      redis = await OwnRedis.started();
       // Sessions in Redis and BullMQ workers that must close within the budget.
       env.REDIS_URL = redis.url;
     }

@@ -29,8 +29,7 @@ let link: SmppLink;
 const open: { close(): Promise<unknown> | void }[] = [];
 
 beforeAll(async () => {
-  redisServer = await OwnRedis.onFreePort({ durable: true });
-  await redisServer.start();
+  redisServer = await OwnRedis.started({ durable: true });
   // A short response time-out: the "SMSC never answers" case is over in 300 ms.
   bound = await boundSmppLink({ reconnectInitialMs: 50, responseTimeoutMs: 300, enquireLinkMs: 200 });
   ({ smsc, link } = bound);

@@ -32,8 +32,7 @@ const countUnhandled = () => void unhandled++;
 
 beforeAll(async () => {
   process.on('unhandledRejection', countUnhandled);
-  server = await OwnRedis.onFreePort();
-  await server.start();
+  server = await OwnRedis.started();
   // The gateway's own client settings: no offline queue, a command budget.
   redis = new Redis(server.url, redisOptionsForHops());
   redis.on('error', () => {});

@@ -18,6 +18,17 @@ export interface FakeMomoRequest {
 
 export const FAKE_MOMO_CREDENTIALS = { apiUser: 'api-user', apiKey: 'api-key', subscriptionKey: 'sub-key', targetEnvironment: 'sandbox' } as const;
 
+/** The gateway's MoMo variables (`npm start`'s environment) pointing it at the fake at `baseUrl`. */
+export function fakeMomoEnv(baseUrl: string): Record<string, string> {
+  return {
+    MOMO_BASE_URL: baseUrl,
+    MOMO_API_USER: FAKE_MOMO_CREDENTIALS.apiUser,
+    MOMO_API_KEY: FAKE_MOMO_CREDENTIALS.apiKey,
+    MOMO_SUBSCRIPTION_KEY: FAKE_MOMO_CREDENTIALS.subscriptionKey,
+    MOMO_TARGET_ENVIRONMENT: FAKE_MOMO_CREDENTIALS.targetEnvironment,
+  };
+}
+
 const MOMO_OPERATIONS = ['token', 'accountholder', 'requesttopay', 'status'] as const;
 type MomoOperation = (typeof MOMO_OPERATIONS)[number];
 
