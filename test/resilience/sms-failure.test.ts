@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { recordDeliveryReport } from '../../src/sms/delivery-reports.js';
 import { SmsDispatcher, smsQueueName } from '../../src/sms/dispatcher.js';
 import type { MessageStore, SmsMessage } from '../../src/sms/store/port.js';
+import { closeAfterEach } from '../../testkit/cleanup.js';
 import { OwnRedis } from '../../testkit/processes.js';
 import { smppSmsDispatcher } from '../../testkit/smpp-sms.js';
 import { boundSmppLink, type BoundSmppLink, type TestSmsc } from '../../testkit/smsc.js';
@@ -26,7 +27,7 @@ let redisServer: OwnRedis;
 let bound: BoundSmppLink | undefined;
 let smsc: TestSmsc;
 let link: SmppLink;
-const open: { close(): Promise<unknown> | void }[] = [];
+const closeLater = closeAfterEach();
 
 beforeAll(async () => {
   redisServer = await OwnRedis.started({ durable: true });
@@ -45,7 +46,6 @@ afterEach(async () => {
   smsc.responseDelayMs = 0;
   smsc.answerSubmits = true;
   redisServer.thaw();
-  for (const o of open.splice(0).reverse()) await o.close();
 });
 
 /** A gateway's SMS side on the test's Redis: its own connection, store, memory queue and dispatcher. */
@@ -56,7 +56,10 @@ function gatewaySide(options: { validityHours?: number; expirySweepMs?: number }
   const store = new RedisMessageStore(redis, `t${Math.random().toString(36).slice(2, 8)}:sms:`);
   const queue = new MemoryJobQueue();
   const dispatcher = smppSmsDispatcher(link, { store, queue, attempts: 3, ...options });
-  open.push({ close: () => redis.disconnect() }, { close: () => store.close() }, { close: () => queue.close() }, { close: () => dispatcher.stop() });
+  closeLater(() => redis.disconnect());
+  closeLater(store);
+  closeLater(queue);
+  closeLater(() => dispatcher.stop());
   return { redis, store, queue, dispatcher };
 }
 
@@ -109,10 +112,10 @@ describe('SMS are sent at most once when Redis, the worker or the SMSC fail', ()
     await until(() => submitsFor(text) === 1, 'the first worker’s submit');
     // Another instance takes the same job (BullMQ re-runs a job whose lock it thinks lost).
     const second = new MemoryJobQueue();
-    open.push({ close: () => second.close() });
+    closeLater(second);
     const secondDispatcher = new SmsDispatcher({ store: first.store, preferences: new MemorySessionStore(), queue: second, routes: { 'smpp-moov': createSmppSmsRoute('smpp-moov', link, 'ServPublic', { onReport: async () => {}, onInbound: async () => {} }) }, routing: { default: 'smpp-moov' }, transliterate: true, logger: silentLogger });
     secondDispatcher.start();
-    open.push({ close: () => secondDispatcher.stop() });
+    closeLater(() => secondDispatcher.stop());
     await second.enqueue(smsQueueName('smpp-moov'), { id: message.id }, { jobId: message.id });
     await until(async () => (await first.store.get(message.id))?.providerMessageId !== undefined, 'the first worker to record the acceptance', 15_000);
     await new Promise((r) => setTimeout(r, 300));
