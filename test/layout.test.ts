@@ -52,7 +52,7 @@ const offences = (rule: Rule, file: string, source: string) =>
     .map(({ specifier }) => `${file} imports ${specifier}`);
 
 describe('layout: who imports whom', () => {
-  it.each(RULES)('$name', (rule) => {
+  it.each(RULES.map((rule) => [rule.name, rule] as const))('%s', (_name, rule) => {
     const files = rule.files();
     expect(files.length).toBeGreaterThan(0);
     expect(files.flatMap((file) => offences(rule, file, readFileSync(join(ROOT, file), 'utf8')))).toEqual([]);
