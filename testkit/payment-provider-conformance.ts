@@ -83,6 +83,18 @@ export function describePaymentProviderConformance(name: string, entry: PaymentP
         expect(network.operations).toContain(fake.pushOperation);
       });
 
+      it.each(network.operations)('a %s answer slow but well inside the deadline is an answer like any other', async (operation) => {
+        const fake = await startFake(network);
+        const provider = entry.make(fake.baseUrl);
+        fake.misbehave(operation, 'delayed');
+        const kept: string[] = [];
+        const asked = collectionRequest(kept);
+        expect(await provider.requestCollection(asked)).toEqual({ status: 'pending' });
+        const reference = kept[0];
+        expect(await provider.checkStatus({ paymentId: asked.paymentId, ...(reference ? { providerReference: reference } : {}) })).toMatchObject({ status: 'pending' });
+        expect(fake.pushes()).toBe(1);
+      });
+
       it.each(network.operations)('a hanging %s call', async (operation) => {
         const fake = await startFake(network);
         const provider = entry.make(fake.baseUrl);
