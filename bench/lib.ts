@@ -1,19 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { DemoRequest } from '../src/portal/demo.js';
-
-/** A free loopback port, found by letting the OS choose one. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+import { freePort } from '../testkit/loopback-server.js';
+import { until } from '../testkit/until.js';
 
 /** Starts a TypeScript server file in its own process and waits for its /health. */
 export async function startServer(file: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
@@ -25,16 +14,13 @@ export async function startServer(file: string, env: Record<string, string>): Pr
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await until(() => fetch(`${url}/health`).then((res) => res.ok, () => false), `${file} to answer /health`, 10_000);
+  } catch (error) {
+    child.kill();
+    throw error;
   }
-  child.kill();
-  throw new Error(`${file} did not start`);
+  return { url, child };
 }
 
 export function median(values: readonly number[]): number {

@@ -8,15 +8,15 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6379 npm run bench -- payments      (BENCH_PAYMENTS to tune, default 1000)
  */
-import { serve, type ServerType } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createFakeSecurityServer } from '../src/interop/demo-security-server.js';
 import type { DemoRequest } from '../src/portal/demo.js';
 import { RedisPaymentStore } from '../src/payments/store/redis.js';
-import { FAKE_MOMO_CREDENTIALS, startFakeMomo } from '../testkit/fakes/momo.js';
+import { fakeMomoEnv, startFakeMomo } from '../testkit/fakes/momo.js';
+import { serveOnLoopback } from '../testkit/loopback-server.js';
+import { until } from '../testkit/until.js';
 import { median, startServer, unpaidRequests } from './lib.js';
 
 const N = Number(process.env.BENCH_PAYMENTS ?? 1000);
@@ -37,15 +37,15 @@ const requests: DemoRequest[] = unpaidRequests(N, 500000, PAYER);
 const security = createFakeSecurityServer(requests);
 const acks = new Map<string, number>();
 const portalApp = security.app;
-const portal = await new Promise<ServerType>((resolve) => {
-  const s = serve({ fetch: async (req) => {
+const portal = await serveOnLoopback({
+  fetch: async (req: Request) => {
     const res = await portalApp.fetch(req);
     const key = req.headers.get('idempotency-key');
     if (key && res.ok && !acks.has(key)) acks.set(key, Date.now());
     return res;
-  }, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  },
 });
-const portalUrl = `http://127.0.0.1:${(portal.address() as AddressInfo).port}`;
+const portalUrl = portal.baseUrl;
 
 // MoMo: the test suite's fake (answers from providers/mtn-momo/fixtures.ts); request-to-pay stays
 // PENDING until the bench approves.
@@ -60,11 +60,7 @@ const gateway = await startServer(`${here}servers/gateway.ts`, {
   PORTAL: 'xroad',
   XROAD_SECURITY_SERVER_URL: portalUrl,
   PAYMENT_PROVIDER: 'mtn-momo',
-  MOMO_BASE_URL: momoUrl,
-  MOMO_API_USER: FAKE_MOMO_CREDENTIALS.apiUser,
-  MOMO_API_KEY: FAKE_MOMO_CREDENTIALS.apiKey,
-  MOMO_SUBSCRIPTION_KEY: FAKE_MOMO_CREDENTIALS.subscriptionKey,
-  MOMO_TARGET_ENVIRONMENT: FAKE_MOMO_CREDENTIALS.targetEnvironment,
+  ...fakeMomoEnv(momoUrl),
 });
 const baseline = await startServer(`${here}servers/baseline.ts`, { REDIS_URL });
 
@@ -80,7 +76,8 @@ try {
       }),
     );
   }
-  for (let i = 0; i < 200 && momo.requests.size < N; i++) await new Promise((r) => setTimeout(r, 50));
+  // A shortfall is reported below, not fatal: the figures are for the payments that were made.
+  await until(() => momo.requests.size >= N, `${N} payments pending at the provider`, 10_000).catch((error: unknown) => console.log(String(error)));
   const ids = [...momo.requests.keys()];
   console.log(`${ids.length} payments created and pending at the provider`);
 
@@ -111,7 +108,7 @@ try {
   void base;
 
   // Wait for the portal to be told about every payment.
-  for (let i = 0; i < 600 && acks.size < ids.length; i++) await new Promise((r) => setTimeout(r, 100));
+  await until(() => acks.size >= ids.length, 'the portal to acknowledge every payment', 60_000).catch((error: unknown) => console.log(String(error)));
   const store = new RedisPaymentStore(redis);
   let doubleSucceeded = 0;
   for (const id of ids) {
@@ -130,7 +127,7 @@ try {
   gateway.child.kill();
   baseline.child.kill();
   await momo.close();
-  portal.close();
+  void portal.close();
   await redis.flushdb();
   await redis.quit();
 }

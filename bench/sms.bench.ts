@@ -14,6 +14,7 @@ import smpp from 'smpp';
 import type { Pdu, Session } from 'smpp';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { until } from '../testkit/until.js';
 import { median, startServer } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -64,7 +65,7 @@ const gateway = await startServer(`${here}servers/gateway.ts`, {
   NOTIFY_API_KEYS: `bench:${KEY}`,
 });
 const baseline = await startServer(`${here}servers/baseline.ts`, { REDIS_URL });
-for (let i = 0; i < 200 && sessions.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+await until(() => sessions.length >= 2, 'both SMPP links to bind to the bench SMSC');
 
 const notification = (i: string, to = '+2290164000000') =>
   JSON.stringify({ to, template: 'request_ready', params: { requestNumber: 'PS00373-240001', service: 'Extrait', collectAt: 'CCSP Cotonou 1' }, idempotencyKey: `bench-${i}` });

@@ -11,14 +11,15 @@
  *
  *   npm run soak -- --minutes 5          (--mode embedded|redis|both, default both)
  */
-import { serve, type ServerType } from '@hono/node-server';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createFakeSecurityServer } from '../src/interop/demo-security-server.js';
 import type { DemoRequest } from '../src/portal/demo.js';
-import { freePort, unpaidRequests } from './lib.js';
+import { fakeMomoEnv, startFakeMomo } from '../testkit/fakes/momo.js';
+import { freePort, serveOnLoopback } from '../testkit/loopback-server.js';
+import { OwnRedis } from '../testkit/processes.js';
+import { until } from '../testkit/until.js';
+import { unpaidRequests } from './lib.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -42,55 +43,27 @@ async function soak(mode: string): Promise<void> {
   // The portal behind a fake security server: plenty of unpaid requests, one per payment.
   const requests: DemoRequest[] = unpaidRequests(50_000, 600000, PAYER);
   const security = createFakeSecurityServer(requests);
-  const portal = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: security.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
-  });
+  const portal = await serveOnLoopback(security.app);
 
-  // MoMo: a request-to-pay is approved 300 ms later; the soak then sends its callback twice.
-  const momo = new Map<string, { approvedAt: number; called: boolean }>();
-  const momoServer = createServer(async (req, res) => {
-    for await (const _ of req) void _;
-    const send = (status: number, json?: unknown) => {
-      res.writeHead(status, json ? { 'content-type': 'application/json' } : {});
-      res.end(json ? JSON.stringify(json) : undefined);
-    };
-    if (req.method === 'POST' && req.url === '/collection/token/') return send(200, { access_token: 'tok', token_type: 'access_token', expires_in: 3600 });
-    if (req.method === 'GET' && req.url?.startsWith('/collection/v1_0/accountholder/')) return send(200, { result: true });
-    if (req.method === 'POST' && req.url === '/collection/v1_0/requesttopay') {
-      const ref = String(req.headers['x-reference-id']);
-      if (momo.has(ref)) return send(409, { code: 'RESOURCE_ALREADY_EXIST' });
-      momo.set(ref, { approvedAt: Date.now() + 300, called: false });
-      return send(202);
-    }
-    const match = /^\/collection\/v1_0\/requesttopay\/([^/]+)$/.exec(req.url ?? '');
-    if (req.method === 'GET' && match) {
-      const found = momo.get(match[1]!);
-      if (!found) return send(404, { code: 'RESOURCE_NOT_FOUND' });
-      const done = Date.now() >= found.approvedAt;
-      return send(200, { externalId: match[1], amount: '1900', currency: 'XOF', payer: { partyIdType: 'MSISDN', partyId: PAYER.slice(1) }, status: done ? 'SUCCESSFUL' : 'PENDING', ...(done ? { financialTransactionId: `ft${match[1]!.slice(0, 8)}` } : {}) });
-    }
-    send(404, {});
-  });
-  await new Promise<void>((resolve) => momoServer.listen(0, '127.0.0.1', resolve));
+  // MoMo: the tests' fake (testkit/fakes/momo.ts). The soak approves a request-to-pay about 300 ms
+  // after it first sees it, then sends its callback twice.
+  const momo = await startFakeMomo();
+  const firstSeen = new Map<string, number>();
+  const called = new Set<string>();
 
-  let redis: ChildProcess | undefined;
+  let redis: OwnRedis | undefined;
   const env: Record<string, string> = {
     PORTAL: 'xroad',
-    XROAD_SECURITY_SERVER_URL: `http://127.0.0.1:${(portal.address() as AddressInfo).port}`,
+    XROAD_SECURITY_SERVER_URL: portal.baseUrl,
     PAYMENT_PROVIDER: 'mtn-momo',
-    MOMO_BASE_URL: `http://127.0.0.1:${(momoServer.address() as AddressInfo).port}`,
-    MOMO_API_USER: 'u',
-    MOMO_API_KEY: 'k',
-    MOMO_SUBSCRIPTION_KEY: 's',
+    ...fakeMomoEnv(momo.baseUrl),
     NOTIFY_API_KEYS: `portail:${API_KEY}`,
     LOG_LEVEL: 'warn',
     MENUS_WATCH: '0',
   };
   if (mode === 'redis') {
-    const redisPort = await freePort();
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 300));
-    env.REDIS_URL = `redis://127.0.0.1:${redisPort}`;
+    redis = await OwnRedis.started();
+    env.REDIS_URL = redis.url;
   }
   const port = await freePort();
   const { REDIS_URL: _inherited, ...inherited } = process.env;
@@ -98,7 +71,7 @@ async function soak(mode: string): Promise<void> {
   let exits = 0;
   gateway.on('exit', () => exits++);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200 && !(await fetch(`${url}/livez`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 50));
+  await until(() => fetch(`${url}/livez`).then((r) => r.ok, () => false), 'the gateway to answer /livez', 10_000);
 
   let serverErrors = 0;
   let latencies: number[] = [];
@@ -149,11 +122,14 @@ async function soak(mode: string): Promise<void> {
   };
   const callbacks = setInterval(() => {
     const now = Date.now();
-    for (const [ref, entry] of momo) {
-      if (entry.called || entry.approvedAt > now) continue;
-      entry.called = true;
-      const body = JSON.stringify({ externalId: ref, status: 'SUCCESSFUL' });
-      for (let copy = 0; copy < 2; copy++) void post('/payments/mtn-momo/callback', body, 'application/json');
+    for (const ref of momo.requests.keys()) {
+      const seen = firstSeen.get(ref) ?? now;
+      firstSeen.set(ref, seen);
+      if (called.has(ref) || now - seen < 300) continue;
+      called.add(ref);
+      momo.settle(ref, { status: 'succeeded' });
+      const callback = momo.callbackFor(ref);
+      for (let copy = 0; copy < 2; copy++) void post(callback.path, callback.body, 'application/json');
     }
   }, 200);
 
@@ -181,7 +157,7 @@ async function soak(mode: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 15_000));
   clearInterval(callbacks);
 
-  const approved = [...momo.keys()];
+  const approved = [...momo.requests.keys()];
   const credited = security.control.payments;
   const doubleCredits = [...credited.values()].length - new Set([...credited.values()].map((p) => p.requestNumber)).size;
   const untold = approved.filter((id) => ![...credited.values()].some((p) => p.paymentId === id)).length;
@@ -201,9 +177,9 @@ async function soak(mode: string): Promise<void> {
 
   gateway.kill('SIGTERM');
   await new Promise((r) => gateway.once('exit', r));
-  redis?.kill('SIGKILL');
-  momoServer.close();
-  portal.close();
+  await redis?.kill();
+  void momo.close();
+  void portal.close();
 }
 
 for (const mode of MODES) await soak(mode);

@@ -12,6 +12,7 @@ import type { Pdu, Session } from 'smpp';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WIRE_DIALECTS, type WireDialect } from '../testkit/dialects.js';
+import { until } from '../testkit/until.js';
 import { cpuMs, median, startServer } from './lib.js';
 
 // Many short rounds: this machine's speed drifts by ±30% over a minute, so medians need samples.
@@ -132,8 +133,7 @@ const gateway = await startServer(`${here}servers/gateway.ts`, {
   SMPP_USSD_BENCH_WINDOW: String(CONNECTIONS * 2),
   SMPP_USSD_BENCH_TPS: '10000',
 });
-for (let i = 0; i < 200 && !smsc.session; i++) await new Promise((r) => setTimeout(r, 25));
-if (!smsc.session) throw new Error('the gateway did not bind to the bench SMSC');
+await until(() => smsc.session !== undefined, 'the gateway to bind to the bench SMSC');
 
 try {
   const results = new Map<string, { hops: number[]; p99: number[]; cpu: number[]; errors: number }>();

@@ -2,7 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { freePort } from '../bench/lib.js';
+import { freePort } from '../testkit/loopback-server.js';
+import { until } from '../testkit/until.js';
 
 /**
  * Issue 14, item 1: `npm run build` gives plain JavaScript that runs on Node with no TypeScript
@@ -30,14 +31,13 @@ it('compiles to JavaScript that starts without tsx and answers a hop', async () 
   const child = spawn(process.execPath, [join(out, 'src/runtime/node/main.js')], { cwd: ROOT, env: { ...env, PORT: String(port), LOG_LEVEL: 'warn', MENUS_WATCH: '0' }, stdio: 'ignore' });
   try {
     let body = '';
-    for (let i = 0; i < 200 && !body; i++) {
-      body = await fetch(`http://127.0.0.1:${port}/ussd/africastalking`, {
+    const opening = () =>
+      fetch(`http://127.0.0.1:${port}/ussd/africastalking`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'sessionId=built-1&serviceCode=*123%23&phoneNumber=%2B2290197000001&text=',
       }).then((r) => r.text(), () => '');
-      if (!body) await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(async () => (body = await opening()) !== '', 'the built gateway to answer a hop', 10_000);
     expect(body).toMatch(/^CON Service Public du Bénin/);
   } finally {
     child.kill('SIGKILL');

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { freePort } from '../bench/lib.js';
+import { freePort } from '../testkit/loopback-server.js';
+import { listening } from '../testkit/processes.js';
+import { until } from '../testkit/until.js';
 
 /**
  * Issue 14, item 1: no Docker engine runs on these machines, so the container files are checked
@@ -54,13 +55,7 @@ describe('container files', () => {
     const bearerbox = spawn('bearerbox', [join(dir, 'kannel.conf')], { cwd: dir, stdio: 'ignore' });
     try {
       let up = false;
-      for (let i = 0; i < 100 && !up; i++) {
-        up = await new Promise<boolean>((resolve) => {
-          const socket = connect(admin, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-          socket.on('error', () => resolve(false));
-        });
-        if (!up) await new Promise((r) => setTimeout(r, 100));
-      }
+      await until(async () => (up = await listening(admin)), 'bearerbox to listen on its admin port', 10_000);
       expect(up).toBe(true);
       expect(bearerbox.exitCode).toBeNull();
     } finally {

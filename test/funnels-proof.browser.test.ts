@@ -25,7 +25,7 @@ import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { MemoryMessageStore } from '../src/sms/store/memory.js';
 import { atHop, createTestGateway, MENUS_DIR, type TestGateway } from '../testkit/harness.js';
-import { eventually } from '../testkit/smsc.js';
+import { until } from '../testkit/until.js';
 
 /**
  * The proof of issue 14 items 4 and 5: a scripted mix of 1,000 walks over the Africa's Talking
@@ -176,7 +176,7 @@ beforeAll(async () => {
   offset = TTL_SECONDS * 1000 - 2000;
   await funnels.sweep();
   // Receipts go out once the payments settle.
-  await eventually(() => funnels.snapshot().sms.find((m) => m.status === 'delivered')?.count === 100, 'the 100 payment receipts delivered', 30_000);
+  await until(() => funnels.snapshot().sms.find((m) => m.status === 'delivered')?.count === 100, 'the 100 payment receipts delivered', 30_000);
 
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));

@@ -1,4 +1,3 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
@@ -24,6 +23,7 @@ import { createDeferrals, processDeferredCalls } from '../src/services/deferred-
 import { createPortalServices } from '../src/services/portal-services.js';
 import type { OutboundSms, SmsOutbox } from '../src/sms/outbox.js';
 import { atHop, defaultServices, MENUS_DIR } from '../testkit/harness.js';
+import { serveOnLoopback, type LoopbackServer } from '../testkit/loopback-server.js';
 
 /** Everything logged, to check message ids are there and personal data is not. */
 function recordingLogger(): Logger & { lines: string[] } {
@@ -41,19 +41,17 @@ const SERVICES: InteropPortalServices = {
 };
 const CLIENT = { instance: 'BJ', memberClass: 'GOV', memberCode: 'GUICHET', subsystem: 'ussd' };
 
-let server: ServerType;
+let server: LoopbackServer | undefined;
 let control: FakeSecurityServerControl;
 let url: string;
 
 beforeAll(async () => {
   const fake = createFakeSecurityServer(DEMO_REQUESTS);
   control = fake.control;
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: fake.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveOnLoopback(fake.app);
+  url = server.baseUrl;
 });
-afterAll(() => void server.close());
+afterAll(() => void server?.close());
 
 function client(dialect: 'xroad-r1' | 'uxp', logger: Logger = recordingLogger(), extra: Partial<ConstructorParameters<typeof InteropClient>[0]> = {}) {
   return new InteropClient({ securityServerUrl: url, client: CLIENT, dialect, timeoutMs: 500, logger, ...extra });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../bench/lib.js';
+import { freePort } from '../testkit/loopback-server.js';
+import { until } from '../testkit/until.js';
 
 /** `npm start` for real: the Node entry point in its own process, over real HTTP. */
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -22,17 +23,7 @@ function start(env: Record<string, string>) {
   return { child, exited, output: () => output };
 }
 
-async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('gateway did not start');
-}
+const waitForHealth = (url: string) => until(() => fetch(`${url}/health`).then((res) => res.ok, () => false), 'the gateway to answer /health', 10_000);
 
 describe('Node entry point', () => {
   it('refuses to start on a broken menu, naming the file, line, path and reason', async () => {
@@ -113,10 +104,8 @@ describe('menu reloads keep live sessions on their version', () => {
       writeFileSync(file, readFileSync(file, 'utf8').replace('Votre département:', 'Choisissez le département:').replace('Service Public du Bénin', 'Service Public (nouveau)'));
       gateway.child.kill('SIGHUP');
       let fresh = '';
-      for (let i = 0; i < 100 && !fresh.includes('nouveau'); i++) {
-        fresh = await hop(url, `new-${run}-${i}`, '');
-        if (!fresh.includes('nouveau')) await new Promise((r) => setTimeout(r, 50));
-      }
+      let tries = 0;
+      await until(async () => (fresh = await hop(url, `new-${run}-${tries++}`, '')).includes('nouveau'), 'new sessions to get the reloaded menu', 5000);
       expect(fresh).toMatch(/^CON Service Public \(nouveau\)/);
       expect(await hop(url, `live-${run}`, '3')).toMatch(/^CON Votre département:/);
     } finally {
@@ -136,7 +125,7 @@ describe('menu reloads keep live sessions on their version', () => {
       const file = join(menus, 'service-public.yaml');
       const original = readFileSync(file, 'utf8');
       writeFileSync(file, original.replace('Service Public du Bénin', 'Service Public (modifié)'));
-      for (let i = 0; i < 100 && gateway.menus.forServiceCode('*123#')!.version === before; i++) await new Promise((r) => setTimeout(r, 50));
+      await until(() => gateway.menus.forServiceCode('*123#')!.version !== before, 'the changed file to be picked up', 5000);
       const changed = gateway.menus.forServiceCode('*123#')!.version;
       expect(changed).not.toBe(before);
       expect(gateway.menus.atVersion('service-public', before)).toBeDefined();

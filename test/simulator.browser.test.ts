@@ -1,6 +1,4 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +7,13 @@ import { loadConfig } from '../src/config.js';
 import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { MENUS_DIR } from '../testkit/harness.js';
+import { serveOnLoopback, type LoopbackServer } from '../testkit/loopback-server.js';
 
 /** The web simulator, end to end: the gateway on a loopback port, Debian's Chromium driving the page. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let gateway: Gateway;
-let server: ServerType;
+let server: LoopbackServer | undefined;
 let browser: Browser;
 let page: Page;
 let url: string;
@@ -24,10 +23,8 @@ const consoleErrors: string[] = [];
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (.ci/run does)`);
   gateway = await createNodeGateway(loadConfig({ MENUS_DIR, MENUS_WATCH: '0' }), silentLogger);
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveOnLoopback(gateway.app);
+  url = server.baseUrl;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -43,7 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  server?.close();
+  void server?.close();
   await gateway?.close();
 });
 

@@ -5,46 +5,48 @@ import type { HopHandlerDeps } from '../src/channels/ussd/hop-handler.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
 import { loadMenuFiles } from '../src/runtime/node/menu-files.js';
 import { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
+import type { ServiceRegistry } from '../src/services/service-registry.js';
 import { serveUssdOverSmpp } from '../src/runtime/node/smpp/smpp-ussd-channel.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { noMetrics } from '../src/observability/metrics.js';
 import { defaultServices, MENUS_DIR } from '../testkit/harness.js';
-import { TestSmsc, until } from '../testkit/smsc.js';
+import { boundSmppLink, TestSmsc, type BoundSmppLink } from '../testkit/smsc.js';
+import { until } from '../testkit/until.js';
 import { SMSC_ADDRESSING, SMSC_STYLES } from '../providers/smpp-ussd/fixtures.js';
 import type { SessionInfoPolicy } from '../providers/smpp-ussd/ussd.js';
 import type { UssdProviderSettings } from '../src/channels/ussd/provider-settings.js';
 
 const text = (pdu: Pdu) => (pdu.short_message as { message: string }).message;
 
+let bound: BoundSmppLink | undefined;
 let smsc: TestSmsc;
 let link: SmppLink;
 
-beforeAll(async () => {
-  smsc = new TestSmsc();
-  const url = await smsc.start();
-  const services = await defaultServices();
-  const deps: HopHandlerDeps = {
+/** The hop handler's ports for a USSD channel on SMPP: the national menus, memory sessions. */
+async function hopDepsWith(services: ServiceRegistry, sessions = new MemorySessionStore()): Promise<HopHandlerDeps> {
+  return {
     menus: new MenuRegistry(await loadMenuFiles(MENUS_DIR, services)),
     services,
-    sessions: new MemorySessionStore(),
+    sessions,
     preferences: new MemorySessionStore(),
     logger: silentLogger,
     metrics: noMetrics,
     sessionTtlSeconds: 180,
     serviceDeadlineMs: 2000,
   };
-  link = new SmppLink(
-    { url, systemId: 'guichet', password: 'secret', enquireLinkMs: 100, responseTimeoutMs: 1000, reconnectInitialMs: 50, window: 2, submitsPerSecond: 1000 },
-    silentLogger,
+}
+
+beforeAll(async () => {
+  const services = await defaultServices();
+  const deps = await hopDepsWith(services);
+  bound = await boundSmppLink({ enquireLinkMs: 100, responseTimeoutMs: 1000, reconnectInitialMs: 50, window: 2, submitsPerSecond: 1000 }, (link) =>
+    serveUssdOverSmpp(deps, link, { provider: 'smpp-mtn', screenLimit: 160 }),
   );
-  serveUssdOverSmpp(deps, link, { provider: 'smpp-mtn', screenLimit: 160 });
-  link.start();
-  await until(() => link.isBound, 'the bind');
+  ({ smsc, link } = bound);
 });
 
 afterAll(async () => {
-  await link.stop();
-  await smsc.stop();
+  await bound?.close();
 });
 
 describe('USSD over SMPP against a loopback SMSC', () => {
@@ -161,14 +163,10 @@ describe('the Node gateway wires SMPP USSD links from the environment', () => {
 
 describe('SMSC throttling pauses the whole link', () => {
   it('after ESME_RTHROTTLED no submit_sm leaves until the back-off ends, then all go, the throttled one first', async () => {
-    const throttling = new TestSmsc();
-    const url = await throttling.start();
     // Window 1: each submit waits for the previous answer, so nothing is on the wire when the throttle comes back.
     const backoffMs = 300;
-    const slow = new SmppLink({ url, systemId: 'guichet', password: 'secret', window: 1, submitsPerSecond: 1000, throttleBackoffMs: backoffMs }, silentLogger);
-    slow.start();
+    const { smsc: throttling, link: slow, close } = await boundSmppLink({ window: 1, submitsPerSecond: 1000, throttleBackoffMs: backoffMs });
     try {
-      await until(() => slow.isBound, 'the bind');
       throttling.throttleNext = 1;
       const sent = Array.from({ length: 4 }, (_, i) =>
         slow.submit({ service_type: 'USSD', source_addr: '123', destination_addr: '2290197000001', short_message: `t${i}`, data_coding: 0 }),
@@ -183,23 +181,17 @@ describe('SMSC throttling pauses the whole link', () => {
       expect(throttling.submits.map(text)).toEqual(['t0', 't1', 't2', 't3']);
       expect(slow.stats.lastPause!.until - slow.stats.lastPause!.from).toBeCloseTo(backoffMs, 6);
     } finally {
-      await slow.stop();
-      await throttling.stop();
+      await close();
     }
   });
 
   it('binds as SMPP 3.4 unless told otherwise', async () => {
     expect(smsc.interfaceVersion).toBe(0x34);
-    const other = new TestSmsc();
-    const url = await other.start();
-    const v5 = new SmppLink({ url, systemId: 'guichet', password: 'secret', interfaceVersion: 0x50 }, silentLogger);
-    v5.start();
+    const { smsc: other, close } = await boundSmppLink({ interfaceVersion: 0x50 });
     try {
-      await until(() => v5.isBound, 'the bind');
       expect(other.interfaceVersion).toBe(0x50);
     } finally {
-      await v5.stop();
-      await other.stop();
+      await close();
     }
   });
 });
@@ -212,24 +204,12 @@ const WALK_SCREENS = [
 
 /** A loopback SMSC and a link served by the USSD channel, with its own sessions. */
 async function smppGateway(options: { sessionInfo?: SessionInfoPolicy; settings?: UssdProviderSettings } = {}) {
-  const operator = new TestSmsc();
-  const url = await operator.start();
   const services = await defaultServices();
   const sessions = new MemorySessionStore();
-  const deps: HopHandlerDeps = {
-    menus: new MenuRegistry(await loadMenuFiles(MENUS_DIR, services)),
-    services,
-    sessions,
-    preferences: new MemorySessionStore(),
-    logger: silentLogger,
-    metrics: noMetrics,
-    sessionTtlSeconds: 180,
-    serviceDeadlineMs: 2000,
-  };
-  const operatorLink = new SmppLink({ url, systemId: 'guichet', password: 'secret', reconnectInitialMs: 50, submitsPerSecond: 1000 }, silentLogger);
-  serveUssdOverSmpp(deps, operatorLink, { provider: 'smpp-test', screenLimit: 160, ...options });
-  operatorLink.start();
-  await until(() => operatorLink.isBound && operator.session !== undefined, 'the bind');
+  const deps = await hopDepsWith(services, sessions);
+  const { smsc: operator, link: operatorLink, close } = await boundSmppLink({ reconnectInitialMs: 50, submitsPerSecond: 1000 }, (link) =>
+    serveUssdOverSmpp(deps, link, { provider: 'smpp-test', screenLimit: 160, ...options }),
+  );
   return {
     smsc: operator,
     link: operatorLink,
@@ -239,10 +219,7 @@ async function smppGateway(options: { sessionInfo?: SessionInfoPolicy; settings?
       operator.deliver(op, message, info, '2290197000001', { ...SMSC_ADDRESSING, ...extra });
       return reply;
     },
-    async close() {
-      await operatorLink.stop();
-      await operator.stop();
-    },
+    close,
   };
 }
 

@@ -1,11 +1,10 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../bench/lib.js';
+import { freePort, serveOnLoopback, type LoopbackServer } from '../testkit/loopback-server.js';
+import { until } from '../testkit/until.js';
 import { loadConfig } from '../src/config.js';
 import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -20,7 +19,7 @@ const FAKESMSC = '/usr/lib/kannel/test/fakesmsc';
 const dir = mkdtempSync(join(tmpdir(), 'guichet-kannel-'));
 const children: ChildProcess[] = [];
 let gateway: Gateway;
-let server: ServerType;
+let server: LoopbackServer | undefined;
 let url: string;
 let fakeOutput = '';
 let fake: ChildProcess;
@@ -91,9 +90,7 @@ get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I&coding=%c&chars
     }),
     silentLogger,
   );
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: guichetPort }, () => resolve(s));
-  });
+  server = await serveOnLoopback(gateway.app, { port: guichetPort });
   const start = (command: string, args: string[]) => {
     const child = spawn(command, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(child);
@@ -107,31 +104,21 @@ get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I&coding=%c&chars
   fake.stdout!.on('data', (d: Buffer) => (fakeOutput += d.toString()));
   fake.stderr!.on('data', (d: Buffer) => (fakeOutput += d.toString()));
   // smsbox is ready when sendsms answers.
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${sendsms}/cgi-bin/sendsms`);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await until(() => fetch(`http://127.0.0.1:${sendsms}/cgi-bin/sendsms`).then(() => true, () => false), withKannelLogs('smsbox to answer sendsms'), 10_000);
 
 }, 30_000);
 
 afterAll(async () => {
   writeFileSync(join(dir, 'fakesmsc.log'), fakeOutput);
   for (const child of children.reverse()) child.kill('SIGTERM');
-  server?.close();
+  void server?.close();
   await gateway?.close();
 });
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}\nfakesmsc: ${fakeOutput.slice(-2000)}\nsmsbox: ${readFileSync(join(dir, 'smsbox.log'), 'utf8').slice(-2000)}`);
-}
+/** Kannel's processes are slower to move than the in-process fakes. */
+const KANNEL_MS = 15_000;
+/** What a wait names, with what fakesmsc and smsbox saw, should it time out. */
+const withKannelLogs = (what: string) => () => `${what}\nfakesmsc: ${fakeOutput.slice(-2000)}\nsmsbox: ${readFileSync(join(dir, 'smsbox.log'), 'utf8').slice(-2000)}`;
 
 /** fakesmsc prints binary as URL-encoded bytes, `+` for 0x20. */
 function decodeBytes(encoded: string): Buffer {
@@ -160,9 +147,9 @@ describe('SMS through a real Kannel', () => {
     const res = await notification('kannel-evt-0001', { requestNumber: 'PS00373-240001', service: 'Extrait de casier', collectAt: 'CCSP Cotonou 1' });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    await until(() => fakeOutput.includes('Got message') && fakeOutput.includes('PS00373-240001 (Extrait de casier) est disponible'), 'fakesmsc to receive the notification');
+    await until(() => fakeOutput.includes('Got message') && fakeOutput.includes('PS00373-240001 (Extrait de casier) est disponible'), withKannelLogs('fakesmsc to receive the notification'), KANNEL_MS);
     expect(fakeOutput).toMatch(/<123 2290197000001 text Service Public: votre demande PS00373-240001 \(Extrait de casier\) est disponible\. Retrait: CCSP Cotonou 1\.>/);
-    await until(async () => (await status(id)).status === 'delivered', 'the delivered report');
+    await until(async () => (await status(id)).status === 'delivered', withKannelLogs('the delivered report'), KANNEL_MS);
     expect((await status(id)).history.map((h) => h.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^kannel report: type 8/), expect.stringMatching(/^kannel report: type 1/)]));
   });
 
@@ -171,15 +158,15 @@ describe('SMS through a real Kannel', () => {
     const { id } = (await res.json()) as { id: string };
     // Too long for one UCS-2 segment: Kannel sends UDH-concatenated parts, UTF-16BE, URL-encoded.
     const parts = () => [...fakeOutput.matchAll(/<123 2290197000001 udh (\S+) data (\S+)>/g)].map((m) => ({ udh: decodeBytes(m[1]!), text: decodeBytes(m[2]!).swap16().toString('utf16le') }));
-    await until(() => parts().length >= 2, 'the UCS-2 parts');
+    await until(() => parts().length >= 2, withKannelLogs('the UCS-2 parts'), KANNEL_MS);
     const received = parts();
     expect(received.map((p) => [...p.udh])).toEqual([[5, 0, 3, received[0]!.udh[3], 2, 1], [5, 0, 3, received[0]!.udh[3], 2, 2]]);
     expect(received.map((p) => p.text).join('')).toBe('Service Public: votre demande PS00373-240002 (Réf. "spéciale" ₣) est disponible. Retrait: Ganhi.');
-    await until(async () => (await status(id)).status === 'delivered', 'its delivery');
+    await until(async () => (await status(id)).status === 'delivered', withKannelLogs('its delivery'), KANNEL_MS);
   });
 
   it("answers a citizen's STATUT sent in UCS-2 (mo-recode = false, get-url), from the short code it was sent to", async () => {
     citizenSends('7070', 'Statut PS00373-240001 reçu ?', 'ucs2');
-    await until(() => fakeOutput.includes('<7070 2290197000001 text Service Public: demande PS00373-240001: disponible le 20/11/2026.>'), 'the reply to STATUT from 7070');
+    await until(() => fakeOutput.includes('<7070 2290197000001 text Service Public: demande PS00373-240001: disponible le 20/11/2026.>'), withKannelLogs('the reply to STATUT from 7070'), KANNEL_MS);
   });
 });

@@ -1,44 +1,28 @@
 import type { Pdu } from 'smpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySessionStore } from '../src/sessions/memory.js';
-import { MemoryJobQueue } from '../src/jobs/memory.js';
-import { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
-import { createSmppSmsRoute } from '../src/runtime/node/smpp/smpp-sms-route.js';
-import { silentLogger } from '../src/observability/logger.js';
-import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
-import { SmsDispatcher } from '../src/sms/dispatcher.js';
-import { handleInboundSms } from '../src/sms/inbound.js';
-import { MemoryMessageStore } from '../src/sms/store/memory.js';
+import type { SmsDispatcher } from '../src/sms/dispatcher.js';
+import type { MemoryMessageStore } from '../src/sms/store/memory.js';
+import type { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
 import { defaultServices } from '../testkit/harness.js';
-import { TestSmsc, until } from '../testkit/smsc.js';
+import { startSmppSms, type SmppSms } from '../testkit/smpp-sms.js';
+import type { TestSmsc } from '../testkit/smsc.js';
+import { until } from '../testkit/until.js';
 
 /** SMS over a direct SMPP link, against a loopback SMSC built with the smpp package's server. */
+let sms: SmppSms | undefined;
 let smsc: TestSmsc;
 let link: SmppLink;
-const store = new MemoryMessageStore();
-const queue = new MemoryJobQueue();
+let store: MemoryMessageStore;
 let dispatcher: SmsDispatcher;
 
 beforeAll(async () => {
-  smsc = new TestSmsc();
-  const url = await smsc.start();
-  const preferences = new MemorySessionStore();
   const services = await defaultServices();
-  link = new SmppLink({ url, systemId: 'guichet', password: 'secret', reconnectInitialMs: 50, responseTimeoutMs: 1000, enquireLinkMs: 200 }, silentLogger);
-  const route = createSmppSmsRoute('smpp-moov', link, 'ServPublic', {
-    onReport: (report) => recordDeliveryReport(store, report, silentLogger),
-    onInbound: (sms) => handleInboundSms({ services, preferences, outbox: dispatcher, logger: silentLogger }, sms),
-  });
-  dispatcher = new SmsDispatcher({ store, preferences, queue, routes: { 'smpp-moov': route }, routing: { default: 'smpp-moov' }, transliterate: true, logger: silentLogger });
-  dispatcher.start();
-  link.start();
-  await until(() => link.isBound, 'the bind');
+  sms = await startSmppSms({ services, responseTimeoutMs: 1000 });
+  ({ smsc, link, store, dispatcher } = sms);
 });
 
 afterAll(async () => {
-  await queue.close();
-  await link.stop();
-  await smsc.stop();
+  await sms?.close();
 });
 
 const text = (pdu: Pdu) => (pdu.short_message as { message: string }).message;
@@ -51,7 +35,7 @@ describe('SMS over SMPP', () => {
     const pdu = await next;
     expect(pdu).toMatchObject({ destination_addr: '2290164000000', source_addr: 'ServPublic', data_coding: 0, registered_delivery: 1 });
     expect(text(pdu)).toBe('Votre extrait est pret.');
-    for (let i = 0; i < 50 && (await store.get(message.id))?.status !== 'sent'; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(async () => (await store.get(message.id))?.status === 'sent', 'the message sent');
     expect(await store.get(message.id)).toMatchObject({ status: 'sent', providerMessageId: expect.stringMatching(/^m\d+$/) });
   });
 
@@ -74,14 +58,11 @@ describe('SMS over SMPP', () => {
     const { message } = await dispatcher.send({ to: '+2290164000000', text: 'Recu', idempotencyKey: 's-3', purpose: 'notification' });
     await next;
     let providerId: string | undefined;
-    for (let i = 0; i < 50 && !providerId; i++) {
-      providerId = (await store.get(message.id))?.providerMessageId;
-      if (!providerId) await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(async () => (providerId = (await store.get(message.id))?.providerMessageId) !== undefined, 'the SMSC message id recorded');
     const receipt = (stat: string) =>
       smsc.deliverSm({ source_addr: '2290164000000', destination_addr: 'ServPublic', esm_class: 0x04, short_message: `id:${providerId} sub:001 dlvrd:001 submit date:2611230850 done date:2611230851 stat:${stat} err:000 text:Recu` });
     receipt('DELIVRD');
-    for (let i = 0; i < 50 && (await store.get(message.id))?.status !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(async () => (await store.get(message.id))?.status === 'delivered', 'the message delivered');
     expect((await store.get(message.id))!.status).toBe('delivered');
     receipt('UNDELIV');
     await new Promise((r) => setTimeout(r, 100));

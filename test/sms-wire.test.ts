@@ -14,16 +14,15 @@ import { createApp } from '../src/http/app.js';
 import { loadConfig } from '../src/config.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
 import { MemoryJobQueue } from '../src/jobs/memory.js';
-import { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
-import { createSmppSmsRoute } from '../src/runtime/node/smpp/smpp-sms-route.js';
+import type { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
-import { handleInboundSms } from '../src/sms/inbound.js';
 import { MemoryMessageStore } from '../src/sms/store/memory.js';
 import { PermanentSmsError, SmsRouteConfigurationError, ThrottledSmsError, type OutgoingSms, type SmsRoute } from '../src/sms/port.js';
 import { defaultServices } from '../testkit/harness.js';
-import { eventually, TestSmsc, until } from '../testkit/smsc.js';
+import { startSmppSms, type SmppSms } from '../testkit/smpp-sms.js';
+import type { TestSmsc } from '../testkit/smsc.js';
+import { until } from '../testkit/until.js';
 
 /**
  * The SMS adapters replayed against their providers' own samples (providers/<name>/fixtures),
@@ -157,33 +156,22 @@ describe('SMPP samples', () => {
 });
 
 describe('SMPP multipart receipts and inbound de-duplication, over a loopback SMSC', () => {
+  let sms: SmppSms | undefined;
   let smsc: TestSmsc;
   let link: SmppLink;
-  const store = new MemoryMessageStore();
-  const queue = new MemoryJobQueue();
+  let store: MemoryMessageStore;
   let dispatcher: SmsDispatcher;
   const long = `Service Public: ${'votre demande est en cours de traitement. '.repeat(5)}Merci.`;
 
   beforeAll(async () => {
-    smsc = new TestSmsc();
-    const url = await smsc.start();
-    const preferences = new MemorySessionStore();
     const services = await defaultServices();
-    link = new SmppLink({ url, systemId: 'guichet', password: 'secret', reconnectInitialMs: 50, responseTimeoutMs: 2000, enquireLinkMs: 200 }, silentLogger);
-    const route = createSmppSmsRoute('smpp-moov', link, 'ServPublic', {
-      onReport: (report) => recordDeliveryReport(store, report, silentLogger),
-      onInbound: (sms) => handleInboundSms({ services, preferences, outbox: dispatcher, logger: silentLogger, claims: store }, sms),
-    });
-    dispatcher = new SmsDispatcher({ store, preferences, queue, routes: { 'smpp-moov': route }, routing: { default: 'smpp-moov' }, transliterate: true, logger: silentLogger });
-    dispatcher.start();
-    link.start();
-    await until(() => link.isBound, 'the bind');
+    // Inbound claims in the message store: a redelivery after a rebind is answered once.
+    sms = await startSmppSms({ services, responseTimeoutMs: 2000, claims: true });
+    ({ smsc, link, store, dispatcher } = sms);
   });
 
   afterAll(async () => {
-    await queue.close();
-    await link.stop();
-    await smsc.stop();
+    await sms?.close();
   });
 
   /** The loopback SMSC names its message ids `m<n>` in submit order. */
@@ -194,13 +182,13 @@ describe('SMPP multipart receipts and inbound de-duplication, over a loopback SM
   it('tracks every part: delivered only once both receipts came, the second part first', async () => {
     const [first, second] = nextIds();
     const { message } = await dispatcher.send({ to: '+2290164000000', text: long, idempotencyKey: 'mp-1', purpose: 'notification' });
-    await eventually(async () => (await store.get(message.id))?.parts?.length === 2 && (await status(message.id)) === 'sent', 'both parts accepted');
+    await until(async () => (await store.get(message.id))?.parts?.length === 2 && (await status(message.id)) === 'sent', 'both parts accepted');
     expect((await store.get(message.id))!).toMatchObject({ providerMessageId: first, partCount: 2 });
     receipt(second, 'DELIVRD');
-    await eventually(async () => (await store.get(message.id))!.parts!.some((p) => p.status === 'delivered'), 'the second part delivered');
+    await until(async () => (await store.get(message.id))!.parts!.some((p) => p.status === 'delivered'), 'the second part delivered');
     expect(await status(message.id)).toBe('sent');
     receipt(first, 'DELIVRD');
-    await eventually(async () => (await status(message.id)) === 'delivered', 'the message delivered');
+    await until(async () => (await status(message.id)) === 'delivered', 'the message delivered');
   });
 
   it('matches receipts that arrive before their submit_sm_resp', async () => {
@@ -213,7 +201,7 @@ describe('SMPP multipart receipts and inbound de-duplication, over a loopback SM
       receipt(first, 'DELIVRD');
       await until(() => smsc.outstanding === 1 && smsc.submits.length === before + 1, 'the second part waiting for its resp');
       receipt(second, 'DELIVRD');
-      await eventually(async () => (await status(message.id)) === 'delivered', 'the message delivered from parked receipts');
+      await until(async () => (await status(message.id)) === 'delivered', 'the message delivered from parked receipts');
       expect((await store.get(message.id))!.parts!.map((p) => p.status)).toEqual(['delivered', 'delivered']);
     } finally {
       smsc.responseDelayMs = 0;
@@ -223,10 +211,10 @@ describe('SMPP multipart receipts and inbound de-duplication, over a loopback SM
   it('one undelivered part fails the message', async () => {
     const [first, second] = nextIds();
     const { message } = await dispatcher.send({ to: '+2290164000000', text: long, idempotencyKey: 'mp-3', purpose: 'notification' });
-    await eventually(async () => (await store.get(message.id))?.parts?.length === 2, 'both parts accepted');
+    await until(async () => (await store.get(message.id))?.parts?.length === 2, 'both parts accepted');
     receipt(first, 'DELIVRD');
     receipt(second, 'UNDELIV');
-    await eventually(async () => (await status(message.id)) === 'failed', 'the message failed');
+    await until(async () => (await status(message.id)) === 'failed', 'the message failed');
   });
 
   it('answers an inbound message once, even when the SMSC redelivers it after a rebind', async () => {

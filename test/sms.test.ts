@@ -18,6 +18,7 @@ import type { MessageStore } from '../src/sms/store/port.js';
 import { prepareSms, splitSegments } from '../src/sms/text.js';
 import { PermanentSmsError, ThrottledSmsError, type OutgoingSms, type SmsRoute } from '../src/sms/port.js';
 import { defaultServices } from '../testkit/harness.js';
+import { until } from '../testkit/until.js';
 import { createAfricasTalkingSmsRoute, type AfricasTalkingSendResult } from '../providers/africastalking/sms.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -30,14 +31,6 @@ afterAll(async () => {
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
 });
-
-async function until(condition: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('condition not met in time');
-}
 
 /** A route that records what it was asked to send, and fails or throttles on demand. */
 function recordingRoute(name = 'test') {
@@ -122,7 +115,7 @@ describe.each(queues)('outbound queue on $name', ({ make }) => {
     const a = await dispatcher.send({ to: '0197000001', text: 'Votre pièce est prête', idempotencyKey: 'n-1', purpose: 'notification' });
     const b = await dispatcher.send({ to: '+2290197000001', text: 'Votre pièce est prête', idempotencyKey: 'n-1', purpose: 'notification' });
     expect(b).toEqual({ created: false, message: a.message });
-    await until(async () => (await store.get(a.message.id))!.status === 'sent');
+    await until(async () => (await store.get(a.message.id))!.status === 'sent', 'the notification sent');
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ to: '+2290197000001', text: 'Votre pièce est prete', encoding: 'GSM-7' });
   });
@@ -132,11 +125,11 @@ describe.each(queues)('outbound queue on $name', ({ make }) => {
     const { dispatcher, sent, plan } = dispatcherWith(make(), store);
     plan.push('transient', 'throttled', 'throttled', 'throttled', 'ok');
     const retried = await dispatcher.send({ to: '+2290197000001', text: 'a', idempotencyKey: 'r-1', purpose: 'notification' });
-    await until(async () => (await store.get(retried.message.id))!.status === 'sent', 15_000);
+    await until(async () => (await store.get(retried.message.id))!.status === 'sent', 'the retried message sent', 15_000);
     expect(sent).toHaveLength(1); // 1 transient + 3 throttled, with only 3 attempts allowed: throttling was free
     plan.push('permanent');
     const refused = await dispatcher.send({ to: '+2290197000001', text: 'b', idempotencyKey: 'p-1', purpose: 'notification' });
-    await until(async () => (await store.get(refused.message.id))!.status === 'failed');
+    await until(async () => (await store.get(refused.message.id))!.status === 'failed', 'the refused message failed');
     expect((await store.get(refused.message.id))!.history.at(-1)!.detail).toBe('403 InvalidPhoneNumber');
   }, 20_000);
 
@@ -145,7 +138,7 @@ describe.each(queues)('outbound queue on $name', ({ make }) => {
     const { dispatcher, sent } = dispatcherWith(make(), store, { rate: 10 });
     const started = Date.now();
     await Promise.all(Array.from({ length: 25 }, (_, i) => dispatcher.send({ to: '+2290197000001', text: `m${i}`, idempotencyKey: `burst-${i}`, purpose: 'notification' })));
-    await until(() => sent.length === 25, 10_000);
+    await until(() => sent.length === 25, 'the 25 messages of the burst sent', 10_000);
     // 25 messages at 10 per second cannot all leave within the first two seconds.
     expect(sent.at(-1)!.at - started).toBeGreaterThanOrEqual(1900);
     for (let i = 10; i < sent.length; i++) expect(sent[i]!.at - sent[i - 10]!.at).toBeGreaterThanOrEqual(900);
@@ -158,7 +151,7 @@ describe.each(queues)('outbound queue on $name', ({ make }) => {
     const notification = await dispatcher.send({ to: '+2290197000001', text: 'promo', idempotencyKey: 'o-1', purpose: 'notification' });
     expect(notification.message).toMatchObject({ status: 'failed', history: [{ detail: 'opted out: not sent' }] });
     await dispatcher.send({ to: '+2290197000001', text: 'Vous ne recevrez plus de notifications', idempotencyKey: 'o-2', purpose: 'reply' });
-    await until(() => sent.length === 1);
+    await until(() => sent.length === 1, 'the reply sent');
     expect(sent[0]!.text).toMatch(/^Vous ne recevrez plus/);
   });
 });

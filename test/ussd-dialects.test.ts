@@ -4,7 +4,7 @@ import { hopHandlerDeps } from '../src/http/app.js';
 import type { UssdProviderSettings } from '../src/channels/ussd/provider-settings.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createTestGateway, defaultServices, type TestGateway } from '../testkit/harness.js';
-import { DIALECT_DRIVERS, WIRE_DIALECTS, walkRequests, type DialectConnection, type DialectDriver, type WireDialect } from '../testkit/dialects.js';
+import { DIALECT_DRIVERS, WIRE_DIALECTS, walkOver, walkRequests, type DialectConnection, type DialectDriver, type WireDialect } from '../testkit/dialects.js';
 
 const MSISDN = '2290197000001';
 
@@ -41,17 +41,17 @@ async function connect(driver: DialectDriver, providerSettings?: Record<string, 
 
 /** The opening (what was dialled), then each input, as one session of the driver's wire. */
 async function walkVia(connection: DialectConnection, sessionId: string, inputs: string[], dialled = '*123#') {
-  const screens: { text: string; end: boolean }[] = [];
-  const hops = [{ begin: true, input: '' }, ...inputs.map((input) => ({ begin: false, input }))];
-  const history: string[] = [];
-  for (const [i, step] of hops.entries()) {
-    if (!step.begin) history.push(step.input);
-    const { status, screen } = await connection.send({ sessionId, msisdn: MSISDN, begin: step.begin, dialled, input: step.input, history: [...history], sequence: i + 1 });
-    expect(status).toBe(200);
-    screens.push(screen);
-  }
-  return screens;
+  const answers = await walkOver(connection, sessionId, MSISDN, dialled, inputs);
+  for (const { status } of answers) expect(status).toBe(200);
+  return answers.map(({ screen }) => screen);
 }
+
+describe('the cross-dialect drivers (testkit/dialects.ts)', () => {
+  it('are each for a dialect registered in providers/index.ts: no stale driver', () => {
+    const registered = ussdRegistry.map((entry) => entry.dialect.name);
+    expect(Object.keys(DIALECT_DRIVERS).filter((name) => !registered.includes(name))).toEqual([]);
+  });
+});
 
 // Driven by the registry, not by a list kept here: a dialect registered in providers/index.ts
 // without a driver in testkit/dialects.ts fails this suite.

@@ -3,10 +3,8 @@ import { SMSC_ADDRESSING } from '../providers/smpp-ussd/fixtures.js';
 import { smppUssd } from '../providers/smpp-ussd/ussd.js';
 import type { HopHandlerDeps } from '../src/channels/ussd/hop-handler.js';
 import type { UssdProviderSettings } from '../src/channels/ussd/provider-settings.js';
-import { SmppLink } from '../src/runtime/node/smpp/smpp-link.js';
 import { serveUssdOverSmpp } from '../src/runtime/node/smpp/smpp-ussd-channel.js';
-import { silentLogger } from '../src/observability/logger.js';
-import { TestSmsc, until } from './smsc.js';
+import { boundSmppLink } from './smsc.js';
 
 /**
  * How each dialect's aggregator talks, for tests and benchmarks: build the raw request of a hop
@@ -88,16 +86,15 @@ export const WIRE_DIALECTS: WireDialect[] = [
   },
 ];
 
-/** The raw requests of a walk: the opening (what was dialled), then each input. */
+/** The hops of one walk: the opening (what was dialled), then each input, numbered from 1. */
+export function walkHops(sessionId: string, msisdn: string, dialled: string, inputs: readonly string[]): WireHop[] {
+  const opening: WireHop = { sessionId, msisdn, begin: true, dialled, input: '', history: [], sequence: 1 };
+  return [opening, ...inputs.map((input, i) => ({ sessionId, msisdn, begin: false, dialled, input, history: inputs.slice(0, i + 1), sequence: i + 2 }))];
+}
+
+/** The raw requests of a walk, in the dialect's wire format. */
 export function walkRequests(dialect: WireDialect, sessionId: string, msisdn: string, dialled: string, inputs: string[]) {
-  const hops: { contentType: string; body: string }[] = [];
-  const history: string[] = [];
-  hops.push(dialect.request({ sessionId, msisdn, begin: true, dialled, input: '', history: [], sequence: 1 }));
-  inputs.forEach((input, i) => {
-    history.push(input);
-    hops.push(dialect.request({ sessionId, msisdn, begin: false, dialled, input, history: [...history], sequence: i + 2 }));
-  });
-  return hops;
+  return walkHops(sessionId, msisdn, dialled, inputs).map((hop) => dialect.request(hop));
 }
 
 /** What a driver needs of the gateway under test. */
@@ -112,6 +109,13 @@ export interface DialectConnection {
   /** Sends one hop as the provider would and reads the screen it gets back. */
   send(hop: WireHop): Promise<{ status: number; screen: { text: string; end: boolean } }>;
   close(): Promise<void>;
+}
+
+/** Sends a walk's hops over a connection, each once the previous is answered: what came back. */
+export async function walkOver(connection: DialectConnection, sessionId: string, msisdn: string, dialled: string, inputs: readonly string[]) {
+  const answers: { status: number; screen: { text: string; end: boolean } }[] = [];
+  for (const hop of walkHops(sessionId, msisdn, dialled, inputs)) answers.push(await connection.send(hop));
+  return answers;
 }
 
 /** A test driver for a registered dialect (`providers/index.ts` `ussdRegistry`), by its name. */
@@ -148,13 +152,10 @@ const smppDriver: DialectDriver = {
   name: smppUssd.name,
   carriesDialString: true,
   async connect({ hopDeps, providerSettings }) {
-    const smsc = new TestSmsc();
-    const url = await smsc.start();
-    const link = new SmppLink({ url, systemId: 'guichet', password: 'secret', submitsPerSecond: 1000, reconnectInitialMs: 50 }, silentLogger);
     const settings = providerSettings?.[smppUssd.name];
-    serveUssdOverSmpp(hopDeps, link, { provider: smppUssd.name, screenLimit: smppUssd.defaultScreenLimit, sessionInfo: 'echo', ...(settings ? { settings } : {}) });
-    link.start();
-    await until(() => link.isBound && smsc.session !== undefined, 'the SMPP bind');
+    const { smsc, close } = await boundSmppLink({ submitsPerSecond: 1000, reconnectInitialMs: 50 }, (link) =>
+      serveUssdOverSmpp(hopDeps, link, { provider: smppUssd.name, screenLimit: smppUssd.defaultScreenLimit, sessionInfo: 'echo', ...(settings ? { settings } : {}) }),
+    );
     return {
       async send(hop) {
         const info = [sessionNumber(hop.sessionId), 0x34];
@@ -163,10 +164,7 @@ const smppDriver: DialectDriver = {
         const pdu = await reply;
         return { status: 200, screen: { text: (pdu.short_message as { message: string }).message, end: pdu.ussd_service_op === 17 } };
       },
-      async close() {
-        await link.stop();
-        await smsc.stop();
-      },
+      close,
     };
   },
 };

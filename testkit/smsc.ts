@@ -1,6 +1,9 @@
 import smpp from 'smpp';
 import type { Pdu, Session } from 'smpp';
 import type { AddressInfo, Server } from 'node:net';
+import { silentLogger } from '../src/observability/logger.js';
+import { SmppLink, type SmppLinkOptions } from '../src/runtime/node/smpp/smpp-link.js';
+import { until } from './until.js';
 
 /**
  * A loopback SMSC built with the smpp package's server side: it binds the gateway, injects
@@ -118,20 +121,34 @@ export class TestSmsc {
   }
 }
 
-export async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (condition()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** A loopback SMSC and a link of the gateway's bound to it. */
+export interface BoundSmppLink {
+  smsc: TestSmsc;
+  link: SmppLink;
+  /** Stops the link, then the SMSC. */
+  close(): Promise<void>;
 }
 
-
-/** Like `until`, for conditions that need to await (a store read). */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 20));
+/**
+ * Starts a `TestSmsc`, opens an `SmppLink` to it with the credentials it accepts and `options`,
+ * lets `serve` put its handlers on the link (a USSD channel, an SMS route) before it starts, and
+ * waits for the bind. The one way the tests get an SMPP peer.
+ */
+export async function boundSmppLink(options: Partial<Omit<SmppLinkOptions, 'url'>> = {}, serve?: (link: SmppLink) => void): Promise<BoundSmppLink> {
+  const smsc = new TestSmsc();
+  const url = await smsc.start();
+  const link = new SmppLink({ url, systemId: 'guichet', password: 'secret', ...options }, silentLogger);
+  const close = async () => {
+    await link.stop();
+    await smsc.stop();
+  };
+  serve?.(link);
+  link.start();
+  try {
+    await until(() => link.isBound && smsc.session !== undefined, 'the SMPP bind');
+  } catch (error) {
+    await close();
+    throw error;
   }
-  throw new Error(`timed out waiting for ${what}`);
+  return { smsc, link, close };
 }

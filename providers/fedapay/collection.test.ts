@@ -1,50 +1,25 @@
-import { createHmac } from 'node:crypto';
-import { Hono } from 'hono';
-import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/observability/logger.js';
-import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
-import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
-import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
-import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_MSISDN } from '../../src/portal/demo.js';
 import { createFedapay, DEFAULT_FEDAPAY_MODES, fedapayConfigFromEnv } from './collection.js';
 import { FEDAPAY_STATUS_SAMPLES, FEDAPAY_TRANSACTION } from './fixtures.js';
-import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, startFakeFedapay, type FakeTransaction } from '../../testkit/fakes/fedapay.js';
-import { PollRoundsQueue } from '../../testkit/poll-rounds-queue.js';
+import { closeAfterEach } from '../../testkit/cleanup.js';
+import { testClock } from '../../testkit/clock.js';
+import { FAKE_FEDAPAY_SECRET_KEY as SECRET_KEY, fedapaySignature, startFakeFedapay, type FakeTransaction } from '../../testkit/fakes/fedapay.js';
+import { paymentHarness } from '../../testkit/payment-harness.js';
 
 const WEBHOOK_SECRET = 'wh_sandbox_guichet';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()!();
-});
+const closeLater = closeAfterEach();
 
 async function setup() {
-  const fake = await startFakeFedapay();
-  closers.push(fake.close);
+  const fake = closeLater(await startFakeFedapay());
   const fedapay = createFedapay({ baseUrl: fake.baseUrl, secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, modes: DEFAULT_FEDAPAY_MODES });
-  const portal = createDemoPortal();
-  const store = new MemoryPaymentStore();
-  const jobs = new PollRoundsQueue(0);
-  closers.push(() => jobs.close());
-  let clock = Date.parse('2026-11-23T09:00:00Z');
-  const payments = createEmbeddedPayments(portal, { provider: fedapay, store, jobs, now: () => clock });
-  payments.start();
-  const app = new Hono();
-  registerPaymentCallbackRoutes(app, {
-    providers: PaymentProviderDirectory.single(fedapay), store, apply: payments.apply, logger: silentLogger, now: () => clock,
-    enqueueHintConfirmation: payments.enqueueHintConfirmation,
-  });
-  async function newPayment(operator = 'MTN', payerMsisdn = DEMO_MSISDN, requestNumber = 'PS00373-240002') {
-    const id = crypto.randomUUID();
-    await store.create({ id, requestNumber, amountXof: 1900, payerMsisdn, operator, provider: 'fedapay', createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString() });
-    return id;
-  }
+  const clock = testClock(Date.parse('2026-11-23T09:00:00Z'));
+  const h = closeLater(paymentHarness(fedapay, { clock }));
+  const { app, store } = h;
+  const newPayment = (operator = 'MTN', payerMsisdn = DEMO_MSISDN, requestNumber = 'PS00373-240002') => h.newPayment({ operator, payerMsisdn, requestNumber });
   /** `X-FEDAPAY-SIGNATURE` for a raw body, as FedaPay computes it at `clock`. */
-  function sign(body: string, secret = WEBHOOK_SECRET) {
-    const t = Math.floor(clock / 1000);
-    return `t=${t},s=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
-  }
+  const sign = (body: string, secret = WEBHOOK_SECRET) => fedapaySignature(body, secret, clock.now());
   /** A webhook as FedaPay signs it: the transaction as it is now at the fake. */
   function signedWebhook(transactionId: number, name: string, override: Partial<FakeTransaction> = {}, secret = WEBHOOK_SECRET) {
     const body = JSON.stringify({ name, object: 'transaction', entity: { ...fake.transactions.get(transactionId), ...override } });
@@ -58,7 +33,7 @@ async function setup() {
     });
   const webhook = (...args: Parameters<typeof signedWebhook>) => deliver(signedWebhook(...args));
   const transactionOf = async (paymentId: string) => Number((await store.get(paymentId))?.providerReference);
-  return { fake, fedapay, portal, store, jobs, payments, newPayment, sign, webhook, signedWebhook, deliver, transactionOf, advance: (ms: number) => (clock += ms) };
+  return { fake, fedapay, portal: h.portal, store, jobs: h.jobs, payments: h.payments, newPayment, sign, webhook, signedWebhook, deliver, transactionOf, advance: h.advance };
 }
 
 describe('FedaPay against a local fake', () => {

@@ -1,20 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../src/observability/logger.js';
-import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
-import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { AmbiguousCollectionError, type CollectionRequest, type ProviderStatus } from '../../src/payments/port.js';
 import type { CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
 import { COLLECT_QUEUE } from '../../src/payments/payment-service.js';
-import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
-import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
 import { createKkiapay, kkiapayConfigFromEnv, type KkiapayConfig } from './collection.js';
 import { KKIAPAY_STATUS_SAMPLES } from './fixtures.js';
+import { closeAfterEach } from '../../testkit/cleanup.js';
 import { FAKE_KKIAPAY_KEYS, startFakeKkiapay, type FakeKkiapayTransaction as FakeTransaction, type KkiapayMisbehaviour as Misbehaviour } from '../../testkit/fakes/kkiapay.js';
-import { PollRoundsQueue } from '../../testkit/poll-rounds-queue.js';
 import { closedLoopbackUrl } from '../../testkit/loopback-server.js';
+import { collectionRequest, paymentHarness, rejectionOf as errorOf } from '../../testkit/payment-harness.js';
 
 const { publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, webhookSecret: WEBHOOK_SECRET } = FAKE_KKIAPAY_KEYS;
 const CALLBACK_URL = 'https://guichet.example/payments/kkiapay/callback';
@@ -23,51 +17,21 @@ const PAYER = '2290197000001';
 /** Client time-out in these tests: the fake's `hang` waits far longer. */
 const TIMEOUT_MS = 300;
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
+const closeLater = closeAfterEach();
+afterEach(() => {
   vi.restoreAllMocks();
-  while (closers.length) await closers.pop()!();
 });
 
-async function errorOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 async function setup(overrides: Partial<KkiapayConfig> = {}) {
-  const fake = await startFakeKkiapay();
-  closers.push(fake.close);
+  const fake = closeLater(await startFakeKkiapay());
   const kkiapay = createKkiapay({ baseUrl: fake.baseUrl, publicKey: PUBLIC_KEY, privateKey: PRIVATE_KEY, secret: SECRET, webhookSecret: WEBHOOK_SECRET, callbackUrl: CALLBACK_URL, timeoutMs: TIMEOUT_MS, ...overrides });
-  const portal = createDemoPortal();
-  const store = new MemoryPaymentStore();
-  const jobs = new PollRoundsQueue(0);
-  closers.push(() => jobs.close());
-  const payments = createEmbeddedPayments(portal, { provider: kkiapay, store, jobs, pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1] });
-  payments.start();
-  const app = new Hono();
-  registerPaymentCallbackRoutes(app, {
-    providers: PaymentProviderDirectory.single(kkiapay), store, apply: payments.apply, logger: silentLogger, enqueueHintConfirmation: payments.enqueueHintConfirmation,
-  });
-  async function newPayment(requestNumber = 'PS00373-240002', amountXof = 1900) {
-    const id = crypto.randomUUID();
-    const now = Date.now();
-    await store.create({
-      id, requestNumber, amountXof, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'kkiapay',
-      createdAt: new Date(now).toISOString(), expiresAt: new Date(now + 600_000).toISOString(),
-    });
-    return id;
-  }
+  const h = closeLater(paymentHarness(kkiapay, { service: { pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1] } }));
+  const { app, jobs } = h;
+  const newPayment = (requestNumber = 'PS00373-240002', amountXof = 1900) => h.newPayment({ requestNumber, amountXof });
   /** A payment collected through the service: pending, with KKiaPay's transaction id kept. */
   async function collected(requestNumber?: string): Promise<{ id: string; tx: string }> {
-    const id = await newPayment(requestNumber);
-    await payments.collect(id);
-    const payment = await store.get(id);
-    expect(payment?.state).toBe('pending');
-    return { id, tx: payment?.providerReference ?? '' };
+    const payment = await h.collected(requestNumber === undefined ? {} : { requestNumber });
+    return { id: payment.id, tx: payment.providerReference ?? '' };
   }
   /**
    * A webhook as KKiaPay delivers it; `secret: null` sends no secret header. Answered at once
@@ -84,15 +48,8 @@ async function setup(overrides: Partial<KkiapayConfig> = {}) {
   };
   /** The provider alone, as the payment service calls it; `kept` lists what it asked to keep. */
   const kept: string[] = [];
-  const collection = (paymentId: string, extra: Partial<CollectionRequest> = {}): CollectionRequest => ({
-    paymentId, amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', description: 'Frais PS00373-240002',
-    rememberReference: async (reference) => {
-      kept.push(reference);
-      return reference;
-    },
-    ...extra,
-  });
-  return { fake, kkiapay, portal, store, jobs, payments, app, newPayment, collected, webhook, collection, kept };
+  const collection = (paymentId: string, extra: Partial<CollectionRequest> = {}): CollectionRequest => collectionRequest(kept, { paymentId, ...extra });
+  return { fake, kkiapay, portal: h.portal, store: h.store, jobs, payments: h.payments, app, newPayment, collected, webhook, collection, kept };
 }
 
 describe('KKiaPay debit request', () => {

@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
 import { AmbiguousCollectionError, type CollectionRequest, type ProviderStatus } from '../../src/payments/port.js';
 import { COLLECT_QUEUE } from '../../src/payments/payment-service.js';
-import { createDemoPortal } from '../../src/portal/demo.js';
 import { createMoovMoney, moovConfigFromEnv, moovToken, type MoovConfig } from './collection.js';
 import { MOOV_SAMPLES, MOOV_TOKEN_VECTORS } from './fixtures.js';
 import { FAKE_MOOV_ENDPOINT as ENDPOINT, startFakeMoov, type MoovMisbehaviour as Misbehaviour } from '../../testkit/fakes/moov.js';
-import { PollRoundsQueue } from '../../testkit/poll-rounds-queue.js';
 import { closedLoopbackUrl } from '../../testkit/loopback-server.js';
+import { closeAfterEach } from '../../testkit/cleanup.js';
+import { testClock } from '../../testkit/clock.js';
+import { collectionRequest, paymentHarness, rejectionOf as errorOf } from '../../testkit/payment-harness.js';
 
 const USERNAME = 'guichet-bj';
 const PASSWORD = 'p@ss:w0rd&<x>';
@@ -39,51 +38,32 @@ function opensslToken(username: string, password: string, key: string): string {
 
 const TOKEN = opensslToken(USERNAME, PASSWORD, KEY32);
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
+const closeLater = closeAfterEach();
+afterEach(() => {
   vi.restoreAllMocks();
-  while (closers.length) await closers.pop()!();
 });
 
 async function setup(overrides: Partial<MoovConfig> = {}) {
-  const fake = await startFakeMoov(TOKEN);
-  closers.push(fake.close);
+  const fake = closeLater(await startFakeMoov(TOKEN));
   const moov = createMoovMoney({ baseUrl: fake.baseUrl, username: USERNAME, password: PASSWORD, encryptionKey: KEY32, timeoutMs: TIMEOUT_MS, ...overrides });
-  let clock = Date.parse('2026-11-23T09:00:00Z');
-  const portal = createDemoPortal();
-  const store = new MemoryPaymentStore();
-  const jobs = new PollRoundsQueue(50);
-  closers.push(() => jobs.close());
-  const payments = createEmbeddedPayments(portal, { provider: moov, store, jobs, pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1], now: () => clock });
-  payments.start();
-  async function newPayment() {
-    const id = crypto.randomUUID();
-    await store.create({
-      id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: MOOV_PAYER, operator: 'MOOV', provider: 'moov-money',
-      createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString(),
-    });
-    return id;
-  }
+  const h = closeLater(
+    paymentHarness(moov, {
+      clock: testClock(Date.parse('2026-11-23T09:00:00Z')), keptPollRounds: 50, service: { pollIntervalMs: 1, unsentRetryDelaysMs: [1, 1] },
+      payer: { msisdn: MOOV_PAYER, operator: 'MOOV' },
+    }),
+  );
+  const newPayment = () => h.newPayment();
   /** The provider alone, as the payment service calls it; `kept` lists what it asked to keep. */
   const kept: string[] = [];
-  const collection = (paymentId: string, extra: Partial<CollectionRequest> = {}): CollectionRequest => ({
-    paymentId, amountXof: 1900, payerMsisdn: MOOV_PAYER, operator: 'MOOV', description: 'Frais PS00373-240002',
-    rememberReference: async (reference) => {
-      kept.push(reference);
-      return reference;
-    },
-    ...extra,
-  });
+  const collection = (paymentId: string, extra: Partial<CollectionRequest> = {}): CollectionRequest =>
+    collectionRequest(kept, { paymentId, payerMsisdn: MOOV_PAYER, operator: 'MOOV', ...extra });
   /** Pushes one collection straight through the provider; answers Moov's reference id. */
   async function pushed(paymentId = crypto.randomUUID()): Promise<string> {
     expect(await moov.requestCollection(collection(paymentId))).toEqual({ status: 'pending' });
     return kept.at(-1)!;
   }
-  return { fake, moov, portal, store, jobs, payments, newPayment, collection, kept, pushed, advance: (ms: number) => (clock += ms) };
+  return { fake, moov, portal: h.portal, store: h.store, jobs: h.jobs, payments: h.payments, newPayment, collection, kept, pushed, advance: h.advance };
 }
-
-/** Settles a promise into its error, or `null` when it resolved. */
-const errorOf = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => null, (error: unknown) => error);
 
 describe('Moov Money token', () => {
   it.each([

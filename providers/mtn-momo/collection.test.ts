@@ -1,53 +1,29 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Hono } from 'hono';
-import { silentLogger } from '../../src/observability/logger.js';
-import { registerPaymentCallbackRoutes } from '../../src/payments/callback-route.js';
-import { createEmbeddedPayments } from '../../src/payments/embedded-payments.js';
-import { MemoryPaymentStore } from '../../src/payments/store/memory.js';
+import { describe, expect, it } from 'vitest';
 import type { CollectionRequest } from '../../src/payments/port.js';
-import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
-import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
 import { createMomoCollection, momoConfigFromEnv } from './collection.js';
 import { MOMO_STATUS_SAMPLES, MOMO_TOKEN_ANSWER, momoCallbackBody } from './fixtures.js';
+import { closeAfterEach } from '../../testkit/cleanup.js';
+import { testClock } from '../../testkit/clock.js';
 import { startFakeMomo } from '../../testkit/fakes/momo.js';
-import { PollRoundsQueue } from '../../testkit/poll-rounds-queue.js';
+import { collectionRequest, paymentHarness } from '../../testkit/payment-harness.js';
 
-const collection = (paymentId: string): CollectionRequest => ({
-  paymentId, amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', description: 'x', rememberReference: async (r) => r,
-});
+const collection = (paymentId: string): CollectionRequest => collectionRequest([], { paymentId, description: 'x' });
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()!();
-});
+const closeLater = closeAfterEach();
 
 async function setup() {
-  const fake = await startFakeMomo();
-  closers.push(fake.close);
-  let clock = Date.parse('2026-11-23T09:00:00Z');
+  const fake = closeLater(await startFakeMomo());
+  const clock = testClock(Date.parse('2026-11-23T09:00:00Z'));
   const momo = createMomoCollection({
     baseUrl: fake.baseUrl, apiUser: 'api-user', apiKey: 'api-key', subscriptionKey: 'sub-key',
-    targetEnvironment: 'sandbox', callbackUrl: 'https://guichet.example/payments/mtn-momo/callback', now: () => clock, timeoutMs: 300,
+    targetEnvironment: 'sandbox', callbackUrl: 'https://guichet.example/payments/mtn-momo/callback', now: clock.now, timeoutMs: 300,
   });
-  const portal = createDemoPortal();
-  const store = new MemoryPaymentStore();
-  const jobs = new PollRoundsQueue(0);
-  closers.push(() => jobs.close());
-  const payments = createEmbeddedPayments(portal, { provider: momo, store, jobs, now: () => clock });
-  payments.start();
-  const app = new Hono();
-  registerPaymentCallbackRoutes(app, {
-    providers: PaymentProviderDirectory.single(momo), store, apply: payments.apply, logger: silentLogger, enqueueHintConfirmation: payments.enqueueHintConfirmation,
-  });
-  async function newPayment() {
-    const id = crypto.randomUUID();
-    await store.create({ id, requestNumber: 'PS00373-240002', amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'mtn-momo', createdAt: new Date(clock).toISOString(), expiresAt: new Date(clock + 600_000).toISOString() });
-    return id;
-  }
+  const h = closeLater(paymentHarness(momo, { clock }));
+  const newPayment = () => h.newPayment();
   /** A callback as MoMo sends it; answered before its confirmation job has run. */
   const callback = (body: unknown, method: 'PUT' | 'POST' = 'PUT') =>
-    app.request('/payments/mtn-momo/callback', { method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  return { fake, momo, portal, store, jobs, payments, newPayment, callback, advance: (ms: number) => (clock += ms) };
+    h.app.request('/payments/mtn-momo/callback', { method, headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { fake, momo, portal: h.portal, store: h.store, jobs: h.jobs, payments: h.payments, newPayment, callback, advance: h.advance };
 }
 
 describe('MTN MoMo Collection against a local fake', () => {

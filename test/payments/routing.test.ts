@@ -1,19 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createNodeGateway } from '../../src/runtime/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
-import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from '../../testkit/fakes/fedapay-api.js';
-import { until } from '../../testkit/smsc.js';
+import { closeAfterEach } from '../../testkit/cleanup.js';
+import { FAKE_FEDAPAY_SECRET_KEY, startFakeFedapay } from '../../testkit/fakes/fedapay.js';
+import { until } from '../../testkit/until.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()!();
-});
+const closeLater = closeAfterEach();
 
 /** The Node gateway as `npm start` builds it, with payments routed per operator from the environment. */
 async function routedGateway() {
-  const fedapay = await startFakeFedapay();
-  closers.push(fedapay.close);
+  const fedapay = closeLater(await startFakeFedapay());
   const gateway = await createNodeGateway(
     loadConfig({
       MENUS_WATCH: '0',
@@ -25,7 +22,7 @@ async function routedGateway() {
     }),
     silentLogger,
   );
-  closers.push(() => gateway.close());
+  closeLater(gateway);
   /** The holder's walk: the request, then confirm (`1`) or pay from another number (`3`, the wallet). */
   async function pay(sessionId: string, phoneNumber: string, requestNumber: string, otherWallet?: string) {
     let body = '';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSandboxPaymentProvider } from '../../providers/sandbox-payment/payment.js';
 import { MemoryCache } from '../../src/cache/memory.js';
-import { freePort } from '../../bench/lib.js';
+import { freePort } from '../../testkit/loopback-server.js';
 import { MAX_REMEMBERED, MemoryJobQueue } from '../../src/jobs/memory.js';
 import { SmppLink, SmppSubmitError } from '../../src/runtime/node/smpp/smpp-link.js';
 import { silentLogger } from '../../src/observability/logger.js';

@@ -1,7 +1,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { BullMqJobQueue } from '../../src/jobs/bullmq.js';
 import { QueueUnavailableError } from '../../src/jobs/port.js';
-import { OwnRedis, waitFor } from '../../testkit/processes.js';
+import { OwnRedis } from '../../testkit/processes.js';
+import { until } from '../../testkit/until.js';
 
 /**
  * Issue 12, item 2 for jobs: BullMQ waits without end for a Redis that is down, so an enqueue inside
@@ -25,8 +26,8 @@ it('refuses an enqueue within its budget while Redis is down, and runs it once a
   expect(Date.now() - started).toBeLessThan(2_000);
   await redis.start();
   // The caller retries with the same id, as the notification API and the payment jobs do.
-  await waitFor(async () => queue.enqueue('outage', { id: 'a' }, { jobId: 'job-a' }).then(() => true, () => false), 'an enqueue to be accepted');
-  await waitFor(() => ran.length > 0, 'the job to run');
+  await until(async () => queue.enqueue('outage', { id: 'a' }, { jobId: 'job-a' }).then(() => true, () => false), 'an enqueue to be accepted', 15_000);
+  await until(() => ran.length > 0, 'the job to run', 15_000);
   await new Promise((r) => setTimeout(r, 300));
   expect(ran).toEqual(['a']);
 }, 30_000);

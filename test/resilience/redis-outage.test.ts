@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hop, OwnRedis, startGateway, waitFor, type GatewayProcess } from '../../testkit/processes.js';
+import { hop, OwnRedis, startGateway, type GatewayProcess } from '../../testkit/processes.js';
+import { until } from '../../testkit/until.js';
 
 /**
  * Issue 12, items 1 and 2: the gateway on a Redis that is down at start, killed, and frozen. It never
@@ -53,7 +54,7 @@ describe('a gateway whose Redis is down, then killed, then frozen', () => {
 
   it('connects by itself when Redis comes up, and serves walks', async () => {
     await redis.start();
-    await waitFor(async () => (await fetch(`${gateway.url}/readyz`)).status === 200, 'the gateway to report ready');
+    await until(async () => (await fetch(`${gateway.url}/readyz`)).status === 200, 'the gateway to report ready', 15_000);
     await walk(true);
   });
 
@@ -66,7 +67,7 @@ describe('a gateway whose Redis is down, then killed, then frozen', () => {
     }
     expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
     await redis.start();
-    await waitFor(async () => (await fetch(`${gateway.url}/readyz`)).status === 200, 'the gateway to report ready again');
+    await until(async () => (await fetch(`${gateway.url}/readyz`)).status === 200, 'the gateway to report ready again', 15_000);
     await walk(true);
   });
 
@@ -81,7 +82,7 @@ describe('a gateway whose Redis is down, then killed, then frozen', () => {
     } finally {
       redis.thaw();
     }
-    await waitFor(async () => (await hop(gateway.url, `thaw-${Date.now()}`, '')).body.startsWith('CON'), 'walks to work after the thaw');
+    await until(async () => (await hop(gateway.url, `thaw-${Date.now()}`, '')).body.startsWith('CON'), 'walks to work after the thaw', 15_000);
   });
 
   it('never exited, never answered 5xx, never logged an unhandled rejection', () => {

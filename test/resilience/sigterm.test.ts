@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OwnRedis, startGateway, waitFor } from '../../testkit/processes.js';
+import { OwnRedis, startGateway } from '../../testkit/processes.js';
+import { until } from '../../testkit/until.js';
 
 /**
  * Issue 12, item 7: SIGTERM under load. Every hop the gateway had received is answered, idle
@@ -17,8 +18,7 @@ describe.each(['embedded', 'redis'] as const)('SIGTERM under load (%s)', (mode) 
   it('answers every hop it received, closes keep-alives, exits 0 cleanly', async () => {
     const env: Record<string, string> = { SHUTDOWN_TIMEOUT_MS: '8000' };
     if (mode === 'redis') {
-      redis = await OwnRedis.onFreePort();
-      await redis.start();
+      redis = await OwnRedis.started();
       // Sessions in Redis and BullMQ workers that must close within the budget.
       env.REDIS_URL = redis.url;
     }
@@ -55,7 +55,7 @@ describe.each(['embedded', 'redis'] as const)('SIGTERM under load (%s)', (mode) 
       }
     };
     const walkers = Array.from({ length: 20 }, (_, w) => walker(w));
-    await waitFor(() => answered.length > 300, 'some load');
+    await until(() => answered.length > 300, 'some load', 15_000);
     signalledAt = Date.now();
     gateway.child.kill('SIGTERM');
     const exit = await gateway.exited;

@@ -1,35 +1,31 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SmppLink } from '../../src/runtime/node/smpp/smpp-link.js';
-import { silentLogger } from '../../src/observability/logger.js';
-import { TestSmsc, until } from '../../testkit/smsc.js';
+import { boundSmppLink, type BoundSmppLink, type TestSmsc } from '../../testkit/smsc.js';
+import { until } from '../../testkit/until.js';
 
 /**
  * Issue 12, item 6 over SMPP: an SMS or a delivery receipt is acknowledged only once recorded; if
  * recording fails the SMSC gets a temporary error (0x64) and delivers it again. A USSD dialogue
  * is still acknowledged at once (its answer is a submit_sm of its own).
  */
+let bound: BoundSmppLink | undefined;
 let smsc: TestSmsc;
-let link: SmppLink;
 let recording: 'ok' | 'fail' | 'held' = 'ok';
 let release: (() => void) | undefined;
 const recorded: string[] = [];
 
 beforeAll(async () => {
-  smsc = new TestSmsc();
-  const url = await smsc.start();
-  link = new SmppLink({ url, systemId: 'guichet', password: 'secret' }, silentLogger);
-  link.onDeliver(async (pdu) => {
-    if (recording === 'fail') throw new Error('message store unavailable');
-    if (recording === 'held') await new Promise<void>((r) => (release = r));
-    release = undefined;
-    recorded.push(String(pdu.short_message ?? ''));
-  });
-  link.start();
-  await until(() => link.isBound, 'the bind');
+  bound = await boundSmppLink({}, (link) =>
+    link.onDeliver(async (pdu) => {
+      if (recording === 'fail') throw new Error('message store unavailable');
+      if (recording === 'held') await new Promise<void>((r) => (release = r));
+      release = undefined;
+      recorded.push(String(pdu.short_message ?? ''));
+    }),
+  );
+  smsc = bound.smsc;
 });
 afterAll(async () => {
-  await link.stop();
-  await smsc.stop();
+  await bound?.close();
 });
 
 const receipt = { source_addr: '2290197000001', destination_addr: '7070', esm_class: 0x04, short_message: 'id:m1 sub:001 dlvrd:001 submit date:2612021000 done date:2612021001 stat:DELIVRD err:000 text:' };

@@ -1,22 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/lib.js';
 import { MemorySessionStore } from '../../src/sessions/memory.js';
 import { MemoryJobQueue } from '../../src/jobs/memory.js';
 import { RedisMessageStore } from '../../src/sms/store/redis.js';
-import { SmppLink } from '../../src/runtime/node/smpp/smpp-link.js';
+import type { SmppLink } from '../../src/runtime/node/smpp/smpp-link.js';
 import { createSmppSmsRoute } from '../../src/runtime/node/smpp/smpp-sms-route.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { recordDeliveryReport } from '../../src/sms/delivery-reports.js';
 import { SmsDispatcher, smsQueueName } from '../../src/sms/dispatcher.js';
 import type { MessageStore, SmsMessage } from '../../src/sms/store/port.js';
-import { TestSmsc, until } from '../../testkit/smsc.js';
-import { waitFor } from '../../testkit/processes.js';
+import { closeAfterEach } from '../../testkit/cleanup.js';
+import { OwnRedis } from '../../testkit/processes.js';
+import { smppSmsDispatcher } from '../../testkit/smpp-sms.js';
+import { boundSmppLink, type BoundSmppLink, type TestSmsc } from '../../testkit/smsc.js';
+import { until } from '../../testkit/until.js';
 
 /**
  * SMS at most once when things break: a redis-server of this test's own (with an append-only
@@ -26,57 +23,21 @@ import { waitFor } from '../../testkit/processes.js';
  * the SMSC received for the message (must be 1, or 0 where none may leave) and no message left
  * `sent` once its validity period is over.
  */
-class DurableRedis {
-  private child: ChildProcess | undefined;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'guichet-sms-redis-'));
-  constructor(readonly port: number) {}
-  get url() {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-  async start() {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
-    await waitFor(() => new Promise<boolean>((resolve) => {
-      const socket = connect(this.port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-      socket.on('error', () => resolve(false));
-    }), 'redis-server to listen');
-  }
-  async kill() {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const gone = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await gone;
-  }
-  freeze() {
-    this.child?.kill('SIGSTOP');
-  }
-  thaw() {
-    this.child?.kill('SIGCONT');
-  }
-  cleanup() {
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-let redisServer: DurableRedis;
+let redisServer: OwnRedis;
+let bound: BoundSmppLink | undefined;
 let smsc: TestSmsc;
 let link: SmppLink;
-const open: { close(): Promise<unknown> | void }[] = [];
+const closeLater = closeAfterEach();
 
 beforeAll(async () => {
-  redisServer = new DurableRedis(await freePort());
-  await redisServer.start();
-  smsc = new TestSmsc();
-  const url = await smsc.start();
+  redisServer = await OwnRedis.started({ durable: true });
   // A short response time-out: the "SMSC never answers" case is over in 300 ms.
-  link = new SmppLink({ url, systemId: 'guichet', password: 'secret', reconnectInitialMs: 50, responseTimeoutMs: 300, enquireLinkMs: 200 }, silentLogger);
-  link.start();
-  await until(() => link.isBound, 'the bind');
+  bound = await boundSmppLink({ reconnectInitialMs: 50, responseTimeoutMs: 300, enquireLinkMs: 200 });
+  ({ smsc, link } = bound);
 });
 
 afterAll(async () => {
-  await link.stop();
-  await smsc.stop();
+  await bound?.close();
   await redisServer.kill();
   redisServer.cleanup();
 });
@@ -85,7 +46,6 @@ afterEach(async () => {
   smsc.responseDelayMs = 0;
   smsc.answerSubmits = true;
   redisServer.thaw();
-  for (const o of open.splice(0).reverse()) await o.close();
 });
 
 /** A gateway's SMS side on the test's Redis: its own connection, store, memory queue and dispatcher. */
@@ -95,9 +55,11 @@ function gatewaySide(options: { validityHours?: number; expirySweepMs?: number }
   redis.on('error', () => {});
   const store = new RedisMessageStore(redis, `t${Math.random().toString(36).slice(2, 8)}:sms:`);
   const queue = new MemoryJobQueue();
-  const route = createSmppSmsRoute('smpp-moov', link, 'ServPublic', { onReport: (report) => recordDeliveryReport(store, report, silentLogger), onInbound: async () => {} });
-  const dispatcher = new SmsDispatcher({ store, preferences: new MemorySessionStore(), queue, routes: { 'smpp-moov': route }, routing: { default: 'smpp-moov' }, transliterate: true, logger: silentLogger, attempts: 3, ...options });
-  open.push({ close: () => redis.disconnect() }, { close: () => store.close() }, { close: () => queue.close() }, { close: () => dispatcher.stop() });
+  const dispatcher = smppSmsDispatcher(link, { store, queue, attempts: 3, ...options });
+  closeLater(() => redis.disconnect());
+  closeLater(store);
+  closeLater(queue);
+  closeLater(() => dispatcher.stop());
   return { redis, store, queue, dispatcher };
 }
 
@@ -120,7 +82,7 @@ describe('SMS are sent at most once when Redis, the worker or the SMSC fail', ()
     await new Promise((r) => setTimeout(r, 500)); // the answer comes while Redis is gone
     await redisServer.start();
     // The job retries (2 s back-off), finds the claim and settles it without sending again.
-    await waitFor(async () => (await statusOf(store, message.id)) === 'unknown', 'the message to be settled unknown', 10_000);
+    await until(async () => (await statusOf(store, message.id)) === 'unknown', 'the message to be settled unknown', 10_000);
     await new Promise((r) => setTimeout(r, 2500)); // room for any further retry to (wrongly) resend
     expect(submitsFor(text)).toBe(1);
     expect(await statusOf(store, message.id)).toBe('unknown');
@@ -136,7 +98,7 @@ describe('SMS are sent at most once when Redis, the worker or the SMSC fail', ()
     redisServer.freeze();
     await new Promise((r) => setTimeout(r, 900)); // the acceptance cannot be recorded (command time-out)
     redisServer.thaw();
-    await waitFor(async () => ['unknown', 'sent'].includes((await statusOf(store, message.id)) ?? ''), 'the message to be settled', 10_000);
+    await until(async () => ['unknown', 'sent'].includes((await statusOf(store, message.id)) ?? ''), 'the message to be settled', 10_000);
     await new Promise((r) => setTimeout(r, 2500));
     expect(submitsFor(text)).toBe(1);
   }, 20_000);
@@ -150,12 +112,12 @@ describe('SMS are sent at most once when Redis, the worker or the SMSC fail', ()
     await until(() => submitsFor(text) === 1, 'the first worker’s submit');
     // Another instance takes the same job (BullMQ re-runs a job whose lock it thinks lost).
     const second = new MemoryJobQueue();
-    open.push({ close: () => second.close() });
+    closeLater(second);
     const secondDispatcher = new SmsDispatcher({ store: first.store, preferences: new MemorySessionStore(), queue: second, routes: { 'smpp-moov': createSmppSmsRoute('smpp-moov', link, 'ServPublic', { onReport: async () => {}, onInbound: async () => {} }) }, routing: { default: 'smpp-moov' }, transliterate: true, logger: silentLogger });
     secondDispatcher.start();
-    open.push({ close: () => secondDispatcher.stop() });
+    closeLater(() => secondDispatcher.stop());
     await second.enqueue(smsQueueName('smpp-moov'), { id: message.id }, { jobId: message.id });
-    await waitFor(async () => (await first.store.get(message.id))?.providerMessageId !== undefined, 'the first worker to record the acceptance');
+    await until(async () => (await first.store.get(message.id))?.providerMessageId !== undefined, 'the first worker to record the acceptance', 15_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(submitsFor(text)).toBe(1);
     // The first worker's acceptance wins over the second's "unknown": the receipt can find it.
@@ -168,7 +130,7 @@ describe('SMS are sent at most once when Redis, the worker or the SMSC fail', ()
     const text = 'Rendez-vous confirme pour lundi.';
     smsc.answerSubmits = false; // the link's 300 ms response time-out passes
     const { message } = await dispatcher.send({ to: '+2290164000004', text, idempotencyKey: 'stall-smsc-1', purpose: 'notification' });
-    await waitFor(async () => (await statusOf(store, message.id)) === 'unknown', 'the message to be marked unknown');
+    await until(async () => (await statusOf(store, message.id)) === 'unknown', 'the message to be marked unknown', 15_000);
     await new Promise((r) => setTimeout(r, 2500)); // the 2 s back-off would have resent it by now
     expect(submitsFor(text)).toBe(1);
     expect((await store.get(message.id))?.history.map((h) => h.status).filter(Boolean)).toEqual(['queued', 'sending', 'unknown']);
@@ -179,7 +141,7 @@ describe('SMS are sent at most once when Redis, the worker or the SMSC fail', ()
     dispatcher.start();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await dispatcher.send({ to: `+22901640001${i}0`, text: `Avis numero ${i}.`, idempotencyKey: `exp-${i}`, purpose: 'notification' })).message.id);
-    await waitFor(async () => (await Promise.all(ids.map((id) => statusOf(store, id)))).every((s) => s === 'sent'), 'every message sent');
+    await until(async () => (await Promise.all(ids.map((id) => statusOf(store, id)))).every((s) => s === 'sent'), 'every message sent', 15_000);
     // One gets its receipt: it stays delivered.
     const delivered = (await store.get(ids[0]!))!;
     await recordDeliveryReport(store, { route: 'smpp-moov', providerMessageId: delivered.providerMessageId!, status: 'delivered', raw: 'stat:DELIVRD' }, silentLogger);
@@ -198,6 +160,6 @@ describe('SMS are sent at most once when Redis, the worker or the SMSC fail', ()
     const { store, dispatcher } = gatewaySide({ validityHours: 1 / 3600, expirySweepMs: 100 });
     dispatcher.start();
     const { message } = await dispatcher.send({ to: '+2290164000200', text: 'Avis court.', idempotencyKey: 'sweep-1', purpose: 'notification' });
-    await waitFor(async () => (await statusOf(store, message.id)) === 'expired', 'the sweep to expire it', 5000);
+    await until(async () => (await statusOf(store, message.id)) === 'expired', 'the sweep to expire it', 5000);
   });
 });

@@ -1,16 +1,13 @@
-import { serve, type ServerType } from '@hono/node-server';
-import { spawn } from 'node:child_process';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/lib.js';
+import { serveOnLoopback, type LoopbackServer } from '../../testkit/loopback-server.js';
+import { startGateway } from '../../testkit/processes.js';
 import { loadConfig } from '../../src/config.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { noMetrics } from '../../src/observability/metrics.js';
 import { atHop, createTestGateway } from '../../testkit/harness.js';
 
 /** Issue 11, items 12 and 13: what every answer carries, who may read metrics, slow and aborted clients. */
-const ROOT = new URL('../..', import.meta.url).pathname;
-
 function recordingLogger(): Logger & { entries: { level: string; message: string }[] } {
   const entries: { level: string; message: string }[] = [];
   const at = (level: string) => (_fields: Record<string, unknown>, message: string) => void entries.push({ level, message });
@@ -62,16 +59,14 @@ describe('metrics and the simulator are served only on purpose (item 13)', () =>
 });
 
 describe('slow and aborted clients (item 12)', () => {
-  let server: ServerType | undefined;
+  let server: LoopbackServer | undefined;
   afterAll(() => void server?.close());
 
   it('an upload aborted half-way is not an error', async () => {
     const logger = recordingLogger();
     const { app } = await createTestGateway({ logger });
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
-    });
-    const port = (server.address() as AddressInfo).port;
+    server = await serveOnLoopback(app);
+    const { port } = server;
     // Both framings: a declared length never reached, and a chunked body that stops mid-stream (the
     // body-size guard reads that one as it streams, and saw the abort as an error).
     const framings = ['Content-Length: 1000\r\n\r\nsessionId=abc&', 'Transfer-Encoding: chunked\r\n\r\n10\r\nsessionId=abcdefg\r\n'];
@@ -92,18 +87,9 @@ describe('slow and aborted clients (item 12)', () => {
   });
 
   it('the Node server cuts a client whose headers never end, and keeps serving others', async () => {
-    const port = await freePort();
-    const { REDIS_URL: _embedded, ...env } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
-      cwd: ROOT,
-      env: { ...env, PORT: String(port), LOG_LEVEL: 'warn', MENUS_WATCH: '0', HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '2000' },
-      stdio: 'ignore',
-    });
+    // The embedded default (no REDIS_URL), as `npm start` runs it.
+    const { port, child } = await startGateway({ LOG_LEVEL: 'warn', HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '2000' });
     try {
-      for (let i = 0; i < 200; i++) {
-        if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
       const answer = await new Promise<string>((resolve) => {
         let received = '';
         const socket = connect(port, '127.0.0.1', () => socket.write('POST /ussd/africastalking HTTP/1.1\r\nHost: x\r\n'));

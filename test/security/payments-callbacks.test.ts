@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFedapay, DEFAULT_FEDAPAY_MODES } from '../../providers/fedapay/collection.js';
@@ -12,6 +11,7 @@ import type { PaymentStore } from '../../src/payments/store/port.js';
 import { PaymentProviderDirectory } from '../../src/payments/provider-directory.js';
 import { RedisPaymentStore } from '../../src/payments/store/redis.js';
 import { createDemoPortal, DEMO_MSISDN } from '../../src/portal/demo.js';
+import { fedapaySignature } from '../../testkit/fakes/fedapay.js';
 import { createTestGateway } from '../../testkit/harness.js';
 
 /**
@@ -62,8 +62,7 @@ async function callbackGateway(store: PaymentStore) {
 
 function fedapayEvent(paymentId: unknown, status = 'approved', amount = 500) {
   const body = JSON.stringify({ name: `transaction.${status}`, object: 'transaction', entity: { id: 1042, reference: 'trx_1042', status, amount, custom_metadata: { payment_id: paymentId }, last_error_code: null } });
-  const t = Math.floor(CLOCK / 1000);
-  return { body, headers: { 'content-type': 'application/json', 'x-fedapay-signature': `t=${t},s=${createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex')}` } };
+  return { body, headers: { 'content-type': 'application/json', 'x-fedapay-signature': fedapaySignature(body, WEBHOOK_SECRET, CLOCK) } };
 }
 const momoHint = (externalId: unknown) => ({ body: JSON.stringify({ externalId, status: 'SUCCESSFUL' }), headers: { 'content-type': 'application/json' } });
 

@@ -5,7 +5,7 @@ import { hopHandlerDeps } from '../../src/http/app.js';
 import type { Logger } from '../../src/observability/logger.js';
 import type { ServiceRegistry } from '../../src/services/service-registry.js';
 import { createTestGateway, defaultServices } from '../../testkit/harness.js';
-import { DIALECT_DRIVERS, type DialectConnection } from '../../testkit/dialects.js';
+import { DIALECT_DRIVERS, walkOver, type DialectConnection } from '../../testkit/dialects.js';
 
 /**
  * Issue 11 item 9 (USSD part): walking every dialect, identity proofs and mistyped dial-throughs
@@ -43,14 +43,7 @@ const store = new RecordingStore();
 
 /** One walk: the opening, then each input, in the driver's wire, history kept for cumulative dialects. */
 async function walk(connection: DialectConnection, sessionId: string, msisdn: string, dialled: string, inputs: string[]) {
-  const screens: string[] = [];
-  const history: string[] = [];
-  screens.push((await connection.send({ sessionId, msisdn, begin: true, dialled, input: '', history: [], sequence: 1 })).screen.text);
-  for (const [i, input] of inputs.entries()) {
-    history.push(input);
-    screens.push((await connection.send({ sessionId, msisdn, begin: false, dialled, input, history: [...history], sequence: i + 2 })).screen.text);
-  }
-  return screens;
+  return (await walkOver(connection, sessionId, msisdn, dialled, inputs)).map(({ screen }) => screen.text);
 }
 
 const connections: DialectConnection[] = [];

@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/lib.js';
 import { smppUssd } from '../../providers/smpp-ussd/ussd.js';
 import { RedisSessionStore } from '../../src/sessions/redis.js';
 import type { PreferenceStore, SessionStore } from '../../src/sessions/port.js';
@@ -12,6 +9,8 @@ import { redisOptionsForHops } from '../../src/runtime/node/gateway.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createTestGateway, defaultServices, type TestGateway } from '../../testkit/harness.js';
 import { WIRE_DIALECTS, walkRequests } from '../../testkit/dialects.js';
+import { OwnRedis } from '../../testkit/processes.js';
+import { until } from '../../testkit/until.js';
 
 /**
  * Issue 12 item 1 (hop part): with the session store down, an opening hop (whose language lookup
@@ -24,44 +23,18 @@ const UNAVAILABLE = 'Service momentanément indisponible. Merci de réessayer pl
 /** Hubtel gives up on an answer after about 5 s: the polite END must come well within that. */
 const PROVIDER_PATIENCE_MS = 5000;
 
-let port: number;
-let server: ChildProcess | undefined;
+let server: OwnRedis;
 let redis: Redis;
 let gw: TestGateway;
 let hopDeps: ReturnType<typeof hopHandlerDeps>;
 let unhandled = 0;
 const countUnhandled = () => void unhandled++;
 
-async function startRedis(): Promise<void> {
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
-  probe.on('error', () => {});
-  for (let i = 0; i < 100; i++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopRedis(): Promise<void> {
-  if (!server || server.exitCode !== null) return;
-  const exited = once(server, 'exit');
-  server.kill('SIGTERM');
-  await exited;
-}
-
 beforeAll(async () => {
   process.on('unhandledRejection', countUnhandled);
-  port = await freePort();
-  await startRedis();
+  server = await OwnRedis.started();
   // The gateway's own client settings: no offline queue, a command budget.
-  redis = new Redis(`redis://127.0.0.1:${port}`, redisOptionsForHops());
+  redis = new Redis(server.url, redisOptionsForHops());
   redis.on('error', () => {});
   await redis.connect();
   const store = new RedisSessionStore(redis, { prefix: `outage-${process.pid}:` });
@@ -73,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.off('unhandledRejection', countUnhandled);
   redis?.disconnect();
-  await stopRedis();
+  await server?.stop();
 });
 
 async function post(dialect: string, request: { contentType: string; body: string }) {
@@ -91,7 +64,7 @@ describe('USSD hops with the session store down', () => {
   });
 
   it.each(WIRE_DIALECTS.map((d) => ({ name: d.name, dialect: d })))('$name: an opening and a later hop get the polite END, nothing left unhandled', async ({ dialect }) => {
-    await stopRedis();
+    await server?.stop();
     const [opening, later] = walkRequests(dialect, `outage-${dialect.name}`, '2290197000001', '*123#', ['1']);
     for (const request of [opening!, later!]) {
       const res = await post(dialect.name, request);
@@ -105,7 +78,7 @@ describe('USSD hops with the session store down', () => {
   });
 
   it('smpp: the same through the hop pipeline', async () => {
-    await stopRedis();
+    await server?.stop();
     const parsed = smppUssd.parse({ source_addr: '2290197000001', destination_addr: '123', message: '*123#', ussd_service_op: 1, its_session_info: new Uint8Array([9, 0]) });
     const outcome = await runHopPipeline(hopDeps, 'smpp', parsed, undefined, 160);
     expect(outcome).toMatchObject({ type: 'answer', screen: { text: UNAVAILABLE, end: true }, deliver: true });
@@ -114,14 +87,11 @@ describe('USSD hops with the session store down', () => {
   });
 
   it('recovers by itself once Redis is back', async () => {
-    await startRedis();
+    await server.start();
     const at = WIRE_DIALECTS.find((d) => d.name === 'africastalking')!;
     const [opening] = walkRequests(at, 'outage-back', '2290197000001', '*123#', []);
     let body = '';
-    for (let i = 0; i < 100 && !body.startsWith('CON '); i++) {
-      body = (await post('africastalking', opening!)).body;
-      if (!body.startsWith('CON ')) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(async () => (body = (await post('africastalking', opening!)).body).startsWith('CON '), 'hops to be served again', 10_000);
     expect(body).toMatch(/^CON Service Public du Bénin/);
     expect(unhandled).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Hono } from 'hono';
 import { FEDAPAY_SEND_NOW_ANSWER, FEDAPAY_TOKEN_ANSWER, FEDAPAY_TRANSACTION, fedapayEvent } from '../../providers/fedapay/fixtures.js';
-import { answerOrMisbehave, HeldAnswers, isNetworkMisbehaviour, serveFake, type FakeOutcome, type NetworkMisbehaviour, paymentApiFake, type ProviderCallback } from './primitives.js';
+import { Misbehaviours, serveFake, type FakeOutcome, type NetworkMisbehaviour, paymentApiFake, type ProviderCallback } from './primitives.js';
 
 /** The secret key the fake accepts (`Authorization: Bearer …`). */
 export const FAKE_FEDAPAY_SECRET_KEY = 'sk_sandbox_guichet';
@@ -38,13 +38,11 @@ export async function startFakeFedapay(options: { webhookSecret?: string } = {})
   const calls = { create: 0, token: 0, send: 0, status: 0 };
   const transactions = new Map<number, FakeTransaction>();
   const sends: { mode: string; body: Record<string, unknown> }[] = [];
-  const modes = new Map<FedapayOperation, FedapayMisbehaviour>();
-  const held = new HeldAnswers();
+  const modes = new Misbehaviours<FedapayOperation, FedapayMisbehaviour>();
   const app = new Hono();
-  const misbehaving = (c: Parameters<typeof answerOrMisbehave>[0], operation: FedapayOperation, answer: () => Response) => {
-    const mode = modes.get(operation);
-    if (mode === 'http-502') return c.json({ message: 'Server Error' }, 502);
-    return answerOrMisbehave(c, isNetworkMisbehaviour(mode) ? mode : undefined, answer, { held });
+  const misbehaving = (c: Parameters<typeof modes.network>[0], operation: FedapayOperation, answer: () => Response) => {
+    if (modes.modeOf(operation) === 'http-502') return c.json({ message: 'Server Error' }, 502);
+    return modes.network(c, operation, answer);
   };
 
   app.use('*', async (c, next) => {
@@ -85,7 +83,7 @@ export async function startFakeFedapay(options: { webhookSecret?: string } = {})
     sends.push({ mode: c.req.param('mode'), body });
     return misbehaving(c, 'send', () => c.json(FEDAPAY_SEND_NOW_ANSWER));
   });
-  const server = await serveFake(app, held);
+  const server = await serveFake(app, modes.held);
 
   function transactionOf(paymentId: string): FakeTransaction {
     const found = [...transactions.values()].reverse().find((t) => t.custom_metadata.payment_id === paymentId && sends.some((s) => s.body.token === `tok-${t.id}`));
@@ -111,11 +109,8 @@ export async function startFakeFedapay(options: { webhookSecret?: string } = {})
     calls,
     transactions,
     sends,
-    misbehave(operation: FedapayOperation, mode: FedapayMisbehaviour | undefined) {
-      if (mode) modes.set(operation, mode);
-      else modes.delete(operation);
-    },
-    release: () => held.release(),
+    misbehave: modes.misbehave,
+    release: modes.release,
     // A transaction is charged at most once however often it is sent (the SDK's send-now with a kept
     // token): what could be charged is the number of distinct transactions pushed to a wallet.
     pushes: () => new Set(sends.map((s) => s.body.token)).size,

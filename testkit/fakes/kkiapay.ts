@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { KKIAPAY_STATUS_FAILED, kkiapayWebhookBody } from '../../providers/kkiapay/fixtures.js';
-import { answerOrMisbehave, HeldAnswers, isNetworkMisbehaviour, serveFake, type FakeOutcome, type NetworkMisbehaviour, paymentApiFake, type ProviderCallback } from './primitives.js';
+import { html502, isNetworkMisbehaviour, isRecord, Misbehaviours, serveFake, type FakeOutcome, type NetworkMisbehaviour, paymentApiFake, type ProviderCallback } from './primitives.js';
 
 export const FAKE_KKIAPAY_KEYS = {
   publicKey: '4d5b9b20c81f11eea5d1f9a6e0b1c2d3',
@@ -33,29 +33,24 @@ const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 /** Nine characters, like `LVFNrK1nx` in the Python SDK's sample. */
 const transactionIdOf = () => Array.from(crypto.getRandomValues(new Uint8Array(9)), (b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A local KKiaPay API: checks the keys, keeps transactions, counts calls, misbehaves on demand. */
 export async function startFakeKkiapay() {
   const keys = FAKE_KKIAPAY_KEYS;
   const calls = { debit: 0, status: 0 };
   const transactions = new Map<string, FakeKkiapayTransaction>();
   const debits: { headers: Record<string, string | undefined>; body: unknown }[] = [];
-  const modes = new Map<KkiapayOperation, KkiapayMisbehaviour>();
+  const modes = new Misbehaviours<KkiapayOperation, KkiapayMisbehaviour>();
   /** The next debit requests are refused with this answer instead of being processed. */
   const refuse: { next?: { httpStatus: 400 | 403 | 422 | 429; body: unknown } } = {};
-  const held = new HeldAnswers();
 
-  function misbehaving(c: Parameters<typeof answerOrMisbehave>[0], operation: KkiapayOperation, answer: unknown): Promise<Response> | Response {
-    const mode = modes.get(operation);
-    if (isNetworkMisbehaviour(mode)) return answerOrMisbehave(c, mode, () => Response.json(answer), { held });
+  function misbehaving(c: Parameters<typeof modes.network>[0], operation: KkiapayOperation, answer: unknown): Promise<Response> | Response {
+    const mode = modes.modeOf(operation);
+    if (isNetworkMisbehaviour(mode)) return modes.network(c, operation, () => Response.json(answer));
     switch (mode) {
       case 'http-500':
         return Response.json({ status: 5000, reason: 'Internal Server Error' }, { status: 500 });
       case 'html-502':
-        return new Response('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', { status: 502, headers: { 'content-type': 'text/html' } });
+        return html502();
       case 'html-400':
         return new Response('<html><head><title>400 Bad Request</title></head><body>Request Header Or Cookie Too Large</body></html>', { status: 400, headers: { 'content-type': 'text/html' } });
       case 'html-200':
@@ -125,7 +120,7 @@ export async function startFakeKkiapay() {
     if (!found) return c.json({ status: 4004, reason: 'Transaction not found' }, 404);
     return misbehaving(c, 'status', statusPayload(found));
   });
-  const server = await serveFake(app, held);
+  const server = await serveFake(app, modes.held);
 
   function transactionOf(paymentId: string): FakeKkiapayTransaction {
     const found = [...transactions.values()].find((t) => t.partnerId === paymentId);
@@ -158,11 +153,8 @@ export async function startFakeKkiapay() {
     transactions,
     debits,
     refuse,
-    misbehave(operation: KkiapayOperation, mode: KkiapayMisbehaviour | undefined) {
-      if (mode) modes.set(operation, mode);
-      else modes.delete(operation);
-    },
-    release: () => held.release(),
+    misbehave: modes.misbehave,
+    release: modes.release,
     pushes: () => transactions.size,
     /** KKiaPay's side of the story for one transaction: the payer answered the prompt (or not). */
     settleTransaction(transactionId: string, change: Partial<FakeKkiapayTransaction>) {

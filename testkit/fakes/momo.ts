@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { MOMO_STATUS_SAMPLES, MOMO_TOKEN_ANSWER, momoCallbackBody } from '../../providers/mtn-momo/fixtures.js';
-import { answerOrMisbehave, HeldAnswers, serveFake, type FakeOutcome, type NetworkMisbehaviour, paymentApiFake, type ProviderCallback } from './primitives.js';
+import { Misbehaviours, serveFake, type FakeOutcome, paymentApiFake, type ProviderCallback } from './primitives.js';
 
 /** What a request-to-pay is at the fake: MoMo's status, and what the status answer reports. */
 export type FakeMomoOutcome =
@@ -18,6 +18,17 @@ export interface FakeMomoRequest {
 
 export const FAKE_MOMO_CREDENTIALS = { apiUser: 'api-user', apiKey: 'api-key', subscriptionKey: 'sub-key', targetEnvironment: 'sandbox' } as const;
 
+/** The gateway's MoMo variables (`npm start`'s environment) pointing it at the fake at `baseUrl`. */
+export function fakeMomoEnv(baseUrl: string): Record<string, string> {
+  return {
+    MOMO_BASE_URL: baseUrl,
+    MOMO_API_USER: FAKE_MOMO_CREDENTIALS.apiUser,
+    MOMO_API_KEY: FAKE_MOMO_CREDENTIALS.apiKey,
+    MOMO_SUBSCRIPTION_KEY: FAKE_MOMO_CREDENTIALS.subscriptionKey,
+    MOMO_TARGET_ENVIRONMENT: FAKE_MOMO_CREDENTIALS.targetEnvironment,
+  };
+}
+
 const MOMO_OPERATIONS = ['token', 'accountholder', 'requesttopay', 'status'] as const;
 type MomoOperation = (typeof MOMO_OPERATIONS)[number];
 
@@ -33,11 +44,9 @@ export async function startFakeMomo(credentials: typeof FAKE_MOMO_CREDENTIALS = 
   /** Wallets the fake knows as inactive (MoMo answers `{"result": false}`). */
   const inactive = new Set<string>();
   const requests = new Map<string, FakeMomoRequest>();
-  const modes = new Map<MomoOperation, NetworkMisbehaviour>();
-  const held = new HeldAnswers();
+  const modes = new Misbehaviours<MomoOperation>();
   const app = new Hono();
-  const misbehaving = (c: Parameters<typeof answerOrMisbehave>[0], operation: MomoOperation, answer: () => Response) =>
-    answerOrMisbehave(c, modes.get(operation), answer, { held });
+  const misbehaving = (c: Parameters<typeof modes.network>[0], operation: MomoOperation, answer: () => Response) => modes.network(c, operation, answer);
 
   app.use('*', async (c, next) => {
     if (c.req.header('ocp-apim-subscription-key') !== credentials.subscriptionKey) {
@@ -88,7 +97,7 @@ export async function startFakeMomo(credentials: typeof FAKE_MOMO_CREDENTIALS = 
     };
     return misbehaving(c, 'status', () => c.json(answer));
   });
-  const server = await serveFake(app, held);
+  const server = await serveFake(app, modes.held);
 
   function requestOf(paymentId: string): FakeMomoRequest {
     const found = requests.get(paymentId);
@@ -109,12 +118,9 @@ export async function startFakeMomo(credentials: typeof FAKE_MOMO_CREDENTIALS = 
     calls,
     requests,
     inactive,
-    held: () => held.size,
-    misbehave(operation: MomoOperation, mode: NetworkMisbehaviour | undefined) {
-      if (mode) modes.set(operation, mode);
-      else modes.delete(operation);
-    },
-    release: () => held.release(),
+    held: () => modes.held.size,
+    misbehave: modes.misbehave,
+    release: modes.release,
     pushes: () => requests.size,
     settle(paymentId: string, outcome: FakeOutcome) {
       const found = requestOf(paymentId);

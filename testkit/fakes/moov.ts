@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { Hono } from 'hono';
 import { MOOV_API_NS, MOOV_SOAP_NS, moovAnswer } from '../../providers/moov-money/fixtures.js';
-import { answerOrMisbehave, HeldAnswers, isNetworkMisbehaviour, serveFake, type FakeOutcome, type NetworkMisbehaviour, paymentApiFake } from './primitives.js';
+import { html502, isNetworkMisbehaviour, isRecord, Misbehaviours, serveFake, type FakeOutcome, type NetworkMisbehaviour, paymentApiFake } from './primitives.js';
 
 /** The path the fake serves its one SOAP endpoint on. */
 export const FAKE_MOOV_ENDPOINT = '/merchant/api';
@@ -17,10 +17,6 @@ export interface FakeMoovTransaction {
   fields: Record<string, unknown>;
   status: string;
   description: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Namespace-aware enough for the fake: prefixes are resolved through the envelope's declarations, as a SOAP stack does. */
@@ -66,10 +62,9 @@ export async function startFakeMoov(expectedToken: string) {
   const calls = { push: 0, status: 0 };
   const transactions = new Map<string, FakeMoovTransaction>();
   const received: { operation: string; contentType?: string; soapAction?: string; fields: Record<string, unknown> }[] = [];
-  const modes = new Map<MoovOperation, MoovMisbehaviour>();
+  const modes = new Misbehaviours<MoovOperation, MoovMisbehaviour>();
   /** What the next pushes are answered (and recorded) with instead of 100, pending. */
   const pushAnswer: { status: string; description: string } = { status: '100', description: 'Transaction en attente de validation' };
-  const held = new HeldAnswers();
   let sequence = 0;
 
   function answer(operation: string, fields: Record<string, unknown>, misbehaviour?: MoovMisbehaviour): string | null {
@@ -97,18 +92,19 @@ export async function startFakeMoov(expectedToken: string) {
     const isPush = request.operation === 'PushWithPending';
     if (isPush) calls.push += 1;
     else calls.status += 1;
-    const misbehaviour = modes.get(isPush ? 'push' : 'status');
+    const operation: MoovOperation = isPush ? 'push' : 'status';
+    const misbehaviour = modes.modeOf(operation);
     // The request is processed (the prompt pushed) before anything goes wrong with the answer.
     const body = answer(request.operation, request.fields, misbehaviour);
     if (body === null) return c.body(CLIENT_FAULT, 500, XML);
-    if (isNetworkMisbehaviour(misbehaviour)) return answerOrMisbehave(c, misbehaviour, () => c.body(body, 200, XML), { held });
+    if (isNetworkMisbehaviour(misbehaviour)) return modes.network(c, operation, () => c.body(body, 200, XML));
     switch (misbehaviour) {
       case 'http-500':
         return c.text('Internal Server Error', 500);
       case 'soap-fault':
         return c.body(SOAP_FAULT, 500, XML);
       case 'html-502':
-        return c.html('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 502);
+        return html502();
       case 'cut-off-200':
         // A 200 whose SOAP answer stops halfway.
         return c.body(body.slice(0, body.indexOf('<result>') + 20), 200, XML);
@@ -116,7 +112,7 @@ export async function startFakeMoov(expectedToken: string) {
         return c.body(body, 200, XML);
     }
   });
-  const server = await serveFake(app, held);
+  const server = await serveFake(app, modes.held);
 
   function transactionOf(paymentId: string): FakeMoovTransaction {
     const found = [...transactions.values()].find((t) => t.fields.externaldata1 === paymentId);
@@ -132,11 +128,8 @@ export async function startFakeMoov(expectedToken: string) {
     transactions,
     received,
     pushAnswer,
-    misbehave(operation: MoovOperation, mode: MoovMisbehaviour | undefined) {
-      if (mode) modes.set(operation, mode);
-      else modes.delete(operation);
-    },
-    release: () => held.release(),
+    misbehave: modes.misbehave,
+    release: modes.release,
     pushes: () => transactions.size,
     /** Moov's side of the story for one transaction: the subscriber answered the prompt (or not). */
     settleReference(referenceid: string, status: string, description: string) {

@@ -25,7 +25,7 @@ export function isNetworkMisbehaviour(value: unknown): value is NetworkMisbehavi
   return typeof value === 'string' && (NETWORK_MISBEHAVIOURS as readonly string[]).includes(value);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -65,6 +65,38 @@ export class HeldAnswers {
 }
 
 /**
+ * What a fake keeps to misbehave on demand: the mode set on each of its operations (a shared
+ * network misbehaviour or one of the provider's own odd answers), and the requests `hang` holds.
+ * Its `misbehave` and `release` are the fake's own controls, as the conformance suite drives them.
+ */
+export class Misbehaviours<Operation extends string, Mode extends string = NetworkMisbehaviour> {
+  readonly held = new HeldAnswers();
+  private readonly modes = new Map<Operation, Mode>();
+
+  modeOf(operation: Operation): Mode | undefined {
+    return this.modes.get(operation);
+  }
+
+  /** How `operation` is answered from now on; `undefined` puts it right. */
+  readonly misbehave = (operation: Operation, mode: Mode | undefined): void => {
+    if (mode) this.modes.set(operation, mode);
+    else this.modes.delete(operation);
+  };
+
+  /** Answers every request held by `hang` normally. */
+  readonly release = (): void => this.held.release();
+
+  /**
+   * Applies the network misbehaviour set on `operation`, if that is what is set, or answers; the
+   * provider's own modes are for the fake to answer before calling this.
+   */
+  network(c: Context, operation: Operation, answer: () => Response, options: { delayMs?: number } = {}): Promise<Response> {
+    const mode = this.modes.get(operation);
+    return answerOrMisbehave(c, isNetworkMisbehaviour(mode) ? mode : undefined, answer, { held: this.held, ...options });
+  }
+}
+
+/**
  * Misbehaves as told, or answers. `answer` is built only when an answer is really sent, after the
  * request was processed by the caller.
  */
@@ -97,6 +129,14 @@ export async function answerOrMisbehave(
       return new Response(null, { status: 500 });
     }
   }
+}
+
+/** What a reverse proxy (nginx) in front of a provider's API answers when the API behind it is down. */
+export function html502(): Response {
+  return new Response('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', {
+    status: 502,
+    headers: { 'content-type': 'text/html; charset=UTF-8' },
+  });
 }
 
 /** A callback as the provider sends it: method, headers and the raw body (signatures cover bytes). */
