@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { deadlineSignal } from '../../src/lib/deadline.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
+import { kkiapayCallbackDoc } from './openapi.js';
 import {
   AmbiguousCollectionError,
   type CollectionRef,
@@ -207,6 +208,7 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
 
   return {
     name: 'kkiapay',
+    callbackDoc: kkiapayCallbackDoc(webhookBody),
     // No documented idempotency key on the debit request.
     resendSafe: false,
     requestCollection,

@@ -2,6 +2,10 @@ import type { Context, Hono } from 'hono';
 import { checkSmsCallback, ownStatus, type SmsCallbackRoute, type SmsCallbackSettings } from './callback-auth.js';
 import { errorResponse } from '../../http/errors.js';
 import { AT_DLR_STATUSES } from '../../../providers/africastalking/sms.js';
+import { AtDeliveryReportForm, AtInboundSmsForm, africasTalkingSmsRoutes } from '../../../providers/africastalking/openapi.js';
+import { KannelDeliveryReportQuery, kannelSmsRoutes } from '../../../providers/kannel/openapi.js';
+import { readForm } from '../../http/form.js';
+import { describeRoutes } from '../../http/route-descriptor.js';
 import { parseKannelInbound } from '../../../providers/kannel/inbound.js';
 import { KANNEL_DLR_TYPES } from '../../../providers/kannel/sms.js';
 import type { Logger } from '../../observability/logger.js';
@@ -28,13 +32,14 @@ export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
   const deps: SmsRouteDeps = { claims: routeDeps.store, ...routeDeps };
   const form = async (c: Context) => new URLSearchParams(await c.req.text());
   const guard = (route: SmsCallbackRoute, c: Context) => checkSmsCallback(c, routeDeps.callbacks?.[route], routeDeps.clientIp);
+  describeRoutes(app, ...africasTalkingSmsRoutes, ...kannelSmsRoutes);
 
   app.post('/sms/africastalking/inbound', async (c) => {
     const refused = await guard('africastalking', c);
     if (refused) return refused;
-    const f = await form(c);
-    const [from, to, text, id] = [f.get('from'), f.get('to'), f.get('text'), f.get('id')];
-    if (!from || text === null || !id) return errorResponse(c, 'bad_request', 'from, text and id are required');
+    const fields = readForm(AtInboundSmsForm, await form(c));
+    if (!fields) return errorResponse(c, 'bad_request', 'from, text and id are required');
+    const { from, to, text, id } = fields;
     await handleInboundSms(deps, { route: 'africastalking', id, from, text, ...(to ? { to } : {}) });
     return c.body(null, 200);
   });
@@ -42,10 +47,9 @@ export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
   app.post('/sms/africastalking/dlr', async (c) => {
     const refused = await guard('africastalking', c);
     if (refused) return refused;
-    const f = await form(c);
-    const [id, status] = [f.get('id'), f.get('status')];
-    if (!id || !status) return errorResponse(c, 'bad_request', 'id and status are required');
-    const failure = f.get('failureReason');
+    const fields = readForm(AtDeliveryReportForm, await form(c));
+    if (!fields) return errorResponse(c, 'bad_request', 'id and status are required');
+    const { id, status, failureReason: failure } = fields;
     await recordDeliveryReport(deps.store, { route: 'africastalking', providerMessageId: id, status: ownStatus(AT_DLR_STATUSES, status), raw: failure ? `${status} (${failure})` : status }, deps.logger);
     return c.body(null, 200);
   });
@@ -68,9 +72,10 @@ export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
   app.get('/sms/kannel/dlr', async (c) => {
     const refused = await guard('kannel', c);
     if (refused) return refused;
-    const [id, type] = [c.req.query('id'), c.req.query('type')];
-    if (!id || !type) return errorResponse(c, 'bad_request', 'id and type are required');
-    await recordDeliveryReport(deps.store, { route: 'kannel', messageId: id, status: ownStatus(KANNEL_DLR_TYPES, type), raw: `type ${type} ${c.req.query('reply') ?? ''}`.trim() }, deps.logger);
+    const query = KannelDeliveryReportQuery.safeParse(c.req.query());
+    if (!query.success) return errorResponse(c, 'bad_request', 'id and type are required');
+    const { id, type, reply } = query.data;
+    await recordDeliveryReport(deps.store, { route: 'kannel', messageId: id, status: ownStatus(KANNEL_DLR_TYPES, type), raw: `type ${type} ${reply ?? ''}`.trim() }, deps.logger);
     return c.body('', 200);
   });
 }
