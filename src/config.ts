@@ -98,6 +98,8 @@ const Env = z.object({
   /** Keys the hashes that stand for phone numbers and NPIs in stored counters (same on every instance). */
   PII_HASH_KEY: z.string().min(16, 'want at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The audit log (notification and report calls, admin actions), one JSON line each; unset: the log stream, marked `audit: true`. */
+  AUDIT_LOG_FILE: z.string().trim().min(1, 'is set but empty').optional(),
 });
 
 /** A payment API `PAYMENT_PROVIDER` or `PAYMENT_ROUTES` names, its own variables read and checked. */
@@ -159,6 +161,8 @@ export interface Config {
   /** Operators' SMSC links carrying USSD, from `SMPP_USSD_<OPERATOR>_*` variables. */
   smppUssdLinks: SmppLinkSettings[];
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  /** `AUDIT_LOG_FILE`: where audit entries are appended; undefined: the gateway's log stream. */
+  auditLogFile: string | undefined;
   piiHashKey: string | undefined;
   shutdownTimeoutMs: number;
 }
@@ -234,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     },
     logLevel: e.LOG_LEVEL,
+    auditLogFile: e.AUDIT_LOG_FILE,
     piiHashKey: e.PII_HASH_KEY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

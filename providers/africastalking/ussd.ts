@@ -1,5 +1,6 @@
 import type { ParseResult, RawRequest, SessionEndReason, UssdDialect } from '../../src/channels/ussd/port.js';
 import { buildHop } from '../../src/channels/ussd/hop-builder.js';
+import { africasTalkingUssdWire } from './openapi.js';
 
 /**
  * Africa's Talking USSD: a form POST per hop (`sessionId, serviceCode, phoneNumber, networkCode,
@@ -12,6 +13,7 @@ import { buildHop } from '../../src/channels/ussd/hop-builder.js';
 export const africasTalkingUssd: UssdDialect = {
   name: 'africastalking',
   defaultScreenLimit: 160,
+  wire: africasTalkingUssdWire,
 
   parse(request: RawRequest): ParseResult {
     if (!isForm(request.contentType)) {

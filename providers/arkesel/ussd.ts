@@ -2,6 +2,7 @@ import type { ParseResult, RawRequest, UssdDialect } from '../../src/channels/us
 import { dialledString } from '../../src/channels/ussd/dial-string.js';
 import { buildHop } from '../../src/channels/ussd/hop-builder.js';
 import { json, readJsonObject, textField } from '../../src/channels/ussd/json-body.js';
+import { arkeselUssdWire } from './openapi.js';
 
 /**
  * Arkesel USSD (JSON). `newSession: true` opens (then `userData` is the dialled string), later
@@ -13,6 +14,7 @@ import { json, readJsonObject, textField } from '../../src/channels/ussd/json-bo
 export const arkeselUssd: UssdDialect = {
   name: 'arkesel',
   defaultScreenLimit: 160,
+  wire: arkeselUssdWire,
 
   parse(request: RawRequest): ParseResult {
     const read = readJsonObject(request);

@@ -4,6 +4,7 @@ import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
 import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/port.js';
 import { verifyFedapaySignature } from './webhook.js';
+import { fedapayCallbackDoc } from './openapi.js';
 
 export interface FedapayConfig {
   /** `https://api.fedapay.com` (live) or `https://sandbox-api.fedapay.com`. */
@@ -103,6 +104,8 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
 
   return {
     name: 'fedapay',
+    // The envelope, with a transaction event's entity as parseCallback reads it.
+    callbackDoc: fedapayCallbackDoc(webhookBody.extend({ entity: transaction })),
     // A retry reuses the kept transaction, which can be approved once.
     resendSafe: true,
     async requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {

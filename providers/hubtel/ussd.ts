@@ -2,6 +2,7 @@ import type { ParseResult, RawRequest, SessionEndReason, UssdDialect } from '../
 import { dialledString } from '../../src/channels/ussd/dial-string.js';
 import { buildHop } from '../../src/channels/ussd/hop-builder.js';
 import { json, readJsonObject, textField } from '../../src/channels/ussd/json-body.js';
+import { hubtelUssdWire } from './openapi.js';
 
 /**
  * Hubtel-style programmable USSD (JSON). Each request carries only the latest input and a
@@ -17,6 +18,7 @@ import { json, readJsonObject, textField } from '../../src/channels/ussd/json-bo
 export const hubtelUssd: UssdDialect = {
   name: 'hubtel',
   defaultScreenLimit: 160,
+  wire: hubtelUssdWire,
 
   parse(request: RawRequest): ParseResult {
     const read = readJsonObject(request);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deadlineSignal } from '../../src/lib/deadline.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
+import { kkiapayCallbackDoc } from './openapi.js';
 import {
   AmbiguousCollectionError,
   type CollectionRef,
@@ -208,6 +209,7 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
 
   return {
     name: 'kkiapay',
+    callbackDoc: kkiapayCallbackDoc(webhookBody),
     // No documented idempotency key on the debit request.
     resendSafe: false,
     requestCollection,

@@ -2,6 +2,7 @@ import type { ParseResult, RawRequest, SessionEndReason, UssdDialect } from '../
 import { dialledString } from '../../src/channels/ussd/dial-string.js';
 import { buildHop } from '../../src/channels/ussd/hop-builder.js';
 import { json, readJsonObject, textField } from '../../src/channels/ussd/json-body.js';
+import { mtnMadapiUssdWire } from './openapi.js';
 
 /**
  * MTN MADAPI USSD (JSON, operator API; swagger: api-evangelist/mtn-group
@@ -17,6 +18,7 @@ import { json, readJsonObject, textField } from '../../src/channels/ussd/json-bo
 export const mtnMadapiUssd: UssdDialect = {
   name: 'mtn-madapi',
   defaultScreenLimit: 182,
+  wire: mtnMadapiUssdWire,
 
   parse(request: RawRequest): ParseResult {
     const read = readJsonObject(request);

@@ -3,6 +3,7 @@ import { deadlineSignal } from '../../src/lib/deadline.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser } from '../../src/payments/payment-provider-callback.js';
 import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/port.js';
+import { momoCallbackDoc } from './openapi.js';
 
 export interface MomoConfig {
   baseUrl: string;
@@ -135,6 +136,7 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
 
   return {
     name: 'mtn-momo',
+    callbackDoc: momoCallbackDoc(callbackBody),
     // The payment id is the X-Reference-Id: a resend is answered 409 and read back.
     resendSafe: true,
     currency,

@@ -2,6 +2,7 @@ import type { ParseResult, RawRequest, UssdDialect } from '../../src/channels/us
 import { dialledString } from '../../src/channels/ussd/dial-string.js';
 import { buildHop } from '../../src/channels/ussd/hop-builder.js';
 import { json, readJsonObject, textField } from '../../src/channels/ussd/json-body.js';
+import { naloUssdWire } from './openapi.js';
 
 /**
  * Nalo Solutions USSD (JSON). `MSGTYPE: true` opens a session (then `USERDATA` is the dialled
@@ -19,6 +20,7 @@ import { json, readJsonObject, textField } from '../../src/channels/ussd/json-bo
 export const naloUssd: UssdDialect = {
   name: 'nalo',
   defaultScreenLimit: 160,
+  wire: naloUssdWire,
 
   parse(request: RawRequest): ParseResult {
     const read = readJsonObject(request);

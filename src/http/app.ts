@@ -15,6 +15,10 @@ import type { SmsOutbox } from '../sms/outbox.js';
 import { registerUssdRoutes } from '../channels/ussd/route.js';
 import { limitBodySize } from './body-limit.js';
 import { errorResponse, httpExceptionResponse } from './errors.js';
+import { healthRoutes, metricsRoute } from './health.js';
+import { registerApiDocs } from './openapi.js';
+import { describeRoutes } from './route-descriptor.js';
+import type { AuditLog } from '../audit/port.js';
 import type { MenuRegistry } from '../engine/menu-registry.js';
 import type { Logger } from '../observability/logger.js';
 import { noMetrics, type GatewayMetrics } from '../observability/metrics.js';
@@ -70,6 +74,8 @@ export interface AppDeps {
   hashText?: HopHandlerDeps['hashText'];
   /** The caller's address as the runtime sees it, for provider allowlists. */
   clientIp?: (c: Context) => string | undefined;
+  /** Where every notification and report call is recorded (`src/audit/`); absent: not audited. */
+  audit?: AuditLog;
 }
 
 /**
@@ -132,6 +138,7 @@ export function createApp(deps: AppDeps): Hono {
     const readiness = deps.readiness?.() ?? { ready: true, parts: {} };
     return c.json({ status: readiness.ready ? 'ready' : 'not_ready', parts: readiness.parts }, readiness.ready ? 200 : 503);
   });
+  describeRoutes(app, ...healthRoutes);
   const metrics = deps.metrics;
   if (metrics) {
     const token = deps.metricsToken;
@@ -142,13 +149,15 @@ export function createApp(deps: AppDeps): Hono {
       const exposition = await metrics.render();
       return c.body(exposition.body, 200, { 'content-type': exposition.contentType });
     });
+    describeRoutes(app, metricsRoute);
   }
 
   registerUssdRoutes(app, { ...deps, ...hopHandlerDeps(deps) });
   if (deps.simulator) registerSimulator(app, deps);
   if (deps.admin) registerAdmin(app, deps.admin);
   if (deps.payments) registerPaymentCallbackRoutes(app, deps.payments);
-  if (deps.paymentReport) registerPaymentReport(app, deps.paymentReport);
+  const audit = { ...(deps.audit ? { audit: deps.audit } : {}), logger: deps.logger };
+  if (deps.paymentReport) registerPaymentReport(app, { ...deps.paymentReport, ...audit });
   if (deps.sms) {
     registerSmsRoutes(app, {
       services: deps.services,
@@ -159,8 +168,9 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.sms.callbacks ? { callbacks: deps.sms.callbacks } : {}),
       ...(deps.clientIp ? { clientIp: deps.clientIp } : {}),
     });
-    registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies });
+    registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies, ...audit });
   }
+  registerApiDocs(app);
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.onError((error, c) => {

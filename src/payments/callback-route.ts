@@ -1,5 +1,8 @@
 import type { Hono } from 'hono';
+import type { z } from 'zod';
 import { errorResponse } from '../http/errors.js';
+import { describeRoutes } from '../http/route-descriptor.js';
+import { paymentCallbackDescriptors, type AppliedAnswer, type IgnoredAnswer, type QueuedAnswer } from './callback-doc.js';
 import type { Logger } from '../observability/logger.js';
 import { confirmHint } from './confirm-hint.js';
 import type { CallbackParser } from './payment-provider-callback.js';
@@ -38,6 +41,9 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
     return { ...payment, ...(kept ? { providerReference: kept } : {}) };
   }
 
+  // Each provider that takes callbacks describes its own, with the schema its parser reads with.
+  describeRoutes(app, ...deps.providers.all().flatMap((provider: PaymentProvider & Partial<CallbackParser>) => (provider.callbackDoc ? paymentCallbackDescriptors(provider.name, provider.callbackDoc) : [])));
+
   app.on(['POST', 'PUT'], '/payments/:provider/callback', async (c) => {
     const name = c.req.param('provider');
     const provider: (PaymentProvider & Partial<CallbackParser>) | undefined = deps.providers.byName(name);
@@ -48,7 +54,7 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
       deps.logger.warn({ provider: name, reason: verdict.reason }, 'payment callback rejected');
       return errorResponse(c, 'rejected', verdict.reason, { status: verdict.httpStatus });
     }
-    if (verdict.kind === 'ignored') return c.json({ ignored: verdict.reason });
+    if (verdict.kind === 'ignored') return c.json({ ignored: verdict.reason } satisfies z.infer<typeof IgnoredAnswer>);
     // Checked before any store access: an outside string never reaches a store key (issue 11 item 7).
     if (!isPaymentId(verdict.paymentId)) return errorResponse(c, 'bad_request', 'not a payment id of ours');
     /**
@@ -80,13 +86,13 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
         // The queue (Redis) is away: the provider retries its callback, the poller also runs.
         return unavailable(found.id, 'queued', error);
       }
-      return c.json({ paymentId: found.id, queued: true }, 202);
+      return c.json({ paymentId: found.id, queued: true } satisfies z.infer<typeof QueuedAnswer>, 202);
     }
     try {
       // Signed by the provider: its id for the payment is kept as it comes.
       if (verdict.providerReference && !payment.providerReference) payment = await keepReference(payment, verdict.providerReference);
       const state = await deps.apply(payment, verdict.status, 'callback verified');
-      return c.json({ paymentId: payment.id, state });
+      return c.json({ paymentId: payment.id, state } satisfies z.infer<typeof AppliedAnswer>);
     } catch (error) {
       return unavailable(found.id, 'applied', error);
     }

@@ -1,3 +1,4 @@
+import type { PaymentCallbackDoc } from './callback-doc.js';
 import type { ProviderStatus } from './port.js';
 
 /** A callback as it arrived: raw body (signatures cover bytes, not parsed JSON) and headers. */
@@ -20,4 +21,6 @@ export type CallbackVerdict =
 
 export interface CallbackParser {
   parseCallback(request: CallbackRequest, nowMs: number): Promise<CallbackVerdict>;
+  /** The callback's wire format for the OpenAPI document, made from the schema `parseCallback` reads with. */
+  callbackDoc?: PaymentCallbackDoc;
 }

@@ -31,4 +31,9 @@ export class PaymentProviderDirectory {
   byName(name: string): PaymentProvider | undefined {
     return this.byNameMap.get(name);
   }
+
+  /** Every configured provider, once each. */
+  all(): readonly PaymentProvider[] {
+    return [...this.byNameMap.values()];
+  }
 }

@@ -1,6 +1,11 @@
 import type { Hono } from 'hono';
+import { z } from 'zod';
+import { REQUEST_ID_HEADER, audited, noteAudit } from '../audit/audited.js';
+import type { AuditLog } from '../audit/port.js';
 import { errorResponse } from '../http/errors.js';
+import { describeRoutes, type RouteDescriptor, type SecurityScheme } from '../http/route-descriptor.js';
 import { secretsMatch } from '../lib/secrets.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
 import type { PaymentStore } from './store/port.js';
 import { PAYMENT_STATES, type Payment, type ReconciliationFlag } from './payment.js';
 import { csvRow } from './csv.js';
@@ -9,10 +14,22 @@ export interface PaymentReportDeps {
   store: PaymentStore;
   /** Who may read the report: `x-api-key` values by team. */
   apiKeys: Readonly<Record<string, string>>;
+  /** Every call, refused ones included, is written here with the team; absent: not audited. */
+  audit?: AuditLog;
+  logger?: Logger;
 }
 
 /** What the report's `why` column may say. */
 export type ReconciliationWhy = 'success_after_expiry' | ReconciliationFlag | 'amount_mismatch' | 'push_unconfirmed';
+
+/** The report's query: one day, `YYYY-MM-DD`, a real date. The route validates with it. */
+export const ReportQuery = z.object({
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .refine((date) => !Number.isNaN(Date.parse(date)), 'not a date')
+    .describe('The day the payments were created (UTC), YYYY-MM-DD.'),
+});
 
 /**
  * Why finance must compare a payment with the provider's statement, or null. Each of these is a
@@ -38,13 +55,18 @@ export function whyToCheck(payment: Payment): ReconciliationWhy | null {
  * by hand (a success after expiry, an amount mismatch, a push whose answer was lost) and why.
  */
 export function registerPaymentReport(app: Hono, deps: PaymentReportDeps): void {
-  app.get('/v1/payments/report', async (c) => {
+  describeRoutes(app, ...paymentReportRoutes);
+  app.get('/v1/payments/report', audited({ audit: deps.audit, logger: deps.logger ?? silentLogger }), async (c) => {
     const key = c.req.header('x-api-key') ?? '';
-    let allowed = false;
-    for (const expected of Object.values(deps.apiKeys)) if (await secretsMatch(key, expected)) allowed = true;
-    if (!allowed) return errorResponse(c, 'unauthorized', 'missing or wrong API key');
-    const date = c.req.query('date') ?? '';
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(date))) return errorResponse(c, 'bad_request', 'date must be YYYY-MM-DD');
+    let team: string | undefined;
+    // Every key is compared (no early exit), each in constant time.
+    for (const [name, expected] of Object.entries(deps.apiKeys)) if ((await secretsMatch(key, expected)) && team === undefined) team = name;
+    if (team === undefined) return errorResponse(c, 'unauthorized', 'missing or wrong API key');
+    noteAudit(c, { agency: team });
+    const query = ReportQuery.safeParse({ date: c.req.query('date') ?? '' });
+    if (!query.success) return errorResponse(c, 'bad_request', 'date must be YYYY-MM-DD');
+    const { date } = query.data;
+    noteAudit(c, { target: date });
 
     const payments = await deps.store.createdOn(date);
     const rows = new Map<string, { count: number; totalXof: number }>();
@@ -76,3 +98,45 @@ export function registerPaymentReport(app: Hono, deps: PaymentReportDeps): void 
     });
   });
 }
+
+/** `REPORT_API_KEYS`: one key per team, in `x-api-key`. */
+export const reportApiKey: SecurityScheme = {
+  name: 'reportApiKey',
+  scheme: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The team’s key from REPORT_API_KEYS (team:key pairs); not an agency’s notification key.' },
+};
+
+const REPORT_EXAMPLE = [
+  'date,provider,state,count,total_xof',
+  '2026-12-01,mtn-momo,pending,1,1900',
+  '2026-12-01,mtn-momo,succeeded,41,77900',
+  '2026-12-01,mtn-momo,failed,3,5700',
+  '2026-12-01,mtn-momo,expired,2,3800',
+  '',
+  'needs_reconciliation: payment_id,request_number,provider,provider_transaction_id,provider_reference,amount_xof,state,why',
+  '3f0c9a52-8d1e-4b7a-a6c4-2e9b1d7f5a30,PS00373-240001,mtn-momo,,,1900,expired,push_unconfirmed',
+  '',
+].join('\n');
+
+/** The report as the OpenAPI document shows it. */
+export const paymentReportRoutes: readonly RouteDescriptor[] = [
+  {
+    method: 'GET',
+    path: '/v1/payments/report',
+    operationId: 'paymentReport',
+    tag: 'payments',
+    summary: 'The day’s payments for reconciliation, as CSV',
+    description:
+      'One row per provider and state with the count and the total in XOF (integers), then the payments finance must compare with the provider’s statement by hand, and why: success_after_expiry, amount_mismatch, push_unconfirmed.',
+    security: [[reportApiKey]],
+    request: { query: ReportQuery, queryExamples: { day: { summary: 'One day', value: { date: '2026-12-01' } } } },
+    responses: {
+      200: {
+        description: 'The report, as an attachment guichet-payments-<date>.csv.',
+        body: { contentType: 'text/csv', schema: z.string().startsWith('date,provider,state,count,total_xof\n'), examples: { day: { summary: 'A day with one payment to check', value: REPORT_EXAMPLE } } },
+        headers: { ...REQUEST_ID_HEADER, 'content-disposition': { description: 'attachment; filename="guichet-payments-<date>.csv"', schema: z.string() } },
+      },
+    },
+    errors: ['bad_request', 'unauthorized', 'unavailable'],
+    audited: true,
+  },
+];

@@ -150,7 +150,7 @@ const BAD_REQUESTS: BadRequest[] = [
 ];
 
 /** Routes that never answer an error of their own (only the app-wide ones: body limit, onError). */
-const NO_ERROR_ROUTES = ['GET /health', 'GET /livez', 'GET /readyz', 'GET /simulator', 'GET /simulator/menus'];
+const NO_ERROR_ROUTES = ['GET /health', 'GET /livez', 'GET /readyz', 'GET /simulator', 'GET /simulator/menus', 'GET /openapi.json', 'GET /docs'];
 
 describe('the error envelope', () => {
   it('lists each code once, with a status and a meaning', () => {

@@ -1,15 +1,19 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
+import { REQUEST_ID_HEADER, audited, auditableId, noteAudit } from '../../audit/audited.js';
+import type { AuditLog } from '../../audit/port.js';
 import { errorResponse, validationReason } from '../../http/errors.js';
+import { describeRoutes, jsonBody, type RouteDescriptor, type SecurityScheme } from '../../http/route-descriptor.js';
 import { hmacHex, secretsMatch } from '../../lib/secrets.js';
 import { LANGUAGES } from '../../engine/schema.js';
 import { normalizeMsisdn } from '../../lib/msisdn.js';
 import { maskMsisdn } from '../../lib/mask.js';
 import type { SmsDispatcher } from '../../sms/dispatcher.js';
-import type { MessageStore } from '../../sms/store/port.js';
+import { SMS_STATUSES, type MessageStore } from '../../sms/store/port.js';
 import { PermanentSmsError, SmsTooLongError } from '../../sms/port.js';
 import { TEMPLATE_NAMES, renderSms } from '../../sms/templates.js';
 import type { PreferenceStore } from '../../sessions/port.js';
+import { silentLogger, type Logger } from '../../observability/logger.js';
 
 /** Per agency: an API key (`x-api-key`) and/or an HMAC secret (`x-guichet-signature: t=…,s=…`). */
 export interface AgencyCredentials {
@@ -22,17 +26,38 @@ export interface NotificationDeps {
   store: MessageStore;
   preferences: PreferenceStore;
   agencies: Readonly<Record<string, AgencyCredentials>>;
+  /** Every call, refused ones included, is written here with the agency; absent: not audited. */
+  audit?: AuditLog;
+  logger?: Logger;
 }
 
-const NotificationRequest = z.strictObject({
-  to: z.string().min(8).max(20),
-  template: z.enum(TEMPLATE_NAMES),
+/** What an agency posts to `/v1/notifications`: the route validates with this schema, the OpenAPI document is made from it. */
+export const NotificationRequest = z.strictObject({
+  to: z.string().min(8).max(20).describe('The citizen’s Benin number, in any usual spelling (+229…, 229…, 01…).'),
+  template: z.enum(TEMPLATE_NAMES).describe('Which of the gateway’s texts to send (src/sms/templates.ts).'),
   /** Default: the citizen's own choice, else French. */
-  language: z.enum(LANGUAGES).optional(),
-  params: z.record(z.string(), z.union([z.string().max(200), z.number().int()])).default({}),
+  language: z.enum(LANGUAGES).optional().describe('Default: the language the citizen chose, else French.'),
+  params: z
+    .record(z.string(), z.union([z.string().max(200), z.number().int()]))
+    .default({})
+    .describe('The template’s placeholders ({{requestNumber}} …), by name.'),
   /** The same key from the same agency sends once. */
-  idempotencyKey: z.string().min(8).max(128),
+  idempotencyKey: z.string().min(8).max(128).describe('The same key from the same agency sends once: a retry answers the first notification (200).'),
 });
+
+/** A notification as the API shows it: the number masked, never the text. */
+export const NotificationView = z.object({
+  id: z.uuid().describe('Our id for the notification.'),
+  to: z.string().describe('The number, masked.'),
+  status: z.enum(SMS_STATUSES).describe('queued, then sending, sent (or unknown: no answer from the route) and finally delivered, failed or expired.'),
+  route: z.string().describe('The SMS route that carries it.'),
+  encoding: z.enum(['GSM-7', 'UCS-2']),
+  segments: z.number().int().min(1),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  history: z.array(z.object({ at: z.iso.datetime(), status: z.enum(SMS_STATUSES).optional(), detail: z.string() })).describe('Every move and delivery report, oldest first.'),
+});
+export type NotificationView = z.infer<typeof NotificationView>;
 
 /** A signature older or newer than this is refused: a captured request cannot be replayed later. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -42,11 +67,15 @@ const SIGNATURE_TOLERANCE_SECONDS = 300;
  * citizen a notification and follow its delivery.
  */
 export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): void {
-  app.post('/v1/notifications', async (c) => {
+  const audit = audited({ audit: deps.audit, logger: deps.logger ?? silentLogger });
+  describeRoutes(app, ...notificationRoutes);
+
+  app.post('/v1/notifications', audit, async (c) => {
     const raw = await c.req.text();
     // POST keeps the documented `t.body`: the body names the recipient and the text, so it cannot be replayed elsewhere.
     const agency = await authenticate(c, deps.agencies, raw);
     if (!agency) return errorResponse(c, 'unauthorized', 'missing or wrong API key or signature');
+    noteAudit(c, { agency });
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -68,6 +97,7 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
         purpose: `notification:${request.template}`,
         requestedBy: agency,
       });
+      noteAudit(c, { target: message.id });
       return c.json(view(message), created ? 202 : 200);
     } catch (error) {
       if (error instanceof PermanentSmsError) return errorResponse(c, 'bad_request', error.message);
@@ -77,11 +107,14 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     }
   });
 
-  app.get('/v1/notifications/:id', async (c) => {
+  app.get('/v1/notifications/:id', audit, async (c) => {
     // A GET has no body: `t.body` would be the same for every id. Its signature covers the method
     // and path, so a captured one reads that one notification only, for 5 minutes.
+    const target = auditableId(c.req.param('id'));
+    noteAudit(c, target !== undefined ? { target } : {});
     const agency = await authenticate(c, deps.agencies, getSignedPayload(c.req.path));
     if (!agency) return errorResponse(c, 'unauthorized', 'missing or wrong API key or signature');
+    noteAudit(c, { agency });
     const message = await deps.store.get(c.req.param('id'));
     // Another agency's message is as unknown as a missing one.
     if (!message || message.requestedBy !== agency) return errorResponse(c, 'not_found', 'no such notification');
@@ -89,7 +122,7 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
   });
 }
 
-function view(message: Awaited<ReturnType<MessageStore['get']>> & object) {
+function view(message: Awaited<ReturnType<MessageStore['get']>> & object): NotificationView {
   return {
     id: message.id,
     to: maskMsisdn(message.to),
@@ -131,3 +164,96 @@ export async function signatureValid(header: string, secret: string, signed: str
   if (!Number.isInteger(t) || Math.abs(now / 1000 - t) > SIGNATURE_TOLERANCE_SECONDS || !parts.s) return false;
   return secretsMatch(parts.s.toLowerCase(), await hmacHex(secret, `${t}.${signed}`));
 }
+
+/** `NOTIFY_API_KEYS`: one key per agency, in `x-api-key`. */
+export const agencyApiKey: SecurityScheme = {
+  name: 'agencyApiKey',
+  scheme: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The agency’s key from NOTIFY_API_KEYS (agency:key pairs).' },
+};
+
+/** `NOTIFY_HMAC_SECRETS`: the agency signs instead, naming itself in `x-agency`. */
+export const agencySignature: SecurityScheme = {
+  name: 'agencySignature',
+  scheme: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-guichet-signature',
+    description: `t=<unix seconds>,s=<hex HMAC-SHA256(secret, "<t>.<signed>")>, where <signed> is the raw body for a POST and GET.<path>. for a GET, with the agency's secret from NOTIFY_HMAC_SECRETS; refused more than ${SIGNATURE_TOLERANCE_SECONDS} s away from our clock. Goes with x-agency.`,
+  },
+};
+
+export const agencyName: SecurityScheme = {
+  name: 'agencyName',
+  scheme: { type: 'apiKey', in: 'header', name: 'x-agency', description: 'The agency whose secret signed x-guichet-signature.' },
+};
+
+const AGENCY_SECURITY = [[agencyApiKey], [agencySignature, agencyName]] as const;
+
+const queuedExample: NotificationView = {
+  id: '6f1c2b7e-3d4a-4c5b-9e8f-0a1b2c3d4e5f',
+  to: '+2290197****01',
+  status: 'queued',
+  route: 'kannel',
+  encoding: 'GSM-7',
+  segments: 1,
+  createdAt: '2026-12-02T09:15:04.120Z',
+  updatedAt: '2026-12-02T09:15:04.120Z',
+  history: [{ at: '2026-12-02T09:15:04.120Z', status: 'queued', detail: 'queued on kannel' }],
+};
+
+const deliveredExample: NotificationView = {
+  ...queuedExample,
+  status: 'delivered',
+  updatedAt: '2026-12-02T09:15:09.873Z',
+  history: [
+    ...queuedExample.history,
+    { at: '2026-12-02T09:15:04.981Z', status: 'sending', detail: 'submitting to kannel (attempt 1)' },
+    { at: '2026-12-02T09:15:05.002Z', status: 'sent', detail: 'accepted by kannel' },
+    { at: '2026-12-02T09:15:09.873Z', status: 'delivered', detail: 'kannel report: type 1' },
+  ],
+};
+
+/** The notification API as the OpenAPI document shows it. */
+export const notificationRoutes: readonly RouteDescriptor[] = [
+  {
+    method: 'POST',
+    path: '/v1/notifications',
+    operationId: 'sendNotification',
+    tag: 'notifications',
+    summary: 'Send a citizen a notification by SMS',
+    description:
+      'Renders the template in the citizen’s language and queues it on the SMS route for their operator. A text needing more segments than SMS_MAX_SEGMENTS is refused whole (422), never cut. The same idempotencyKey from the same agency answers the first notification again (200) instead of sending twice.',
+    security: AGENCY_SECURITY,
+    request: {
+      body: jsonBody(NotificationRequest, {
+        requestReady: {
+          summary: 'A request ready to collect',
+          value: { to: '+2290197000001', template: 'request_ready', params: { requestNumber: 'PS00373-240001', service: 'Casier judiciaire', collectAt: 'Tribunal de Cotonou' }, idempotencyKey: 'portail-PS00373-240001-ready' },
+        },
+        feeDueInEnglish: {
+          summary: 'A fee due, in English',
+          value: { to: '0197000001', template: 'fee_due', language: 'en', params: { requestNumber: 'PS00373-240001', amountXof: 1900 }, idempotencyKey: 'portail-PS00373-240001-fee' },
+        },
+      }),
+    },
+    responses: {
+      202: { description: 'Queued: a new notification.', body: jsonBody(NotificationView, { queued: { summary: 'Just queued', value: queuedExample } }), headers: REQUEST_ID_HEADER },
+      200: { description: 'The same idempotencyKey again: the first notification, as it stands.', body: jsonBody(NotificationView, { delivered: { summary: 'Already delivered', value: deliveredExample } }), headers: REQUEST_ID_HEADER },
+    },
+    errors: ['bad_request', 'unauthorized', 'payload_too_large', 'too_long', 'unavailable'],
+    audited: true,
+  },
+  {
+    method: 'GET',
+    path: '/v1/notifications/:id',
+    operationId: 'getNotification',
+    tag: 'notifications',
+    summary: 'Follow a notification’s delivery',
+    description: 'Its status and history, delivery reports included. Another agency’s notification is as unknown as a missing one (404).',
+    security: AGENCY_SECURITY,
+    request: { path: z.object({ id: z.string().describe('The id the POST answered.') }) },
+    responses: { 200: { description: 'The notification.', body: jsonBody(NotificationView, { delivered: { summary: 'Delivered', value: deliveredExample } }), headers: REQUEST_ID_HEADER } },
+    errors: ['unauthorized', 'not_found', 'unavailable'],
+    audited: true,
+  },
+];

@@ -3,6 +3,9 @@ import { smsCallbackEndpoints } from '../../../providers/index.js';
 import type { SmsCallbackRequest } from '../../../providers/manifest.js';
 import { checkSmsCallback, type SmsCallbackSettings } from './callback-auth.js';
 import { errorResponse } from '../../http/errors.js';
+import { africasTalkingSmsRoutes } from '../../../providers/africastalking/openapi.js';
+import { kannelSmsRoutes } from '../../../providers/kannel/openapi.js';
+import { describeRoutes } from '../../http/route-descriptor.js';
 import type { Logger } from '../../observability/logger.js';
 import { recordDeliveryReport } from '../../sms/delivery-reports.js';
 import { handleInboundSms, type InboundDeps } from '../../sms/inbound.js';
@@ -25,6 +28,7 @@ export interface SmsRouteDeps extends InboundDeps {
  */
 export function registerSmsRoutes(app: Hono, routeDeps: SmsRouteDeps): void {
   const deps: SmsRouteDeps = { claims: routeDeps.store, ...routeDeps };
+  describeRoutes(app, ...africasTalkingSmsRoutes, ...kannelSmsRoutes);
   for (const { route, endpoint } of smsCallbackEndpoints) {
     app.on([...endpoint.methods], endpoint.path, async (c) => {
       const refused = await checkSmsCallback(c, routeDeps.callbacks?.[route], routeDeps.clientIp);

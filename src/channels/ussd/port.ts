@@ -1,4 +1,5 @@
 import type { Screen } from '../../engine/types.js';
+import type { UssdWireDoc } from './wire-doc.js';
 
 /**
  * The contract every USSD dialect (operator or aggregator wire format) implements, in
@@ -86,6 +87,8 @@ export interface UssdDialect {
   acknowledge?(): RawResponse;
   /** A separate session-end notification URL (`POST /ussd/<name>/session-end`), where the provider has one. */
   parseSessionEnd?(request: RawRequest): ParseResult;
+  /** Its wire format for the OpenAPI document (`providers/<name>/openapi.ts`); the HTTP dialects of the registry all have one. */
+  wire?: UssdWireDoc;
 }
 
 /** Inputs longer than this are not something a citizen typed on a keypad. */

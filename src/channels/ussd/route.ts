@@ -5,6 +5,8 @@ import { runHopPipeline } from './hop-pipeline.js';
 import { errorResponse } from '../../http/errors.js';
 import { secretsMatch } from '../../lib/secrets.js';
 import { DEFAULT_SECRET_HEADER, normalizeIp, type UssdProviderSettings } from './provider-settings.js';
+import { ussdRouteDescriptors } from './wire-doc.js';
+import { describeRoutes } from '../../http/route-descriptor.js';
 
 export interface UssdRouteDeps extends HopHandlerDeps {
   dialects: readonly UssdDialect[];
@@ -22,6 +24,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function registerUssdRoutes(app: Hono, deps: UssdRouteDeps): void {
   const dialects = new Map(deps.dialects.map((d) => [d.name, d]));
+  describeRoutes(app, ...deps.dialects.flatMap(ussdRouteDescriptors));
 
   const prepare = async (c: Context): Promise<{ dialect: UssdDialect; body: string } | Response> => {
     const name = c.req.param('provider') ?? '';

@@ -37,6 +37,8 @@ import { RedisCache } from '../../cache/redis.js';
 import { createSmsChannel } from './sms-wiring.js';
 import { watchMenuDir } from './menu-watch.js';
 import { createPrometheusMetrics } from './prometheus-metrics.js';
+import { FileAuditLog } from './audit-file.js';
+import { LoggerAuditLog } from '../../audit/log.js';
 import { SmppLink } from './smpp/smpp-link.js';
 import { serveUssdOverSmpp } from './smpp/smpp-ussd-channel.js';
 
@@ -77,6 +79,8 @@ export const REDIS_COMMAND_BUDGET_MS = 300;
  * Without `REDIS_URL` it is the embedded default: in-memory sessions and the demo portal.
  */
 export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+  // AUDIT_LOG_FILE (opened first: a path it cannot write stops the start before anything runs), else the log stream.
+  const audit = config.auditLogFile ? await FileAuditLog.open(config.auditLogFile) : new LoggerAuditLog(logger);
   let redis: Redis | undefined;
   let store: MemorySessionStore | RedisSessionStore;
   let cache: Cache;
@@ -198,6 +202,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
     hashText: nodeTextHasher(config.piiHashKey),
     clientIp: (c) => clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
+    audit,
   };
   const app = createApp({ ...appDeps, readiness: () => readiness() });
 
@@ -249,6 +254,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
       await sms.close();
       await closePortal();
       await redis?.quit();
+      await audit.close();
     },
   };
 }
