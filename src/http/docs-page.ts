@@ -118,6 +118,10 @@ function wireText(mediaType: string, value: unknown): string {
 
 /** A schema as a table of its fields (nested objects indented), or its type on one line. */
 function schemaHtml(document: OpenApiDocument, schema: JsonSchema): string {
+  const alternatives = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (Array.isArray(alternatives) && !schema.properties && alternatives.some((alternative) => resolve(document, alternative).properties)) {
+    return `<p class="type">One of:</p>${alternatives.map((alternative) => schemaHtml(document, alternative)).join('<p class="type">or</p>')}`;
+  }
   const rows = fieldRows(document, schema, 0);
   if (rows.length === 0) return `<p class="type">${text(typeLine(schema))}</p>`;
   return `<table class="schema"><thead><tr><th>Field</th><th></th><th>Type</th><th>Description</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -170,8 +174,9 @@ export function typeLine(schema: JsonSchema): string {
   if (typeof schema.minLength === 'number' && typeof schema.maxLength === 'number') facts.push(`${schema.minLength} to ${schema.maxLength} characters`);
   else if (typeof schema.minLength === 'number' && schema.minLength > 0) facts.push(`at least ${schema.minLength} characters`);
   else if (typeof schema.maxLength === 'number') facts.push(`at most ${schema.maxLength} characters`);
-  if (typeof schema.pattern === 'string') facts.push(`matching ${schema.pattern}`);
+  // A format (uuid, date-time) says in a word what its generated pattern says in a hundred characters.
   if (typeof schema.format === 'string') facts.push(schema.format);
+  else if (typeof schema.pattern === 'string') facts.push(`matching ${schema.pattern}`);
   if (typeof schema.minimum === 'number' && schema.minimum > Number.MIN_SAFE_INTEGER) facts.push(`≥ ${schema.minimum}`);
   if (typeof schema.maximum === 'number' && schema.maximum < Number.MAX_SAFE_INTEGER) facts.push(`≤ ${schema.maximum}`);
   if (type === 'array' && schema.items && typeof schema.items === 'object') return `array of ${typeLine(schema.items as JsonSchema)}`;
