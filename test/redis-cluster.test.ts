@@ -82,18 +82,11 @@ describe('three gateways on the cluster, a master failing over during a walk loa
     for (const gateway of gateways) gateway.child.kill('SIGKILL');
   });
 
-  it('0 forked sessions, every hop answered (politely during the switch), every accepted job run once', async () => {
-    const env = { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_PREFIX: `g${run}:`, NOTIFY_API_KEYS: `portail:${NOTIFY_KEY}`, LOG_LEVEL: 'info', SESSION_TTL_SECONDS: '120' };
-    // Three processes starting at once on a shared 2-core machine: slower than one.
-    gateways.push(...(await Promise.all([0, 1, 2].map(() => startGateway(env, { startMs: 40_000 })))));
-    for (const gateway of gateways) await until(async () => (await fetch(`${gateway.url}/readyz`)).ok, 'the gateway to be ready on the cluster', 20_000);
+  const walk = ['', '1', '1*PS00373-240001'];
+  const expected: string[] = [];
 
-    // What one walk gives, on one gateway, before any trouble.
-    const walk = ['', '1', '1*PS00373-240001'];
-    const expected: string[] = [];
-    for (const text of walk) expected.push(await hop(gateways[0]!, `single-${run}`, text));
-    expect(expected[2]).toMatch(/^END PS00373-240001/);
-
+  /** Walks and notifications round-robin over the three while `disrupt` runs; then the checks. */
+  async function underLoad(label: string, disrupt: () => Promise<void>): Promise<void> {
     const screens = new Map<string, string[]>();
     const notifications: string[] = [];
     let started = 0;
@@ -106,11 +99,11 @@ describe('three gateways on the cluster, a master failing over during a walk loa
         const index = started++;
         if (failoverDone) afterFailover++;
         if (failingOver && !failoverDone) duringFailover++;
-        const sessionId = `walk-${run}-${index}`;
+        const sessionId = `walk-${label}-${run}-${index}`;
         const answers: string[] = [];
         screens.set(sessionId, answers);
         if (index % 3 === 0) {
-          const id = await notify(gateways[index % 3]!, `cluster-${run}-${index}`);
+          const id = await notify(gateways[index % 3]!, `cluster-${label}-${run}-${index}`);
           if (id) notifications.push(id);
         }
         for (const [i, text] of walk.entries()) {
@@ -123,9 +116,8 @@ describe('three gateways on the cluster, a master failing over during a walk loa
     }
     const load = Promise.all(Array.from({ length: 6 }, () => walker()));
     await until(() => started >= 20, 'the load to be under way', 20_000);
-    const [master] = await cluster.masters();
     failingOver = true;
-    await cluster.failover(master!);
+    await disrupt();
     await cluster.waitHealthy();
     failoverDone = true;
     await load;
@@ -161,6 +153,32 @@ describe('three gateways on the cluster, a master failing over during a walk loa
     await until(() => notifications.every((id) => sent().has(id)), () => `every notification to be sent; missing ${notifications.filter((id) => !sent().has(id)).length}`, 20_000);
     const counts = sent();
     expect(notifications.filter((id) => counts.get(id) !== 1)).toEqual([]);
-    console.log(`cluster failover: ${screens.size} sessions (${duringFailover} started during the switch), ${polite} answered politely during the switch, ${notifications.length} notifications each sent once`);
+    console.log(`cluster ${label}: ${screens.size} sessions (${duringFailover} started during the switch), ${polite} answered politely during the switch, ${notifications.length} notifications each sent once`);
+  }
+
+  it('0 forked sessions, every hop answered (politely during the switch), every accepted job run once: CLUSTER FAILOVER', async () => {
+    const env = { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_PREFIX: `g${run}:`, NOTIFY_API_KEYS: `portail:${NOTIFY_KEY}`, LOG_LEVEL: 'info', SESSION_TTL_SECONDS: '120' };
+    // Three processes starting at once on a shared 2-core machine: slower than one.
+    gateways.push(...(await Promise.all([0, 1, 2].map(() => startGateway(env, { startMs: 40_000 })))));
+    for (const gateway of gateways) await until(async () => (await fetch(`${gateway.url}/readyz`)).ok, 'the gateway to be ready on the cluster', 20_000);
+
+    // What one walk gives, on one gateway, before any trouble.
+    for (const text of walk) expected.push(await hop(gateways[0]!, `single-${run}`, text));
+    expect(expected[2]).toMatch(/^END PS00373-240001/);
+
+    await underLoad('manual failover', async () => {
+      const [master] = await cluster.masters();
+      await cluster.failover(master!);
+    });
+  }, 120_000);
+
+  it('the same when a master is killed outright (kill -9): its replica is promoted by the others', async () => {
+    expect(gateways).toHaveLength(3);
+    await underLoad('master killed', async () => {
+      const [master] = await cluster.masters();
+      await cluster.killNode(master!);
+      // Switched once the others have marked it failed and its replica serves its slots.
+      await until(async () => !(await cluster.masters()).includes(master!), 'the killed master to be replaced', 30_000);
+    });
   }, 120_000);
 });
