@@ -17,6 +17,11 @@ const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Sessions in Redis when set; in memory (embedded default) otherwise. */
   REDIS_URL: z.string().url().optional(),
+  /** A Redis Cluster instead: some of its nodes, `host:port,host:port` (the rest are discovered). */
+  REDIS_CLUSTER_NODES: z.string().trim().min(1, 'is set but empty').optional(),
+  /** Redis behind Sentinel instead: the sentinels, `host:port,…`, and the master's name (REDIS_SENTINEL_NAME). */
+  REDIS_SENTINELS: z.string().trim().min(1, 'is set but empty').optional(),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'want the master name the sentinels monitor, e.g. guichet').optional(),
   /**
    * Namespace of this deployment's keys, so two deployments (staging and production) can share a
    * Redis: `guichet-staging:`. Letters, digits, `.`, `_`, `-`, ending in `:`.
@@ -102,6 +107,39 @@ const Env = z.object({
   AUDIT_LOG_FILE: z.string().trim().min(1, 'is set but empty').optional(),
 });
 
+/** One Redis (a URL), a Redis Cluster (some of its nodes) or a master found through Sentinel. */
+export type RedisTarget =
+  | { kind: 'url'; url: string }
+  | { kind: 'cluster'; nodes: RedisNode[] }
+  | { kind: 'sentinel'; sentinels: RedisNode[]; name: string };
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** The one Redis the gateway uses: two ways of naming it at once is a mistake, said at start. */
+function redisTargetFrom(e: z.infer<typeof Env>): RedisTarget | undefined {
+  const named = (['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'] as const).filter((name) => e[name] !== undefined);
+  if (named.length > 1) throw new Error(`invalid configuration: ${named.join(' and ')} are both set; set only one (one Redis, a cluster, or Sentinel)`);
+  if (e.REDIS_SENTINEL_NAME !== undefined && e.REDIS_SENTINELS === undefined) throw new Error('invalid configuration: REDIS_SENTINEL_NAME is set without REDIS_SENTINELS');
+  if (e.REDIS_URL !== undefined) return { kind: 'url', url: e.REDIS_URL };
+  if (e.REDIS_CLUSTER_NODES !== undefined) return { kind: 'cluster', nodes: redisNodes(e.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES') };
+  if (e.REDIS_SENTINELS !== undefined) {
+    if (e.REDIS_SENTINEL_NAME === undefined) throw new Error('invalid configuration: REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the master name the sentinels monitor)');
+    return { kind: 'sentinel', sentinels: redisNodes(e.REDIS_SENTINELS, 'REDIS_SENTINELS'), name: e.REDIS_SENTINEL_NAME };
+  }
+  return undefined;
+}
+
+function redisNodes(list: string, variable: string): RedisNode[] {
+  return list.split(',').map((entry) => {
+    const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(entry.trim());
+    const port = Number(match?.[2]);
+    if (!match?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`invalid configuration: ${variable}: "${entry.trim()}" is not host:port`);
+    return { host: match[1].replace(/^\[|\]$/g, ''), port };
+  });
+}
+
 /** A payment API `PAYMENT_PROVIDER` or `PAYMENT_ROUTES` names, its own variables read and checked. */
 export interface ConfiguredPaymentApi {
   name: string;
@@ -112,6 +150,8 @@ export interface Config {
   host: string;
   port: number;
   redisUrl: string | undefined;
+  /** Where Redis is, from REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (at most one); undefined: no Redis. */
+  redis: RedisTarget | undefined;
   /** `REDIS_PREFIX` (default `guichet:`): every Redis key of this deployment starts with it. */
   redisPrefix: string;
   menusDir: string;
@@ -198,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     port: e.PORT,
     redisUrl: e.REDIS_URL,
+    redis: checked<RedisTarget | undefined>(undefined, () => redisTargetFrom(e)),
     redisPrefix: e.REDIS_PREFIX,
     menusDir: e.MENUS_DIR,
     watchMenus: e.MENUS_WATCH === '1',

@@ -101,9 +101,9 @@ export interface GatewayProcess {
 /**
  * The gateway as `npm start` runs it, in its own process, once it answers /livez (or has exited).
  * It does not inherit the shared `REDIS_URL`: a test that wants Redis names its own. `port`: to
- * start it again where a killed one was.
+ * start it again where a killed one was; `startMs`: how long it may take to answer (15 s unless told).
  */
-export async function startGateway(env: Record<string, string>, options: { port?: number } = {}): Promise<GatewayProcess> {
+export async function startGateway(env: Record<string, string>, options: { port?: number; startMs?: number } = {}): Promise<GatewayProcess> {
   const port = options.port ?? (await freePort());
   const { REDIS_URL: _shared, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/node/main.ts'], {
@@ -117,7 +117,7 @@ export async function startGateway(env: Record<string, string>, options: { port?
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await until(async () => (await fetch(`${url}/livez`).then((r) => r.ok, () => false)) || child.exitCode !== null, () => `the gateway to answer /livez; its output ends: ${output.slice(-2000)}`, 15_000);
+    await until(async () => (await fetch(`${url}/livez`).then((r) => r.ok, () => false)) || child.exitCode !== null, () => `the gateway to answer /livez; its output ends: ${output.slice(-2000)}`, options.startMs ?? 15_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

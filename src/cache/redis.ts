@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Cache } from './port.js';
 
 /** The cache in Redis, with Redis's own expiry. */
 export class RedisCache implements Cache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix = 'guichet:cache:',
   ) {}
 

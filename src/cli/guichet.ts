@@ -13,6 +13,9 @@ import { silentLogger } from '../observability/logger.js';
 import { menuToMermaid } from '../engine/graph.js';
 import { Transcript, replayTranscript } from './transcript.js';
 import { MadapiUsageError, madapiSubscribe } from './madapi.js';
+import { migrateLegacyPayments } from './migrate-redis.js';
+import { createRedisClient } from '../runtime/node/redis-client.js';
+import { Redis } from 'ioredis';
 
 
 const USAGE = `guichet — tools for agencies' USSD menus
@@ -25,6 +28,8 @@ const USAGE = `guichet — tools for agencies' USSD menus
                                                            a phone in the terminal (in-process unless --url)
   guichet madapi subscribe --service-code *123# --callback-url URL [--target-system GUICHET] [--ledger FILE]
                                                            register the MTN MADAPI callback (MADAPI_API_KEY), once
+  guichet redis migrate                                    move payments of before issue 15 to the cluster layout
+                                                           (REDIS_URL or REDIS_SENTINELS, REDIS_PREFIX; gateways stopped)
 Exit codes: 0 fine, 1 problems found, 2 wrong usage or unreadable input.`;
 
 export const SCHEMA_FILE = 'schema/menu.schema.json';
@@ -39,6 +44,7 @@ export async function main(argv: string[], out: (line: string) => void = console
     if (group === 'menus' && command === 'graph') return await graph(rest, out);
     if (group === 'menus' && command === 'schema') return await schema(rest, out);
     if (group === 'madapi' && command === 'subscribe') return await madapiSubscribe(rest, out);
+    if (group === 'redis' && command === 'migrate') return await redisMigrate(out);
     if (group === 'simulate') return await simulate([command, ...rest].filter((a): a is string => a !== undefined), out);
     throw new UsageError(group === undefined || group === 'help' || group === '--help' ? '' : `unknown command: ${argv.join(' ')}`);
   } catch (error) {
@@ -148,6 +154,23 @@ async function schema(args: string[], out: (line: string) => void): Promise<numb
   await writeFile(SCHEMA_FILE, generated);
   out(`wrote ${SCHEMA_FILE}`);
   return 0;
+}
+
+/** `guichet redis migrate`: the one-off move of payments written before the cluster layout. */
+async function redisMigrate(out: (line: string) => void): Promise<number> {
+  const config = loadConfig(process.env);
+  if (!config.redis) throw new UsageError('redis migrate needs REDIS_URL or REDIS_SENTINELS');
+  // Payments of before issue 15 exist only on one Redis: move them there, then move to a cluster.
+  if (config.redis.kind === 'cluster') throw new UsageError('redis migrate runs on the single Redis (REDIS_URL or REDIS_SENTINELS) the old payments are on');
+  const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 1, connectTimeout: 5_000 });
+  try {
+    if (!(redis instanceof Redis)) throw new UsageError('redis migrate runs on a single Redis');
+    const moved = await migrateLegacyPayments(redis, config.redisPrefix);
+    out(`moved ${moved.payments} payment(s) and ${moved.indexes} request index(es) under ${config.redisPrefix}`);
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** A feature phone in the terminal: type an input, see the next screen, until the session ends. */

@@ -1,4 +1,5 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
@@ -11,24 +12,44 @@ import {
   type ProcessOptions,
 } from './port.js';
 
-export interface BullMqJobQueueOptions {
-  /** Redis URL; BullMQ opens its own connections (workers need `maxRetriesPerRequest: null`). */
-  redisUrl: string;
-  /** Key namespace, BullMQ's own (an ioredis keyPrefix is refused by BullMQ). */
-  prefix?: string;
+export type BullMqJobQueueOptions = BullMqConnectionOptions & {
+  /**
+   * Key namespace, BullMQ's own (an ioredis keyPrefix is refused by BullMQ): one for every queue,
+   * or one per queue, as a Redis Cluster needs (a hash tag per queue, e.g. `{guichet:sms.send}`).
+   */
+  prefix?: string | ((queue: string) => string);
   /** How long an enqueue may wait for Redis (default 1 s). */
   enqueueBudgetMs?: number;
-}
+};
+
+type BullMqConnectionOptions =
+  | {
+      /** Redis URL; BullMQ opens its own connections (workers need `maxRetriesPerRequest: null`). */
+      redisUrl: string;
+      connect?: never;
+    }
+  | {
+      /**
+       * A client per Queue and Worker (a Redis Cluster or Sentinel client from the Node runtime's
+       * redis-client.ts); workers are asked for one with `maxRetriesPerRequest: null`. This queue
+       * closes what it was given.
+       */
+      connect: (forWorker: boolean) => Redis | Cluster;
+      redisUrl?: never;
+    };
 
 /** Durable jobs on BullMQ: survive a crash between "done" and "told". Node only. */
 export class BullMqJobQueue implements JobQueue {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
-  private readonly prefix: string;
+  private readonly prefixOf: (queue: string) => string;
   private readonly enqueueBudgetMs: number;
+  /** Clients made by `options.connect`: BullMQ leaves a client it was given open, so they are closed here. */
+  private readonly clients: (Redis | Cluster)[] = [];
 
   constructor(private readonly options: BullMqJobQueueOptions) {
-    this.prefix = options.prefix ?? 'guichet';
+    const prefix = options.prefix ?? 'guichet';
+    this.prefixOf = typeof prefix === 'string' ? () => prefix : prefix;
     this.enqueueBudgetMs = options.enqueueBudgetMs ?? 1_000;
   }
 
@@ -75,7 +96,7 @@ export class BullMqJobQueue implements JobQueue {
       },
       {
         connection: this.connection(true),
-        prefix: this.prefix,
+        prefix: this.prefixOf(queue),
         concurrency: options.concurrency ?? 4,
         // A job held by a process that died comes back after the lock lapses and the next stall
         // check: 10 s + 5 s instead of BullMQ's 30 s + 30 s (the lock is renewed while a job runs).
@@ -99,7 +120,7 @@ export class BullMqJobQueue implements JobQueue {
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection(false), prefix: this.prefix });
+      queue = new Queue(name, { connection: this.connection(false), prefix: this.prefixOf(name) });
       // Connection errors while Redis is away are answered by the enqueue budget; the gateway's own
       // Redis client reports the outage once.
       queue.on('error', () => {});
@@ -111,9 +132,16 @@ export class BullMqJobQueue implements JobQueue {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all(this.clients.map((client) => client.quit().catch(() => client.disconnect())));
   }
 
   private connection(forWorker: boolean): ConnectionOptions {
+    if (this.options.connect) {
+      const client = this.options.connect(forWorker);
+      client.on('error', () => {});
+      this.clients.push(client);
+      return client;
+    }
     const url = new URL(this.options.redisUrl);
     return {
       host: url.hostname,

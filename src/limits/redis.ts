@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { IDENTITY_PROOF_POLICY, type AttemptLimiter, type AttemptPolicy, type AttemptState } from './port.js';
 
 /**
@@ -20,13 +20,13 @@ redis.call('PEXPIRE', KEYS[1], math.max(window, lock))
 return {failures, tostring(lockedUntil)}
 `;
 
-type RedisWithFail = Redis & { guichetAttemptFail(key: string, ...args: number[]): Promise<[number, string]> };
+type RedisWithFail = (Redis | Cluster) & { guichetAttemptFail(key: string, ...args: number[]): Promise<[number, string]> };
 
 export class RedisAttemptLimiter implements AttemptLimiter {
   private readonly redis: RedisWithFail;
 
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     private readonly policy: AttemptPolicy = IDENTITY_PROOF_POLICY,
     private readonly prefix = 'guichet:attempts:',
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LANGUAGE_TTL_SECONDS, type PreferenceStore, type SessionStore, type VersionedRecord } from './port.js';
 
 /**
@@ -16,7 +16,7 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return next
 `;
 
-type RedisWithCas = Redis & {
+type RedisWithCas = (Redis | Cluster) & {
   guichetSaveIfVersion(key: string, expected: string, data: string, ttlSeconds: number): Promise<number>;
 };
 
@@ -30,7 +30,7 @@ export class RedisSessionStore implements SessionStore, PreferenceStore {
   private readonly redis: RedisWithCas;
   private readonly prefix: string;
 
-  constructor(redis: Redis, options: RedisStoreOptions = {}) {
+  constructor(redis: Redis | Cluster, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'guichet:';
     if (!('guichetSaveIfVersion' in redis)) {
       redis.defineCommand('guichetSaveIfVersion', { numberOfKeys: 1, lua: SAVE_IF_VERSION });

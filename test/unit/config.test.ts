@@ -132,3 +132,27 @@ describe('configuration from the environment', () => {
     expect(lines.length).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe('where Redis is: one URL, a cluster, or Sentinel (issue 15)', () => {
+  it.each<[string, Record<string, string>, unknown]>([
+    ['none', {}, undefined],
+    ['a URL', { REDIS_URL: 'redis://127.0.0.1:6379/2' }, { kind: 'url', url: 'redis://127.0.0.1:6379/2' }],
+    ['cluster seed nodes', { REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2.internal:7001,[::1]:7002' }, { kind: 'cluster', nodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'redis-2.internal', port: 7001 }, { host: '::1', port: 7002 }] }],
+    ['sentinels and the master name', { REDIS_SENTINELS: '10.0.0.1:26379,10.0.0.2:26379', REDIS_SENTINEL_NAME: 'guichet' }, { kind: 'sentinel', sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: '10.0.0.2', port: 26379 }], name: 'guichet' }],
+  ])('%s', (_, env, redis) => {
+    expect(loadConfig(env).redis).toEqual(redis);
+  });
+
+  it.each<[Record<string, string>, RegExp]>([
+    [{ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, /REDIS_URL and REDIS_CLUSTER_NODES are both set/],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'g' }, /REDIS_URL and REDIS_SENTINELS are both set/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'g' }, /REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set/],
+    [{ REDIS_SENTINELS: '127.0.0.1:26379' }, /REDIS_SENTINELS needs REDIS_SENTINEL_NAME/],
+    [{ REDIS_SENTINEL_NAME: 'guichet' }, /REDIS_SENTINEL_NAME is set without REDIS_SENTINELS/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1' }, /REDIS_CLUSTER_NODES: "127.0.0.1" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:99999' }, /"127.0.0.1:99999" is not host:port/],
+    [{ REDIS_CLUSTER_NODES: '' }, /REDIS_CLUSTER_NODES/],
+  ])('refuses %j', (env, reason) => {
+    expect(() => loadConfig(env)).toThrow(reason);
+  });
+});

@@ -1,48 +1,77 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { legalSourcesOf, RECONCILIATION_FLAGS, type ReconciliationFlag, type NewPayment, type Payment, type PaymentState, type TransitionOutcome, type TransitionRecord, type TransitionRequest } from '../payment.js';
 import { isSafeKeyPart } from '../payment-id.js';
 import { financeDay, type PaymentStore } from './port.js';
 import { readTransitionRecord } from './legacy-reasons.js';
 
 /*
- * Layout, under the deployment's prefix (`REDIS_PREFIX`, default `guichet:`), in two namespaces
- * that no outside string can cross (issue 11 item 7): ids and request numbers are refused unless
- * they are letters, digits, `-` and `_` (no `:`), so `pay:p:<id>` can only ever be a payment.
+ * Layout, under the deployment's prefix (`REDIS_PREFIX`, default `guichet:`), in namespaces that no
+ * outside string can cross (issue 11 item 7): ids and request numbers are refused unless they are
+ * letters, digits, `-` and `_` (no `:`, no `{`), so `pay:id:<id>` can only ever be a payment's pointer.
  *
- * Per payment, `pay:p:<id>`: a hash (d = the fixed part as JSON, s = state, t = provider
- * transaction id, r = reconciliation flag, p = the provider's own id for the collection, q = the
- * request lock it holds, n = when the portal acknowledged it), a set `pay:p:<id>:f` of further
- * reconciliation flags, a list `pay:p:<id>:h` of transitions as JSON (`from`, `to`, `at`, the prose
- * `reason` and its `code`; entries written before codes have none).
- * Indexes, `pay:i:…`: the sorted set `open` of unfinished payments scored by expiry (ms) for the
- * reconciliation job; `day:<YYYY-MM-DD>` the payments of a finance day; `open-holder:<number>`
- * and `open-other:<number>` naming a request's unfinished payment started by its holder or by
- * someone else; `last:<number>` its most recent payment; `paid:<number>` its first success.
- * Each operation is one Lua script, so check-then-move cannot interleave with another caller's.
+ * Redis Cluster (issue 15): what one script must change together lives in one hash slot, and that
+ * slot is the request's, `pay:{<requestNumber>}:…` (a tag per request, not one for every payment,
+ * so payments spread over the masters). A request's payments and its indexes move together:
+ * - `p:<id>`: a hash (d = the fixed part as JSON, s = state, t = provider transaction id, r =
+ *   reconciliation flag, p = the provider's own id for the collection, q = the request lock it
+ *   holds, n = when the portal acknowledged it), `p:<id>:f` a set of further reconciliation flags,
+ *   `p:<id>:h` a list of transitions as JSON (`from`, `to`, `at`, prose `reason` and its `code`;
+ *   entries written before codes have none);
+ * - `open-holder` and `open-other`: the request's unfinished payment started by its holder or by
+ *   someone else; `last`: its most recent payment; `paid`: its first success.
+ * Outside any request's slot, each a single key written by a single command:
+ * - `pay:id:<id>` → the request number: how a callback that names only the payment finds its slot;
+ * - `pay:i:open`, a sorted set of unfinished payments scored by expiry (ms), for the reconciliation
+ *   job, and `pay:i:day:<YYYY-MM-DD>`, the payments of a finance day (the names of before issue 15).
+ * A create writes the pointer and both indexes before its script, and takes them back if the
+ * script refuses; a crash in between leaves at most an index entry naming no payment, which the
+ * readers skip (and `overdue` drops). A finish leaves `open` after its script: an entry left by a
+ * crash is a finished payment, which the sweep reads and leaves alone.
+ * Deployments with payments in the layout before issue 15 (`pay:p:<id>`, `pay:i:last:<n>`, …) move
+ * them once with `guichet migrate-redis` (src/cli/migrate-redis.ts) before starting this version.
  */
 
-/** KEYS: hash, holder lock, other lock, open, day, last, paid. ARGV: data, expiry ms, id, hash prefix, startedBy, retention ms. */
+/** The key names, in one place: the store, its tests and the migration use them. */
+export function paymentKeys(prefix: string) {
+  const request = (requestNumber: string) => `${prefix}pay:{${requestNumber}}:`;
+  return {
+    pointer: (id: string) => `${prefix}pay:id:${id}`,
+    open: `${prefix}pay:i:open`,
+    day: (day: string) => `${prefix}pay:i:day:${day}`,
+    /** A request's payments' hashes start with this (their history and flags add `:h`, `:f`). */
+    paymentPrefix: (requestNumber: string) => `${request(requestNumber)}p:`,
+    payment: (requestNumber: string, id: string) => `${request(requestNumber)}p:${id}`,
+    history: (requestNumber: string, id: string) => `${request(requestNumber)}p:${id}:h`,
+    flags: (requestNumber: string, id: string) => `${request(requestNumber)}p:${id}:f`,
+    holderLock: (requestNumber: string) => `${request(requestNumber)}open-holder`,
+    otherLock: (requestNumber: string) => `${request(requestNumber)}open-other`,
+    last: (requestNumber: string) => `${request(requestNumber)}last`,
+    paid: (requestNumber: string) => `${request(requestNumber)}paid`,
+  };
+}
+
+/**
+ * KEYS (one request's slot): hash, holder lock, other lock, last, paid. ARGV: data, id, the
+ * request's hash prefix, startedBy, retention ms. 1 created, 0 the id exists, 2 refused for the request.
+ */
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-if redis.call('EXISTS', KEYS[7]) == 1 then return 0 end
-local last = redis.call('GET', KEYS[6])
-if last and redis.call('HGET', ARGV[4] .. last, 's') == 'succeeded' then return 0 end
+if redis.call('EXISTS', KEYS[5]) == 1 then return 2 end
+local last = redis.call('GET', KEYS[4])
+-- The last payment's hash is in this slot too: its key is built from this request's prefix.
+if last and redis.call('HGET', ARGV[3] .. last, 's') == 'succeeded' then return 2 end
 local lock = KEYS[2]
-if ARGV[5] ~= 'holder' then
-  if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[4] ~= 'holder' then
+  if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
   lock = KEYS[3]
 end
-if redis.call('SET', lock, ARGV[3], 'NX') == false then return 0 end
+if redis.call('SET', lock, ARGV[2], 'NX') == false then return 2 end
 redis.call('HSET', KEYS[1], 'd', ARGV[1], 's', 'created', 'r', '0', 'q', lock)
-redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
-redis.call('SADD', KEYS[5], ARGV[3])
--- A finance day's index lives as long as the payments it lists.
-redis.call('PEXPIRE', KEYS[5], ARGV[6])
-redis.call('SET', KEYS[6], ARGV[3], 'PX', ARGV[6])
+redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[5])
 return 1
 `;
 
-/** KEYS: hash, history, open. ARGV: to, at, reason, provider txid ('' = none), id, paid-index prefix, retention ms, reason code, legal sources... */
+/** KEYS (one request's slot): hash, history, flags, paid. ARGV: to, at, reason, provider txid ('' = none), id, retention ms, reason code, legal sources... */
 const TRANSITION = `
 local cur = redis.call('HGET', KEYS[1], 's')
 if not cur then return {'missing'} end
@@ -52,23 +81,22 @@ if cur == to then
   kind = 'unchanged'
 else
   local legal = false
-  for i = 9, #ARGV do if ARGV[i] == cur then legal = true end end
+  for i = 8, #ARGV do if ARGV[i] == cur then legal = true end end
   if legal then
     redis.call('HSET', KEYS[1], 's', to)
     if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 't', ARGV[4]) end
-    redis.call('RPUSH', KEYS[2], cjson.encode({from = cur, to = to, at = ARGV[2], reason = ARGV[3], code = ARGV[8]}))
+    redis.call('RPUSH', KEYS[2], cjson.encode({from = cur, to = to, at = ARGV[2], reason = ARGV[3], code = ARGV[7]}))
     if to == 'succeeded' or to == 'failed' or to == 'expired' then
-      redis.call('ZREM', KEYS[3], ARGV[5])
+      -- The lock's name is in the hash; it is one of this request's keys, in this slot.
       local lock = redis.call('HGET', KEYS[1], 'q')
       if lock and redis.call('GET', lock) == ARGV[5] then redis.call('DEL', lock) end
       -- A finished payment is kept for the retention period (audit, reconciliation), then goes.
-      redis.call('PEXPIRE', KEYS[1], ARGV[7])
-      redis.call('PEXPIRE', KEYS[2], ARGV[7])
-      redis.call('PEXPIRE', KEYS[1] .. ':f', ARGV[7])
+      redis.call('PEXPIRE', KEYS[1], ARGV[6])
+      redis.call('PEXPIRE', KEYS[2], ARGV[6])
+      redis.call('PEXPIRE', KEYS[3], ARGV[6])
     end
     if to == 'succeeded' then
-      local fixed = cjson.decode(redis.call('HGET', KEYS[1], 'd'))
-      redis.call('SET', ARGV[6] .. fixed.requestNumber, ARGV[5], 'NX', 'PX', ARGV[7])
+      redis.call('SET', KEYS[4], ARGV[5], 'NX', 'PX', ARGV[6])
     end
     kind = 'applied'
   elseif cur == 'expired' and to == 'succeeded' then
@@ -98,7 +126,7 @@ redis.call('HSETNX', KEYS[1], 'p', ARGV[1])
 return redis.call('HGET', KEYS[1], 'p')
 `;
 
-/** KEYS: hash, flags set. ARGV: flag. 1 when the flag is new. */
+/** KEYS: hash, flags set (one slot). ARGV: flag. 1 when the flag is new. */
 const FLAG = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('SADD', KEYS[2], ARGV[1])
@@ -113,88 +141,98 @@ return redis.call('HSETNX', KEYS[1], 'n', ARGV[1])
 /** A history entry as the Lua scripts encode it; `code` is absent from entries written before reason codes. */
 type StoredTransitionRecord = Omit<TransitionRecord, 'code'> & { code?: unknown };
 
-type RedisWithPayments = Redis & {
-  guichetPaymentCreate(hash: string, holderLock: string, otherLock: string, open: string, day: string, last: string, paid: string, data: string, expiresMs: number, id: string, hashPrefix: string, startedBy: string, retentionMs: number): Promise<number>;
-  guichetPaymentTransition(hash: string, history: string, open: string, ...args: string[]): Promise<string[]>;
+type RedisWithPayments = (Redis | Cluster) & {
+  guichetPaymentCreate(hash: string, holderLock: string, otherLock: string, last: string, paid: string, data: string, id: string, hashPrefix: string, startedBy: string, retentionMs: number): Promise<number>;
+  guichetPaymentTransition(hash: string, history: string, flags: string, paid: string, ...args: string[]): Promise<string[]>;
   guichetPaymentRemember(hash: string, reference: string): Promise<string | null>;
   guichetPaymentFlag(hash: string, flags: string, flag: string): Promise<number>;
   guichetPaymentMarkNotified(hash: string, at: string): Promise<number>;
 };
 
 const SCRIPTS = {
-  guichetPaymentCreate: { numberOfKeys: 7, lua: CREATE },
-  guichetPaymentTransition: { numberOfKeys: 3, lua: TRANSITION },
+  guichetPaymentCreate: { numberOfKeys: 5, lua: CREATE },
+  guichetPaymentTransition: { numberOfKeys: 4, lua: TRANSITION },
   guichetPaymentRemember: { numberOfKeys: 1, lua: REMEMBER },
   guichetPaymentFlag: { numberOfKeys: 2, lua: FLAG },
   guichetPaymentMarkNotified: { numberOfKeys: 1, lua: MARK_NOTIFIED },
 } as const;
 
+const FINAL_STATES: readonly PaymentState[] = ['succeeded', 'failed', 'expired'];
+
 export class RedisPaymentStore implements PaymentStore {
   private readonly redis: RedisWithPayments;
-  private readonly payKey: string;
-  private readonly indexKey: string;
+  private readonly keys: ReturnType<typeof paymentKeys>;
 
   /** `prefix`: the deployment's namespace (`REDIS_PREFIX`), so two deployments can share a Redis. */
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     prefix = 'guichet:',
     /** How long a finished payment stays in Redis (default 400 days: a year's audit and then some). */
     private readonly retentionMs = 400 * 24 * 3_600_000,
   ) {
     for (const [name, script] of Object.entries(SCRIPTS)) if (!(name in redis)) redis.defineCommand(name, script);
     this.redis = redis as RedisWithPayments;
-    this.payKey = `${prefix}pay:p:`;
-    this.indexKey = `${prefix}pay:i:`;
+    this.keys = paymentKeys(prefix);
   }
 
   async create(payment: NewPayment): Promise<boolean> {
     if (!isSafeKeyPart(payment.id) || !isSafeKeyPart(payment.requestNumber)) return false;
+    const { id, requestNumber } = payment;
+    const k = this.keys;
+    // The pointer first: an id already pointing at another request is taken.
+    if ((await this.redis.set(k.pointer(id), requestNumber, 'NX')) !== 'OK' && (await this.redis.get(k.pointer(id))) !== requestNumber) return false;
+    const day = k.day(financeDay(payment.createdAt));
+    // NX: a second create of an existing id keeps the first one's expiry.
+    await Promise.all([this.redis.zadd(k.open, 'NX', Date.parse(payment.expiresAt), id), this.redis.sadd(day, id)]);
+    // A finance day's index lives as long as the payments it lists.
+    await this.redis.pexpire(day, this.retentionMs);
     const created = await this.redis.guichetPaymentCreate(
-      this.hashKey(payment.id), this.index(`open-holder:${payment.requestNumber}`), this.index(`open-other:${payment.requestNumber}`),
-      this.index('open'), this.index(`day:${financeDay(payment.createdAt)}`), this.index(`last:${payment.requestNumber}`), this.index(`paid:${payment.requestNumber}`),
-      JSON.stringify(payment), Date.parse(payment.expiresAt), payment.id, this.payKey, payment.startedBy ?? 'holder', this.retentionMs,
+      k.payment(requestNumber, id), k.holderLock(requestNumber), k.otherLock(requestNumber), k.last(requestNumber), k.paid(requestNumber),
+      JSON.stringify(payment), id, k.paymentPrefix(requestNumber), payment.startedBy ?? 'holder', this.retentionMs,
     );
+    if (created === 2) {
+      // Refused for the request: the id names nothing, so nothing may name it.
+      await Promise.all([this.redis.zrem(k.open, id), this.redis.srem(day, id)]);
+      await this.redis.del(k.pointer(id));
+    }
     return created === 1;
   }
 
   async get(id: string): Promise<Payment | null> {
-    if (!isSafeKeyPart(id)) return null;
-    const [row, history, flags] = await Promise.all([
-      this.redis.hmget(this.hashKey(id), 'd', 's', 't', 'r', 'p', 'n'),
-      this.redis.lrange(this.historyKey(id), 0, -1),
-      this.redis.smembers(this.flagsKey(id)),
-    ]);
-    const [data, state, txid, flag, reference, notifiedAt] = row;
-    if (data == null || state == null) return null;
-    return withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags);
+    const requestNumber = await this.requestOf(id);
+    return requestNumber === null ? null : this.read(requestNumber, id);
   }
 
   async flag(id: string, flag: ReconciliationFlag): Promise<boolean> {
-    if (!isSafeKeyPart(id)) return false;
-    return (await this.redis.guichetPaymentFlag(this.hashKey(id), this.flagsKey(id), flag)) === 1;
+    const requestNumber = await this.requestOf(id);
+    if (requestNumber === null) return false;
+    return (await this.redis.guichetPaymentFlag(this.keys.payment(requestNumber, id), this.keys.flags(requestNumber, id), flag)) === 1;
   }
 
   async markPortalNotified(id: string, atIso: string): Promise<boolean> {
-    if (!isSafeKeyPart(id)) return false;
-    return (await this.redis.guichetPaymentMarkNotified(this.hashKey(id), atIso)) === 1;
+    const requestNumber = await this.requestOf(id);
+    if (requestNumber === null) return false;
+    return (await this.redis.guichetPaymentMarkNotified(this.keys.payment(requestNumber, id), atIso)) === 1;
   }
 
   async paidPaymentOf(requestNumber: string): Promise<string | null> {
     if (!isSafeKeyPart(requestNumber)) return null;
-    return this.redis.get(this.index(`paid:${requestNumber}`));
+    return this.redis.get(this.keys.paid(requestNumber));
   }
 
   async latestForRequest(requestNumber: string): Promise<Payment | null> {
     if (!isSafeKeyPart(requestNumber)) return null;
-    const id = await this.redis.get(this.index(`last:${requestNumber}`));
-    return id ? this.get(id) : null;
+    const id = await this.redis.get(this.keys.last(requestNumber));
+    return id ? this.read(requestNumber, id) : null;
   }
 
   async transition(id: string, request: TransitionRequest): Promise<TransitionOutcome> {
-    if (!isSafeKeyPart(id)) return { kind: 'missing' };
+    const requestNumber = await this.requestOf(id);
+    if (requestNumber === null) return { kind: 'missing' };
+    const k = this.keys;
     const reply = await this.redis.guichetPaymentTransition(
-      this.hashKey(id), this.historyKey(id), this.index('open'),
-      request.to, request.at, request.reason, request.providerTransactionId ?? '', id, this.index('paid:'), String(this.retentionMs), request.code,
+      k.payment(requestNumber, id), k.history(requestNumber, id), k.flags(requestNumber, id), k.paid(requestNumber),
+      request.to, request.at, request.reason, request.providerTransactionId ?? '', id, String(this.retentionMs), request.code,
       ...legalSourcesOf(request.to),
     );
     const [kind, data, state, txid, flag, reference, notifiedAt, ...history] = reply;
@@ -202,37 +240,53 @@ export class RedisPaymentStore implements PaymentStore {
     if (kind !== 'applied' && kind !== 'unchanged' && kind !== 'refused' && kind !== 'flagged') {
       throw new Error(`unexpected transition reply ${String(kind)}`);
     }
-    const flags = await this.redis.smembers(this.flagsKey(id));
+    if (kind === 'applied' && FINAL_STATES.includes(request.to)) {
+      // Outside the request's slot, so after its script (see the layout above).
+      await Promise.all([this.redis.zrem(k.open, id), this.redis.pexpire(k.pointer(id), this.retentionMs)]);
+    }
+    const flags = await this.redis.smembers(k.flags(requestNumber, id));
     return { kind, payment: withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags) };
   }
 
   async rememberReference(id: string, reference: string): Promise<string | null> {
-    if (!isSafeKeyPart(id)) return null;
-    return this.redis.guichetPaymentRemember(this.hashKey(id), reference);
+    const requestNumber = await this.requestOf(id);
+    if (requestNumber === null) return null;
+    return this.redis.guichetPaymentRemember(this.keys.payment(requestNumber, id), reference);
   }
 
   async createdOn(day: string): Promise<Payment[]> {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return [];
-    const ids = await this.redis.smembers(this.index(`day:${day}`));
+    const ids = await this.redis.smembers(this.keys.day(day));
     const payments = await Promise.all(ids.map((id) => this.get(id)));
     return payments.filter((p): p is Payment => p !== null);
   }
 
   async overdue(nowIso: string, limit: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.index('open'), '-inf', Date.parse(nowIso), 'LIMIT', 0, limit);
+    const ids = await this.redis.zrangebyscore(this.keys.open, '-inf', Date.parse(nowIso), 'LIMIT', 0, limit);
+    const requests = await Promise.all(ids.map((id) => this.redis.get(this.keys.pointer(id))));
+    // An entry whose payment was never created (a crash inside create) goes; the rest are answered.
+    const orphans = ids.filter((_, i) => requests[i] === null);
+    if (orphans.length > 0) await this.redis.zrem(this.keys.open, ...orphans);
+    return ids.filter((_, i) => requests[i] !== null);
   }
 
-  private hashKey(id: string): string {
-    return this.payKey + id;
+  /** The request whose slot holds the payment, or null for an id that is not one of ours. */
+  private async requestOf(id: string): Promise<string | null> {
+    if (!isSafeKeyPart(id)) return null;
+    const requestNumber = await this.redis.get(this.keys.pointer(id));
+    return requestNumber !== null && isSafeKeyPart(requestNumber) ? requestNumber : null;
   }
-  private flagsKey(id: string): string {
-    return `${this.payKey}${id}:f`;
-  }
-  private historyKey(id: string): string {
-    return `${this.payKey}${id}:h`;
-  }
-  private index(name: string): string {
-    return this.indexKey + name;
+
+  private async read(requestNumber: string, id: string): Promise<Payment | null> {
+    const k = this.keys;
+    const [row, history, flags] = await Promise.all([
+      this.redis.hmget(k.payment(requestNumber, id), 'd', 's', 't', 'r', 'p', 'n'),
+      this.redis.lrange(k.history(requestNumber, id), 0, -1),
+      this.redis.smembers(k.flags(requestNumber, id)),
+    ]);
+    const [data, state, txid, flag, reference, notifiedAt] = row;
+    if (data == null || state == null) return null;
+    return withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags);
   }
 }
 

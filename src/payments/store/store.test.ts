@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { MemoryPaymentStore } from './memory.js';
-import { RedisPaymentStore } from './redis.js';
+import { paymentKeys, RedisPaymentStore } from './redis.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { paymentStoreConformance } from './conformance.js';
@@ -48,12 +48,14 @@ describe('RedisPaymentStore under REDIS_PREFIX', () => {
     const id = crypto.randomUUID();
     const payment = { id, requestNumber: 'PS00373-240077', amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MTN', provider: 'sandbox', createdAt: '2026-11-23T09:00:00.000Z', expiresAt: '2026-11-23T09:10:00.000Z' };
     expect(await store.create(payment)).toBe(true);
-    const ttl = async (suffix: string) => redis.pttl(`${prefix}retention:pay:${suffix}`);
-    expect(await ttl(`p:${id}`)).toBe(-1);
-    expect(await ttl('i:day:2026-11-23')).toBeGreaterThan(0);
+    const keys = paymentKeys(`${prefix}retention:`);
+    const ttl = async (key: string) => redis.pttl(key);
+    expect(await ttl(keys.payment('PS00373-240077', id))).toBe(-1);
+    expect(await ttl(keys.pointer(id))).toBe(-1);
+    expect(await ttl(keys.day('2026-11-23'))).toBeGreaterThan(0);
     await store.transition(id, { to: 'pending', at: '2026-11-23T09:00:01.000Z', reason: 'sent', code: 'provider_pending' });
     await store.transition(id, { to: 'succeeded', at: '2026-11-23T09:01:00.000Z', reason: 'approved', code: 'provider_succeeded', providerTransactionId: 'tx-77' });
-    for (const key of [`p:${id}`, `p:${id}:h`, 'i:paid:PS00373-240077', 'i:last:PS00373-240077']) {
+    for (const key of [keys.payment('PS00373-240077', id), keys.history('PS00373-240077', id), keys.paid('PS00373-240077'), keys.last('PS00373-240077'), keys.pointer(id)]) {
       const left = await ttl(key);
       expect(left, key).toBeGreaterThan(0);
       expect(left, key).toBeLessThanOrEqual(60_000);
@@ -82,10 +84,11 @@ describe('RedisPaymentStore: history written before reason codes (issue 13 item 
     const store = new RedisPaymentStore(redis, legacyPrefix);
     const id = crypto.randomUUID();
     const createdAt = '2026-11-23T09:00:00.000Z';
-    await store.create({ id, requestNumber: `PS00373-${id.slice(0, 8)}`, amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MOOV', provider: 'moov-money', createdAt, expiresAt: '2026-11-23T09:10:00.000Z' });
+    const requestNumber = `PS00373-${id.slice(0, 8)}`;
+    await store.create({ id, requestNumber, amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MOOV', provider: 'moov-money', createdAt, expiresAt: '2026-11-23T09:10:00.000Z' });
     for (const [to, reason] of moves) await store.transition(id, { to, at: createdAt, reason, code: 'provider_pending' });
     // Rewrite the list as the store wrote it then (cjson, no code field).
-    const historyKey = `${legacyPrefix}pay:p:${id}:h`;
+    const historyKey = paymentKeys(legacyPrefix).history(requestNumber, id);
     await redis.del(historyKey);
     let previous: PaymentState = 'created';
     for (const [to, reason] of moves) {

@@ -1,5 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { bullMqPrefixFor, createRedisClient, type RedisClient } from './redis-client.js';
 import { pino } from 'pino';
 import type { Hono } from 'hono';
 import { ussdDialects } from '../../../providers/index.js';
@@ -76,18 +77,20 @@ export const REDIS_COMMAND_BUDGET_MS = 300;
 
 /**
  * Wires the Node runtime: the one place that knows about the file system, ioredis and pino.
- * Without `REDIS_URL` it is the embedded default: in-memory sessions and the demo portal.
+ * Without Redis (`REDIS_URL`, `REDIS_CLUSTER_NODES` or `REDIS_SENTINELS`) it is the embedded
+ * default: in-memory sessions and the demo portal.
  */
 export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
   // AUDIT_LOG_FILE (opened first: a path it cannot write stops the start before anything runs), else the log stream.
   const audit = config.auditLogFile ? await FileAuditLog.open(config.auditLogFile) : new LoggerAuditLog(logger);
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   let store: MemorySessionStore | RedisSessionStore;
   let cache: Cache;
   let jobs: JobQueue;
   let attempts: AttemptLimiter;
-  if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, redisOptionsForHops());
+  const redisTarget = config.redis;
+  if (redisTarget) {
+    redis = createRedisClient(redisTarget, redisOptionsForHops());
     let lastRedisError = '';
     redis.on('error', (err: Error) => {
       // One line per distinct failure, not one per reconnection attempt.
@@ -104,7 +107,13 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     // REDIS_PREFIX names every key, so two deployments can share a Redis.
     store = new RedisSessionStore(redis, { prefix: config.redisPrefix });
     cache = new RedisCache(redis, `${config.redisPrefix}cache:`);
-    jobs = new BullMqJobQueue({ redisUrl: config.redisUrl, prefix: config.redisPrefix.replace(/:$/, '') });
+    const prefix = bullMqPrefixFor(redisTarget, config.redisPrefix);
+    jobs = new BullMqJobQueue(
+      redisTarget.kind === 'url'
+        ? { redisUrl: redisTarget.url, prefix }
+        : // Workers block on Redis and must wait it out; producers inside HTTP handlers fail fast.
+          { connect: (forWorker) => createRedisClient(redisTarget, { maxRetriesPerRequest: forWorker ? null : 1, connectTimeout: 2_000 }), prefix },
+    );
     attempts = new RedisAttemptLimiter(redis, IDENTITY_PROOF_POLICY, `${config.redisPrefix}attempts:`);
     if (!config.piiHashKey) logger.warn({}, 'PII_HASH_KEY is not set: attempt counters are keyed with the built-in key; set one per deployment');
   } else {

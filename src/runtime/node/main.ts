@@ -3,6 +3,7 @@ import type { Server, ServerOptions } from 'node:http';
 import { loadConfig } from '../../config.js';
 import { createNodeGateway, type Gateway } from './gateway.js';
 import { trackConnections, type GracefulServer } from './graceful-shutdown.js';
+import { describeRedisTarget } from './redis-client.js';
 
 /** Node entry point: `npm start`. */
 async function main(): Promise<void> {
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
     gateway.logger.info(
       {
         url: `http://${config.host}:${info.port}`,
-        sessions: config.redisUrl ? 'redis' : 'memory',
+        sessions: config.redis ? describeRedisTarget(config.redis) : 'memory',
         menus: gateway.menus.all().map((m) => `${m.id}@${m.version} ${m.serviceCodes.join(' ')}`),
       },
       'Guichet listening',

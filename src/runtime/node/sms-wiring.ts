@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import AfricasTalking from 'africastalking';
 import type { ConfiguredSmsRoute, SmsRouteRuntime } from '../../../providers/manifest.js';
 import type { PreferenceStore } from '../../sessions/port.js';
@@ -24,7 +24,7 @@ import { createSmppSmsRoute } from './smpp/smpp-sms-route.js';
  * route. Node supplies the links a manifest declares but cannot open itself: SMPP binds and Africa's
  * Talking's SDK. The embedded default has only the sandbox route.
  */
-export function createSmsChannel(deps: { config: Config; redis: Redis | undefined; queue: JobQueue; preferences: PreferenceStore; services: ServiceRegistry; logger: Logger; funnels?: FunnelRecorder }) {
+export function createSmsChannel(deps: { config: Config; redis: RedisClient | undefined; queue: JobQueue; preferences: PreferenceStore; services: ServiceRegistry; logger: Logger; funnels?: FunnelRecorder }) {
   const { config, logger } = deps;
   const storage: MessageStore & { close?: () => Promise<void> } = deps.redis ? new RedisMessageStore(deps.redis, `${config.redisPrefix}sms:`) : new MemoryMessageStore();
   // Counted per route and status where the store applies each change (`src/observability/counting-stores.ts`).

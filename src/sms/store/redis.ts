@@ -1,58 +1,79 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { applyUpdate, FINAL_STATUSES, PARKED_REPORT_SECONDS, providerIdsOf, type MessageStore, type ParkedReport, type SmsMessage, type StatusUpdate } from './port.js';
 
 /** Messages are kept for the finance and operations reports, then expire. */
 const KEEP_SECONDS = 30 * 24 * 3600;
 
 /**
- * The idempotency key and the message in one step: a crash (or an outage) between two writes
- * would leave a key pointing at nothing, and block that message (a payment receipt) for 30 days.
- * Returns the message's JSON: ours when created, the first writer's otherwise (nil if that one
- * expired, then the key is taken over).
+ * Redis Cluster: no script or MULTI here touches more than one key, so nothing needs a hash tag
+ * and the key names are the ones single-Redis deployments already hold (no migration). What one
+ * script used to do across keys is now ordered so that a crash between two writes leaves nothing
+ * a reader can trip on:
+ * - create writes the message first, then claims the idempotency key for it (`SET NX`): a key never
+ *   names a message that is not there; a message left without its key is never queued and expires;
+ * - a transition writes the provider-id pointers and the `pending` entry before the compare-and-set
+ *   of the message (a pointer names the right message either way; a stale `pending` entry is met by
+ *   the overdue sweep, which settles it), and leaves `pending` only after it.
  */
-const CREATE_SCRIPT = `
-local existing = redis.call('GET', KEYS[1])
-if existing then
-  local data = redis.call('GET', ARGV[4] .. existing)
-  if data then return {0, data} end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-return {1, ARGV[2]}
+
+/** KEYS: idempotency key. ARGV: the id it named (expired), our id, ttl. A stale key taken over once. */
+const TAKE_OVER_IDEMPOTENCY_KEY = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
 `;
 
+/** KEYS: message. ARGV: the JSON read, the JSON to write, ttl. WATCH/MULTI in one key, without a connection of its own. */
+const SET_IF_UNCHANGED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+`;
+
+type RedisWithSmsScripts = (Redis | Cluster) & {
+  guichetSmsTakeOver(idempotencyKey: string, staleId: string, id: string, ttlSeconds: number): Promise<number>;
+  guichetSmsSetIfUnchanged(key: string, read: string, next: string, ttlSeconds: number): Promise<number>;
+};
+
 /**
- * Outbound SMS in Redis. Creation is deduplicated by the idempotency key, atomically with the
- * message (one Lua script); a status update is a compare-and-set loop on the message's JSON
- * (WATCH/MULTI), so two reports racing cannot lose one another. Every key has a TTL; messages
+ * Outbound SMS in Redis. Creation is deduplicated by the idempotency key (`SET NX` on a message
+ * already written); a status update is a compare-and-set loop on the message's JSON (one
+ * single-key script), so two reports racing cannot lose one another. Every key has a TTL; messages
  * in flight are also in a sorted set by `expiresAt`, left when they become final.
  */
 export class RedisMessageStore implements MessageStore {
-  /** WATCH belongs to a connection: transitions use their own, one at a time in this process. */
-  private tx: Redis | undefined;
-  private txChain: Promise<unknown> = Promise.resolve();
+  private readonly redis: RedisWithSmsScripts;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis | Cluster,
     private readonly prefix = 'guichet:sms:',
-  ) {}
-
-  async close(): Promise<void> {
-    this.tx?.disconnect();
+  ) {
+    if (!('guichetSmsTakeOver' in redis)) redis.defineCommand('guichetSmsTakeOver', { numberOfKeys: 1, lua: TAKE_OVER_IDEMPOTENCY_KEY });
+    if (!('guichetSmsSetIfUnchanged' in redis)) redis.defineCommand('guichetSmsSetIfUnchanged', { numberOfKeys: 1, lua: SET_IF_UNCHANGED });
+    this.redis = redis as RedisWithSmsScripts;
   }
 
+  /** Nothing of its own to close any more (kept: the SMS wiring closes what a store holds). */
+  async close(): Promise<void> {}
+
   async create(message: SmsMessage) {
-    const [created, data] = (await this.redis.eval(
-      CREATE_SCRIPT,
-      2,
-      `${this.prefix}idem:${message.idempotencyKey}`,
-      this.key(message.id),
-      message.id,
-      JSON.stringify(message),
-      KEEP_SECONDS,
-      `${this.prefix}msg:`,
-    )) as [number, string];
-    return created === 1 ? { created: true, message } : { created: false, message: JSON.parse(data) as SmsMessage };
+    const idempotencyKey = `${this.prefix}idem:${message.idempotencyKey}`;
+    await this.redis.set(this.key(message.id), JSON.stringify(message), 'EX', KEEP_SECONDS);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if ((await this.redis.set(idempotencyKey, message.id, 'EX', KEEP_SECONDS, 'NX')) === 'OK') return { created: true, message };
+      const existingId = await this.redis.get(idempotencyKey);
+      if (existingId === null) continue; // expired in between: claim again
+      // Our own claim, answered late the first time (a retried call).
+      if (existingId === message.id) return { created: true, message };
+      const existing = await this.redis.get(this.key(existingId));
+      if (existing) {
+        await this.redis.del(this.key(message.id));
+        return { created: false, message: JSON.parse(existing) as SmsMessage };
+      }
+      // The key outlived its message: taken over, by exactly one of several racing creators.
+      if ((await this.redis.guichetSmsTakeOver(idempotencyKey, existingId, message.id, KEEP_SECONDS)) === 1) return { created: true, message };
+    }
+    throw new Error(`idempotency key ${message.idempotencyKey}: too much contention`);
   }
 
   async get(id: string) {
@@ -60,38 +81,22 @@ export class RedisMessageStore implements MessageStore {
     return data ? (JSON.parse(data) as SmsMessage) : null;
   }
 
-  transition(id: string, update: StatusUpdate): Promise<SmsMessage | null> {
-    const run = this.txChain.then(() => this.transitionNow(id, update));
-    this.txChain = run.catch(() => undefined);
-    return run;
-  }
-
-  private async transitionNow(id: string, update: StatusUpdate): Promise<SmsMessage | null> {
-    if (!this.tx) {
-      // A connection of its own for WATCH/MULTI. It must connect by itself (the gateway's client is
-      // lazy and keeps no offline queue); its commands stay bounded by the inherited command time-out.
-      this.tx = this.redis.duplicate({ enableAutoPipelining: false, lazyConnect: false, enableOfflineQueue: true });
-      // Its failures reach the caller through each command; unheard, they would crash the process.
-      this.tx.on('error', () => {});
-    }
-    const connection = this.tx;
-    {
-      for (let attempt = 0; attempt < 10; attempt++) {
-        await connection.watch(this.key(id));
-        const data = await connection.get(this.key(id));
-        if (!data) {
-          await connection.unwatch();
-          return null;
-        }
-        const next = applyUpdate(JSON.parse(data) as SmsMessage, update, new Date().toISOString());
-        const multi = connection.multi().set(this.key(id), JSON.stringify(next), 'EX', KEEP_SECONDS);
-        for (const providerId of providerIdsOf(update)) multi.set(`${this.prefix}prov:${next.route}:${providerId}`, id, 'EX', KEEP_SECONDS);
-        if (FINAL_STATUSES.includes(next.status)) multi.zrem(this.pendingKey, id);
-        else if (next.expiresAt) multi.zadd(this.pendingKey, Date.parse(next.expiresAt), id);
-        if ((await multi.exec()) !== null) return next;
+  async transition(id: string, update: StatusUpdate): Promise<SmsMessage | null> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const data = await this.redis.get(this.key(id));
+      if (!data) return null;
+      const next = applyUpdate(JSON.parse(data) as SmsMessage, update, new Date().toISOString());
+      const final = FINAL_STATUSES.includes(next.status);
+      await Promise.all([
+        ...providerIdsOf(update).map((providerId) => this.redis.set(`${this.prefix}prov:${next.route}:${providerId}`, id, 'EX', KEEP_SECONDS)),
+        ...(!final && next.expiresAt ? [this.redis.zadd(this.pendingKey, Date.parse(next.expiresAt), id)] : []),
+      ]);
+      if ((await this.redis.guichetSmsSetIfUnchanged(this.key(id), data, JSON.stringify(next), KEEP_SECONDS)) === 1) {
+        if (final) await this.redis.zrem(this.pendingKey, id);
+        return next;
       }
-      throw new Error(`message ${id}: too much contention on its status`);
     }
+    throw new Error(`message ${id}: too much contention on its status`);
   }
 
   async overdue(now: Date, limit: number) {

@@ -9,7 +9,6 @@ const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { max
 // A prefix per run: Redis is shared, and reruns must not see each other's messages.
 const PREFIX = `guichet-test-sms-store-${process.pid}-${Date.now()}:`;
 const redisStores: RedisMessageStore[] = [];
-/** Each store opens its own connection for WATCH/MULTI, closed with it. */
 function redisStore(prefix = PREFIX): RedisMessageStore {
   const store = new RedisMessageStore(redis, prefix);
   redisStores.push(store);
@@ -26,15 +25,15 @@ afterAll(async () => {
 messageStoreConformance('memory', () => new MemoryMessageStore());
 messageStoreConformance('redis', () => redisStore());
 
-// Redis only: creation is one script because two writes could be split by a crash, leaving an
-// idempotency key without its message; and what Redis holds must expire. Memory has neither.
+// Redis only: creation is two writes (the message, then its idempotency key) that a crash could
+// split, or a key could outlive its message; and what Redis holds must expire. Memory has neither.
 describe('RedisMessageStore', () => {
   it('a key left by an old crash is taken over; every key the store wrote expires', async () => {
     const prefix = `${PREFIX}crash:`;
     const store = redisStore(prefix);
     const base: SmsMessage = { id: '', to: '+2290164000300', text: 'x', encoding: 'GSM-7', segments: 1, route: 'smpp-moov', purpose: 'receipt', idempotencyKey: 'atomic-1', requestedBy: 'guichet', status: 'queued', createdAt: '', updatedAt: '', history: [] };
     expect(await store.create({ ...base, id: 'm-first' })).toMatchObject({ created: true });
-    // The state the old two-step create could leave: the key without its message.
+    // A key that outlived its message (or was left by the create of an older version).
     await redis.set(`${prefix}idem:atomic-2`, 'lost-id', 'EX', 60);
     const taken = await store.create({ ...base, id: 'm-new', idempotencyKey: 'atomic-2' });
     expect(taken).toMatchObject({ created: true, message: { id: 'm-new' } });
