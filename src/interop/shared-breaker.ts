@@ -13,11 +13,12 @@ export interface Breaker {
 export interface SharedBreakerOptions {
   policy: BreakerPolicy;
   /**
-   * How long a closed (or half-open, someone else probing) state read from the store is trusted
-   * before asking again. The trade-off: with 1 s, a healthy upstream costs one store round trip
-   * per second per instance instead of one per call, and an instance learns that another opened
-   * the breaker up to 1 s late (its calls meanwhile fail as they would have, and count).
-   * An open state needs no asking until its open time is over: nothing can close it before.
+   * How long a healthy state (closed, no failure counted) or a half-open one (someone else
+   * probing) read from the store is trusted before asking again. The trade-off: with 1 s, a
+   * healthy upstream costs one store round trip per second per instance instead of one per call,
+   * and an instance that last saw it healthy learns that others opened it up to 1 s late (its
+   * calls meanwhile fail as they would have, and count). Once failures are counting, every call
+   * asks. An open state needs no asking until its open time is over: nothing can close it before.
    */
   cacheMs?: number;
   /** A store slower than this is as good as down: the local breaker decides (and nothing waits longer). */
@@ -69,7 +70,9 @@ export class SharedCircuitBreaker implements Breaker {
     if (view && !this.storeFailing) {
       if (view.state === 'open' && now < view.openedAtMs + this.options.policy.openMs) return false;
       if (now - this.viewAtMs < this.cacheMs) {
-        if (view.state === 'closed') return true;
+        // Only a healthy read is trusted: once failures are counting, every call asks, so the
+        // moment any instance opens the breaker the others refuse too.
+        if (view.state === 'closed' && view.failures === 0) return true;
         if (view.state === 'half_open') return false;
       }
     }
