@@ -75,8 +75,9 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const redis = new Redis(REDIS_URL);
 await redis.flushdb();
 const servers = {
-  none: await startServer(`${here}servers/gateway.ts`, { REDIS_URL, USSD_HOP_RATE_PER_MINUTE: '0' }),
-  guard: await startServer(`${here}servers/gateway.ts`, { REDIS_URL, USSD_HOP_RATE_PER_MINUTE: '100000' }),
+  // A minute to start: on a machine shared with other work, tsx alone can take 10 s.
+  none: await startServer(`${here}servers/gateway.ts`, { REDIS_URL, USSD_HOP_RATE_PER_MINUTE: '0' }, 60_000),
+  guard: await startServer(`${here}servers/gateway.ts`, { REDIS_URL, USSD_HOP_RATE_PER_MINUTE: '100000' }, 60_000),
 };
 type Who = keyof typeof servers;
 const WHO: Who[] = ['none', 'guard'];

@@ -69,7 +69,8 @@ export class SharedCircuitBreaker implements Breaker {
     const view = this.view;
     if (view && !this.storeFailing) {
       if (view.state === 'open' && now < view.openedAtMs + this.options.policy.openMs) return false;
-      if (now - this.viewAtMs < this.cacheMs) {
+      // A read "from the future" (the clock stepped back) is not trusted either.
+      if (now >= this.viewAtMs && now - this.viewAtMs < this.cacheMs) {
         // Only a healthy read is trusted: once failures are counting, every call asks, so the
         // moment any instance opens the breaker the others refuse too.
         if (view.state === 'closed' && view.failures === 0) return true;

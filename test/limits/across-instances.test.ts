@@ -142,6 +142,9 @@ describe('the X-Road circuit breaker shared by two gateways', () => {
     // under a second old is trusted: that lag is the next describe's, with a clock).
     expect(await track(a, 0)).toMatch(/^END PS00373-240001/);
     control.faults.set('requestStatus', { status: 503, type: 'Server.ServerProxy.ServiceFailed', remaining: 1_000 });
+    // The breakers' clock stands still (Date only): a slow machine cannot reach the 10 s open time mid-test.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 11, 2, 12, 0, 0));
     try {
       // The default threshold is 5 failures; all of them through A.
       for (let i = 1; i <= 5; i++) expect(await track(a, i)).not.toMatch(/Disponible/);
@@ -151,6 +154,7 @@ describe('the X-Road circuit breaker shared by two gateways', () => {
       const breakers = await redis.keys(`${run}-xroad:breaker:*`);
       expect(breakers).toEqual([`${run}-xroad:breaker:{BJ/GOV/PORTAIL/eservices/requestStatus}`]);
     } finally {
+      vi.useRealTimers();
       control.faults.delete('requestStatus');
     }
   });
