@@ -2,8 +2,8 @@
  * What the shared USSD flood guard costs a hop: the gateway on Redis with the guard off (the
  * baseline) and on (a limit no walk reaches, so every hop is counted and none refused), 3-hop
  * walks, interleaved rounds, medians: hops/s, p99, server CPU per hop, and the ratios guard/none.
- * Also the Redis commands per hop with the guard on and off (INFO commandstats), which is what
- * "at most one round trip" means on the wire.
+ * Also the Redis commands executed per hop with the guard on and off (INFO commandstats, which
+ * counts the commands a script runs as well as the EVALSHA itself): what the guard adds in Redis.
  *
  *   npm run bench -- limits        (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS to tune)
  */
@@ -95,7 +95,7 @@ try {
   console.log(`\nmedians of ${ROUNDS} rounds, ${CONNECTIONS} concurrent 3-hop walks, ${SECONDS} s each:`);
   for (const who of WHO) console.log(`${who.padEnd(6)} ${m(who, 'hopsPerSecond').toFixed(0).padStart(7)} hops/s  p99 ${m(who, 'p99')} ms  cpu ${m(who, 'cpuUsPerHop').toFixed(0)} µs/hop`);
   console.log(`ratios guard / none: hops/s ${(m('guard', 'hopsPerSecond') / m('none', 'hopsPerSecond')).toFixed(2)}   p99 ${(m('guard', 'p99') / Math.max(1, m('none', 'p99'))).toFixed(2)}   cpu/hop ${(m('guard', 'cpuUsPerHop') / m('none', 'cpuUsPerHop')).toFixed(2)}   target hops/s >= 0.90`);
-  for (const who of WHO) console.log(`redis commands per hop (${who}): ${(await commandsPerHop(redis, servers[who].url)).toFixed(2)}`);
+  for (const who of WHO) console.log(`redis commands executed per hop, scripts' own included (${who}): ${(await commandsPerHop(redis, servers[who].url)).toFixed(2)}`);
 } finally {
   for (const server of Object.values(servers)) server.child.kill();
   await redis.flushdb();
