@@ -5,7 +5,7 @@ import { freePort } from '../testkit/loopback-server.js';
 import { until } from '../testkit/until.js';
 
 /** Starts a TypeScript server file in its own process and waits for its /health. */
-export async function startServer(file: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+export async function startServer(file: string, env: Record<string, string>, startMs = 10_000): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   // BENCH_NODE_ARGS (e.g. --cpu-prof) goes to the server under test, for profiling a run.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -15,7 +15,7 @@ export async function startServer(file: string, env: Record<string, string>): Pr
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await until(() => fetch(`${url}/health`).then((res) => res.ok, () => false), `${file} to answer /health`, 10_000);
+    await until(() => fetch(`${url}/health`).then((res) => res.ok, () => false), `${file} to answer /health`, startMs);
   } catch (error) {
     child.kill();
     throw error;

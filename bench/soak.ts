@@ -60,6 +60,8 @@ async function soak(mode: string): Promise<void> {
     NOTIFY_API_KEYS: `portail:${API_KEY}`,
     LOG_LEVEL: 'warn',
     MENUS_WATCH: '0',
+    // One payer walks all day: the USSD flood guard (60 hops a minute per number) would stop it.
+    USSD_HOP_RATE_PER_MINUTE: '0',
   };
   if (mode === 'redis') {
     redis = await OwnRedis.started();

@@ -63,6 +63,16 @@ const Env = z.object({
   NOTIFY_API_KEYS: z.string().default(''),
   /** Agencies signing with HMAC instead: `portail:secret1`. */
   NOTIFY_HMAC_SECRETS: z.string().default(''),
+  /**
+   * Notifications each agency may post per minute, over every instance sharing the Redis (10 a
+   * second: a national portal's status changes, with room for a morning's backlog).
+   */
+  NOTIFY_RATE_PER_MINUTE: z.coerce.number({ message: 'want a whole number of notifications per minute' }).int().min(1).max(1_000_000).default(600),
+  /**
+   * USSD hops one caller number may make per minute (flood guard; 0 turns it off). A citizen
+   * walking a menu makes a hop every few seconds; 60 is never reached by hand.
+   */
+  USSD_HOP_RATE_PER_MINUTE: z.coerce.number({ message: 'want a whole number of hops per minute (0: no limit)' }).int().min(0).max(100_000).default(60),
   /** Payment API by registry name (`providers/index.ts`); its own variables are read by the schema in its folder. */
   PAYMENT_PROVIDER: z.string().default('sandbox'),
   /** Per payer operator, e.g. `MTN=mtn-momo,MOOV=moov-money,CELTIIS=fedapay`; others use PAYMENT_PROVIDER. */
@@ -205,6 +215,8 @@ export interface Config {
   auditLogFile: string | undefined;
   piiHashKey: string | undefined;
   shutdownTimeoutMs: number;
+  /** `NOTIFY_RATE_PER_MINUTE`, `USSD_HOP_RATE_PER_MINUTE` (0: no flood guard): shared by every instance on one Redis. */
+  rateLimits: { notificationsPerMinute: number; ussdHopsPerMinute: number };
 }
 
 /**
@@ -282,6 +294,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auditLogFile: e.AUDIT_LOG_FILE,
     piiHashKey: e.PII_HASH_KEY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    rateLimits: { notificationsPerMinute: e.NOTIFY_RATE_PER_MINUTE, ussdHopsPerMinute: e.USSD_HOP_RATE_PER_MINUTE },
   };
   if (problems.length > 0 || config.sms === undefined) throw new Error(problems.join('\n'));
   return { ...config, sms: config.sms };

@@ -3,7 +3,8 @@ import { serve } from '@hono/node-server';
 import { loadConfig } from '../../src/config.js';
 import { createNodeGateway } from '../../src/runtime/node/gateway.js';
 
-const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
+// Every bench walks from one or a few numbers: the USSD flood guard is off unless the bench asks for it.
+const config = loadConfig({ USSD_HOP_RATE_PER_MINUTE: '0', ...process.env, LOG_LEVEL: 'warn' });
 const gateway = await createNodeGateway(config);
 serve({ fetch: gateway.app.fetch, hostname: "127.0.0.1", port: config.port });
 process.on("SIGTERM", () => process.exit(0));

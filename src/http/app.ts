@@ -19,6 +19,8 @@ import { healthRoutes, metricsRoute } from './health.js';
 import { registerApiDocs } from './openapi.js';
 import { describeRoutes } from './route-descriptor.js';
 import type { AuditLog } from '../audit/port.js';
+import type { RateLimiter } from '../limits/rate/port.js';
+import { floodGuard } from '../channels/ussd/flood-guard.js';
 import type { MenuRegistry } from '../engine/menu-registry.js';
 import type { Logger } from '../observability/logger.js';
 import { noMetrics, type GatewayMetrics } from '../observability/metrics.js';
@@ -76,6 +78,12 @@ export interface AppDeps {
   clientIp?: (c: Context) => string | undefined;
   /** Where every notification and report call is recorded (`src/audit/`); absent: not audited. */
   audit?: AuditLog;
+  /**
+   * Rates counted over every instance (`src/limits/rate/`: Redis on Node with `REDIS_URL`, memory
+   * otherwise): notifications per agency, USSD hops per caller number (0: no flood guard).
+   * Absent: no rate limit.
+   */
+  rateLimits?: { limiter: RateLimiter; notificationsPerMinute: number; ussdHopsPerMinute: number };
 }
 
 /**
@@ -122,6 +130,9 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
     ...(deps.piiHashKey ? { piiHashKey: deps.piiHashKey } : {}),
     ...(deps.hashText ? { hashText: deps.hashText } : {}),
     ...(deps.funnels ? { funnels: deps.funnels } : {}),
+    ...(deps.rateLimits && deps.rateLimits.ussdHopsPerMinute > 0
+      ? { floodGuard: floodGuard(deps.rateLimits.limiter, { limit: deps.rateLimits.ussdHopsPerMinute, windowMs: 60_000 }, deps.logger) }
+      : {}),
   };
 }
 
@@ -168,7 +179,14 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.sms.callbacks ? { callbacks: deps.sms.callbacks } : {}),
       ...(deps.clientIp ? { clientIp: deps.clientIp } : {}),
     });
-    registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies, ...audit });
+    registerNotificationRoutes(app, {
+      dispatcher: deps.sms.dispatcher,
+      store: deps.sms.store,
+      preferences: deps.preferences,
+      agencies: deps.sms.agencies,
+      ...audit,
+      ...(deps.rateLimits ? { rateLimit: { limiter: deps.rateLimits.limiter, policy: { limit: deps.rateLimits.notificationsPerMinute, windowMs: 60_000 } } } : {}),
+    });
   }
   registerApiDocs(app);
 

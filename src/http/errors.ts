@@ -25,6 +25,10 @@ export const API_ERRORS = {
   not_supported: { statuses: [404], meaning: 'This provider has no such endpoint (it sends session ends with its hops).' },
   payload_too_large: { statuses: [413], meaning: 'The body is over the size limit; it was not read.' },
   too_long: { statuses: [422], meaning: 'The notification needs more SMS segments than allowed; nothing was sent.' },
+  rate_limited: {
+    statuses: [429],
+    meaning: 'Over the caller’s rate (an agency’s notifications a minute, counted over every instance): nothing was done; retry after the seconds in Retry-After.',
+  },
   unavailable: { statuses: [503], meaning: 'A store, queue or upstream is away; nothing was recorded, retry later.' },
 } as const satisfies Record<string, { statuses: readonly [ContentfulStatusCode, ...ContentfulStatusCode[]]; meaning: string }>;
 

@@ -3,7 +3,9 @@
  * fail at once (the citizen gets "service unavailable" without waiting) until `openMs` has passed;
  * then one call is let through as a probe: success closes it, failure opens it again.
  */
-export type BreakerState = 'closed' | 'open' | 'half_open';
+import type { BreakerState } from '../limits/breaker/port.js';
+
+export type { BreakerState };
 
 export interface BreakerOptions {
   failureThreshold?: number;

@@ -1,5 +1,7 @@
 import type { Logger } from '../observability/logger.js';
+import type { BreakerStore } from '../limits/breaker/port.js';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
+import { SharedCircuitBreaker, type Breaker } from './shared-breaker.js';
 import { serviceKey, uxp, xroadR1, type InteropDialect, type ServiceRef, type SubsystemId } from './dialects.js';
 import { InteropError, classifyErrorType } from './errors.js';
 
@@ -23,6 +25,15 @@ export interface InteropClientOptions {
   timeoutMs?: number;
   serviceTimeoutsMs?: Readonly<Record<string, number>>;
   breaker?: BreakerOptions;
+  /**
+   * Where the breakers' state is shared with the other instances (Redis on Node); absent: each
+   * breaker is this process's own. Either way a breaker never blocks a call because of its store.
+   */
+  breakerStore?: BreakerStore;
+  /** How long a shared breaker trusts the state it last read (`SharedBreakerOptions.cacheMs`). */
+  breakerCacheMs?: number;
+  /** Told when the breaker store fails (once per run of failures): the breakers fell back to this process's own. */
+  onBreakerStoreError?: (error: unknown) => void;
   fetch?: typeof fetch;
   logger: Logger;
 }
@@ -48,7 +59,7 @@ export interface InteropResponse {
 }
 
 export class InteropClient {
-  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly breakers = new Map<string, Breaker>();
   private readonly fetch: typeof fetch;
   private readonly dialect: InteropDialect;
 
@@ -58,27 +69,46 @@ export class InteropClient {
   }
 
   /** Each upstream service called so far and its breaker's state, for metrics and readiness. */
-  breakerStates(): { service: string; state: CircuitBreaker['current'] }[] {
+  breakerStates(): { service: string; state: Breaker['current'] }[] {
     return [...this.breakers].map(([service, breaker]) => ({ service, state: breaker.current }));
   }
 
-  breakerFor(service: ServiceRef): CircuitBreaker {
+  breakerFor(service: ServiceRef): Breaker {
     const key = serviceKey(service);
     let breaker = this.breakers.get(key);
     if (!breaker) {
-      breaker = new CircuitBreaker(this.options.breaker);
+      breaker = this.options.breakerStore ? this.sharedBreaker(this.options.breakerStore, service, key) : new CircuitBreaker(this.options.breaker);
       this.breakers.set(key, breaker);
     }
     return breaker;
+  }
+
+  private sharedBreaker(store: BreakerStore, service: ServiceRef, key: string): SharedCircuitBreaker {
+    const options = this.options.breaker ?? {};
+    return new SharedCircuitBreaker(store, key, {
+      policy: {
+        failureThreshold: options.failureThreshold ?? 5,
+        openMs: options.openMs ?? 10_000,
+        // The probe is held as long as its call may take, and a second more.
+        probeLeaseMs: this.timeoutFor(service) + 1_000,
+      },
+      ...(this.options.breakerCacheMs !== undefined ? { cacheMs: this.options.breakerCacheMs } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(this.options.onBreakerStoreError ? { onStoreError: this.options.onBreakerStoreError } : {}),
+    });
+  }
+
+  private timeoutFor(service: ServiceRef): number {
+    return this.options.serviceTimeoutsMs?.[service.service] ?? this.options.timeoutMs ?? 5000;
   }
 
   async call(service: ServiceRef, call: InteropCall = {}): Promise<InteropResponse> {
     const messageId = crypto.randomUUID();
     const key = serviceKey(service);
     const breaker = this.breakerFor(service);
-    if (!breaker.allow()) throw new InteropError('circuit_open', `${key}: circuit open, not called`, { service: key, messageId });
+    if (!(await breaker.allow())) throw new InteropError('circuit_open', `${key}: circuit open, not called`, { service: key, messageId });
 
-    const timeoutMs = this.options.serviceTimeoutsMs?.[service.service] ?? this.options.timeoutMs ?? 5000;
+    const timeoutMs = this.timeoutFor(service);
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
     const { url, headers } = this.dialect.address(this.options.securityServerUrl.replace(/\/$/, ''), {
@@ -104,14 +134,14 @@ export class InteropClient {
       const fault = this.dialect.fault(res.headers, body);
       this.options.logger.info({ ...log, platformId, status: res.status, ms: Date.now() - started }, 'interop call');
       if (res.ok && !fault) {
-        breaker.success();
+        await breaker.success();
         return { status: res.status, body, messageId: platformId };
       }
       // A platform fault is classified by its type; the provider's own error answer by its status.
       const kind = classifyErrorType(fault?.type, res.status);
       // Only failures of the provider count against its breaker; a refused request says nothing of its health.
-      if (kind === 'unavailable') breaker.failure();
-      else breaker.success();
+      if (kind === 'unavailable') await breaker.failure();
+      else await breaker.success();
       throw new InteropError(kind, `${key}: ${fault?.type ?? `HTTP ${res.status}`}: ${fault?.message ?? text.slice(0, 200)}`, {
         service: key,
         messageId: platformId,
@@ -125,10 +155,10 @@ export class InteropClient {
       // The hop's own budget ran out first (the citizen is told "par SMS" and a job asks again):
       // not an upstream failure, or a slow portal would open the breaker on everyone.
       if (call.signal?.aborted && !timedOut) {
-        breaker.abandoned();
+        await breaker.abandoned();
         throw new InteropError('timeout', `${key}: abandoned by the caller`, { service: key, messageId });
       }
-      breaker.failure();
+      await breaker.failure();
       this.options.logger.warn({ ...log, ms: Date.now() - started, err: error instanceof Error ? error.message : String(error) }, 'interop call failed');
       throw new InteropError(timedOut ? 'timeout' : 'unavailable', `${key}: ${timedOut ? `no answer within ${timeoutMs} ms` : 'network error'}`, { service: key, messageId });
     }

@@ -16,6 +16,7 @@ import { MemorySessionStore } from '../../src/sessions/memory.js';
 import { SmsDispatcher } from '../../src/sms/dispatcher.js';
 import { MemoryMessageStore } from '../../src/sms/store/memory.js';
 import { createTestGateway } from '../../testkit/harness.js';
+import type { RateLimiter } from '../../src/limits/rate/port.js';
 
 /**
  * Issue 13 item 6: one error envelope with a closed list of codes. A table of bad requests, at
@@ -29,6 +30,12 @@ const NOTIFY_KEY = 'envelope-notify-key-0123';
 const REPORT_KEY = 'envelope-report-key-0123';
 const ALLOWED_PEER = '10.0.0.1';
 const STORE_DOWN = 'store-down';
+const BUSY_NOTIFY_KEY = 'envelope-busy-agency-key-0123';
+
+/** An agency already over its rate (the limiter's own counting has its conformance suite). */
+const busyAgencyLimiter: RateLimiter = {
+  hit: async (key) => (key === 'notify:busy' ? { allowed: false, remaining: 0, retryAfterMs: 12_300 } : { allowed: true, remaining: 1, retryAfterMs: 0 }),
+};
 
 /** A session store away for one session (AT's session end then answers 503). */
 class PartlyDownSessionStore extends MemorySessionStore {
@@ -81,11 +88,12 @@ async function envelopeGateway() {
       dispatcher,
       store: messages,
       outbox: dispatcher,
-      agencies: { portail: { apiKey: NOTIFY_KEY } },
+      agencies: { portail: { apiKey: NOTIFY_KEY }, busy: { apiKey: BUSY_NOTIFY_KEY } },
       callbacks: { africastalking: { secret: SECRET }, kannel: { allowedIps: parseRanges(ALLOWED_PEER, 'SMS_KANNEL_ALLOW_IPS') } },
     },
     payments: { providers, store: payments, apply, logger: silentLogger, enqueueHintConfirmation: async () => {} },
     paymentReport: { store: payments, apiKeys: { finance: REPORT_KEY } },
+    rateLimits: { limiter: busyAgencyLimiter, notificationsPerMinute: 600, ussdHopsPerMinute: 0 },
   });
   return { app: gateway.app, unreadable: messages.unreadable, paymentDown: payments.unreadable };
 }
@@ -144,6 +152,13 @@ const BAD_REQUESTS: BadRequest[] = [
     status: 422,
     code: 'too_long',
   },
+  {
+    name: 'notification: the agency over its rate',
+    route: 'POST /v1/notifications',
+    request: () => ({ path: '/v1/notifications', init: { ...notify({}), headers: { ...json, 'x-api-key': BUSY_NOTIFY_KEY } } }),
+    status: 429,
+    code: 'rate_limited',
+  },
   { name: 'notification status: no API key', route: 'GET /v1/notifications/:id', request: () => ({ path: '/v1/notifications/x' }), status: 401, code: 'unauthorized' },
   { name: 'notification status: no such notification', route: 'GET /v1/notifications/:id', request: () => ({ path: `/v1/notifications/${crypto.randomUUID()}`, init: { headers: { 'x-api-key': NOTIFY_KEY } } }), status: 404, code: 'not_found' },
   { name: 'notification status: store away (the app’s onError)', route: 'GET /v1/notifications/:id', request: (gw) => ({ path: `/v1/notifications/${gw.unreadable}`, init: { headers: { 'x-api-key': NOTIFY_KEY } } }), status: 503, code: 'unavailable' },
@@ -176,6 +191,7 @@ describe('the error envelope', () => {
     expect(API_ERRORS[row.code].statuses as readonly number[]).toContain(res.status);
     expect(typeof body.reason).toBe('string');
     if (res.status === 503 && row.route?.includes('/payments/')) expect(res.headers.get('retry-after')).toBe('5');
+    if (res.status === 429) expect(res.headers.get('retry-after')).toBe('13');
   });
 
   it('answers every code of the list somewhere in the table (no code kept for nothing)', () => {

@@ -14,6 +14,7 @@ import { PermanentSmsError, SmsTooLongError } from '../../sms/port.js';
 import { TEMPLATE_NAMES, renderSms } from '../../sms/templates.js';
 import type { PreferenceStore } from '../../sessions/port.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
+import type { RateLimiter, RatePolicy } from '../../limits/rate/port.js';
 
 /** Per agency: an API key (`x-api-key`) and/or an HMAC secret (`x-guichet-signature: t=…,s=…`). */
 export interface AgencyCredentials {
@@ -29,6 +30,11 @@ export interface NotificationDeps {
   /** Every call, refused ones included, is written here with the agency; absent: not audited. */
   audit?: AuditLog;
   logger?: Logger;
+  /**
+   * Notifications each agency may post (`NOTIFY_RATE_PER_MINUTE`), counted where every instance
+   * sees the same count (Redis on Node); absent: no limit.
+   */
+  rateLimit?: { limiter: RateLimiter; policy: RatePolicy; now?: () => number };
 }
 
 /** What an agency posts to `/v1/notifications`: the route validates with this schema, the OpenAPI document is made from it. */
@@ -76,6 +82,8 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     const agency = await authenticate(c, deps.agencies, raw);
     if (!agency) return errorResponse(c, 'unauthorized', 'missing or wrong API key or signature');
     noteAudit(c, { agency });
+    const refused = await overRate(c, deps, agency);
+    if (refused) return refused;
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -119,6 +127,30 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     // Another agency's message is as unknown as a missing one.
     if (!message || message.requestedBy !== agency) return errorResponse(c, 'not_found', 'no such notification');
     return c.json(view(message));
+  });
+}
+
+/**
+ * The agency's rate, counted before the body is read: a flood costs one counter, not a parse and a
+ * store lookup each. Counted once authenticated, so nobody can spend an agency's rate without its
+ * key. The limiter failing (its store away) lets the notification through: the send itself then
+ * meets the same store and answers for it.
+ */
+async function overRate(c: Context, deps: NotificationDeps, agency: string): Promise<Response | null> {
+  if (!deps.rateLimit) return null;
+  const { limiter, policy, now = Date.now } = deps.rateLimit;
+  let decision;
+  try {
+    decision = await limiter.hit(`notify:${agency}`, policy, now());
+  } catch (error) {
+    (deps.logger ?? silentLogger).warn({ agency, err: error instanceof Error ? error.message : String(error) }, 'notification rate not checked: limiter unavailable');
+    return null;
+  }
+  if (decision.allowed) return null;
+  const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  return errorResponse(c, 'rate_limited', `over ${policy.limit} notifications per ${policy.windowMs / 1000} s for this agency; retry in ${seconds} s`, {
+    headers: { 'retry-after': String(seconds) },
+    details: { limit: policy.limit, retryAfterSeconds: seconds },
   });
 }
 
@@ -222,7 +254,7 @@ export const notificationRoutes: readonly RouteDescriptor[] = [
     tag: 'notifications',
     summary: 'Send a citizen a notification by SMS',
     description:
-      'Renders the template in the citizen’s language and queues it on the SMS route for their operator. A text needing more segments than SMS_MAX_SEGMENTS is refused whole (422), never cut. The same idempotencyKey from the same agency answers the first notification again (200) instead of sending twice.',
+      'Renders the template in the citizen’s language and queues it on the SMS route for their operator. A text needing more segments than SMS_MAX_SEGMENTS is refused whole (422), never cut. The same idempotencyKey from the same agency answers the first notification again (200) instead of sending twice. Each agency may post NOTIFY_RATE_PER_MINUTE notifications a minute (sliding window, over every instance); past it, 429 rate_limited with Retry-After in seconds.',
     security: AGENCY_SECURITY,
     request: {
       body: jsonBody(NotificationRequest, {
@@ -240,7 +272,7 @@ export const notificationRoutes: readonly RouteDescriptor[] = [
       202: { description: 'Queued: a new notification.', body: jsonBody(NotificationView, { queued: { summary: 'Just queued', value: queuedExample } }), headers: REQUEST_ID_HEADER },
       200: { description: 'The same idempotencyKey again: the first notification, as it stands.', body: jsonBody(NotificationView, { delivered: { summary: 'Already delivered', value: deliveredExample } }), headers: REQUEST_ID_HEADER },
     },
-    errors: ['bad_request', 'unauthorized', 'payload_too_large', 'too_long', 'unavailable'],
+    errors: ['bad_request', 'unauthorized', 'payload_too_large', 'too_long', 'rate_limited', 'unavailable'],
     audited: true,
   },
   {

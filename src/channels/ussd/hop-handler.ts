@@ -16,6 +16,8 @@ import { CHANNEL_MESSAGES, type ChannelMessage } from './messages.js';
 import { textHasher, type TextHasher } from './pii-hash.js';
 import { identityProofVars, withoutVars } from './proof-vars.js';
 import { decodeBoundRecord, encodeRecord, type UssdSessionRecord } from './session-record.js';
+import type { FloodGuard } from './flood-guard.js';
+import type { RateDecision } from '../../limits/rate/port.js';
 
 export interface HopHandlerDeps {
   menus: MenuRegistry;
@@ -46,6 +48,8 @@ export interface HopHandlerDeps {
   storeBudgetMs?: number;
   /** Per-screen counters (`src/observability/funnels.ts`), in process memory; absent: nothing counted. */
   funnels?: FunnelRecorder;
+  /** Hops per caller number over every instance (`USSD_HOP_RATE_PER_MINUTE`); absent: no flood guard. */
+  floodGuard?: FloodGuard;
 }
 
 export interface HopAnswer {
@@ -94,7 +98,14 @@ interface HopDigests {
  * within the time budget, and commit with compare-and-set. Dialect-agnostic and runtime-agnostic:
  * everything it touches comes in through ports.
  */
-export async function handleHop(deps: HopHandlerDeps, provider: string, hop: UssdHop, screenLimit: number): Promise<HopAnswer> {
+export async function handleHop(
+  deps: HopHandlerDeps,
+  provider: string,
+  hop: UssdHop,
+  screenLimit: number,
+  /** The flood guard's count of this hop, started by the pipeline: awaited beside the session load. */
+  admission: Promise<RateDecision | null> | null = null,
+): Promise<HopAnswer> {
   const key = `${provider}:${hop.sessionId}`;
   const ctx: HopContext = { msisdn: hop.msisdn, screenLimit };
   const log = { provider, session: sessionForLog(hop.sessionId), msisdn: maskMsisdn(hop.msisdn) };
@@ -114,6 +125,12 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
   for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
     const stored = await withinBudget(deps.sessions.load(key), budget, 'session load');
     const previous = stored ? decodeBoundRecord(stored.data) : null;
+    if (attempt === 0 && admission && (await admission)?.allowed === false) {
+      // Over the caller's rate: nothing of the session is read further or changed, no menu runs.
+      deps.logger.info(log, 'USSD flood guard: hop refused');
+      const own = previous && previous.c === hop.msisdn ? previous.e.language : toLanguage(await (language ?? Promise.resolve(null)));
+      return { screen: channelScreen('tooManyHops', own ?? 'fr'), deliver: true };
+    }
     const decision = await decide(deps, hop, previous, digests, ctx, log, language, attempt > 0, now);
     if (decision.type === 'answer') return decision.answer;
 

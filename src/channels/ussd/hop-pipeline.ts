@@ -3,6 +3,7 @@ import { isGsm7Char, transliterateToGsm7 } from '../../lib/gsm7.js';
 import type { ParseResult, UssdHop } from './port.js';
 import { channelScreen, endSession, handleHop, type HopHandlerDeps } from './hop-handler.js';
 import type { UssdProviderSettings } from './provider-settings.js';
+import { textHasher } from './pii-hash.js';
 
 /** What a transport (HTTP route, SMPP link) does with a parsed request. */
 export type HopOutcome =
@@ -51,8 +52,10 @@ export async function runHopPipeline(
     return { type: 'answer', screen: encodeFor(settings, channelScreen('unknownServiceCode', 'fr')), hop, deliver: true };
   }
   const limit = settings?.screenLimit ?? defaultScreenLimit;
+  // Counted now, awaited by the hop beside its session load: no round trip of its own (see FloodGuard).
+  const admission = deps.floodGuard ? deps.floodGuard.admit(hop.msisdn, deps.hashText ?? textHasher(deps.piiHashKey)) : null;
   try {
-    const answer = await handleHop(deps, provider, hop, limit);
+    const answer = await handleHop(deps, provider, hop, limit, admission);
     deps.metrics.observeHop(provider, answer.screen.end ? 'end' : 'continue', (performance.now() - started) / 1000);
     return { type: 'answer', screen: encodeFor(settings, answer.screen), hop, deliver: answer.deliver };
   } catch (error) {

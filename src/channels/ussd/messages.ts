@@ -2,7 +2,7 @@ import type { Language } from '../../engine/schema.js';
 import type { EndReason } from './port.js';
 
 /** What the channel itself tells a citizen when it cannot run a menu. */
-export type ChannelMessage = EndReason | 'unknownServiceCode' | 'sessionExpired' | 'menuUpdated' | 'busy' | 'unavailable';
+export type ChannelMessage = EndReason | 'unknownServiceCode' | 'sessionExpired' | 'menuUpdated' | 'busy' | 'unavailable' | 'tooManyHops';
 
 export const CHANNEL_MESSAGES: Record<Language, Record<ChannelMessage, string>> = {
   fr: {
@@ -13,6 +13,7 @@ export const CHANNEL_MESSAGES: Record<Language, Record<ChannelMessage, string>> 
     menuUpdated: 'Le service vient d\'être mis à jour. Merci de recomposer le code.',
     busy: 'Service très sollicité. Merci de réessayer dans un instant.',
     unavailable: 'Service momentanément indisponible. Merci de réessayer plus tard.',
+    tooManyHops: 'Trop de tentatives. Merci de réessayer dans une minute.',
   },
   en: {
     inputTooLong: 'Entry too long. Please dial the code again.',
@@ -22,5 +23,6 @@ export const CHANNEL_MESSAGES: Record<Language, Record<ChannelMessage, string>> 
     menuUpdated: 'The service has just been updated. Please dial the code again.',
     busy: 'The service is busy. Please try again in a moment.',
     unavailable: 'Service temporarily unavailable. Please try again later.',
+    tooManyHops: 'Too many attempts. Please try again in a minute.',
   },
 };

@@ -34,6 +34,10 @@ import { loadCcspData, loadMenuFiles } from './menu-files.js';
 import { createPortal } from './portal-wiring.js';
 import { nodeTextHasher } from './text-hasher.js';
 import { RedisAttemptLimiter } from '../../limits/redis.js';
+import type { RateLimiter } from '../../limits/rate/port.js';
+import { MemoryRateLimiter } from '../../limits/rate/memory.js';
+import { RedisRateLimiter } from '../../limits/rate/redis.js';
+import { RedisBreakerStore } from '../../limits/breaker/redis.js';
 import { RedisCache } from '../../cache/redis.js';
 import { createSmsChannel } from './sms-wiring.js';
 import { watchMenuDir } from './menu-watch.js';
@@ -88,6 +92,9 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   let cache: Cache;
   let jobs: JobQueue;
   let attempts: AttemptLimiter;
+  // Rates and breakers: in Redis, every instance counts into one state; in memory, this process's own.
+  let rates: RateLimiter;
+  let breakerStore: RedisBreakerStore | undefined;
   const redisTarget = config.redis;
   if (redisTarget) {
     redis = createRedisClient(redisTarget, redisOptionsForHops());
@@ -115,12 +122,15 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
           { connect: (forWorker) => createRedisClient(redisTarget, { maxRetriesPerRequest: forWorker ? null : 1, connectTimeout: 2_000 }), prefix },
     );
     attempts = new RedisAttemptLimiter(redis, IDENTITY_PROOF_POLICY, `${config.redisPrefix}attempts:`);
+    rates = new RedisRateLimiter(redis, `${config.redisPrefix}rate:`);
+    breakerStore = new RedisBreakerStore(redis, `${config.redisPrefix}breaker:`);
     if (!config.piiHashKey) logger.warn({}, 'PII_HASH_KEY is not set: attempt counters are keyed with the built-in key; set one per deployment');
   } else {
     store = new MemorySessionStore();
     cache = new MemoryCache();
     jobs = new MemoryJobQueue();
     attempts = new MemoryAttemptLimiter();
+    rates = new MemoryRateLimiter();
   }
 
   // Funnels, sessions, payments and SMS, counted in this process's memory (nothing on a hop goes to
@@ -130,7 +140,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   const funnelSweep = setInterval(() => void funnels.sweep().catch(() => {}), 1000);
   funnelSweep.unref();
 
-  const { portal, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger);
+  const { portal, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger, breakerStore);
   const ccsp = await loadCcspData(config.menusDir);
   // The SMS channel answers STATUT from this registry, and payments send through the channel: the
   // channel is handed the registry object now, filled by createServices once payments exist, in
@@ -212,6 +222,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     hashText: nodeTextHasher(config.piiHashKey),
     clientIp: (c) => clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
     audit,
+    rateLimits: { limiter: rates, notificationsPerMinute: config.rateLimits.notificationsPerMinute, ussdHopsPerMinute: config.rateLimits.ussdHopsPerMinute },
   };
   const app = createApp({ ...appDeps, readiness: () => readiness() });
 

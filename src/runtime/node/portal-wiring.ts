@@ -11,6 +11,7 @@ import type { Logger } from '../../observability/logger.js';
 import { createDemoPortal, DEMO_REQUESTS } from '../../portal/demo.js';
 import { createInteropPortal } from '../../portal/xroad.js';
 import type { PortalClient } from '../../portal/port.js';
+import type { BreakerStore } from '../../limits/breaker/port.js';
 
 /** `INSTANCE/CLASS/MEMBER/SUBSYSTEM[/SERVICE[/VERSION]]` as written in configuration. */
 export function parseServiceRef(text: string): ServiceRef {
@@ -43,6 +44,8 @@ export async function createPortal(
   config: Config,
   cache: Cache,
   logger: Logger,
+  /** Where the X-Road breakers are shared with the other instances (Redis); absent: per process. */
+  breakerStore?: BreakerStore,
 ): Promise<{ portal: PortalClient; breakers: InteropClient['breakerStates']; close: () => Promise<void> }> {
   if (config.portal === 'demo') return { portal: createDemoPortal(), breakers: () => [], close: async () => {} };
   let url = config.xroad.securityServerUrl;
@@ -64,6 +67,13 @@ export async function createPortal(
     serviceTimeoutsMs: config.xroad.serviceTimeoutsMs,
     logger,
     ...(tlsAwareFetch ? { fetch: tlsAwareFetch } : {}),
+    ...(breakerStore
+      ? {
+          breakerStore,
+          onBreakerStoreError: (error: unknown) =>
+            logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'breaker store unavailable: X-Road breakers are per instance until it answers'),
+        }
+      : {}),
   });
   const s = config.xroad.services;
   const portal = createInteropPortal(
