@@ -10,6 +10,7 @@ import type { FunnelRecorder } from '../observability/funnels.js';
 import type { SmsCallbackSettings } from '../channels/sms/callback-auth.js';
 import { registerSmsRoutes } from '../channels/sms/routes.js';
 import type { SmsDispatcher } from '../sms/dispatcher.js';
+import type { UssdPushService } from '../ussd-push/push-service.js';
 import type { MessageStore } from '../sms/store/port.js';
 import type { SmsOutbox } from '../sms/outbox.js';
 import { registerUssdRoutes } from '../channels/ussd/route.js';
@@ -55,6 +56,8 @@ export interface AppDeps {
     outbox: SmsOutbox;
     /** The secret and/or allowlist each SMS route's callbacks must show. */
     callbacks?: SmsCallbackSettings;
+    /** Notifications asked as `channel: "ussd-push"`; absent: refused. */
+    push?: UssdPushService;
   };
   /** Mobile-money callbacks; absent: no `/payments/*` routes. */
   payments?: PaymentCallbackDeps;
@@ -168,7 +171,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.sms.callbacks ? { callbacks: deps.sms.callbacks } : {}),
       ...(deps.clientIp ? { clientIp: deps.clientIp } : {}),
     });
-    registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies, ...audit });
+    registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies, ...(deps.sms.push ? { push: deps.sms.push } : {}), ...audit });
   }
   registerApiDocs(app);
 

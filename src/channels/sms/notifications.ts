@@ -14,6 +14,8 @@ import { PermanentSmsError, SmsTooLongError } from '../../sms/port.js';
 import { TEMPLATE_NAMES, renderSms } from '../../sms/templates.js';
 import type { PreferenceStore } from '../../sessions/port.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
+import { PUSH_OUTCOMES, PUSH_PHASES } from '../../ussd-push/port.js';
+import type { UssdPushService } from '../../ussd-push/push-service.js';
 
 /** Per agency: an API key (`x-api-key`) and/or an HMAC secret (`x-guichet-signature: t=…,s=…`). */
 export interface AgencyCredentials {
@@ -26,6 +28,8 @@ export interface NotificationDeps {
   store: MessageStore;
   preferences: PreferenceStore;
   agencies: Readonly<Record<string, AgencyCredentials>>;
+  /** `channel: "ussd-push"` notifications; absent: refused (400). */
+  push?: UssdPushService;
   /** Every call, refused ones included, is written here with the agency; absent: not audited. */
   audit?: AuditLog;
   logger?: Logger;
@@ -43,6 +47,10 @@ export const NotificationRequest = z.strictObject({
     .describe('The template’s placeholders ({{requestNumber}} …), by name.'),
   /** The same key from the same agency sends once. */
   idempotencyKey: z.string().min(8).max(128).describe('The same key from the same agency sends once: a retry answers the first notification (200).'),
+  channel: z
+    .enum(['sms', 'ussd-push'])
+    .default('sms')
+    .describe('sms (default), or ussd-push: shown on the handset’s screen (USSN) where the operator has a push route, and sent as ONE SMS when the push is refused, fails or is not confirmed in time. Neither is sent 21:00–07:00 Benin time: both wait for 07:00.'),
 });
 
 /** A notification as the API shows it: the number masked, never the text. */
@@ -55,6 +63,16 @@ export const NotificationView = z.object({
   segments: z.number().int().min(1),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  channel: z.enum(['sms', 'ussd-push']).describe('As asked.'),
+  push: z
+    .object({
+      route: z.string().describe('The push route (smpp-<operator>, mtn-madapi), or none.'),
+      state: z.enum(PUSH_PHASES).describe('waiting (queued, or deferred past quiet hours), pushing, confirmed (no SMS), fallback (the SMS carries it).'),
+      outcome: z.enum(PUSH_OUTCOMES).optional().describe('confirmed, or why the SMS was sent instead.'),
+      notBefore: z.iso.datetime().optional().describe('Deferred past quiet hours until then.'),
+    })
+    .optional()
+    .describe('For ussd-push notifications: the push and its fallback.'),
   history: z.array(z.object({ at: z.iso.datetime(), status: z.enum(SMS_STATUSES).optional(), detail: z.string() })).describe('Every move and delivery report, oldest first.'),
 });
 export type NotificationView = z.infer<typeof NotificationView>;
@@ -89,8 +107,10 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     if (!number.ok) return errorResponse(c, 'bad_request', `to: ${number.reason}`);
     const stored = await deps.preferences.getLanguage(number.e164);
     const language = request.language ?? (stored === 'en' ? 'en' : 'fr');
+    if (request.channel === 'ussd-push' && !deps.push) return errorResponse(c, 'bad_request', 'channel: ussd-push is not available on this gateway');
     try {
-      const { message, created } = await deps.dispatcher.send({
+      const send = request.channel === 'ussd-push' && deps.push ? deps.push.send.bind(deps.push) : deps.dispatcher.send.bind(deps.dispatcher);
+      const { message, created } = await send({
         to: number.e164,
         text: renderSms(request.template, language, request.params),
         idempotencyKey: `${agency}:${request.idempotencyKey}`,
@@ -132,6 +152,10 @@ function view(message: Awaited<ReturnType<MessageStore['get']>> & object): Notif
     segments: message.segments,
     createdAt: message.createdAt,
     updatedAt: message.updatedAt,
+    channel: message.channel ?? 'sms',
+    ...(message.push
+      ? { push: { route: message.push.route, state: message.push.phase, ...(message.push.outcome ? { outcome: message.push.outcome } : {}), ...(message.push.notBefore ? { notBefore: message.push.notBefore } : {}) } }
+      : {}),
     history: message.history.map((h) => ({ at: h.at, ...(h.status ? { status: h.status } : {}), detail: h.detail })),
   };
 }
@@ -198,6 +222,7 @@ const queuedExample: NotificationView = {
   segments: 1,
   createdAt: '2026-12-02T09:15:04.120Z',
   updatedAt: '2026-12-02T09:15:04.120Z',
+  channel: 'sms',
   history: [{ at: '2026-12-02T09:15:04.120Z', status: 'queued', detail: 'queued on kannel' }],
 };
 

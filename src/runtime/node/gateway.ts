@@ -41,6 +41,9 @@ import { FileAuditLog } from './audit-file.js';
 import { LoggerAuditLog } from '../../audit/log.js';
 import { SmppLink } from './smpp/smpp-link.js';
 import { serveUssdOverSmpp } from './smpp/smpp-ussd-channel.js';
+import { createSmppUssdPushRoute } from './smpp/smpp-ussd-push.js';
+import { UssdPushService } from '../../ussd-push/push-service.js';
+import type { UssdPushRoute } from '../../ussd-push/port.js';
 
 export interface Gateway {
   app: Hono;
@@ -128,6 +131,9 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   // the same synchronous stretch (no SMS can be read in between).
   const services: Record<string, ServiceHandler> = {};
   const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger, funnels });
+  // USSD pushes (USSD_PUSH_ROUTES): MADAPI's now, each SMPP link's once it exists (below); started then.
+  const pushRoutes: Record<string, UssdPushRoute> = Object.fromEntries(config.ussdPush.routes.map((route) => [route.route, route.create()]));
+  const push = new UssdPushService({ dispatcher: sms.dispatcher, store: sms.store, queue: jobs, routes: pushRoutes, routing: config.ussdPush.routing, ratePerSecond: config.ussdPush.rates, logger });
 
   // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
   // jobs, so a crash between "paid" and "portal told" loses nothing.
@@ -196,7 +202,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
         }
       : {}),
     deferrals: createDeferrals(jobs),
-    sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher, callbacks: config.sms.callbacks },
+    sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher, callbacks: config.sms.callbacks, push },
     payments: { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger },
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
     ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
@@ -217,9 +223,13 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
       ...(linkConfig.sessionInfo ? { sessionInfo: linkConfig.sessionInfo } : {}),
       ...(settings ? { settings } : {}),
     });
+    if (config.ussdPush.onSmppLinks && Object.values(config.ussdPush.routing).includes(linkConfig.provider)) {
+      pushRoutes[linkConfig.provider] = createSmppUssdPushRoute(linkConfig.provider, link, { from: config.ussdPush.from, confirmTimeoutMs: config.ussdPush.confirmTimeoutMs });
+    }
     link.start();
     return link;
   });
+  push.start();
   async function reloadMenus(): Promise<boolean> {
     try {
       const loaded = await loadMenuFiles(config.menusDir, services);
