@@ -162,14 +162,18 @@ describe('USSD push over SMPP (loopback SMSC)', () => {
     expect(await gw.store.get(held.message.id)).toMatchObject({ status: 'sent', push: { phase: 'fallback', outcome: 'interrupted' } });
   });
 
-  it('a confirmed push is never followed by an SMS, even if its SMS job is queued by mistake', async () => {
+  it('no SMS while a push is held or after it was confirmed, even if an SMS job is queued by mistake', async () => {
     const gw = await pushGateway();
     handsetConfirms(gw.smsc);
     const created = await gw.notify({ to: CITIZEN, ...READY, idempotencyKey: 'push-confirmed-2', channel: 'ussd-push' });
     await until(async () => (await gw.status(created.id)).status === 'delivered', 'the push confirmed');
+    // Held (waiting) and still `queued` as an SMS: the push decides, not the SMS queue.
+    const held = await gw.store.create({ ...(await gw.store.get(created.id))!, id: crypto.randomUUID(), idempotencyKey: 'push-held-1', status: 'queued', push: { route: 'smpp-mtn', phase: 'waiting' }, history: [] });
     await gw.queue.enqueue('sms-sms-test', { id: created.id }, { jobId: `stray-${created.id}` });
+    await gw.queue.enqueue('sms-sms-test', { id: held.message.id }, { jobId: `stray-${held.message.id}` });
     await gw.queue.drain();
     expect(gw.sms.sent).toEqual([]);
+    expect(await gw.store.get(held.message.id)).toMatchObject({ status: 'queued', push: { phase: 'waiting' } });
   });
 
   it('opted out (STOP): neither pushed nor sent; a number without a push route gets the SMS at once', async () => {
