@@ -11,6 +11,7 @@ import { createApp } from '../src/http/app.js';
 import { MemoryJobQueue } from '../src/jobs/memory.js';
 import type { EnqueueOptions, JobQueue } from '../src/jobs/port.js';
 import { silentLogger } from '../src/observability/logger.js';
+import { messageText } from '../src/runtime/node/smpp/message-text.js';
 import { createSmppUssdPushRoute } from '../src/runtime/node/smpp/smpp-ussd-push.js';
 import { MemorySessionStore } from '../src/sessions/memory.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
@@ -20,9 +21,9 @@ import type { UssdPushRoute } from '../src/ussd-push/port.js';
 import { UssdPushService } from '../src/ussd-push/push-service.js';
 import { closeAfterEach } from '../testkit/cleanup.js';
 import { testClock, type TestClock } from '../testkit/clock.js';
-import { defaultServices } from '../testkit/harness.js';
+import { defaultServices, MENUS_DIR } from '../testkit/harness.js';
 import { serveOnLoopback } from '../testkit/loopback-server.js';
-import { boundSmppLink, type BoundSmppLink } from '../testkit/smsc.js';
+import { boundSmppLink, TestSmsc, type BoundSmppLink } from '../testkit/smsc.js';
 import { until } from '../testkit/until.js';
 
 /** 10:00 in Benin (09:00 UTC), a Wednesday: outside quiet hours. */
@@ -91,7 +92,7 @@ async function pushGateway(options: { clock?: TestClock; pushRoutes?: (smpp: Bou
 }
 
 /** The SMSC answers an accepted USSN as the handset does: a `deliver_sm` with `ussd_service_op` 19 from its number. */
-function handsetConfirms(smsc: BoundSmppLink['smsc']) {
+function handsetConfirms(smsc: TestSmsc) {
   smsc.onAccepted = (pdu: Pdu) => {
     if (pdu.ussd_service_op !== USSN_OP.REQUEST) return;
     smsc.deliverSm({ service_type: 'USSD', source_addr: pdu.destination_addr, source_addr_ton: 1, source_addr_npi: 1, destination_addr: pdu.source_addr, short_message: '', data_coding: 0, ussd_service_op: USSN_OP.CONFIRM });
@@ -110,7 +111,7 @@ describe('USSD push over SMPP (loopback SMSC)', () => {
     // The USSN request as SMPP 3.4 §5.3.2.44 has it, to the handset, from our short code.
     const [submit] = gw.smsc.submits;
     expect(submit).toMatchObject({ service_type: 'USSD', ussd_service_op: 3, destination_addr: '2290197000001', dest_addr_ton: 1, dest_addr_npi: 1, source_addr: '123', source_addr_ton: 3, data_coding: 0 });
-    expect(String(submit!.short_message.message ?? submit!.short_message)).toBe(READY_TEXT);
+    expect(messageText(submit!.short_message)).toBe(READY_TEXT);
     expect(gw.smsc.submits).toHaveLength(1);
     expect(gw.sms.sent).toEqual([]);
     expect(await gw.status(created.id)).toMatchObject({ status: 'delivered', channel: 'ussd-push', push: { route: 'smpp-mtn', state: 'confirmed', outcome: 'confirmed' } });
@@ -283,5 +284,34 @@ describe('USSD push over MTN MADAPI (loopback server answering the swagger sampl
     const created = await gw.notify({ to: CITIZEN, ...READY, idempotencyKey: 'madapi-down-1', channel: 'ussd-push' });
     await until(() => gw.sms.sent.length > 0, 'the fallback SMS');
     expect(await gw.status(created.id)).toMatchObject({ push: { state: 'fallback', outcome: 'failed' } });
+  });
+});
+
+describe('the Node gateway wires pushes from the environment', () => {
+  it('USSD_PUSH_ROUTES=MTN=smpp-mtn pushes on the SMPP USSD link; GET shows the outcome', async () => {
+    const { createNodeGateway } = await import('../src/runtime/node/gateway.js');
+    const { loadConfig } = await import('../src/config.js');
+    const operatorSmsc = new TestSmsc();
+    const url = await operatorSmsc.start();
+    handsetConfirms(operatorSmsc);
+    const clock = testClock(DAYTIME);
+    const gateway = await createNodeGateway(
+      loadConfig({ MENUS_DIR, SMPP_USSD_MTN_URL: url, SMPP_USSD_MTN_SYSTEM_ID: 'guichet', SMPP_USSD_MTN_PASSWORD: 'secret', USSD_PUSH_ROUTES: 'MTN=smpp-mtn', NOTIFY_API_KEYS: 'portail:k-portail-123' }),
+      silentLogger,
+      { now: clock.now },
+    );
+    try {
+      await until(() => operatorSmsc.binds === 1 && operatorSmsc.session !== undefined, 'the gateway to bind');
+      const res = await gateway.app.request('/v1/notifications', { method: 'POST', headers: { 'content-type': 'application/json', ...AGENCY }, body: JSON.stringify({ to: CITIZEN, ...READY, idempotencyKey: 'gateway-push-1', channel: 'ussd-push' }) });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      const view = async () => (await gateway.app.request(`/v1/notifications/${id}`, { headers: AGENCY })).json() as Promise<Record<string, unknown>>;
+      await until(async () => (await view()).status === 'delivered', 'the push confirmed');
+      expect(await view()).toMatchObject({ push: { route: 'smpp-mtn', state: 'confirmed', outcome: 'confirmed' } });
+      expect(operatorSmsc.submits.map((pdu) => pdu.ussd_service_op)).toEqual([3]);
+    } finally {
+      await gateway.close();
+      await operatorSmsc.stop();
+    }
   });
 });

@@ -78,10 +78,10 @@ export function redisOptionsForHops(): RedisOptions {
 export const REDIS_COMMAND_BUDGET_MS = 300;
 
 /**
- * Wires the Node runtime: the one place that knows about the file system, ioredis and pino.
+ * Wires the Node runtime (`options.now`: the clock quiet hours are read on, for tests): the one place that knows about the file system, ioredis and pino.
  * Without `REDIS_URL` it is the embedded default: in-memory sessions and the demo portal.
  */
-export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel }), options: { now?: () => number } = {}): Promise<Gateway> {
   // AUDIT_LOG_FILE (opened first: a path it cannot write stops the start before anything runs), else the log stream.
   const audit = config.auditLogFile ? await FileAuditLog.open(config.auditLogFile) : new LoggerAuditLog(logger);
   let redis: Redis | undefined;
@@ -133,7 +133,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger, funnels });
   // USSD pushes (USSD_PUSH_ROUTES): MADAPI's now, each SMPP link's once it exists (below); started then.
   const pushRoutes: Record<string, UssdPushRoute> = Object.fromEntries(config.ussdPush.routes.map((route) => [route.route, route.create()]));
-  const push = new UssdPushService({ dispatcher: sms.dispatcher, store: sms.store, queue: jobs, routes: pushRoutes, routing: config.ussdPush.routing, ratePerSecond: config.ussdPush.rates, logger });
+  const push = new UssdPushService({ dispatcher: sms.dispatcher, store: sms.store, queue: jobs, routes: pushRoutes, routing: config.ussdPush.routing, ratePerSecond: config.ussdPush.rates, logger, ...(options.now ? { now: options.now } : {}) });
 
   // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
   // jobs, so a crash between "paid" and "portal told" loses nothing.
