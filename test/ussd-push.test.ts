@@ -9,7 +9,7 @@ import { USSN_OP } from '../providers/smpp-ussd/push.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
 import { createApp } from '../src/http/app.js';
 import { MemoryJobQueue } from '../src/jobs/memory.js';
-import type { EnqueueOptions, JobQueue } from '../src/jobs/port.js';
+import type { EnqueueOptions, JobHandler, JobQueue, ProcessOptions } from '../src/jobs/port.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { messageText } from '../src/runtime/node/smpp/message-text.js';
 import { createSmppUssdPushRoute } from '../src/runtime/node/smpp/smpp-ussd-push.js';
@@ -45,6 +45,11 @@ function recordingSmsRoute(): { route: SmsRoute; sent: OutgoingSms[] } {
 /** A memory queue that also keeps each enqueue's options (quiet hours are delays). */
 class RecordingQueue extends MemoryJobQueue implements JobQueue {
   readonly enqueued: { queue: string; options: EnqueueOptions | undefined }[] = [];
+  readonly consumers: { queue: string; options: ProcessOptions | undefined }[] = [];
+  override process<Payload>(queue: string, handler: JobHandler<Payload>, options?: ProcessOptions): void {
+    this.consumers.push({ queue, options });
+    super.process(queue, handler, options);
+  }
   override async enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void> {
     this.enqueued.push({ queue, options });
     return super.enqueue(queue, payload, options);
@@ -59,7 +64,7 @@ afterEach(async () => {
 });
 const closing = closeAfterEach();
 
-async function pushGateway(options: { clock?: TestClock; pushRoutes?: (smpp: BoundSmppLink) => Record<string, UssdPushRoute> } = {}) {
+async function pushGateway(options: { clock?: TestClock; pushRoutes?: (smpp: BoundSmppLink) => Record<string, UssdPushRoute>; rates?: Record<string, number> } = {}) {
   const clock = options.clock ?? testClock(DAYTIME);
   const bound = await boundSmppLink();
   links.push(bound);
@@ -71,7 +76,7 @@ async function pushGateway(options: { clock?: TestClock; pushRoutes?: (smpp: Bou
   const sms = recordingSmsRoute();
   const dispatcher = new SmsDispatcher({ store, preferences, queue, routes: { 'sms-test': sms.route }, routing: { default: 'sms-test' }, transliterate: true, logger: silentLogger, attempts: 3 });
   dispatcher.start();
-  const push = new UssdPushService({ dispatcher, store, queue, routes, routing: { MTN: Object.keys(routes)[0]! }, logger: silentLogger, now: clock.now });
+  const push = new UssdPushService({ dispatcher, store, queue, routes, routing: { MTN: Object.keys(routes)[0]! }, logger: silentLogger, now: clock.now, ...(options.rates ? { ratePerSecond: options.rates } : {}) });
   push.start();
   const app = createApp({
     menus: new MenuRegistry([]),
@@ -209,6 +214,16 @@ describe('USSD push over SMPP (loopback SMSC)', () => {
     expect(res.status).toBe(status);
     expect(JSON.stringify(res.body)).toMatch(reason);
     expect(gw.smsc.submitsReceived).toEqual([]);
+  });
+});
+
+describe('a rate per push route (USSD_PUSH_RATES)', () => {
+  it.each([
+    ['as configured', { 'smpp-mtn': 3 }, 3],
+    ['10 per second by default', undefined, 10],
+  ])('each route is consumed from its own queue at its rate: %s', async (_name, rates, expected) => {
+    const gw = await pushGateway(rates ? { rates } : {});
+    expect(gw.queue.consumers.filter((c) => c.queue.startsWith('ussd-push-'))).toEqual([{ queue: 'ussd-push-smpp-mtn', options: expect.objectContaining({ ratePerSecond: expected }) }]);
   });
 });
 

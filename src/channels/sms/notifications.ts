@@ -238,6 +238,23 @@ const deliveredExample: NotificationView = {
   ],
 };
 
+/** A push the handset never confirmed, carried by its one SMS. */
+const pushFellBackExample: NotificationView = {
+  ...queuedExample,
+  id: '0b7d4c1e-8a2f-4e6b-9c3d-5f1a2b3c4d5e',
+  status: 'sent',
+  channel: 'ussd-push',
+  push: { route: 'smpp-mtn', state: 'fallback', outcome: 'unanswered' },
+  updatedAt: '2026-12-02T09:15:25.310Z',
+  history: [
+    { at: '2026-12-02T09:15:04.120Z', status: 'queued', detail: 'held for a USSD push on smpp-mtn; kannel sends the SMS if the push falls back' },
+    { at: '2026-12-02T09:15:04.200Z', detail: 'pushing on smpp-mtn' },
+    { at: '2026-12-02T09:15:24.260Z', detail: 'USSD push unanswered on smpp-mtn: no USSN confirm within 20000 ms; sent by SMS' },
+    { at: '2026-12-02T09:15:24.990Z', status: 'sending', detail: 'submitting to kannel (attempt 1)' },
+    { at: '2026-12-02T09:15:25.310Z', status: 'sent', detail: 'accepted by kannel' },
+  ],
+};
+
 /** The notification API as the OpenAPI document shows it. */
 export const notificationRoutes: readonly RouteDescriptor[] = [
   {
@@ -245,7 +262,7 @@ export const notificationRoutes: readonly RouteDescriptor[] = [
     path: '/v1/notifications',
     operationId: 'sendNotification',
     tag: 'notifications',
-    summary: 'Send a citizen a notification by SMS',
+    summary: 'Send a citizen a notification by SMS, or as a USSD push with one SMS as the fallback',
     description:
       'Renders the template in the citizen’s language and queues it on the SMS route for their operator. A text needing more segments than SMS_MAX_SEGMENTS is refused whole (422), never cut. The same idempotencyKey from the same agency answers the first notification again (200) instead of sending twice.',
     security: AGENCY_SECURITY,
@@ -254,6 +271,10 @@ export const notificationRoutes: readonly RouteDescriptor[] = [
         requestReady: {
           summary: 'A request ready to collect',
           value: { to: '+2290197000001', template: 'request_ready', params: { requestNumber: 'PS00373-240001', service: 'Casier judiciaire', collectAt: 'Tribunal de Cotonou' }, idempotencyKey: 'portail-PS00373-240001-ready' },
+        },
+        readyAsPush: {
+          summary: 'Pushed on the handset’s screen, SMS if the push falls back',
+          value: { to: '+2290197000001', template: 'request_ready', params: { requestNumber: 'PS00373-240001', service: 'Casier judiciaire', collectAt: 'Tribunal de Cotonou' }, idempotencyKey: 'portail-PS00373-240001-ready-push', channel: 'ussd-push' },
         },
         feeDueInEnglish: {
           summary: 'A fee due, in English',
@@ -277,7 +298,13 @@ export const notificationRoutes: readonly RouteDescriptor[] = [
     description: 'Its status and history, delivery reports included. Another agency’s notification is as unknown as a missing one (404).',
     security: AGENCY_SECURITY,
     request: { path: z.object({ id: z.string().describe('The id the POST answered.') }) },
-    responses: { 200: { description: 'The notification.', body: jsonBody(NotificationView, { delivered: { summary: 'Delivered', value: deliveredExample } }), headers: REQUEST_ID_HEADER } },
+    responses: {
+      200: {
+        description: 'The notification.',
+        body: jsonBody(NotificationView, { delivered: { summary: 'Delivered', value: deliveredExample }, pushFellBack: { summary: 'A USSD push not confirmed in time, sent by SMS', value: pushFellBackExample } }),
+        headers: REQUEST_ID_HEADER,
+      },
+    },
     errors: ['unauthorized', 'not_found', 'unavailable'],
     audited: true,
   },
