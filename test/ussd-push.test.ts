@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { Hono } from 'hono';
 import smpp from 'smpp';
 import type { Pdu } from 'smpp';
@@ -8,6 +9,7 @@ import { createMadapiPushRoute } from '../providers/mtn-madapi/push.js';
 import { USSN_OP } from '../providers/smpp-ussd/push.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
 import { createApp } from '../src/http/app.js';
+import { BullMqJobQueue } from '../src/jobs/bullmq.js';
 import { MemoryJobQueue } from '../src/jobs/memory.js';
 import type { EnqueueOptions, JobHandler, JobQueue, ProcessOptions } from '../src/jobs/port.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -17,6 +19,7 @@ import { MemorySessionStore } from '../src/sessions/memory.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import type { OutgoingSms, SmsRoute } from '../src/sms/port.js';
 import { MemoryMessageStore } from '../src/sms/store/memory.js';
+import { RedisMessageStore } from '../src/sms/store/redis.js';
 import type { UssdPushRoute } from '../src/ussd-push/port.js';
 import { UssdPushService } from '../src/ussd-push/push-service.js';
 import { closeAfterEach } from '../testkit/cleanup.js';
@@ -327,6 +330,50 @@ describe('the Node gateway wires pushes from the environment', () => {
     } finally {
       await gateway.close();
       await operatorSmsc.stop();
+    }
+  });
+});
+
+describe('on Redis and BullMQ, as the Node gateway runs with REDIS_URL', () => {
+  const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  it.each([
+    ['confirmed', 'delivered', 0, true],
+    ['refused', 'sent', 1, false],
+  ] as const)('%s: the push once, %s, %i SMS, however often the post and the jobs repeat', async (outcome, status, smsCount, confirms) => {
+    const prefix = `guichet-test-push-${process.pid}-${Date.now()}-${outcome}`;
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    const store = new RedisMessageStore(redis, `${prefix}:sms:`);
+    const queue = new BullMqJobQueue({ redisUrl: REDIS_URL, prefix });
+    const bound = await boundSmppLink();
+    try {
+      if (confirms) handsetConfirms(bound.smsc);
+      else bound.smsc.refuseWith = smpp.ESME_RSYSERR;
+      const sms = recordingSmsRoute();
+      const dispatcher = new SmsDispatcher({ store, preferences: new MemorySessionStore(), queue, routes: { 'sms-test': sms.route }, routing: { default: 'sms-test' }, transliterate: true, logger: silentLogger, attempts: 3 });
+      dispatcher.start();
+      const route = createSmppUssdPushRoute('smpp-mtn', bound.link, { from: '123', confirmTimeoutMs: CONFIRM_TIMEOUT_MS });
+      const push = new UssdPushService({ dispatcher, store, queue, routes: { 'smpp-mtn': route }, routing: { MTN: 'smpp-mtn' }, logger: silentLogger, now: () => DAYTIME });
+      push.start();
+      const request = { to: CITIZEN, text: READY_TEXT, idempotencyKey: `portail:redis-${outcome}`, purpose: 'notification:request_ready', requestedBy: 'portail' };
+      const sends = await Promise.all([push.send(request), push.send(request), push.send(request)]);
+      expect(sends.filter((s) => s.created)).toHaveLength(1);
+      const id = sends[0]!.message.id;
+      await until(async () => (await store.get(id))?.status === status, `the notification ${status}`);
+      await push.pushOne(route, id);
+      await dispatcher.releaseHeld(id);
+      // Let any job a repeat could have queued run before counting.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(bound.smsc.submitsReceived.map((pdu) => pdu.ussd_service_op)).toEqual([3]);
+      expect(sms.sent).toHaveLength(smsCount);
+      expect(await store.get(id)).toMatchObject({ status, push: { phase: confirms ? 'confirmed' : 'fallback', outcome } });
+      dispatcher.stop();
+    } finally {
+      await queue.close();
+      await bound.close();
+      await store.close();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
     }
   });
 });
