@@ -6,7 +6,7 @@ import { fedapay } from './fedapay/index.js';
 import { hubtel } from './hubtel/index.js';
 import { kannel } from './kannel/index.js';
 import { kkiapay } from './kkiapay/index.js';
-import { parseEnv, type PaymentApiPart, type ProviderEnv, type ProviderManifest, type SmsCallbackEndpoint, type SmsRoutePart, type UssdPart } from './manifest.js';
+import { parseEnv, type PaymentApiPart, type ProviderEnv, type ProviderManifest, type SmsCallbackEndpoint, type SmsRoutePart, type UssdPart, type UssdPushPart } from './manifest.js';
 import { moovMoney } from './moov-money/index.js';
 import { mtnMadapi } from './mtn-madapi/index.js';
 import { mtnMomo } from './mtn-momo/index.js';
@@ -76,3 +76,6 @@ export const paymentApis: Readonly<Record<string, PaymentApiPart>> = Object.from
 export const paymentProviders: Readonly<Record<string, (env: ProviderEnv) => PaymentProvider>> = Object.fromEntries(
   Object.entries(paymentApis).map(([name, api]) => [name, (env: ProviderEnv) => api.create(parseEnv(api.env, env))]),
 );
+
+/** The USSD push parts (`USSD_PUSH_ROUTES` picks among the routes they configure). */
+export const ussdPushParts: readonly UssdPushPart[] = providerManifests.flatMap((manifest) => (manifest.ussdPush ? [manifest.ussdPush] : []));

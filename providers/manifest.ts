@@ -7,6 +7,7 @@ import type { PaymentProvider } from '../src/payments/port.js';
 import type { DeliveryReport } from '../src/sms/delivery-reports.js';
 import type { InboundSms } from '../src/sms/inbound.js';
 import type { SmsRoute } from '../src/sms/port.js';
+import type { UssdPushRoute } from '../src/ussd-push/port.js';
 import type { AfricasTalkingAccount, AfricasTalkingSend } from './africastalking/sms.js';
 import type { SmppLinkSettings } from './smpp-ussd/links.js';
 import type { SmppUssdDialect } from './smpp-ussd/ussd.js';
@@ -31,6 +32,7 @@ export interface ProviderManifest {
   ussd?: UssdPart;
   sms?: SmsRoutePart;
   payment?: PaymentApiPart;
+  ussdPush?: UssdPushPart;
 }
 
 /** The environment as the process has it. */
@@ -52,6 +54,30 @@ export type EnvSchema<T> = z.ZodType<T>;
  * only the Node runtime opens, one per `SMPP_USSD_<OP>_*` group this `env` reads.
  */
 export type UssdPart = { transport: 'http'; dialect: UssdDialect } | { transport: 'smpp'; dialect: SmppUssdDialect; env: EnvSchema<readonly SmppLinkSettings[]> };
+
+// ---------------------------------------------------------------------------------------------
+// USSD push (USSN)
+
+/**
+ * A way to push a notification on a handset's screen (`src/ussd-push/`). `smpp`: on every SMPP USSD
+ * link the runtime opens (`SMPP_USSD_<OP>_*`, route `smpp-<operator>`); `none`: portable code over
+ * `fetch`, configured by its own variables (undefined when they are unset), under one route name.
+ */
+export type UssdPushPart = { link: 'smpp' } | PortableUssdPushPart<unknown>;
+
+export interface PortableUssdPushPart<S> {
+  link: 'none';
+  /** Its name in `USSD_PUSH_ROUTES`. */
+  route: string;
+  env: EnvSchema<S | undefined>;
+  /** A method (checked bivariantly): the settings are always those its own `env` produced. */
+  create(settings: S, runtime: { from: string }): UssdPushRoute;
+}
+
+/** Keeps a portable push part's settings typed from its `env` (an identity). */
+export function portableUssdPush<S>(part: Omit<PortableUssdPushPart<S>, 'link'>): PortableUssdPushPart<S> {
+  return { link: 'none', ...part };
+}
 
 // ---------------------------------------------------------------------------------------------
 // SMS

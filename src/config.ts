@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { paymentApis, smsCallbackRoutes, smsRouteParts, ussdRegistry } from '../providers/index.js';
+import { paymentApis, smsCallbackRoutes, smsRouteParts, ussdPushParts, ussdRegistry } from '../providers/index.js';
+import type { UssdPushRoute } from './ussd-push/port.js';
 import { configurationProblem, readEnv, type ConfiguredSmsRoute, type ProviderEnv, type SmsRoutePart } from '../providers/manifest.js';
 import type { SmppLinkSettings } from '../providers/smpp-ussd/links.js';
 import type { UssdProviderSettings } from './channels/ussd/provider-settings.js';
@@ -111,6 +112,14 @@ const Env = z.object({
   /** SIGTERM: in-flight hops answered, workers closed within this; past it the process exits 1. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(500).max(120000).default(10000),
   /** Keys the hashes that stand for phone numbers and NPIs in stored counters (same on every instance). */
+  /** USSD push route per operator: `MOOV=smpp-moov,MTN=mtn-madapi` (an operator left out gets SMS only). */
+  USSD_PUSH_ROUTES: z.string().default(''),
+  /** Pushes per second per push route: `smpp-moov=20,mtn-madapi=10` (default 10 each). */
+  USSD_PUSH_RATES: z.string().default(''),
+  /** How long an SMPP push waits for the handset's USSN confirm before the SMS goes instead. */
+  USSD_PUSH_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120000).default(20000),
+  /** Our short code as the pushes' sender (SMPP `source_addr`, MADAPI `serviceCode`). */
+  USSD_PUSH_FROM: z.string().regex(/^[0-9*#]{2,15}$/, 'want the short code, e.g. 123').default('123'),
   PII_HASH_KEY: z.string().min(16, 'want at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The audit log (notification and report calls, admin actions), one JSON line each; unset: the log stream, marked `audit: true`. */
@@ -210,6 +219,18 @@ export interface Config {
   };
   /** Operators' SMSC links carrying USSD, from `SMPP_USSD_<OPERATOR>_*` variables. */
   smppUssdLinks: SmppLinkSettings[];
+  /** Notifications asked as `channel: "ussd-push"` (`src/ussd-push/`). */
+  ussdPush: {
+    /** Operator (or `default`) → push route; empty: every push goes by SMS. */
+    routing: Record<string, string>;
+    rates: Record<string, number>;
+    confirmTimeoutMs: number;
+    from: string;
+    /** SMPP USSD links push too, each under its provider name (`smpp-moov`). */
+    onSmppLinks: boolean;
+    /** Portable push routes their variables configure (MADAPI), to build. */
+    routes: readonly { route: string; create(): UssdPushRoute }[];
+  };
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
   /** `AUDIT_LOG_FILE`: where audit entries are appended; undefined: the gateway's log stream. */
   auditLogFile: string | undefined;
@@ -263,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     providerSettings: checked({}, () => providerSettingsFrom(env, pairs(e.SCREEN_LIMITS, 'SCREEN_LIMITS', integerIn(40, 182)))),
     trustProxy: checked<ProxyTrust>({ kind: 'none' }, () => parseProxyTrust(e.TRUST_PROXY)),
     smppUssdLinks,
+    ussdPush: checked<Config['ussdPush']>({ routing: {}, rates: {}, confirmTimeoutMs: 20000, from: '123', onSmppLinks: false, routes: [] }, () => ussdPushFrom(e, env, smppUssdLinks)),
     sms: checked<Config['sms'] | undefined>(undefined, () => smsFrom(e, env, smsRoutes)),
     portal: e.PORTAL,
     paymentProvider,
@@ -357,6 +379,41 @@ function smppUssdLinksFrom(env: ProviderEnv, problems: string[]): SmppLinkSettin
     else problems.push(...read.problems);
   }
   return links;
+}
+
+/**
+ * `USSD_PUSH_ROUTES` and `USSD_PUSH_RATES` against the push routes the providers configure: an SMPP
+ * USSD link's name (`smpp-moov`), or a portable part whose variables are set (`mtn-madapi` with
+ * `MADAPI_API_KEY`). A route named but not configured stops the start, naming what to set.
+ */
+function ussdPushFrom(e: z.infer<typeof Env>, env: ProviderEnv, smppUssdLinks: readonly SmppLinkSettings[]): Config['ussdPush'] {
+  const problems: string[] = [];
+  const onSmppLinks = ussdPushParts.some((part) => part.link === 'smpp');
+  const available = new Map<string, (() => UssdPushRoute) | undefined>();
+  if (onSmppLinks) for (const link of smppUssdLinks) available.set(link.provider, undefined);
+  for (const part of ussdPushParts) {
+    if (part.link !== 'none') continue;
+    const read = readEnv(part.env, env);
+    if (!read.ok) problems.push(...read.problems);
+    else if (read.value !== undefined) {
+      const settings = read.value;
+      available.set(part.route, () => part.create(settings, { from: e.USSD_PUSH_FROM }));
+    }
+  }
+  const routing = pairs(e.USSD_PUSH_ROUTES, 'USSD_PUSH_ROUTES', (v) => v);
+  const rates = pairs(e.USSD_PUSH_RATES, 'USSD_PUSH_RATES', integerIn(1, 1000));
+  const names = () => [...available.keys()].join(', ') || 'none: set SMPP_USSD_<OP>_URL or MADAPI_API_KEY';
+  for (const [operator, route] of Object.entries(routing)) {
+    if (operator !== 'default' && !(BENIN_OPERATORS as readonly string[]).includes(operator)) problems.push(`invalid configuration: USSD_PUSH_ROUTES operator "${operator}" (want ${BENIN_OPERATORS.join(', ')} or default)`);
+    if (!available.has(route)) problems.push(`invalid configuration: USSD_PUSH_ROUTES sends ${operator} to "${route}", which is not a configured push route (${names()})`);
+  }
+  for (const route of Object.keys(rates)) {
+    if (!available.has(route)) problems.push(`invalid configuration: USSD_PUSH_RATES names "${route}", which is not a configured push route (${names()})`);
+  }
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  const used = new Set(Object.values(routing));
+  const routes = [...available].flatMap(([route, create]) => (create && used.has(route) ? [{ route, create }] : []));
+  return { routing, rates, confirmTimeoutMs: e.USSD_PUSH_CONFIRM_TIMEOUT_MS, from: e.USSD_PUSH_FROM, onSmppLinks, routes };
 }
 
 /**

@@ -17,6 +17,10 @@ export class TestSmsc {
   readonly submitsReceived: Pdu[] = [];
   /** A stalled SMSC: submits are taken and never answered. */
   answerSubmits = true;
+  /** Every submit is answered with this `command_status` (an SMSC refusing), when set. */
+  refuseWith: number | undefined;
+  /** Called with each submit the SMSC accepted, after its `submit_sm_resp` (a handset answering a push). */
+  onAccepted: ((pdu: Pdu) => void) | undefined;
   binds = 0;
   enquireLinks = 0;
   throttleNext = 0;
@@ -59,9 +63,14 @@ export class TestSmsc {
             session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
             return;
           }
+          if (this.refuseWith !== undefined) {
+            session.send(pdu.response({ command_status: this.refuseWith }));
+            return;
+          }
           this.submits.push(pdu);
           session.send(pdu.response({ message_id: `m${this.submits.length}` }));
           this.waiters.shift()?.(pdu);
+          this.onAccepted?.(pdu);
         }, this.responseDelayMs);
       });
       session.on('error', () => {});

@@ -67,3 +67,21 @@ export const ERROR_EXAMPLE = {
   path: 'https://api.mtn.com/v1/<path>',
   method: 'POST',
 } as const;
+
+/** `OutboundRequest` example values (POST /messages/ussd/outbound, us → MADAPI), as the swagger gives them. */
+export const OUTBOUND_REQUEST_EXAMPLE = {
+  sessionId: '01235',
+  messageType: '0',
+  msisdn: '2252312345',
+  serviceCode: '321123',
+  ussdString: 'Please vote for xxx.',
+} as const;
+
+/** `OutboundResponse` (201 Created) with the swagger's example values: `outboundResponse` "0000" is a success. */
+export const OUTBOUND_RESPONSE_EXAMPLE = {
+  statusCode: '0000',
+  statusMessage: '',
+  transactionId: '',
+  data: { outboundResponse: '0000', sessionId: '01235', msisdn: '2341234567' },
+  _link: { self: { href: 'https://api.mtn.com/v1/messages/ussd/send' } },
+} as const;

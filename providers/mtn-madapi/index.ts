@@ -1,4 +1,6 @@
-import type { ProviderManifest } from '../manifest.js';
+import { portableUssdPush, type ProviderManifest } from '../manifest.js';
+import { createMadapiPushRoute } from './push.js';
+import { madapiPushEnv } from './push-env.js';
 import { mtnMadapiUssd } from './ussd.js';
 
 /**
@@ -8,4 +10,10 @@ import { mtnMadapiUssd } from './ussd.js';
 export const mtnMadapi: ProviderManifest = {
   name: 'mtn-madapi',
   ussd: { transport: 'http', dialect: mtnMadapiUssd },
+  // Outbound USSD (`POST /messages/ussd/outbound`) for pushes, when MADAPI_API_KEY is set.
+  ussdPush: portableUssdPush({
+    route: 'mtn-madapi',
+    env: madapiPushEnv,
+    create: (settings, runtime) => createMadapiPushRoute({ ...settings, serviceCode: runtime.from }),
+  }),
 };

@@ -9,4 +9,6 @@ import { smppUssd } from './ussd.js';
 export const smppUssdProvider: ProviderManifest = {
   name: 'smpp-ussd',
   ussd: { transport: 'smpp', dialect: smppUssd, env: smppUssdLinksEnv },
+  // Every USSD link also pushes (USSN, `push.ts`): route `smpp-<operator>` in USSD_PUSH_ROUTES.
+  ussdPush: { link: 'smpp' },
 };

@@ -10,6 +10,7 @@ import type { FunnelRecorder } from '../observability/funnels.js';
 import type { SmsCallbackSettings } from '../channels/sms/callback-auth.js';
 import { registerSmsRoutes } from '../channels/sms/routes.js';
 import type { SmsDispatcher } from '../sms/dispatcher.js';
+import type { UssdPushService } from '../ussd-push/push-service.js';
 import type { MessageStore } from '../sms/store/port.js';
 import type { SmsOutbox } from '../sms/outbox.js';
 import { registerUssdRoutes } from '../channels/ussd/route.js';
@@ -57,6 +58,8 @@ export interface AppDeps {
     outbox: SmsOutbox;
     /** The secret and/or allowlist each SMS route's callbacks must show. */
     callbacks?: SmsCallbackSettings;
+    /** Notifications asked as `channel: "ussd-push"`; absent: refused. */
+    push?: UssdPushService;
   };
   /** Mobile-money callbacks; absent: no `/payments/*` routes. */
   payments?: PaymentCallbackDeps;
@@ -184,6 +187,7 @@ export function createApp(deps: AppDeps): Hono {
       store: deps.sms.store,
       preferences: deps.preferences,
       agencies: deps.sms.agencies,
+      ...(deps.sms.push ? { push: deps.sms.push } : {}),
       ...audit,
       ...(deps.rateLimits ? { rateLimit: { limiter: deps.rateLimits.limiter, policy: { limit: deps.rateLimits.notificationsPerMinute, windowMs: 60_000 } } } : {}),
     });

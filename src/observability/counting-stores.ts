@@ -90,6 +90,8 @@ export class CountingMessageStore implements MessageStore {
   async transition(id: string, update: StatusUpdate): Promise<SmsMessage | null> {
     const message = await this.store.transition(id, update);
     const last = message?.history.at(-1);
+    // A push the handset confirmed is `delivered` without any SMS: not an SMS delivered on the route.
+    if (update.push?.phase === 'confirmed') return message;
     if (message && update.status !== undefined && COUNTED_UPDATES.has(update.status) && message.status === update.status && last?.status === update.status && last.detail === update.detail) {
       this.funnels.sms(message.route, message.status);
     }

@@ -39,6 +39,11 @@ export interface SmsDispatcherDeps {
 
 export interface SendRequest extends OutboundSms {
   requestedBy?: string;
+  /**
+   * Held for a USSD push on this push route (`src/ussd-push/`): the message is recorded with its
+   * push `waiting` and not queued on its SMS route; `releaseHeld` queues it when the push falls back.
+   */
+  holdForPush?: { route: string; notBefore?: string };
 }
 
 export const smsQueueName = (route: string) => `sms-${route}`;
@@ -88,15 +93,35 @@ export class SmsDispatcher implements SmsOutbox {
       idempotencyKey: request.idempotencyKey,
       requestedBy: request.requestedBy ?? 'guichet',
       status: optedOut ? 'failed' : 'queued',
+      ...(request.holdForPush
+        ? { channel: 'ussd-push' as const, push: { route: request.holdForPush.route, phase: 'waiting' as const, ...(request.holdForPush.notBefore ? { notBefore: request.holdForPush.notBefore } : {}) } }
+        : {}),
       createdAt: now,
       updatedAt: now,
-      history: [{ at: now, status: optedOut ? 'failed' : 'queued', detail: optedOut ? 'opted out: not sent' : `queued on ${route}` }],
+      history: [
+        {
+          at: now,
+          status: optedOut ? 'failed' : 'queued',
+          detail: optedOut ? 'opted out: not sent' : request.holdForPush ? `held for a USSD push on ${request.holdForPush.route}; ${route} sends the SMS if the push falls back` : `queued on ${route}`,
+        },
+      ],
     };
     const { created, message: stored } = await this.deps.store.create(message);
-    if (created && !optedOut) {
+    if (created && !optedOut && !request.holdForPush) {
       await this.deps.queue.enqueue(smsQueueName(route), { id: stored.id }, { jobId: stored.id, attempts: this.deps.attempts ?? 6, backoffMs: 2000 });
     }
     return { message: stored, created };
+  }
+
+  /**
+   * Queues a message held for a USSD push on its SMS route, once its push fell back. Idempotent:
+   * the job id is the message's, and the send itself is claimed once (`queued` → `sending`), so a
+   * second release (a re-run after a crash) never makes a second SMS. `delayMs`: quiet hours.
+   */
+  async releaseHeld(id: string, delayMs = 0): Promise<void> {
+    const message = await this.deps.store.get(id);
+    if (!message || message.status !== 'queued' || message.push?.phase !== 'fallback') return;
+    await this.deps.queue.enqueue(smsQueueName(message.route), { id }, { jobId: id, attempts: this.deps.attempts ?? 6, backoffMs: 2000, ...(delayMs > 0 ? { delayMs } : {}) });
   }
 
   /** Starts one worker per route, each at its route's agreed rate, and the expiry sweep. */
@@ -147,6 +172,8 @@ export class SmsDispatcher implements SmsOutbox {
     const log = { id, route: route.name, to: maskMsisdn(message.to), attempt };
     if (message.status === 'sending') return this.settleUncertain(message, 'a previous run claimed it and did not finish: its submit may have left', log);
     if (message.status !== 'queued') return;
+    // Held for a USSD push that has not fallen back: the push decides whether an SMS goes at all.
+    if (message.push && message.push.phase !== 'fallback') return;
     const claim = crypto.randomUUID();
     const expiresAt = new Date(Date.now() + (this.deps.validityHours ?? DEFAULT_VALIDITY_HOURS) * 3_600_000).toISOString();
     const claimed = await this.deps.store.transition(id, { expect: 'queued', status: 'sending', claim, expiresAt, detail: `submitting to ${route.name} (attempt ${attempt})` });

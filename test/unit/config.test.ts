@@ -99,6 +99,24 @@ describe('configuration from the environment', () => {
     ).toEqual([{ provider: 'smpp-mtn', url: 'smpp://10.0.0.5:2775', systemId: 'guichet', password: 'pw', submitsPerSecond: 30, screenLimit: 182, from: 'ServPublic' }]);
   });
 
+  it('reads USSD push routes: SMPP USSD links and MADAPI, each only when configured', () => {
+    const links = { SMPP_USSD_MOOV_URL: 'smpp://10.0.0.5:2775', SMPP_USSD_MOOV_SYSTEM_ID: 'guichet', SMPP_USSD_MOOV_PASSWORD: 'pw' };
+    const config = loadConfig({ ...links, MADAPI_API_KEY: 'madapi-key', USSD_PUSH_ROUTES: 'MOOV=smpp-moov,MTN=mtn-madapi', USSD_PUSH_RATES: 'smpp-moov=20', USSD_PUSH_CONFIRM_TIMEOUT_MS: '15000' });
+    expect(config.ussdPush).toMatchObject({ routing: { MOOV: 'smpp-moov', MTN: 'mtn-madapi' }, rates: { 'smpp-moov': 20 }, confirmTimeoutMs: 15000, from: '123', onSmppLinks: true });
+    expect(config.ussdPush.routes.map((r) => [r.route, r.create().name])).toEqual([['mtn-madapi', 'mtn-madapi']]);
+    expect(loadConfig({}).ussdPush).toMatchObject({ routing: {}, routes: [] });
+  });
+
+  it.each([
+    ['a route nobody configured', { USSD_PUSH_ROUTES: 'MTN=mtn-madapi' }, /USSD_PUSH_ROUTES sends MTN to "mtn-madapi", which is not a configured push route \(none: set SMPP_USSD_<OP>_URL or MADAPI_API_KEY\)/],
+    ['an operator Benin does not have', { MADAPI_API_KEY: 'k', USSD_PUSH_ROUTES: 'ORANGE=mtn-madapi' }, /USSD_PUSH_ROUTES operator "ORANGE"/],
+    ['a rate for an unknown route', { MADAPI_API_KEY: 'k', USSD_PUSH_RATES: 'smpp-mtn=5' }, /USSD_PUSH_RATES names "smpp-mtn"/],
+    ['a bad MADAPI URL', { MADAPI_API_KEY: 'k', MADAPI_BASE_URL: 'ftp:/x' }, /MADAPI_BASE_URL: want an http\(s\) URL/],
+    ['a confirm time-out out of range', { USSD_PUSH_CONFIRM_TIMEOUT_MS: '10' }, /USSD_PUSH_CONFIRM_TIMEOUT_MS/],
+  ])('refuses USSD push settings with %s', (_name, env, reason) => {
+    expect(() => loadConfig(env)).toThrow(reason);
+  });
+
   it('reads the interoperability settings', () => {
     const config = loadConfig({ PORTAL: 'xroad', XROAD_SECURITY_SERVER_URL: 'https://ss.example.bj', XROAD_DIALECT: 'uxp', XROAD_SERVICE_TIMEOUTS: 'requestStatus=1500, verifyHolder=3000' });
     expect(config.portal).toBe('xroad');

@@ -130,6 +130,15 @@ describe('CountingMessageStore', () => {
     },
     { name: 'a submit whose fate is unknown, then expired', updates: [claim, { expect: 'sending', status: 'unknown', detail: 'not sent again, fate unknown' }, { status: 'expired', detail: 'no final delivery receipt' }], counts: { queued: 1, unknown: 1, expired: 1 } },
     { name: 'an opted-out number: failed at creation', created: { status: 'failed', history: [{ at, status: 'failed', detail: 'opted out: not sent' }] }, updates: [], counts: { failed: 1 } },
+    {
+      name: 'a USSD push confirmed on the handset is not an SMS delivered',
+      created: { channel: 'ussd-push', push: { route: 'smpp-mtn', phase: 'waiting' } },
+      updates: [
+        { push: { expect: 'waiting', phase: 'pushing', claim: 'c1' }, detail: 'pushing on smpp-mtn' },
+        { push: { expect: 'pushing', phase: 'confirmed', outcome: 'confirmed' }, status: 'delivered', detail: 'USSD push confirmed on smpp-mtn' },
+      ],
+      counts: { queued: 1 },
+    },
     { name: 'a report we cannot map is noted, not counted', updates: [claim, { status: 'sent', detail: 'accepted by kannel' }, report(undefined)], counts: { queued: 1, sent: 1 } },
   ];
 

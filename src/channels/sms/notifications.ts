@@ -15,6 +15,8 @@ import { TEMPLATE_NAMES, renderSms } from '../../sms/templates.js';
 import type { PreferenceStore } from '../../sessions/port.js';
 import { silentLogger, type Logger } from '../../observability/logger.js';
 import type { RateLimiter, RatePolicy } from '../../limits/rate/port.js';
+import { PUSH_OUTCOMES, PUSH_PHASES } from '../../ussd-push/port.js';
+import type { UssdPushService } from '../../ussd-push/push-service.js';
 
 /** Per agency: an API key (`x-api-key`) and/or an HMAC secret (`x-guichet-signature: t=…,s=…`). */
 export interface AgencyCredentials {
@@ -27,6 +29,8 @@ export interface NotificationDeps {
   store: MessageStore;
   preferences: PreferenceStore;
   agencies: Readonly<Record<string, AgencyCredentials>>;
+  /** `channel: "ussd-push"` notifications; absent: refused (400). */
+  push?: UssdPushService;
   /** Every call, refused ones included, is written here with the agency; absent: not audited. */
   audit?: AuditLog;
   logger?: Logger;
@@ -49,6 +53,10 @@ export const NotificationRequest = z.strictObject({
     .describe('The template’s placeholders ({{requestNumber}} …), by name.'),
   /** The same key from the same agency sends once. */
   idempotencyKey: z.string().min(8).max(128).describe('The same key from the same agency sends once: a retry answers the first notification (200).'),
+  channel: z
+    .enum(['sms', 'ussd-push'])
+    .default('sms')
+    .describe('sms (default), or ussd-push: shown on the handset’s screen (USSN) where the operator has a push route, and sent as ONE SMS when the push is refused, fails or is not confirmed in time. Neither is sent 21:00–07:00 Benin time: both wait for 07:00.'),
 });
 
 /** A notification as the API shows it: the number masked, never the text. */
@@ -61,6 +69,16 @@ export const NotificationView = z.object({
   segments: z.number().int().min(1),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  channel: z.enum(['sms', 'ussd-push']).describe('As asked.'),
+  push: z
+    .object({
+      route: z.string().describe('The push route (smpp-<operator>, mtn-madapi), or none.'),
+      state: z.enum(PUSH_PHASES).describe('waiting (queued, or deferred past quiet hours), pushing, confirmed (no SMS), fallback (the SMS carries it).'),
+      outcome: z.enum(PUSH_OUTCOMES).optional().describe('confirmed, or why the SMS was sent instead.'),
+      notBefore: z.iso.datetime().optional().describe('Deferred past quiet hours until then.'),
+    })
+    .optional()
+    .describe('For ussd-push notifications: the push and its fallback.'),
   history: z.array(z.object({ at: z.iso.datetime(), status: z.enum(SMS_STATUSES).optional(), detail: z.string() })).describe('Every move and delivery report, oldest first.'),
 });
 export type NotificationView = z.infer<typeof NotificationView>;
@@ -97,8 +115,10 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     if (!number.ok) return errorResponse(c, 'bad_request', `to: ${number.reason}`);
     const stored = await deps.preferences.getLanguage(number.e164);
     const language = request.language ?? (stored === 'en' ? 'en' : 'fr');
+    if (request.channel === 'ussd-push' && !deps.push) return errorResponse(c, 'bad_request', 'channel: ussd-push is not available on this gateway');
     try {
-      const { message, created } = await deps.dispatcher.send({
+      const send = request.channel === 'ussd-push' && deps.push ? deps.push.send.bind(deps.push) : deps.dispatcher.send.bind(deps.dispatcher);
+      const { message, created } = await send({
         to: number.e164,
         text: renderSms(request.template, language, request.params),
         idempotencyKey: `${agency}:${request.idempotencyKey}`,
@@ -164,6 +184,10 @@ function view(message: Awaited<ReturnType<MessageStore['get']>> & object): Notif
     segments: message.segments,
     createdAt: message.createdAt,
     updatedAt: message.updatedAt,
+    channel: message.channel ?? 'sms',
+    ...(message.push
+      ? { push: { route: message.push.route, state: message.push.phase, ...(message.push.outcome ? { outcome: message.push.outcome } : {}), ...(message.push.notBefore ? { notBefore: message.push.notBefore } : {}) } }
+      : {}),
     history: message.history.map((h) => ({ at: h.at, ...(h.status ? { status: h.status } : {}), detail: h.detail })),
   };
 }
@@ -230,6 +254,7 @@ const queuedExample: NotificationView = {
   segments: 1,
   createdAt: '2026-12-02T09:15:04.120Z',
   updatedAt: '2026-12-02T09:15:04.120Z',
+  channel: 'sms',
   history: [{ at: '2026-12-02T09:15:04.120Z', status: 'queued', detail: 'queued on kannel' }],
 };
 
@@ -245,6 +270,23 @@ const deliveredExample: NotificationView = {
   ],
 };
 
+/** A push the handset never confirmed, carried by its one SMS. */
+const pushFellBackExample: NotificationView = {
+  ...queuedExample,
+  id: '0b7d4c1e-8a2f-4e6b-9c3d-5f1a2b3c4d5e',
+  status: 'sent',
+  channel: 'ussd-push',
+  push: { route: 'smpp-mtn', state: 'fallback', outcome: 'unanswered' },
+  updatedAt: '2026-12-02T09:15:25.310Z',
+  history: [
+    { at: '2026-12-02T09:15:04.120Z', status: 'queued', detail: 'held for a USSD push on smpp-mtn; kannel sends the SMS if the push falls back' },
+    { at: '2026-12-02T09:15:04.200Z', detail: 'pushing on smpp-mtn' },
+    { at: '2026-12-02T09:15:24.260Z', detail: 'USSD push unanswered on smpp-mtn: no USSN confirm within 20000 ms; sent by SMS' },
+    { at: '2026-12-02T09:15:24.990Z', status: 'sending', detail: 'submitting to kannel (attempt 1)' },
+    { at: '2026-12-02T09:15:25.310Z', status: 'sent', detail: 'accepted by kannel' },
+  ],
+};
+
 /** The notification API as the OpenAPI document shows it. */
 export const notificationRoutes: readonly RouteDescriptor[] = [
   {
@@ -252,7 +294,7 @@ export const notificationRoutes: readonly RouteDescriptor[] = [
     path: '/v1/notifications',
     operationId: 'sendNotification',
     tag: 'notifications',
-    summary: 'Send a citizen a notification by SMS',
+    summary: 'Send a citizen a notification by SMS, or as a USSD push with one SMS as the fallback',
     description:
       'Renders the template in the citizen’s language and queues it on the SMS route for their operator. A text needing more segments than SMS_MAX_SEGMENTS is refused whole (422), never cut. The same idempotencyKey from the same agency answers the first notification again (200) instead of sending twice. Each agency may post NOTIFY_RATE_PER_MINUTE notifications a minute (sliding window, over every instance); past it, 429 rate_limited with Retry-After in seconds.',
     security: AGENCY_SECURITY,
@@ -261,6 +303,10 @@ export const notificationRoutes: readonly RouteDescriptor[] = [
         requestReady: {
           summary: 'A request ready to collect',
           value: { to: '+2290197000001', template: 'request_ready', params: { requestNumber: 'PS00373-240001', service: 'Casier judiciaire', collectAt: 'Tribunal de Cotonou' }, idempotencyKey: 'portail-PS00373-240001-ready' },
+        },
+        readyAsPush: {
+          summary: 'Pushed on the handset’s screen, SMS if the push falls back',
+          value: { to: '+2290197000001', template: 'request_ready', params: { requestNumber: 'PS00373-240001', service: 'Casier judiciaire', collectAt: 'Tribunal de Cotonou' }, idempotencyKey: 'portail-PS00373-240001-ready-push', channel: 'ussd-push' },
         },
         feeDueInEnglish: {
           summary: 'A fee due, in English',
@@ -284,7 +330,13 @@ export const notificationRoutes: readonly RouteDescriptor[] = [
     description: 'Its status and history, delivery reports included. Another agency’s notification is as unknown as a missing one (404).',
     security: AGENCY_SECURITY,
     request: { path: z.object({ id: z.string().describe('The id the POST answered.') }) },
-    responses: { 200: { description: 'The notification.', body: jsonBody(NotificationView, { delivered: { summary: 'Delivered', value: deliveredExample } }), headers: REQUEST_ID_HEADER } },
+    responses: {
+      200: {
+        description: 'The notification.',
+        body: jsonBody(NotificationView, { delivered: { summary: 'Delivered', value: deliveredExample }, pushFellBack: { summary: 'A USSD push not confirmed in time, sent by SMS', value: pushFellBackExample } }),
+        headers: REQUEST_ID_HEADER,
+      },
+    },
     errors: ['unauthorized', 'not_found', 'unavailable'],
     audited: true,
   },

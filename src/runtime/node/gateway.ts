@@ -46,6 +46,9 @@ import { FileAuditLog } from './audit-file.js';
 import { LoggerAuditLog } from '../../audit/log.js';
 import { SmppLink } from './smpp/smpp-link.js';
 import { serveUssdOverSmpp } from './smpp/smpp-ussd-channel.js';
+import { createSmppUssdPushRoute } from './smpp/smpp-ussd-push.js';
+import { UssdPushService } from '../../ussd-push/push-service.js';
+import type { UssdPushRoute } from '../../ussd-push/port.js';
 
 export interface Gateway {
   app: Hono;
@@ -80,11 +83,11 @@ export function redisOptionsForHops(): RedisOptions {
 export const REDIS_COMMAND_BUDGET_MS = 300;
 
 /**
- * Wires the Node runtime: the one place that knows about the file system, ioredis and pino.
- * Without Redis (`REDIS_URL`, `REDIS_CLUSTER_NODES` or `REDIS_SENTINELS`) it is the embedded
- * default: in-memory sessions and the demo portal.
+ * Wires the Node runtime (`options.now`: the clock quiet hours are read on, for tests): the one place
+ * that knows about the file system, ioredis and pino. Without Redis (`REDIS_URL`, `REDIS_CLUSTER_NODES`
+ * or `REDIS_SENTINELS`) it is the embedded default: in-memory sessions and the demo portal.
  */
-export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel }), options: { now?: () => number } = {}): Promise<Gateway> {
   // AUDIT_LOG_FILE (opened first: a path it cannot write stops the start before anything runs), else the log stream.
   const audit = config.auditLogFile ? await FileAuditLog.open(config.auditLogFile) : new LoggerAuditLog(logger);
   let redis: RedisClient | undefined;
@@ -147,6 +150,9 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
   // the same synchronous stretch (no SMS can be read in between).
   const services: Record<string, ServiceHandler> = {};
   const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger, funnels });
+  // USSD pushes (USSD_PUSH_ROUTES): MADAPI's now, each SMPP link's once it exists (below); started then.
+  const pushRoutes: Record<string, UssdPushRoute> = Object.fromEntries(config.ussdPush.routes.map((route) => [route.route, route.create()]));
+  const push = new UssdPushService({ dispatcher: sms.dispatcher, store: sms.store, queue: jobs, routes: pushRoutes, routing: config.ussdPush.routing, ratePerSecond: config.ussdPush.rates, logger, ...(options.now ? { now: options.now } : {}) });
 
   // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
   // jobs, so a crash between "paid" and "portal told" loses nothing.
@@ -215,7 +221,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
         }
       : {}),
     deferrals: createDeferrals(jobs),
-    sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher, callbacks: config.sms.callbacks },
+    sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher, callbacks: config.sms.callbacks, push },
     payments: { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger },
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
     ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
@@ -237,9 +243,13 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
       ...(linkConfig.sessionInfo ? { sessionInfo: linkConfig.sessionInfo } : {}),
       ...(settings ? { settings } : {}),
     });
+    if (config.ussdPush.onSmppLinks && Object.values(config.ussdPush.routing).includes(linkConfig.provider)) {
+      pushRoutes[linkConfig.provider] = createSmppUssdPushRoute(linkConfig.provider, link, { from: config.ussdPush.from, confirmTimeoutMs: config.ussdPush.confirmTimeoutMs });
+    }
     link.start();
     return link;
   });
+  push.start();
   async function reloadMenus(): Promise<boolean> {
     try {
       const loaded = await loadMenuFiles(config.menusDir, services);

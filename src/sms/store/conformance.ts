@@ -70,6 +70,22 @@ export function messageStoreConformance(name: string, make: () => MessageStore, 
       expect((await store.get(m.id))!.history).toHaveLength(10);
     });
 
+    it('a held USSD push is claimed by one of many runs, moves only from the phase expected, and stays put once the message is final', async () => {
+      const store = make();
+      const m = message({ channel: 'ussd-push', push: { route: 'smpp-moov', phase: 'waiting' } });
+      await store.create(m);
+      const claims = Array.from({ length: 10 }, () => crypto.randomUUID());
+      const results = await Promise.all(claims.map((claim) => store.transition(m.id, { push: { expect: 'waiting', phase: 'pushing', claim }, detail: 'pushing' })));
+      const winners = claims.filter((claim, i) => results[i]?.push?.claim === claim);
+      expect(winners).toHaveLength(1);
+      expect((await store.get(m.id))!.history.map((h) => h.detail)).toEqual(['pushing']);
+      // Not from `waiting` any more: nothing changes, nothing is noted.
+      await store.transition(m.id, { push: { expect: 'waiting', phase: 'fallback', outcome: 'refused' }, detail: 'late' });
+      await store.transition(m.id, { push: { expect: 'pushing', phase: 'confirmed', outcome: 'confirmed' }, status: 'delivered', detail: 'confirmed' });
+      await store.transition(m.id, { push: { expect: 'confirmed', phase: 'fallback', outcome: 'failed' }, detail: 'after final' });
+      expect(await store.get(m.id)).toMatchObject({ status: 'delivered', push: { phase: 'confirmed', outcome: 'confirmed', claim: winners[0] }, history: [{ detail: 'pushing' }, { detail: 'confirmed', status: 'delivered' }] });
+    });
+
     // Moved from the SMS failure suite, where it ran on Redis only: a create is one atomic step.
     it('concurrent creates of one idempotency key agree: one is created, every caller gets its message', async () => {
       const store = make();

@@ -10,6 +10,8 @@
  * Backends: `memory.ts` (the embedded default, bounded) and `redis.ts` (shared by instances), both
  * applying `applyUpdate` below and running one conformance suite (`conformance.ts`).
  */
+import type { PushOutcomeCode, PushPhase, PushState } from '../../ussd-push/port.js';
+
 export const SMS_STATUSES = ['queued', 'sending', 'unknown', 'sent', 'delivered', 'failed', 'expired'] as const;
 export type SmsStatus = (typeof SMS_STATUSES)[number];
 export const FINAL_STATUSES: readonly SmsStatus[] = ['delivered', 'failed', 'expired'];
@@ -59,6 +61,12 @@ export interface SmsMessage {
    * route's validity period (`SMS_VALIDITY_HOURS`), as the SMSC itself stops trying then.
    */
   expiresAt?: string;
+  /**
+   * `ussd-push`: an agency's notification asked to be pushed on the handset's screen first; this
+   * message is then the fallback SMS, held (not queued on its route) until `push.phase` is `fallback`.
+   */
+  channel?: 'sms' | 'ussd-push';
+  push?: PushState;
   createdAt: string;
   updatedAt: string;
   history: { at: string; status?: SmsStatus; detail: string }[];
@@ -80,6 +88,11 @@ export interface StatusUpdate {
   expect?: SmsStatus;
   claim?: string;
   expiresAt?: string;
+  /**
+   * A move of the USSD push, applied only when the push is in `expect` (else nothing changes and
+   * nothing is noted), with whatever else the update says (a confirmed push is `delivered`).
+   */
+  push?: { expect: PushPhase; phase: PushPhase; outcome?: PushOutcomeCode; claim?: string; notBefore?: string };
   detail: string;
 }
 
@@ -117,6 +130,13 @@ export function providerIdsOf(update: StatusUpdate): string[] {
 
 /** The transition rule, shared by every store: final statuses stay, unknown ones are only noted. */
 export function applyUpdate(message: SmsMessage, update: StatusUpdate, now: string): SmsMessage {
+  if (update.push) {
+    // One claimer wins (`expect`), as for the SMS claim; a final message keeps its push as it was.
+    if (!message.push || message.push.phase !== update.push.expect || FINAL_STATUSES.includes(message.status)) return message;
+    const { expect: _expect, ...move } = update.push;
+    const { push: _push, ...rest } = update;
+    return applyUpdate({ ...message, push: { ...message.push, ...move } }, rest, now);
+  }
   if (update.expect !== undefined) {
     if (message.status !== update.expect) return message;
     return {

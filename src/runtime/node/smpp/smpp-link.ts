@@ -94,6 +94,8 @@ export class SmppLink {
   private throttleStreak = 0;
   private bindId = '';
   private deliverHandler: DeliverHandler = async () => {};
+  /** Take a USSD `deliver_sm` before the handler (a push's confirmation); true: taken. */
+  private readonly ussdInterceptors: ((pdu: Pdu) => boolean)[] = [];
   private readonly o: Required<Omit<SmppLinkOptions, 'systemType'>> & { systemType: string };
   /** Counters for tests and metrics; `lastPause` is the latest link-wide back-off (`performance.now()` clock). */
   readonly stats: { binds: number; reconnects: number; throttled: number; submitted: number; lastPause?: { from: number; until: number } } = {
@@ -127,6 +129,15 @@ export class SmppLink {
 
   onDeliver(handler: DeliverHandler): void {
     this.deliverHandler = handler;
+  }
+
+  /**
+   * Sees every USSD `deliver_sm` (acknowledged already) before the deliver handler; one returning
+   * true takes it, and the handler never sees it. The USSD push waits for its USSN confirm this way,
+   * on the link that also serves dialogues.
+   */
+  interceptUssd(interceptor: (pdu: Pdu) => boolean): void {
+    this.ussdInterceptors.push(interceptor);
   }
 
   get isBound(): boolean {
@@ -215,6 +226,7 @@ export class SmppLink {
       if (typeof pdu.ussd_service_op === 'number') {
         // A USSD dialogue: acknowledged at once, the answer follows as its own submit_sm.
         this.write(session, pdu.response());
+        if (this.ussdInterceptors.some((take) => take(pdu))) return;
         this.deliverHandler(pdu, { bindId: this.bindId }).catch(failed);
         return;
       }
