@@ -65,7 +65,13 @@ export type IndexCommand =
   | { op: 'putIfAbsent'; key: string; value: string; keepUntil?: number }
   | { op: 'get'; key: string }
   | { op: 'delete'; keys: string[] }
-  | { op: 'list'; start?: string; end?: string; limit?: number };
+  | { op: 'list'; start?: string; end?: string; limit?: number }
+  /** Adds a value after every other (arrival order), the whole index kept until `keepUntil`. */
+  | { op: 'append'; value: string; keepUntil: number }
+  /** Answers every entry and removes them, in one step: two takers never get the same entry. */
+  | { op: 'take' }
+  /** True when `key` is free or its lease ran out; then holds it until `untilMs`. */
+  | { op: 'lease'; key: string; untilMs: number };
 
 export interface IndexEntry {
   key: string;
@@ -112,6 +118,28 @@ export class DurableIndexObject {
         });
         return Response.json([...entries].map(([key, value]): IndexEntry => ({ key: key.slice(2), value })));
       }
+      case 'append': {
+        const sequence = ((await storage.get<number>('sequence')) ?? 0) + 1;
+        await storage.put('sequence', sequence);
+        await storage.put(`e:${sortableMs(sequence)}`, command.value);
+        await this.keepUntil(command.keepUntil);
+        return Response.json({ ok: true });
+      }
+      case 'take': {
+        const until = await storage.get<number>('keepUntil');
+        const entries = await storage.list<string>({ prefix: 'e:' });
+        for (const key of entries.keys()) await storage.delete(key);
+        // Past its time the index is gone, whether or not its alarm has run yet.
+        const live = until === undefined || until > Date.now();
+        return Response.json(live ? [...entries].map(([key, value]): IndexEntry => ({ key: key.slice(2), value })) : []);
+      }
+      case 'lease': {
+        const heldUntil = await storage.get<number>(`e:${command.key}`);
+        if (heldUntil !== undefined && heldUntil > Date.now()) return Response.json({ leased: false });
+        await storage.put(`e:${command.key}`, command.untilMs);
+        await this.keepUntil(command.untilMs);
+        return Response.json({ leased: true });
+      }
     }
   }
 
@@ -147,5 +175,14 @@ export class DurableIndex {
   }
   list(index: string, range: { start?: string; end?: string; limit?: number } = {}): Promise<IndexEntry[]> {
     return callDurableObject(this.namespace, index, { op: 'list', ...range } satisfies IndexCommand);
+  }
+  append(index: string, value: string, keepUntil: number): Promise<unknown> {
+    return callDurableObject(this.namespace, index, { op: 'append', value, keepUntil } satisfies IndexCommand);
+  }
+  async take(index: string): Promise<string[]> {
+    return (await callDurableObject<IndexEntry[]>(this.namespace, index, { op: 'take' } satisfies IndexCommand)).map((entry) => entry.value);
+  }
+  async lease(index: string, key: string, untilMs: number): Promise<boolean> {
+    return (await callDurableObject<{ leased: boolean }>(this.namespace, index, { op: 'lease', key, untilMs } satisfies IndexCommand)).leased;
   }
 }
