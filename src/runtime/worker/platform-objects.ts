@@ -1,2 +1,5 @@
-// Durable Object classes of the platform adapters, exported for wrangler.toml's bindings (filled when worker-stores lands).
-export {};
+// The Durable Object classes of the platform adapters, exported from the Worker's entry so that
+// wrangler.toml's bindings (PAYMENTS, SMS_MESSAGES, INDEXES) find them.
+export { PaymentRequestObject } from '../../payments/store/durable-object.js';
+export { SmsMessageObject } from '../../sms/store/durable-object.js';
+export { DurableIndexObject } from '../../lib/durable-objects.js';

@@ -1,7 +1,8 @@
 import { MemoryJobQueue } from '../../jobs/memory.js';
 import type { Logger } from '../../observability/logger.js';
-import { MemoryPaymentStore } from '../../payments/store/memory.js';
-import { MemoryMessageStore } from '../../sms/store/memory.js';
+import type { DurableNamespace } from '../../lib/durable-objects.js';
+import { DurableObjectPaymentStore } from '../../payments/store/durable-object.js';
+import { DurableObjectMessageStore } from '../../sms/store/durable-object.js';
 import type { WorkerPlatform } from './gateway.js';
 
 /** A batch as Cloudflare Queues hands it to `queue()` (the few members used; no Workers typings package). */
@@ -13,18 +14,25 @@ export interface QueueBatch {
 
 /** The bindings the platform adapters read (wrangler.toml). */
 export interface PlatformBindings {
+  /** `PaymentRequestObject`: one request number's payments and locks. */
+  PAYMENTS: DurableNamespace;
+  /** `SmsMessageObject`: the message of one idempotency key. */
+  SMS_MESSAGES: DurableNamespace;
+  /** `DurableIndexObject`: the stores' indexes (by id, day, expiry, provider id), names prefixed per store. */
+  INDEXES: DurableNamespace;
   [name: string]: unknown;
 }
 
 /**
- * INTERIM, until the Durable Object and Queues adapters (branch `worker-stores`) are merged: the
- * stores and the queue live in the isolate's memory. Marked so nobody deploys it believing otherwise.
+ * The Worker's stores and queue from its bindings: payments and messages in Durable Objects.
+ * INTERIM for the queue, until the Cloudflare Queues adapter (branch `worker-stores`) is merged:
+ * jobs in the isolate's memory, which workerd does not run once a request has been answered.
  */
-export function workerPlatform(_env: PlatformBindings, _logger: Logger): WorkerPlatform {
+export function workerPlatform(env: PlatformBindings, _logger: Logger): WorkerPlatform {
   return {
     jobs: new MemoryJobQueue(),
-    paymentStore: new MemoryPaymentStore(),
-    messageStore: new MemoryMessageStore(),
+    paymentStore: new DurableObjectPaymentStore({ requests: env.PAYMENTS, indexes: env.INDEXES }),
+    messageStore: new DurableObjectMessageStore({ messages: env.SMS_MESSAGES, indexes: env.INDEXES }),
     async handleBatch() {},
   };
 }
