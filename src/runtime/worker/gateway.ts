@@ -44,7 +44,7 @@ export interface WorkerPlatform {
   paymentStore: PaymentStore;
   messageStore: MessageStore;
   /** Hands a batch from Cloudflare Queues to the handlers registered on `jobs`. */
-  handleBatch(batch: QueueBatch, env: unknown): Promise<void>;
+  handleBatch(batch: QueueBatch): Promise<void>;
 }
 
 export interface WorkerGateway {

@@ -61,7 +61,7 @@ export default {
       batch.retryAll?.();
       return;
     }
-    await current.gateway.platform.handleBatch(batch, env);
+    await current.gateway.platform.handleBatch(batch);
   },
 
   /** The Cron Trigger (wrangler.toml `[triggers]`): overdue payments reconciled, SMS past their validity expired. */
