@@ -221,7 +221,7 @@ describe('no Node in the Worker or the core', () => {
 // ---------------------------------------------------------------------------------------------
 // Issue 13, item 1: one rule for every capability folder.
 
-const BACKEND_FILES = ['memory.ts', 'redis.ts', 'bullmq.ts', 'durable-object.ts'];
+const BACKEND_FILES = ['memory.ts', 'redis.ts', 'bullmq.ts', 'durable-object.ts', 'cloudflare-queues.ts'];
 
 /** Folders under src/ holding a port and at least one backend file named for its backend. */
 function capabilityFolders(dir = join(ROOT, 'src')): { folder: string; backends: string[] }[] {

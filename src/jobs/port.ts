@@ -1,7 +1,7 @@
 /**
  * The background-job port. Node wires BullMQ (`bullmq.ts`: Redis, durable, survives restarts); the
- * embedded default and unit tests wire the in-memory queue (`memory.ts`); Workers will wire
- * Cloudflare Queues. Jobs are at-least-once everywhere: handlers must be idempotent, and `jobId`
+ * embedded default and unit tests wire the in-memory queue (`memory.ts`); Workers wire Cloudflare
+ * Queues (`cloudflare-queues.ts`, de-duplication in a Durable Object). Jobs are at-least-once everywhere: handlers must be idempotent, and `jobId`
  * deduplicates enqueues. Every backend runs one conformance suite (`conformance.ts`).
  */
 

@@ -3,8 +3,8 @@ import type { NewPayment, Payment, ReconciliationFlag, TransitionOutcome, Transi
 /**
  * Where payments live. Each transition is one atomic step (check the current state, move, append
  * history), so concurrent duplicate callbacks cannot both apply. Implemented in memory (embedded
- * default, tests) and in Redis (Lua); `src/payments/store/conformance.ts` holds both to
- * the same contract.
+ * default, tests), in Redis (Lua) and on Durable Objects (Workers: one object per request number);
+ * `src/payments/store/conformance.ts` holds all three to the same contract.
  */
 export interface PaymentStore {
   /**

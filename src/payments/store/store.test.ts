@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import { MemoryPaymentStore } from './memory.js';
 import { paymentKeys, RedisPaymentStore } from './redis.js';
+import { DurableObjectPaymentStore, PaymentRequestObject } from './durable-object.js';
+import { DurableIndexObject } from '../../lib/durable-objects.js';
+import { fakeDurableNamespace } from '../../../testkit/durable-objects.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { paymentStoreConformance } from './conformance.js';
@@ -9,6 +12,12 @@ import type { Payment, PaymentState, ReasonCode } from '../payment.js';
 import { whyToCheck } from '../report-route.js';
 
 paymentStoreConformance('memory', () => new MemoryPaymentStore());
+// The real Durable Object classes on a stand-in platform (testkit/durable-objects.ts): one
+// instance per name, one request at a time, storage kept between requests.
+paymentStoreConformance('durable-object', () => new DurableObjectPaymentStore({
+  requests: fakeDurableNamespace((state) => new PaymentRequestObject(state)),
+  indexes: fakeDurableNamespace((state) => new DurableIndexObject(state)),
+}));
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7', { maxRetriesPerRequest: 1 });
 // A prefix per run: Redis is shared, and reruns must not see each other's payments.
@@ -142,5 +151,86 @@ describe('legacyReasonCode: the prose the payment service wrote before codes', (
     ['failed', 'someone: amount mismatch', undefined],
   ])('%s after %j reads as %s', (to, reason, code) => {
     expect(legacyReasonCode(to, reason)).toBe(code);
+  });
+});
+
+// Durable Objects only: a payment and its indexes are separate objects, so a call can be cut
+// between them (a Worker evicted, a network error). Each case cuts one step and checks that the
+// reads and the sweep still see every payment and nothing that is not one.
+describe('DurableObjectPaymentStore: a call cut between its objects', () => {
+  function platform() {
+    const requests = fakeDurableNamespace((state) => new PaymentRequestObject(state));
+    const indexes = fakeDurableNamespace((state) => new DurableIndexObject(state));
+    return { requests, indexes, store: new DurableObjectPaymentStore({ requests, indexes }) };
+  }
+  const payment = (requestNumber: string) => ({
+    id: crypto.randomUUID(), requestNumber, amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MTN', provider: 'sandbox',
+    createdAt: '2026-11-23T09:00:00.000Z', expiresAt: '2026-11-23T09:10:00.000Z',
+  });
+  const cut = (op: string) => (_name: string, command: unknown) => {
+    if ((command as { op: string }).op === op) throw new Error(`cut before ${op}`);
+  };
+
+  it('a create cut before its record is no payment: not listed, not overdue, pruned by the sweep, and the request stays free', async () => {
+    const { requests, indexes, store } = platform();
+    const lost = payment('PS00373-300001');
+    requests.beforeRequest = cut('create');
+    await expect(store.create(lost)).rejects.toThrow(/cut before create/);
+    requests.beforeRequest = undefined;
+    expect(await store.get(lost.id)).toBeNull();
+    expect(await store.createdOn('2026-11-23')).toEqual([]);
+    expect(indexes.storageOf('pay-open').size).toBe(1); // the entry written before the record
+    expect(await store.overdue('2026-11-23T09:15:00.000Z', 10)).toEqual([]);
+    expect(indexes.storageOf('pay-open').size).toBe(1); // still within its grace: the create may be on its way
+    expect(await store.overdue('2026-11-23T09:30:00.000Z', 10)).toEqual([]);
+    expect(indexes.storageOf('pay-open').size).toBe(0);
+    const retried = payment('PS00373-300001');
+    expect(await store.create(retried)).toBe(true);
+    expect(await store.overdue('2026-11-23T09:30:00.000Z', 10)).toEqual([retried.id]);
+  });
+
+  it('a finish whose index clean-up is lost: the sweep sees it finished, leaves it alone and prunes the entry', async () => {
+    const { indexes, store } = platform();
+    const paid = payment('PS00373-300002');
+    await store.create(paid);
+    await store.transition(paid.id, { to: 'pending', at: '2026-11-23T09:01:00.000Z', reason: 'sent', code: 'provider_pending' });
+    indexes.beforeRequest = cut('delete');
+    await expect(store.transition(paid.id, { to: 'succeeded', at: '2026-11-23T09:02:00.000Z', reason: 'paid', code: 'provider_succeeded' })).rejects.toThrow(/cut before delete/);
+    indexes.beforeRequest = undefined;
+    // The move itself landed, once: a retry of the callback is a replay.
+    expect((await store.get(paid.id))?.state).toBe('succeeded');
+    expect((await store.transition(paid.id, { to: 'succeeded', at: '2026-11-23T09:03:00.000Z', reason: 'again', code: 'provider_succeeded' })).kind).toBe('unchanged');
+    expect(await store.paidPaymentOf('PS00373-300002')).toBe(paid.id);
+    expect(await store.create(payment('PS00373-300002'))).toBe(false);
+    expect(await store.overdue('2026-11-23T09:20:00.000Z', 10)).toEqual([]);
+    expect(indexes.storageOf('pay-open').size).toBe(0);
+  });
+
+  it('two Workers on the same objects: of ten racing confirmations one payment is created; of its racing callbacks one applies', async () => {
+    const { requests, indexes } = platform();
+    const workers = [new DurableObjectPaymentStore({ requests, indexes }), new DurableObjectPaymentStore({ requests, indexes })];
+    const attempts = Array.from({ length: 10 }, () => payment('PS00373-300003'));
+    const created = await Promise.all(attempts.map((p, i) => workers[i % 2]!.create(p)));
+    expect(created.filter(Boolean)).toHaveLength(1);
+    const winner = attempts[created.indexOf(true)]!;
+    await workers[0]!.transition(winner.id, { to: 'pending', at: '2026-11-23T09:01:00.000Z', reason: 'sent', code: 'provider_pending' });
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => workers[i % 2]!.transition(winner.id, { to: 'succeeded', at: '2026-11-23T09:02:00.000Z', reason: `callback ${i}`, code: 'provider_succeeded' })));
+    expect(outcomes.filter((o) => o.kind === 'applied')).toHaveLength(1);
+    // The refused ones took back their index entries: the report lists the one payment.
+    expect((await workers[1]!.createdOn('2026-11-23')).map((p) => p.id)).toEqual([winner.id]);
+    expect([...indexes.storageOf('pay-day:2026-11-23').keys()].filter((key) => key.startsWith('e:'))).toEqual([`e:${winner.id}`]);
+  });
+
+  it('a finished request keeps its payments for the retention period (an alarm), an unfinished one has none', async () => {
+    const { requests, store } = platform();
+    const failed = payment('PS00373-300004');
+    await store.create(failed);
+    expect(requests.alarmOf('payreq:PS00373-300004')).toBeUndefined();
+    const before = Date.now();
+    await store.transition(failed.id, { to: 'failed', at: '2026-11-23T09:01:00.000Z', reason: 'declined', code: 'provider_failed' });
+    const alarm = requests.alarmOf('payreq:PS00373-300004')!;
+    expect(alarm).toBeGreaterThanOrEqual(before + 400 * 24 * 3_600_000);
+    await requests.runDueAlarms(alarm - 1);
+    expect((await store.get(failed.id))?.state).toBe('failed');
   });
 });

@@ -6,25 +6,16 @@ import type { Cache } from '../../cache/port.js';
 import type { Config } from '../../config.js';
 import { createFakeSecurityServer } from '../../interop/demo-security-server.js';
 import { uxp, xroadR1 } from '../../interop/dialects.js';
-import { InteropClient, type ServiceRef, type SubsystemId } from '../../interop/interop-client.js';
+import { InteropClient } from '../../interop/interop-client.js';
+import { parseServiceRef, parseSubsystem } from '../../interop/service-ref.js';
 import type { Logger } from '../../observability/logger.js';
 import { createDemoPortal, DEMO_REQUESTS } from '../../portal/demo.js';
 import { createInteropPortal } from '../../portal/xroad.js';
 import type { PortalClient } from '../../portal/port.js';
 import type { BreakerStore } from '../../limits/breaker/port.js';
 
-/** `INSTANCE/CLASS/MEMBER/SUBSYSTEM[/SERVICE[/VERSION]]` as written in configuration. */
-export function parseServiceRef(text: string): ServiceRef {
-  const [instance, memberClass, memberCode, subsystem, service, version] = text.split('/');
-  if (!instance || !memberClass || !memberCode || !subsystem || !service) throw new Error(`invalid configuration: "${text}" is not INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`);
-  return { instance, memberClass, memberCode, subsystem, service, ...(version ? { version } : {}) };
-}
-
-function parseSubsystem(text: string): SubsystemId {
-  const [instance, memberClass, memberCode, subsystem] = text.split('/');
-  if (!instance || !memberClass || !memberCode || !subsystem) throw new Error(`invalid configuration: XROAD_CLIENT "${text}" is not INSTANCE/CLASS/MEMBER/SUBSYSTEM`);
-  return { instance, memberClass, memberCode, subsystem };
-}
+// Moved to the core so the Worker reads X-Road settings the same way; re-exported for existing callers.
+export { parseServiceRef } from '../../interop/service-ref.js';
 
 /** fetch with the client certificate (mutual TLS) and the platform's CA, when configured. */
 export function tlsFetch(tls: { cert?: string; key?: string; ca?: string }): typeof fetch | undefined {

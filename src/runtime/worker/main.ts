@@ -1,27 +1,27 @@
 /**
- * Cloudflare Workers entry point: the same `createApp` as Node, with sessions in Durable Objects
- * and menus bundled as text (Workers have no file system). Background jobs (Queues) and the
- * production portal client are wired here as they land; until then the demo portal serves.
+ * Cloudflare Workers entry point: the whole gateway (`gateway.ts`, the same `createApp` as Node),
+ * built once per isolate on its first request, with configuration from the Worker's variables and
+ * secrets, sessions in Durable Objects and menus from the generated bundle (`menus.generated.ts`).
+ * `queue()` runs the background jobs delivered by Cloudflare Queues, `scheduled()` the sweeps Node
+ * runs on timers. A configuration a Worker cannot serve (SMPP) is answered on every request with
+ * the reason, logged once.
  */
-import { parse as parseYaml } from 'yaml';
-import ccspYaml from '../../../menus/data/ccsp.yaml';
-import servicePublicYaml from '../../../menus/service-public.yaml';
-import { ussdDialects } from '../../../providers/index.js';
-import { DurableObjectSessionStore, type DurableNamespace } from '../../sessions/durable-object.js';
-import { createApp } from '../../http/app.js';
-import { MenuRegistry } from '../../engine/menu-registry.js';
-import { parseMenu } from '../../engine/menu-parse.js';
+import { Hono } from 'hono';
+import { errorResponse } from '../../http/errors.js';
 import type { Logger } from '../../observability/logger.js';
-import { createDemoPortal } from '../../portal/demo.js';
-import { CcspData } from '../../services/ccsp-directory.js';
-import { createServices } from '../../services/create-services.js';
+import { createWorkerGateway, WorkerStartupError, type WorkerBindings, type WorkerGateway } from './gateway.js';
+import { workerPlatform, type PlatformBindings, type QueueBatch } from './platform.js';
 
 export { SessionObject } from '../../sessions/durable-object.js';
+export * from './platform-objects.js';
 
-interface Env {
-  SESSIONS: DurableNamespace;
+type Env = WorkerBindings & PlatformBindings;
+
+interface ExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
 }
 
+/** JSON lines on the console, as pino writes them on Node; callers mask personal data first. */
 const consoleLogger: Logger = {
   debug: () => {},
   info: (fields, message) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
@@ -29,19 +29,50 @@ const consoleLogger: Logger = {
   error: (fields, message) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
 };
 
-// No payments yet: they need Queues for their background jobs.
-const services = createServices({ portal: createDemoPortal(), ccsp: CcspData.parse(parseYaml(ccspYaml)) });
-const menus = new MenuRegistry([parseMenu(servicePublicYaml, 'menus/service-public.yaml')]);
+let started: { gateway: WorkerGateway } | { refused: Hono } | undefined;
 
-let app: ReturnType<typeof createApp> | undefined;
+/** The gateway of this isolate, or the app that answers why it could not start (logged once). */
+function gatewayFor(env: Env): { gateway: WorkerGateway } | { refused: Hono } {
+  if (started) return started;
+  try {
+    started = { gateway: createWorkerGateway(env, workerPlatform(env, consoleLogger), consoleLogger) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    // Configuration problems name variables, never their values (src/config.ts).
+    consoleLogger.error({ err: reason, refused: error instanceof WorkerStartupError }, 'gateway not started: configuration');
+    const refused = new Hono();
+    refused.all('*', (c) => errorResponse(c, 'unavailable', `gateway not started: ${reason}`));
+    started = { refused };
+  }
+  return started;
+}
 
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
-    if (!app) {
-      // Bindings arrive with the first request; the app is built once per isolate.
-      const store = new DurableObjectSessionStore(env.SESSIONS);
-      app = createApp({ menus, services, sessions: store, preferences: store, dialects: ussdDialects, logger: consoleLogger });
+    const current = gatewayFor(env);
+    return 'gateway' in current ? current.gateway.app.fetch(request) : current.refused.fetch(request);
+  },
+
+  /** Cloudflare Queues: each message is one job of the `JobQueue` port, handed to its handler. */
+  async queue(batch: QueueBatch, env: Env): Promise<void> {
+    const current = gatewayFor(env);
+    if (!('gateway' in current)) {
+      // Not acknowledged: the messages come back once the configuration is fixed.
+      batch.retryAll?.();
+      return;
     }
-    return app.fetch(request);
+    await current.gateway.platform.handleBatch(batch);
+  },
+
+  /** The Cron Trigger (wrangler.toml `[triggers]`): overdue payments reconciled, SMS past their validity expired. */
+  scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): void {
+    const current = gatewayFor(env);
+    if (!('gateway' in current)) return;
+    ctx.waitUntil(
+      current.gateway.sweep().then(
+        (swept) => consoleLogger.info(swept, 'scheduled sweep'),
+        (error: unknown) => consoleLogger.warn({ err: error instanceof Error ? error.message : String(error) }, 'scheduled sweep failed, next round retries'),
+      ),
+    );
   },
 };

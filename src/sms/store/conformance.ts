@@ -86,6 +86,23 @@ export function messageStoreConformance(name: string, make: () => MessageStore, 
       expect(await store.get(m.id)).toMatchObject({ status: 'delivered', push: { phase: 'confirmed', outcome: 'confirmed', claim: winners[0] }, history: [{ detail: 'pushing' }, { detail: 'confirmed', status: 'delivered' }] });
     });
 
+    it('lists messages in flight past their expiry, and drops them once final', async () => {
+      const store = make();
+      const [late, later, done] = [message(), message(), message()];
+      for (const m of [late, later, done]) await store.create(m);
+      const claim = (m: SmsMessage, expiresAt: string) => store.transition(m.id, { expect: 'queued', status: 'sending', claim: `claim-${m.id}`, expiresAt, detail: 'claimed' });
+      await claim(late, '2026-11-23T09:00:00.000Z');
+      await claim(later, '2026-11-23T11:00:00.000Z');
+      await claim(done, '2026-11-23T09:00:00.000Z');
+      await store.transition(done.id, { status: 'delivered', detail: 'report: delivered' });
+      const due = await store.overdue(new Date('2026-11-23T10:00:00.000Z'), 100);
+      expect(due).toContain(late.id);
+      expect(due).not.toContain(later.id);
+      expect(due).not.toContain(done.id);
+      await store.transition(late.id, { status: 'expired', detail: 'validity period over' });
+      expect(await store.overdue(new Date('2026-11-23T10:00:00.000Z'), 100)).not.toContain(late.id);
+    });
+
     // Moved from the SMS failure suite, where it ran on Redis only: a create is one atomic step.
     it('concurrent creates of one idempotency key agree: one is created, every caller gets its message', async () => {
       const store = make();

@@ -7,8 +7,9 @@
  * A long message travels as several parts, each with its own provider id and receipt: the
  * message is delivered once every part is, failed (or expired) as soon as one part is.
  *
- * Backends: `memory.ts` (the embedded default, bounded) and `redis.ts` (shared by instances), both
- * applying `applyUpdate` below and running one conformance suite (`conformance.ts`).
+ * Backends: `memory.ts` (the embedded default, bounded), `redis.ts` (shared by instances) and
+ * `durable-object.ts` (Workers), all applying `applyUpdate` below and running one conformance
+ * suite (`conformance.ts`).
  */
 import type { PushOutcomeCode, PushPhase, PushState } from '../../ussd-push/port.js';
 

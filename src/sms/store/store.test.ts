@@ -4,6 +4,9 @@ import { messageStoreConformance } from './conformance.js';
 import { MemoryMessageStore } from './memory.js';
 import type { SmsMessage } from './port.js';
 import { RedisMessageStore } from './redis.js';
+import { DurableObjectMessageStore, SmsMessageObject } from './durable-object.js';
+import { DurableIndexObject } from '../../lib/durable-objects.js';
+import { fakeDurableNamespace } from '../../../testkit/durable-objects.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
 // A prefix per run: Redis is shared, and reruns must not see each other's messages.
@@ -24,6 +27,13 @@ afterAll(async () => {
 
 messageStoreConformance('memory', () => new MemoryMessageStore());
 messageStoreConformance('redis', () => redisStore());
+// The real Durable Object classes on a stand-in platform (testkit/durable-objects.ts).
+function durableObjectPlatform() {
+  const messages = fakeDurableNamespace((state) => new SmsMessageObject(state));
+  const indexes = fakeDurableNamespace((state) => new DurableIndexObject(state));
+  return { messages, indexes, store: new DurableObjectMessageStore({ messages, indexes }) };
+}
+messageStoreConformance('durable-object', () => durableObjectPlatform().store);
 
 // Redis only: creation is two writes (the message, then its idempotency key) that a crash could
 // split, or a key could outlive its message; and what Redis holds must expire. Memory has neither.
@@ -40,5 +50,74 @@ describe('RedisMessageStore', () => {
     expect(await store.get('m-new')).toMatchObject({ id: 'm-new' });
     // Every key the store wrote expires.
     for (const key of await redis.keys(`${prefix}*`)) if (!key.endsWith('pending')) expect(await redis.ttl(key)).toBeGreaterThan(0);
+  });
+});
+
+// Durable Objects only: a message and its indexes are separate objects, so a call can be cut
+// between them (a Worker evicted, a network error). Each case cuts one step and checks that no
+// receipt and no message in flight is lost, and that the indexes heal.
+describe('DurableObjectMessageStore: a call cut between its objects', () => {
+  const message = (over: Partial<SmsMessage> = {}): SmsMessage => ({
+    id: crypto.randomUUID(), to: '+2290197000001', text: 'x', encoding: 'GSM-7', segments: 1, route: 'smpp-mtn', purpose: 'receipt', idempotencyKey: `receipt:${crypto.randomUUID()}`,
+    requestedBy: 'guichet', status: 'queued', createdAt: '2026-11-23T09:00:00.000Z', updatedAt: '2026-11-23T09:00:00.000Z', history: [], ...over,
+  });
+  const cut = (op: string) => (_name: string, command: unknown) => {
+    if ((command as { op: string }).op === op) throw new Error(`cut before ${op}`);
+  };
+
+  it('an acceptance cut before its record: the receipt still finds the message and delivers it', async () => {
+    const { messages, store } = durableObjectPlatform();
+    const m = message();
+    await store.create(m);
+    messages.beforeRequest = cut('transition');
+    await expect(store.transition(m.id, { status: 'sent', providerMessageId: 'SMSC-77', detail: 'accepted' })).rejects.toThrow(/cut before transition/);
+    messages.beforeRequest = undefined;
+    expect(await store.findByProviderId('smpp-mtn', 'SMSC-77')).toBe(m.id);
+    expect(await store.findByProviderId('smpp-moov', 'SMSC-77')).toBeNull();
+    expect(await store.transition(m.id, { status: 'delivered', detail: 'DELIVRD' })).toMatchObject({ status: 'delivered' });
+  });
+
+  it('a final report whose clean-up is lost: the sweep sees the message final and prunes the entry', async () => {
+    const { indexes, store } = durableObjectPlatform();
+    const m = message();
+    await store.create(m);
+    await store.transition(m.id, { expect: 'queued', status: 'sending', claim: 'c1', expiresAt: '2026-11-23T09:30:00.000Z', detail: 'claimed' });
+    indexes.beforeRequest = cut('delete');
+    await expect(store.transition(m.id, { status: 'failed', detail: 'UNDELIV' })).rejects.toThrow(/cut before delete/);
+    indexes.beforeRequest = undefined;
+    expect((await store.get(m.id))?.status).toBe('failed');
+    expect([...indexes.storageOf('sms-pending').keys()]).toHaveLength(1);
+    expect(await store.overdue(new Date('2026-11-23T10:00:00.000Z'), 10)).toEqual([]);
+    expect([...indexes.storageOf('sms-pending').keys()]).toEqual([]);
+  });
+
+  it('a second id under a known key names nothing: the first message is answered, and the second id is taken back', async () => {
+    const { indexes, store } = durableObjectPlatform();
+    const first = message();
+    const second = message({ idempotencyKey: first.idempotencyKey });
+    expect(await store.create(first)).toMatchObject({ created: true });
+    expect(await store.create(second)).toMatchObject({ created: false, message: { id: first.id } });
+    expect(await store.get(second.id)).toBeNull();
+    expect(await store.transition(second.id, { status: 'sent', detail: 'forged' })).toBeNull();
+    expect(indexes.storageOf(`sms-id:${second.id}`).has('e:key')).toBe(false);
+    expect((await store.get(first.id))?.status).toBe('queued');
+    // The take-back itself lost: the entry stays, and still names nothing.
+    const third = message({ idempotencyKey: first.idempotencyKey });
+    indexes.beforeRequest = cut('delete');
+    await expect(store.create(third)).rejects.toThrow(/cut before delete/);
+    indexes.beforeRequest = undefined;
+    expect(indexes.storageOf(`sms-id:${third.id}`).has('e:key')).toBe(true);
+    expect(await store.get(third.id)).toBeNull();
+    expect(await store.transition(third.id, { status: 'sent', detail: 'forged' })).toBeNull();
+    expect((await store.get(first.id))?.history).toEqual([]);
+  });
+
+  it('two Workers racing reports on one message lose none', async () => {
+    const { messages, indexes } = durableObjectPlatform();
+    const workers = [new DurableObjectMessageStore({ messages, indexes }), new DurableObjectMessageStore({ messages, indexes })];
+    const m = message();
+    await workers[0]!.create(m);
+    await Promise.all(Array.from({ length: 12 }, (_, i) => workers[i % 2]!.transition(m.id, { detail: `note ${i}` })));
+    expect((await workers[1]!.get(m.id))?.history).toHaveLength(12);
   });
 });
