@@ -22,6 +22,7 @@ import { SmsDispatcher } from '../../sms/dispatcher.js';
 import { handleInboundSms } from '../../sms/inbound.js';
 import type { SmsRoute } from '../../sms/port.js';
 import type { MessageStore } from '../../sms/store/port.js';
+import { DurableObjectRateLimiter } from '../../limits/rate/durable-object.js';
 import { fetchAfricasTalkingSend } from './africastalking-fetch.js';
 import { bundledCcspData, bundledMenus } from './bundled-menus.js';
 import { createWorkerPortal, type FetcherBinding } from './portal.js';
@@ -33,6 +34,8 @@ import type { QueueBatch } from './platform.js';
  */
 export interface WorkerBindings {
   SESSIONS: DurableNamespace;
+  /** Rate limits (notifications per agency, USSD hops per number) shared by every isolate. */
+  RATE_LIMITS?: DurableNamespace;
   /** `[[mtls_certificates]]` binding: its `fetch` presents the client certificate to the security server. */
   XROAD_MTLS?: FetcherBinding;
   [name: string]: unknown;
@@ -199,6 +202,10 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
     ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
     clientIp: workerClientIp,
     audit: new LoggerAuditLog(logger),
+    // The same limits as Node; without the binding (an older wrangler.toml) there are none rather than per-isolate ones that would not hold.
+    ...(bindings.RATE_LIMITS
+      ? { rateLimits: { limiter: new DurableObjectRateLimiter(bindings.RATE_LIMITS), notificationsPerMinute: config.rateLimits.notificationsPerMinute, ussdHopsPerMinute: config.rateLimits.ussdHopsPerMinute } }
+      : {}),
     readiness: () => {
       const parts = { menus: menus.all().length > 0 ? 'ok' : 'no menus loaded' };
       return { ready: parts.menus === 'ok', parts };
