@@ -42,6 +42,10 @@ export interface AppDeps {
   /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
   sessionTtlSeconds?: number;
+  /** `RESUME_WINDOW_SECONDS` (the runtimes pass the configured one); absent: resuming off. */
+  resumeWindowSeconds?: number;
+  /** The hops' clock, for tests that move time; absent: `Date.now`. */
+  now?: () => number;
   serviceDeadlineMs?: number;
   /** Per-provider settings (screen size, short codes, secret, allowed addresses), by dialect name. */
   providerSettings?: Readonly<Record<string, UssdProviderSettings>>;
@@ -122,6 +126,8 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
     ...(deps.piiHashKey ? { piiHashKey: deps.piiHashKey } : {}),
     ...(deps.hashText ? { hashText: deps.hashText } : {}),
     ...(deps.funnels ? { funnels: deps.funnels } : {}),
+    ...(deps.resumeWindowSeconds ? { resumeWindowSeconds: deps.resumeWindowSeconds } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
   };
 }
 

@@ -78,7 +78,12 @@ export const REDIS_COMMAND_BUDGET_MS = 300;
  * Wires the Node runtime: the one place that knows about the file system, ioredis and pino.
  * Without `REDIS_URL` it is the embedded default: in-memory sessions and the demo portal.
  */
-export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+export async function createNodeGateway(
+  config: Config,
+  logger: Logger = pino({ level: config.logLevel }),
+  /** `now`: the clock of hops and in-memory sessions, for transcripts that let time pass (`guichet menus test`). */
+  options: { now?: () => number } = {},
+): Promise<Gateway> {
   // AUDIT_LOG_FILE (opened first: a path it cannot write stops the start before anything runs), else the log stream.
   const audit = config.auditLogFile ? await FileAuditLog.open(config.auditLogFile) : new LoggerAuditLog(logger);
   let redis: Redis | undefined;
@@ -108,7 +113,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     attempts = new RedisAttemptLimiter(redis, IDENTITY_PROOF_POLICY, `${config.redisPrefix}attempts:`);
     if (!config.piiHashKey) logger.warn({}, 'PII_HASH_KEY is not set: attempt counters are keyed with the built-in key; set one per deployment');
   } else {
-    store = new MemorySessionStore();
+    store = new MemorySessionStore(options.now);
     cache = new MemoryCache();
     jobs = new MemoryJobQueue();
     attempts = new MemoryAttemptLimiter();
@@ -178,6 +183,8 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
       : {}),
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
     sessionTtlSeconds: config.sessionTtlSeconds,
+    resumeWindowSeconds: config.resumeWindowSeconds,
+    ...(options.now ? { now: options.now } : {}),
     serviceDeadlineMs: config.serviceDeadlineMs,
     providerSettings: config.providerSettings,
     simulator: config.simulator,
