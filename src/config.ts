@@ -101,6 +101,8 @@ const Env = z.object({
   /** `0` turns off reloading menus when their files change (SIGHUP still reloads). */
   MENUS_WATCH: z.enum(['0', '1']).default('1'),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(180),
+  /** A caller who redials within this after a cut session may resume it (README "Resuming a dropped session"); 0 turns it off. */
+  RESUME_WINDOW_SECONDS: z.coerce.number({ message: 'want a number of seconds (0 turns resuming off)' }).int().min(0).max(3600).default(120),
   SERVICE_DEADLINE_MS: z.coerce.number().int().min(50).max(15000).default(2000),
   /** Per-provider screen size, e.g. `africastalking=160,mtn-madapi=182`. */
   SCREEN_LIMITS: z.string().default(''),
@@ -182,6 +184,8 @@ export interface Config {
   adminToken: string | undefined;
   http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number; maxConnections: number };
   sessionTtlSeconds: number;
+  /** `RESUME_WINDOW_SECONDS`; 0: resuming off. */
+  resumeWindowSeconds: number;
   serviceDeadlineMs: number;
   /** By provider name, from SCREEN_LIMITS and `USSD_<PROVIDER>_*` variables. */
   providerSettings: Record<string, UssdProviderSettings>;
@@ -280,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminToken: e.ADMIN_TOKEN,
     http: { requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS, maxConnections: e.HTTP_MAX_CONNECTIONS },
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    resumeWindowSeconds: e.RESUME_WINDOW_SECONDS,
     serviceDeadlineMs: e.SERVICE_DEADLINE_MS,
     providerSettings: checked({}, () => providerSettingsFrom(env, pairs(e.SCREEN_LIMITS, 'SCREEN_LIMITS', integerIn(40, 182)))),
     trustProxy: checked<ProxyTrust>({ kind: 'none' }, () => parseProxyTrust(e.TRUST_PROXY)),

@@ -114,8 +114,11 @@ async function test(args: string[], out: (line: string) => void): Promise<number
       continue;
     }
     // A fresh embedded gateway per transcript: no language or session carried over.
-    const gateway = await createNodeGateway(loadConfig({ MENUS_DIR: menusDir, MENUS_WATCH: '0', LOG_LEVEL: 'silent' }), silentLogger);
-    const result = await replayTranscript(gateway.app, parsed.data, `transcript-${basename(name)}`);
+    // Its own clock too, so a transcript can let sessions and resume windows expire.
+    let clockOffsetMs = 0;
+    const now = () => Date.now() + clockOffsetMs;
+    const gateway = await createNodeGateway(loadConfig({ MENUS_DIR: menusDir, MENUS_WATCH: '0', LOG_LEVEL: 'silent' }), silentLogger, { now });
+    const result = await replayTranscript(gateway.app, parsed.data, `transcript-${basename(name)}`, (ms) => (clockOffsetMs += ms));
     await gateway.close();
     if (result.ok) out(`✓ ${name}: ${result.name}`);
     else {

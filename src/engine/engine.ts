@@ -74,6 +74,14 @@ export function advance(menu: Menu, state: EngineState, rawInput: string, ctx: H
   }
 }
 
+/**
+ * The screen of a state the session rests on, shown again as it was (a resumed session: the
+ * channel restores a stored state and the citizen sees where they were, without any input).
+ */
+export function redisplay(menu: Menu, state: EngineState, ctx: HopContext): Step {
+  return show(menu, state, ctx, [], null);
+}
+
 /** Continues after the caller ran the service an action node asked for. */
 export function resume(menu: Menu, state: EngineState, result: ServiceOutcome, ctx: HopContext): Step {
   const node = nodeAt(menu, state.node);

@@ -35,13 +35,14 @@ export class MenuRegistry {
    * `*123*2#` both served, `*123*2*PS00373-240001#` goes to the `*123*2#` menu with the input
    * `PS00373-240001` (dial-through). The longest declared code wins.
    */
-  resolve(dialled: string): { menu: Menu; inputs: string[] } | undefined {
+  resolve(dialled: string): { menu: Menu; code: string; inputs: string[] } | undefined {
     const match = /^\*(\d+(?:\*[^*#]+)*)#$/.exec(dialled.trim());
     if (!match?.[1]) return undefined;
     const parts = match[1].split('*');
     for (let take = parts.length; take >= 1; take--) {
-      const menu = this.byServiceCode.get(`*${parts.slice(0, take).join('*')}#`);
-      if (menu) return { menu, inputs: parts.slice(take) };
+      const code = `*${parts.slice(0, take).join('*')}#`;
+      const menu = this.byServiceCode.get(code);
+      if (menu) return { menu, code, inputs: parts.slice(take) };
     }
     return undefined;
   }

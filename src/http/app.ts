@@ -45,6 +45,10 @@ export interface AppDeps {
   /** When set, `GET /metrics` needs `Authorization: Bearer <token>`. */
   metricsToken?: string;
   sessionTtlSeconds?: number;
+  /** `RESUME_WINDOW_SECONDS` (the runtimes pass the configured one); absent: resuming off. */
+  resumeWindowSeconds?: number;
+  /** The hops' clock, for tests that move time; absent: `Date.now`. */
+  now?: () => number;
   serviceDeadlineMs?: number;
   /** Per-provider settings (screen size, short codes, secret, allowed addresses), by dialect name. */
   providerSettings?: Readonly<Record<string, UssdProviderSettings>>;
@@ -136,6 +140,8 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
     ...(deps.rateLimits && deps.rateLimits.ussdHopsPerMinute > 0
       ? { floodGuard: floodGuard(deps.rateLimits.limiter, { limit: deps.rateLimits.ussdHopsPerMinute, windowMs: 60_000 }, deps.logger) }
       : {}),
+    ...(deps.resumeWindowSeconds ? { resumeWindowSeconds: deps.resumeWindowSeconds } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
   };
 }
 

@@ -39,6 +39,34 @@ export function sessionStoreConformance(name: string, make: () => SessionStore &
       expect((await store.load(k))?.data).toBe(data);
     });
 
+    it('exchanges a pointer: each caller is handed the value it replaced, once', async () => {
+      const store = make();
+      const k = key();
+      expect(await store.exchange(k, 'first', 180)).toBeNull();
+      expect(await store.exchange(k, 'second', 180)).toBe('first');
+      expect(await store.exchange(k, 'third', 180)).toBe('second');
+    });
+
+    it('of many concurrent exchanges of one pointer, each old value goes to exactly one caller', async () => {
+      const store = make();
+      const k = key();
+      await store.exchange(k, 'start', 180);
+      const handed = await Promise.all(Array.from({ length: 20 }, (_, i) => store.exchange(k, `caller-${i}`, 180)));
+      // Every value but the last one written is handed on exactly once: a chain, never a fork.
+      const values = ['start', ...Array.from({ length: 20 }, (_, i) => `caller-${i}`)];
+      expect(handed.filter((value) => value === 'start')).toHaveLength(1);
+      expect(new Set(handed).size).toBe(20);
+      for (const value of handed) expect(values).toContain(value);
+    });
+
+    it('keeps pointers apart from session records under the same key', async () => {
+      const store = make();
+      const k = key();
+      await store.save(k, 'record', null, 180);
+      expect(await store.exchange(k, 'pointer', 180)).toBeNull();
+      expect(await store.load(k)).toEqual({ data: 'record', version: 1 });
+    });
+
     it('remembers an opt-out until it is lifted', async () => {
       const store = make();
       const msisdn = `+22901${Math.floor(Math.random() * 1e8).toString().padStart(8, '0')}`;

@@ -28,7 +28,9 @@ export interface DurableNamespace {
 
 type Command =
   | { op: 'load' }
-  | { op: 'save'; data: string; expectedVersion: number | null; ttlSeconds: number };
+  | { op: 'save'; data: string; expectedVersion: number | null; ttlSeconds: number }
+  /** Write whatever was there and answer what it replaced: one request, so one object turn. */
+  | { op: 'exchange'; data: string; ttlSeconds: number };
 
 interface Stored extends VersionedRecord {
   expiresAt: number;
@@ -42,6 +44,12 @@ export class SessionObject {
     const command = (await request.json()) as Command;
     const stored = await this.live();
     if (command.op === 'load') return Response.json(stored ? { data: stored.data, version: stored.version } : null);
+    if (command.op === 'exchange') {
+      const expiresAt = Date.now() + command.ttlSeconds * 1000;
+      await this.state.storage.put<Stored>('record', { data: command.data, version: (stored?.version ?? 0) + 1, expiresAt });
+      await this.state.storage.setAlarm(expiresAt);
+      return Response.json({ previous: stored?.data ?? null });
+    }
     if ((stored?.version ?? null) !== command.expectedVersion) return Response.json({ saved: false });
     const expiresAt = Date.now() + command.ttlSeconds * 1000;
     await this.state.storage.put<Stored>('record', { data: command.data, version: (stored?.version ?? 0) + 1, expiresAt });
@@ -70,6 +78,11 @@ export class DurableObjectSessionStore implements SessionStore, PreferenceStore 
   async save(key: string, data: string, expectedVersion: number | null, ttlSeconds: number): Promise<boolean> {
     const result = (await this.call(`ussd:${key}`, { op: 'save', data, expectedVersion, ttlSeconds })) as { saved: boolean };
     return result.saved;
+  }
+
+  async exchange(key: string, value: string, ttlSeconds: number): Promise<string | null> {
+    const result = (await this.call(`ptr:${key}`, { op: 'exchange', data: value, ttlSeconds })) as { previous: string | null };
+    return result.previous;
   }
 
   async getLanguage(msisdn: string): Promise<string | null> {

@@ -10,6 +10,7 @@ interface Entry extends VersionedRecord {
  */
 export class MemorySessionStore implements SessionStore, PreferenceStore {
   private readonly sessions = new Map<string, Entry>();
+  private readonly pointers = new Map<string, { value: string; expiresAt: number }>();
   private readonly languages = new Map<string, { language: string; expiresAt: number }>();
   private savesSinceSweep = 0;
 
@@ -26,6 +27,12 @@ export class MemorySessionStore implements SessionStore, PreferenceStore {
     this.sessions.set(key, { data, version: (current?.version ?? 0) + 1, expiresAt: this.now() + ttlSeconds * 1000 });
     if (++this.savesSinceSweep >= 1000) this.sweep();
     return true;
+  }
+
+  async exchange(key: string, value: string, ttlSeconds: number): Promise<string | null> {
+    const current = this.pointers.get(key);
+    this.pointers.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    return current && current.expiresAt > this.now() ? current.value : null;
   }
 
   async getLanguage(msisdn: string): Promise<string | null> {
@@ -68,5 +75,6 @@ export class MemorySessionStore implements SessionStore, PreferenceStore {
     this.savesSinceSweep = 0;
     const now = this.now();
     for (const [key, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(key);
+    for (const [key, pointer] of this.pointers) if (pointer.expiresAt <= now) this.pointers.delete(key);
   }
 }

@@ -19,6 +19,14 @@ export interface SessionStore {
    * caller reloads and decides again, so two concurrent hops can never fork a session.
    */
   save(key: string, data: string, expectedVersion: number | null, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Sets a small value under `key` whatever was there, (re)sets its time to live, and returns the
+   * value it replaced (null: none or expired), in one atomic step: of two callers exchanging the
+   * same key, only one is handed the old value. Pointers live apart from session records (a key
+   * given to `exchange` is never one given to `load`/`save`). The USSD channel keeps "the caller's
+   * last session on this code" this way, so a redial finds what it may resume at most once.
+   */
+  exchange(key: string, value: string, ttlSeconds: number): Promise<string | null>;
 }
 
 /** Per-citizen settings that outlive sessions, keyed by E.164 number. */

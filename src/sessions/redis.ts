@@ -54,6 +54,11 @@ export class RedisSessionStore implements SessionStore, PreferenceStore {
     return written > 0;
   }
 
+  /** `SET … GET EX`: one command on one key (Redis 6.2+), so atomic and Cluster-safe as it is. */
+  async exchange(key: string, value: string, ttlSeconds: number): Promise<string | null> {
+    return this.redis.set(`${this.prefix}ptr:${key}`, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'GET');
+  }
+
   async getLanguage(msisdn: string): Promise<string | null> {
     return this.redis.get(`${this.prefix}lang:${msisdn}`);
   }

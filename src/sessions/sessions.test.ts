@@ -70,6 +70,16 @@ describe('MemorySessionStore expiry', () => {
   });
 });
 
+describe('MemorySessionStore pointer expiry', () => {
+  it('hands back nothing once a pointer has expired', async () => {
+    let now = 1_000_000;
+    const store = new MemorySessionStore(() => now);
+    await store.exchange('p', 'a', 120);
+    now += 121_000;
+    expect(await store.exchange('p', 'b', 120)).toBeNull();
+  });
+});
+
 // Redis only: the time to live is Redis's own key expiry, read back with TTL.
 describe('RedisSessionStore time to live', () => {
   it('sets the time to live on every save', async () => {
@@ -80,5 +90,13 @@ describe('RedisSessionStore time to live', () => {
     expect(ttl).toBeLessThanOrEqual(180);
     await store.save('ttl', 'b', 1, 30);
     expect(await redis.ttl(`${prefix}ussd:ttl`)).toBeLessThanOrEqual(30);
+  });
+
+  it('gives a pointer its time to live', async () => {
+    const store = new RedisSessionStore(redis, { prefix });
+    await store.exchange('ttl-pointer', 'a', 120);
+    const ttl = await redis.ttl(`${prefix}ptr:ttl-pointer`);
+    expect(ttl).toBeGreaterThan(110);
+    expect(ttl).toBeLessThanOrEqual(120);
   });
 });

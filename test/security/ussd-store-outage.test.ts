@@ -102,6 +102,7 @@ describe('a store that never answers', () => {
     const hanging: SessionStore & PreferenceStore = {
       load: () => new Promise(() => {}),
       save: () => new Promise(() => {}),
+      exchange: () => new Promise(() => {}),
       getLanguage: () => new Promise(() => {}),
       setLanguage: () => new Promise(() => {}),
       isOptedOut: () => new Promise(() => {}),

@@ -1,7 +1,8 @@
-import { advance, resume, startSession } from '../../engine/engine.js';
+import { advance, redisplay, resume, startSession } from '../../engine/engine.js';
 import type { MenuRegistry } from '../../engine/menu-registry.js';
 import { LANGUAGES, type Language, type Menu } from '../../engine/schema.js';
-import type { Effect, HopContext, Screen, ServiceOutcome, Step } from '../../engine/types.js';
+import type { Effect, EngineState, HopContext, Screen, ServiceOutcome, Step } from '../../engine/types.js';
+import { UI_TEXT } from '../../engine/ui-text.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { FunnelRecorder } from '../../observability/funnels.js';
@@ -12,7 +13,8 @@ import type { PreferenceStore, SessionStore } from '../../sessions/port.js';
 import type { SessionEndReason, UssdHop } from './port.js';
 import type { DeferredCall, Deferrals } from '../../services/deferred-calls.js';
 import { dialledForLog, sessionForLog } from './log-fields.js';
-import { CHANNEL_MESSAGES, type ChannelMessage } from './messages.js';
+import { CHANNEL_MESSAGES, RESUME_CHOICE, RESUME_OFFER, type ChannelMessage } from './messages.js';
+import { MAX_DIALOGUE_SECONDS, RESUMABLE_ENDS, resumeCandidate, resumePointerKey } from './resume.js';
 import { textHasher, type TextHasher } from './pii-hash.js';
 import { identityProofVars, withoutVars } from './proof-vars.js';
 import { decodeBoundRecord, encodeRecord, type UssdSessionRecord } from './session-record.js';
@@ -50,6 +52,13 @@ export interface HopHandlerDeps {
   funnels?: FunnelRecorder;
   /** Hops per caller number over every instance (`USSD_HOP_RATE_PER_MINUTE`); absent: no flood guard. */
   floodGuard?: FloodGuard;
+  /**
+   * `RESUME_WINDOW_SECONDS`: how long after a session was cut its caller may redial and pick it up
+   * again (`resume.ts`); 0 or absent: never offered, and nothing of it is written.
+   */
+  resumeWindowSeconds?: number;
+  /** The clock hops read (ms since the epoch); the stores keep their own. Tests move it. */
+  now?: () => number;
 }
 
 export interface HopAnswer {
@@ -82,7 +91,16 @@ type Decision =
       continues: UssdSessionRecord | null;
       /** The input the engine was given for `step`; null when the hop opened the session. */
       input: string | null;
+      /** Set when `step` is the resume offer: the state its `1` restores. */
+      offer?: EngineState;
     };
+
+/** What an opening needs to find the caller's previous session on the code (`resume.ts`). */
+interface ResumeLookup {
+  /** The previous session's store key, as the pointer exchange handed it back (null: none, or the lookup failed). */
+  previousKey: Promise<string | null> | null;
+  key: string;
+}
 
 /** What the hop's own text hashes to, worked out once per hop. */
 interface HopDigests {
@@ -109,8 +127,9 @@ export async function handleHop(
   const key = `${provider}:${hop.sessionId}`;
   const ctx: HopContext = { msisdn: hop.msisdn, screenLimit };
   const log = { provider, session: sessionForLog(hop.sessionId), msisdn: maskMsisdn(hop.msisdn) };
-  const now = Date.now();
+  const now = deps.now?.() ?? Date.now();
   const budget = deps.storeBudgetMs ?? STORE_BUDGET_MS;
+  const resumeWindow = deps.resumeWindowSeconds ?? 0;
 
   // A first hop needs the citizen's language too: asked at once, beside the session load (one
   // round trip when pipelined). Settled into a value right here: if the store is down, the load
@@ -122,6 +141,9 @@ export async function handleHop(
     text: hop.input.kind === 'cumulative' ? await hash(hop.input.text) : null,
     resend: hop.resend ? await hash(hop.resend.key) : null,
   };
+  // An opening swaps the caller's pointer for this code to this session, beside the session load
+  // (one round trip when pipelined); settled here for the same reason as the language.
+  const resumeLookup: ResumeLookup = { key, previousKey: hop.isBegin && resumeWindow > 0 ? exchangePointer(deps, hop, key, resumeWindow, budget, log) : null };
   for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
     const stored = await withinBudget(deps.sessions.load(key), budget, 'session load');
     const previous = stored ? decodeBoundRecord(stored.data) : null;
@@ -131,7 +153,7 @@ export async function handleHop(
       const own = previous && previous.c === hop.msisdn ? previous.e.language : toLanguage(await (language ?? Promise.resolve(null)));
       return { screen: channelScreen('tooManyHops', own ?? 'fr'), deliver: true };
     }
-    const decision = await decide(deps, hop, previous, digests, ctx, log, language, attempt > 0, now);
+    const decision = await decide(deps, hop, previous, digests, ctx, log, language, attempt > 0, now, resumeLookup);
     if (decision.type === 'answer') return decision.answer;
 
     const trace = deps.funnels ? new FunnelTrace(decision.menu, decision.continues?.e ?? null, decision.input, decision.step) : undefined;
@@ -152,7 +174,12 @@ export async function handleHop(
       record.t = now;
     }
     if (screen.end) record.x = step.type === 'screen' ? 'completed' : 'error';
-    const ttl = screen.end ? CLOSED_SESSION_TTL_SECONDS : deps.sessionTtlSeconds;
+    if (decision.offer) record.b = decision.offer;
+    if (resumeWindow > 0) record.l = now;
+    // Resuming on: an open record is kept the window past its time-out, so a silent drop (no
+    // end notice) can be resumed from it; not one holding an identity proof being typed, nor an offer.
+    const keptForResume = resumeWindow > 0 && !decision.offer && !holdsProofVars(decision.menu, record.e);
+    const ttl = screen.end ? CLOSED_SESSION_TTL_SECONDS : deps.sessionTtlSeconds + (keptForResume ? resumeWindow : 0);
     const version = stored?.version ?? null;
     if (await withinBudget(deps.sessions.save(key, encodeRecord(record), version, ttl), budget, 'session save')) {
       // Deferred answers are queued only by the hop that committed: a copy racing it loses the
@@ -191,8 +218,13 @@ export async function endSession(deps: HopHandlerDeps, provider: string, session
     if (!stored) return;
     const record = decodeBoundRecord(stored.data);
     if (!record || record.x) return;
-    const ended: UssdSessionRecord = { ...record, x: reason };
-    if (await withinBudget(deps.sessions.save(key, encodeRecord(ended), stored.version, CLOSED_SESSION_TTL_SECONDS), deps.storeBudgetMs ?? STORE_BUDGET_MS, 'session save')) {
+    // A cut session stays resumable for the window (its record is the resume record), without
+    // the identity proof it may have held; any other end is kept only for retransmissions.
+    const menu = deps.menus.atVersion(record.e.menuId, record.e.menuVersion);
+    const resumable = (deps.resumeWindowSeconds ?? 0) > 0 && RESUMABLE_ENDS.has(reason) && menu !== undefined && record.b === undefined;
+    const ended: UssdSessionRecord = resumable ? { ...record, e: withoutVars(record.e, identityProofVars(menu).all), x: reason } : { ...record, x: reason };
+    const ttl = resumable ? Math.max(CLOSED_SESSION_TTL_SECONDS, deps.resumeWindowSeconds ?? 0) : CLOSED_SESSION_TTL_SECONDS;
+    if (await withinBudget(deps.sessions.save(key, encodeRecord(ended), stored.version, ttl), deps.storeBudgetMs ?? STORE_BUDGET_MS, 'session save')) {
       deps.logger.info({ provider, session: sessionForLog(sessionId), reason }, 'session ended by the provider');
       deps.funnels?.dropped(funnelSessionOf(key, stored.version + 1, record, provider, deps.menus.atVersion(record.e.menuId, record.e.menuVersion)), reason);
       return;
@@ -210,6 +242,7 @@ async function decide(
   storedLanguage: Promise<string | null> | null,
   raced: boolean,
   now: number,
+  resumeLookup: ResumeLookup,
 ): Promise<Decision> {
   if (previous && previous.c !== hop.msisdn) {
     // Another number naming this session (its id guessed, replayed or, for phone-keyed dialects,
@@ -227,6 +260,10 @@ async function decide(
     if (previous.x && previous.x !== 'completed' && previous.x !== 'error') {
       return { type: 'answer', answer: { screen: channelScreen('sessionExpired', previous.e.language), deliver: false } };
     }
+    // Kept past its time-out only to be resumed from: as a session, it has expired.
+    if (!hop.isBegin && !previous.x && previous.l !== undefined && now - previous.l > deps.sessionTtlSeconds * 1000) {
+      return { type: 'answer', answer: { screen: channelScreen('sessionExpired', previous.e.language), deliver: true } };
+    }
     const input = await newInput(hop, previous, digests, now);
     if (input.type === 'repeat') return { type: 'answer', answer: { screen: previous.s, deliver: true } };
     if (input.type === 'mismatch') {
@@ -235,6 +272,7 @@ async function decide(
     }
     if (input.type === 'input') {
       if (previous.s.end) return { type: 'answer', answer: { screen: previous.s, deliver: true } };
+      if (previous.b) return answerResumeOffer(deps, previous, previous.b, input.text, ctx);
       const menu = deps.menus.atVersion(previous.e.menuId, previous.e.menuVersion);
       if (!menu) return { type: 'answer', answer: { screen: channelScreen('menuUpdated', previous.e.language), deliver: true } };
       return { type: 'step', menu, step: advance(menu, previous.e, input.text, ctx), language: previous.e.language, pendingInputs: [], continues: previous, input: input.text };
@@ -255,7 +293,70 @@ async function decide(
   // A first hop that already carries input (`*123*1*PS00373-240001#` dialled, or a dialect that
   // sends the first input with the opening) walks those inputs in this same hop.
   const firstInputs = hop.input.kind === 'latest' && hop.input.text !== '' ? [...inputs, hop.input.text] : inputs;
+  // A redial that dials straight through to something (`*123*1*…#`) asked for that, not for its
+  // last session: no offer (its pointer is swapped all the same, so that drop is not offered later).
+  const previousKey = resumeLookup.previousKey && !raced && firstInputs.length === 0 ? await resumeLookup.previousKey : null;
+  if (previousKey !== null) {
+    const dropped = previousKey === resumeLookup.key ? previous : await loadOrNull(deps, previousKey, log);
+    const restorable = dropped ? resumeCandidate(dropped, hop.msisdn, menu, deps.menus.atVersion(dropped.e.menuId, dropped.e.menuVersion)) : null;
+    if (dropped && restorable) {
+      const offerLanguage = restorable.language;
+      const fresh: EngineState = { menuId: menu.id, menuVersion: menu.version, node: menu.start, back: [], vars: {}, language: offerLanguage, page: 0 };
+      const step: Step = { type: 'screen', screen: { text: RESUME_OFFER[offerLanguage], end: false }, state: fresh, effects: [] };
+      deps.logger.info(log, 'redial after a cut session: resume offered');
+      return { type: 'step', menu, step, language: offerLanguage, pendingInputs: [], continues: null, input: null, offer: restorable };
+    }
+  }
   return { type: 'step', menu, step: startSession(menu, language, ctx), language, pendingInputs: firstInputs, continues: null, input: null };
+}
+
+/**
+ * The citizen's answer to the resume offer: 1 shows the restored screen with the inputs it had
+ * collected, 2 (or 00) the menu's start; anything else the offer again.
+ */
+function answerResumeOffer(deps: HopHandlerDeps, previous: UssdSessionRecord, restorable: EngineState, text: string, ctx: HopContext): Decision {
+  const language = previous.e.language;
+  const choice = text.trim();
+  const menu = deps.menus.atVersion(choice === RESUME_CHOICE.resume ? restorable.menuId : previous.e.menuId, choice === RESUME_CHOICE.resume ? restorable.menuVersion : previous.e.menuVersion);
+  if (!menu) return { type: 'answer', answer: { screen: channelScreen('menuUpdated', language), deliver: true } };
+  if (choice === RESUME_CHOICE.resume) {
+    return { type: 'step', menu, step: redisplay(menu, restorable, ctx), language: restorable.language, pendingInputs: [], continues: previous, input: null };
+  }
+  if (choice === RESUME_CHOICE.restart || choice === '00') {
+    return { type: 'step', menu, step: startSession(menu, language, ctx), language, pendingInputs: [], continues: previous, input: null };
+  }
+  const screen: Screen = { text: `${UI_TEXT[language].invalidChoice}\n${RESUME_OFFER[language]}`, end: false };
+  return { type: 'step', menu, step: { type: 'screen', screen, state: previous.e, effects: [], refused: true }, language, pendingInputs: [], continues: previous, input: text, offer: restorable };
+}
+
+/**
+ * Swaps the caller's pointer for the dialled code to this session and hands back the session it
+ * named. Settled into a value at once: a failing store only means no offer.
+ */
+function exchangePointer(deps: HopHandlerDeps, hop: UssdHop, key: string, windowSeconds: number, budgetMs: number, log: Record<string, unknown>): Promise<string | null> | null {
+  const resolved = deps.menus.resolve(hop.serviceCode);
+  if (!resolved) return null;
+  return withinBudget(deps.sessions.exchange(resumePointerKey(resolved.code, hop.msisdn), key, MAX_DIALOGUE_SECONDS + windowSeconds), budgetMs, 'resume pointer').catch((error: unknown) => {
+    deps.logger.warn({ ...log, err: errorMessage(error) }, 'resume pointer not swapped: no resume offered');
+    return null;
+  });
+}
+
+/** The previous session's record, or null when it is gone, unreadable or the store cannot say in time. */
+async function loadOrNull(deps: HopHandlerDeps, key: string, log: Record<string, unknown>): Promise<UssdSessionRecord | null> {
+  try {
+    const stored = await withinBudget(deps.sessions.load(key), deps.storeBudgetMs ?? STORE_BUDGET_MS, 'session load');
+    return stored ? decodeBoundRecord(stored.data) : null;
+  } catch (error) {
+    deps.logger.warn({ ...log, err: errorMessage(error) }, 'previous session not read: no resume offered');
+    return null;
+  }
+}
+
+/** Whether the state holds an identity proof being typed (then it is never kept longer than its session). */
+function holdsProofVars(menu: Menu, state: EngineState): boolean {
+  const proof = identityProofVars(menu);
+  return proof.all.size > 0 && Object.keys(state.vars).some((name) => proof.all.has(name));
 }
 
 type NewInput = { type: 'input'; text: string } | { type: 'repeat' } | { type: 'restart' } | { type: 'mismatch' };
@@ -435,7 +536,9 @@ function countHop(
   funnels.hop({
     session: funnelSessionOf(key, version, record, provider, decision.menu),
     opened: decision.continues === null,
-    steps: trace.steps,
+    // The resume offer is no screen of the menu: the session counts as started, and its arrival is
+    // where 1 or 2 leads (the restored screen, or the start).
+    steps: decision.offer ? [] : trace.steps,
     ...(record.x === 'completed' ? { closed: 'ended' as const } : record.x === 'error' ? { closed: 'error' as const } : {}),
   });
 }

@@ -26,3 +26,15 @@ export const CHANNEL_MESSAGES: Record<Language, Record<ChannelMessage, string>> 
     tooManyHops: 'Too many attempts. Please try again in a minute.',
   },
 };
+
+/**
+ * The screen a redial gets when its previous session on the code was cut (`resume.ts`): 1 restores
+ * where the citizen was, 2 starts again. Every language the menus have.
+ */
+export const RESUME_OFFER: Record<Language, string> = {
+  fr: "Votre session a été coupée.\n1.Reprendre où j'en étais\n2.Recommencer",
+  en: 'Your session was cut off.\n1.Resume where I left off\n2.Start again',
+};
+
+/** What the citizen types on that screen. */
+export const RESUME_CHOICE = { resume: '1', restart: '2' } as const;

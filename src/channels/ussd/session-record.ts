@@ -38,6 +38,17 @@ export interface UssdSessionRecord {
    */
   o?: number;
   k?: number;
+  /**
+   * When the last hop committed (ms since the epoch), kept while resuming is on: the record then
+   * outlives its session's time-out by the resume window, and a hop after the time-out is refused
+   * as the expired session it is (`resume.ts`).
+   */
+  l?: number;
+  /**
+   * While the "1.Reprendre 2.Recommencer" offer waits: the state 1 restores (already rewound before
+   * any payment confirmation or identity proof, without proof variables). `e` is then the fresh start.
+   */
+  b?: EngineState;
   /** Set once the session is over, and why; a hop arriving after that is not run. */
   x?: SessionEndReason;
 }

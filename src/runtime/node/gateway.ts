@@ -87,7 +87,12 @@ export const REDIS_COMMAND_BUDGET_MS = 300;
  * that knows about the file system, ioredis and pino. Without Redis (`REDIS_URL`, `REDIS_CLUSTER_NODES`
  * or `REDIS_SENTINELS`) it is the embedded default: in-memory sessions and the demo portal.
  */
-export async function createNodeGateway(config: Config, logger: Logger = pino({ level: config.logLevel }), options: { now?: () => number } = {}): Promise<Gateway> {
+export async function createNodeGateway(
+  config: Config,
+  logger: Logger = pino({ level: config.logLevel }),
+  /** `now`: the clock of hops, in-memory sessions and quiet hours, for tests and transcripts that let time pass (`guichet menus test`). */
+  options: { now?: () => number } = {},
+): Promise<Gateway> {
   // AUDIT_LOG_FILE (opened first: a path it cannot write stops the start before anything runs), else the log stream.
   const audit = config.auditLogFile ? await FileAuditLog.open(config.auditLogFile) : new LoggerAuditLog(logger);
   let redis: RedisClient | undefined;
@@ -129,7 +134,7 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
     breakerStore = new RedisBreakerStore(redis, `${config.redisPrefix}breaker:`);
     if (!config.piiHashKey) logger.warn({}, 'PII_HASH_KEY is not set: attempt counters are keyed with the built-in key; set one per deployment');
   } else {
-    store = new MemorySessionStore();
+    store = new MemorySessionStore(options.now);
     cache = new MemoryCache();
     jobs = new MemoryJobQueue();
     attempts = new MemoryAttemptLimiter();
@@ -203,6 +208,8 @@ export async function createNodeGateway(config: Config, logger: Logger = pino({ 
       : {}),
     ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
     sessionTtlSeconds: config.sessionTtlSeconds,
+    resumeWindowSeconds: config.resumeWindowSeconds,
+    ...(options.now ? { now: options.now } : {}),
     serviceDeadlineMs: config.serviceDeadlineMs,
     providerSettings: config.providerSettings,
     simulator: config.simulator,

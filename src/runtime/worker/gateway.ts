@@ -192,6 +192,7 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
     logger,
     sessionTtlSeconds: config.sessionTtlSeconds,
     serviceDeadlineMs: config.serviceDeadlineMs,
+    resumeWindowSeconds: config.resumeWindowSeconds,
     providerSettings: config.providerSettings,
     // Off unless SIMULATOR=1: a Worker is always on a public address (HOST means nothing here).
     simulator: environmentOf(bindings).SIMULATOR === '1',
