@@ -44,6 +44,12 @@ function environment(): Record<string, string> {
     FEDAPAY_WEBHOOK_SECRET: FAKE_FEDAPAY_WEBHOOK_SECRET,
     NOTIFY_API_KEYS: `portail:${NOTIFY_KEYS.portail},anip:${NOTIFY_KEYS.anip}`,
     MENUS_WATCH: '0',
+    // Every walk dials from the holder's one number, far past the per-number flood guard in a minute; the guard's
+    // Durable Object runs in the rate limiter conformance suite (src/limits/rate/rate.test.ts).
+    USSD_HOP_RATE_PER_MINUTE: '0',
+    // Walks that stop on a CON and the next dial from the same number would be offered "1.Reprendre": the same on
+    // both (seen), but the pay walk must start afresh. Resume on the Durable Object store: src/sessions/sessions.test.ts.
+    RESUME_WINDOW_SECONDS: '0',
   };
 }
 
