@@ -100,6 +100,9 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The audit log (notification and report calls, admin actions), one JSON line each; unset: the log stream, marked `audit: true`. */
   AUDIT_LOG_FILE: z.string().trim().min(1, 'is set but empty').optional(),
+  /** Reminders (`menus/reminders/`): at most this many to one number in any 24 hours, and in any 7 days. */
+  REMINDERS_PER_DAY: z.coerce.number({ error: 'want a whole number of reminders' }).int().min(0).max(20).default(1),
+  REMINDERS_PER_WEEK: z.coerce.number({ error: 'want a whole number of reminders' }).int().min(0).max(100).default(3),
 });
 
 /** A payment API `PAYMENT_PROVIDER` or `PAYMENT_ROUTES` names, its own variables read and checked. */
@@ -165,6 +168,8 @@ export interface Config {
   auditLogFile: string | undefined;
   piiHashKey: string | undefined;
   shutdownTimeoutMs: number;
+  /** Frequency caps per number for reminders (`REMINDERS_PER_DAY`, `REMINDERS_PER_WEEK`). */
+  reminders: { perDay: number; perWeek: number };
 }
 
 /**
@@ -241,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auditLogFile: e.AUDIT_LOG_FILE,
     piiHashKey: e.PII_HASH_KEY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    reminders: { perDay: e.REMINDERS_PER_DAY, perWeek: e.REMINDERS_PER_WEEK },
   };
   if (problems.length > 0 || config.sms === undefined) throw new Error(problems.join('\n'));
   return { ...config, sms: config.sms };

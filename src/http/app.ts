@@ -25,6 +25,7 @@ import { noMetrics, type GatewayMetrics } from '../observability/metrics.js';
 import { registerPaymentCallbackRoutes, type PaymentCallbackDeps } from '../payments/callback-route.js';
 import { registerPaymentReport, type PaymentReportDeps } from '../payments/report-route.js';
 import { secretsMatch } from '../lib/secrets.js';
+import { registerStatusEventRoutes, type StatusEventDeps } from '../reminders/status-events-route.js';
 import type { Deferrals } from '../services/deferred-calls.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { PreferenceStore, SessionStore } from '../sessions/port.js';
@@ -76,6 +77,8 @@ export interface AppDeps {
   clientIp?: (c: Context) => string | undefined;
   /** Where every notification and report call is recorded (`src/audit/`); absent: not audited. */
   audit?: AuditLog;
+  /** Reminders and the agencies' status-event API (`POST /v1/requests/status-events`); absent: not served. */
+  reminders?: Omit<StatusEventDeps, 'audit' | 'logger'>;
 }
 
 /**
@@ -170,6 +173,7 @@ export function createApp(deps: AppDeps): Hono {
     });
     registerNotificationRoutes(app, { dispatcher: deps.sms.dispatcher, store: deps.sms.store, preferences: deps.preferences, agencies: deps.sms.agencies, ...audit });
   }
+  if (deps.reminders) registerStatusEventRoutes(app, { ...deps.reminders, ...audit });
   registerApiDocs(app);
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
