@@ -21,6 +21,8 @@ export interface ReminderJob {
   status: TrackedStatus;
   sinceMs: number;
   ruleId: string;
+  /** The instant it was scheduled for (ms): for logs, and for tests that move a clock of their own. */
+  dueAtMs: number;
 }
 
 /** Default caps per number (`REMINDERS_PER_DAY`, `REMINDERS_PER_WEEK`). */
@@ -131,7 +133,7 @@ export class ReminderService implements PaymentEvents {
    * reminder, so a job run twice sends once.
    */
   async fire(job: ReminderJob): Promise<FireResult> {
-    const log = { agency: job.agency, requestNumber: job.requestNumber, rule: job.ruleId };
+    const log = { agency: job.agency, requestNumber: job.requestNumber, rule: job.ruleId, dueAt: new Date(job.dueAtMs).toISOString() };
     const state = await this.deps.store.get(job.agency, job.requestNumber);
     if (!state || state.status !== job.status || state.sinceMs !== job.sinceMs) {
       this.deps.logger.info(log, 'reminder not sent: the request is no longer in the status that scheduled it');
@@ -146,7 +148,7 @@ export class ReminderService implements PaymentEvents {
     if (isQuiet(now, this.quiet)) {
       // Due at night (a queue that was away, a worker late): the morning, under its own job id.
       const movedToMs = outOfQuietHours(now, this.quiet);
-      await this.deps.queue.enqueue(REMINDER_QUEUE, job, { jobId: `${jobIdOf(job)}:${movedToMs}`, delayMs: movedToMs - now });
+      await this.deps.queue.enqueue(REMINDER_QUEUE, { ...job, dueAtMs: movedToMs }, { jobId: `${jobIdOf(job)}:${movedToMs}`, delayMs: movedToMs - now });
       this.deps.logger.info({ ...log, movedTo: new Date(movedToMs).toISOString() }, 'reminder due in quiet hours: moved to the morning');
       return { sent: false, movedToMs };
     }
@@ -187,7 +189,7 @@ export class ReminderService implements PaymentEvents {
       const fireAtMs = reminderInstant(state.sinceMs, rule.afterMs, now, this.quiet);
       // Again for a report already applied: only what is still ahead (see `report`).
       if (!firstTime && state.sinceMs + rule.afterMs <= now) continue;
-      const job: ReminderJob = { agency: state.agency, requestNumber: state.requestNumber, status: state.status, sinceMs: state.sinceMs, ruleId: rule.id };
+      const job: ReminderJob = { agency: state.agency, requestNumber: state.requestNumber, status: state.status, sinceMs: state.sinceMs, ruleId: rule.id, dueAtMs: fireAtMs };
       await this.deps.queue.enqueue(REMINDER_QUEUE, job, { jobId: jobIdOf(job), delayMs: Math.max(0, fireAtMs - now), attempts: 5, backoffMs: 60_000 });
       scheduled.push({ ruleId: rule.id, fireAtMs });
     }
@@ -197,7 +199,7 @@ export class ReminderService implements PaymentEvents {
   /** Takes back the jobs of a status the request has left; one that escapes finds the status changed. */
   private async cancel(previous: RequestState): Promise<void> {
     for (const rule of this.rulesFor(previous)) {
-      const job: ReminderJob = { agency: previous.agency, requestNumber: previous.requestNumber, status: previous.status, sinceMs: previous.sinceMs, ruleId: rule.id };
+      const job = { agency: previous.agency, requestNumber: previous.requestNumber, status: previous.status, sinceMs: previous.sinceMs, ruleId: rule.id };
       try {
         await this.deps.queue.cancel(REMINDER_QUEUE, jobIdOf(job));
       } catch (error) {
@@ -224,11 +226,11 @@ export class ReminderService implements PaymentEvents {
 }
 
 /** Names one reminder: a request, the status and instant it entered it, the rule. */
-function reminderKeyOf(job: ReminderJob): string {
+function reminderKeyOf(job: Omit<ReminderJob, 'dueAtMs'>): string {
   return `${job.requestNumber}:${job.status}:${job.sinceMs}:${job.ruleId}`;
 }
 
-function jobIdOf(job: ReminderJob): string {
+function jobIdOf(job: Omit<ReminderJob, 'dueAtMs'>): string {
   return `reminder:${job.agency}:${reminderKeyOf(job)}`;
 }
 
