@@ -73,6 +73,8 @@ export function registerStatusEventRoutes(app: Hono, deps: StatusEventDeps): voi
     const parsed = StatusEventRequest.safeParse(body);
     if (!parsed.success) return errorResponse(c, 'bad_request', validationReason(parsed.error.issues));
     const report = parsed.data;
+    // The request number is what the call is about; it passed its pattern, so it can go in an entry.
+    noteAudit(c, { target: report.requestNumber });
     const number = normalizeMsisdn(report.to);
     if (!number.ok) return errorResponse(c, 'bad_request', `to: ${number.reason}`);
     const atMs = Date.parse(report.at);
