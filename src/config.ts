@@ -126,6 +126,9 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The audit log (notification and report calls, admin actions), one JSON line each; unset: the log stream, marked `audit: true`. */
   AUDIT_LOG_FILE: z.string().trim().min(1, 'is set but empty').optional(),
+  /** Reminders (`menus/reminders/`): at most this many to one number in any 24 hours, and in any 7 days. */
+  REMINDERS_PER_DAY: z.coerce.number({ error: 'want a whole number of reminders' }).int().min(0).max(20).default(1),
+  REMINDERS_PER_WEEK: z.coerce.number({ error: 'want a whole number of reminders' }).int().min(0).max(100).default(3),
 });
 
 /** One Redis (a URL), a Redis Cluster (some of its nodes) or a master found through Sentinel. */
@@ -242,6 +245,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** `NOTIFY_RATE_PER_MINUTE`, `USSD_HOP_RATE_PER_MINUTE` (0: no flood guard): shared by every instance on one Redis. */
   rateLimits: { notificationsPerMinute: number; ussdHopsPerMinute: number };
+  /** Frequency caps per number for reminders (`REMINDERS_PER_DAY`, `REMINDERS_PER_WEEK`). */
+  reminders: { perDay: number; perWeek: number };
 }
 
 /**
@@ -322,6 +327,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     piiHashKey: e.PII_HASH_KEY,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     rateLimits: { notificationsPerMinute: e.NOTIFY_RATE_PER_MINUTE, ussdHopsPerMinute: e.USSD_HOP_RATE_PER_MINUTE },
+    reminders: { perDay: e.REMINDERS_PER_DAY, perWeek: e.REMINDERS_PER_WEEK },
   };
   if (problems.length > 0 || config.sms === undefined) throw new Error(problems.join('\n'));
   return { ...config, sms: config.sms };

@@ -28,6 +28,7 @@ import { noMetrics, type GatewayMetrics } from '../observability/metrics.js';
 import { registerPaymentCallbackRoutes, type PaymentCallbackDeps } from '../payments/callback-route.js';
 import { registerPaymentReport, type PaymentReportDeps } from '../payments/report-route.js';
 import { secretsMatch } from '../lib/secrets.js';
+import { registerStatusEventRoutes, type StatusEventDeps } from '../reminders/status-events-route.js';
 import type { Deferrals } from '../services/deferred-calls.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { PreferenceStore, SessionStore } from '../sessions/port.js';
@@ -91,6 +92,8 @@ export interface AppDeps {
    * Absent: no rate limit.
    */
   rateLimits?: { limiter: RateLimiter; notificationsPerMinute: number; ussdHopsPerMinute: number };
+  /** Reminders and the agencies' status-event API (`POST /v1/requests/status-events`); absent: not served. */
+  reminders?: Omit<StatusEventDeps, 'audit' | 'logger'>;
 }
 
 /**
@@ -198,6 +201,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.rateLimits ? { rateLimit: { limiter: deps.rateLimits.limiter, policy: { limit: deps.rateLimits.notificationsPerMinute, windowMs: 60_000 } } } : {}),
     });
   }
+  if (deps.reminders) registerStatusEventRoutes(app, { ...deps.reminders, ...audit });
   registerApiDocs(app);
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));

@@ -61,8 +61,7 @@ export class BullMqJobQueue implements JobQueue {
       timer = setTimeout(() => reject(new QueueUnavailableError(`${queue}: not accepted within ${this.enqueueBudgetMs} ms`)), this.enqueueBudgetMs);
     });
     const added = this.queue(queue).add(queue, payload, {
-      // BullMQ keeps `:` for its own key structure and refuses it in custom ids.
-      ...(options.jobId ? { jobId: options.jobId.replace(/:/g, '_') } : {}),
+      ...(options.jobId ? { jobId: bullJobId(options.jobId) } : {}),
       ...(options.delayMs ? { delay: options.delayMs } : {}),
       attempts: options.attempts ?? DEFAULT_ATTEMPTS,
       backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS },
@@ -73,6 +72,31 @@ export class BullMqJobQueue implements JobQueue {
     added.catch(() => undefined);
     try {
       await Promise.race([added, budget]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async cancel(queue: string, jobId: string): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError(`${queue}: cancel not answered within ${this.enqueueBudgetMs} ms`)), this.enqueueBudgetMs);
+    });
+    const removed = (async () => {
+      const job = await this.queue(queue).getJob(bullJobId(jobId));
+      if (!job) return false;
+      // Only what has not started: a completed job's id must keep deduplicating, an active one is locked.
+      const state = await job.getState();
+      if (state !== 'delayed' && state !== 'waiting' && state !== 'prioritized') return false;
+      // Remove refuses (throws) a job a worker locked in between: it has started, so false.
+      return job.remove().then(
+        () => true,
+        () => false,
+      );
+    })();
+    removed.catch(() => undefined);
+    try {
+      return await Promise.race([removed, budget]);
     } finally {
       clearTimeout(timer);
     }
@@ -152,4 +176,9 @@ export class BullMqJobQueue implements JobQueue {
       maxRetriesPerRequest: forWorker ? null : 1,
     };
   }
+}
+
+/** BullMQ keeps `:` for its own key structure and refuses it in custom ids. */
+function bullJobId(jobId: string): string {
+  return jobId.replace(/:/g, '_');
 }

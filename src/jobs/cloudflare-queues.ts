@@ -82,6 +82,8 @@ export interface JobMessage {
   notBefore?: number;
   /** True when the job has an object holding its id (an enqueue with `jobId`). */
   deduplicated: boolean;
+  /** The enqueue's token in that object (absent in messages sent before cancelling existed: those run as before). */
+  token?: string;
 }
 
 export interface JobFailure {
@@ -106,11 +108,22 @@ const REMEMBER_FAILED_MS = 7 * 24 * 3_600_000;
  * plus a week): a message the platform dropped (past `max_retries`, a dead-letter queue) must not
  * block its id for ever.
  */
-type JobState = { state: 'pending' | 'done' | 'failed'; until: number; error?: string; attempt?: number };
+type JobState = {
+  state: 'pending' | 'done' | 'failed';
+  until: number;
+  error?: string;
+  attempt?: number;
+  /** Random per enqueue, carried by its message: a message of an enqueue since cancelled finds another token (or none) and does not run. */
+  token?: string;
+  /** Set when a delivery of it started running: from then on it can no longer be cancelled. */
+  started?: boolean;
+};
 
 type JobCommand =
-  | { op: 'claim'; keepMs: number }
+  | { op: 'claim'; keepMs: number; token: string }
   | { op: 'release' }
+  | { op: 'start'; token: string }
+  | { op: 'cancel' }
   | { op: 'status' }
   | { op: 'finish'; outcome: 'done' | 'failed'; error?: string; attempt: number };
 
@@ -125,7 +138,7 @@ export class JobObject {
     switch (command.op) {
       case 'claim':
         if (current) return Response.json({ claimed: false });
-        await storage.put<JobState>('job', { state: 'pending', until: Date.now() + command.keepMs });
+        await storage.put<JobState>('job', { state: 'pending', until: Date.now() + command.keepMs, token: command.token });
         await storage.setAlarm(Date.now() + command.keepMs);
         return Response.json({ claimed: true });
       case 'release':
@@ -134,6 +147,18 @@ export class JobObject {
         return Response.json({ ok: true });
       case 'status':
         return Response.json(current ?? null);
+      case 'start': {
+        // Runs only the delivery of the enqueue that holds the id now: not a cancelled one's, not a finished job's duplicate.
+        const run = current?.state === 'pending' && current.token === command.token;
+        if (run && !current.started) await storage.put<JobState>('job', { ...current, started: true });
+        return Response.json({ run });
+      }
+      case 'cancel': {
+        // Only a job no delivery has started: its message, when it comes, finds no token and is dropped.
+        const cancelled = current?.state === 'pending' && !current.started;
+        if (cancelled) await storage.deleteAll();
+        return Response.json({ cancelled });
+      }
       case 'finish': {
         const until = Date.now() + (command.outcome === 'done' ? REMEMBER_DONE_MS : REMEMBER_FAILED_MS);
         await storage.put<JobState>('job', { state: command.outcome, until, attempt: command.attempt, ...(command.error !== undefined ? { error: command.error } : {}) });
@@ -187,8 +212,9 @@ export class CloudflareJobQueue implements JobQueue {
     const deduplicated = options.jobId !== undefined;
     const jobId = options.jobId ?? crypto.randomUUID();
     const delayMs = Math.max(0, options.delayMs ?? 0);
+    const token = crypto.randomUUID();
     if (deduplicated) {
-      const claim = await this.job<{ claimed: boolean }>(queue, jobId, { op: 'claim', keepMs: delayMs + REMEMBER_FAILED_MS }).catch((error: unknown) => {
+      const claim = await this.job<{ claimed: boolean }>(queue, jobId, { op: 'claim', keepMs: delayMs + REMEMBER_FAILED_MS, token }).catch((error: unknown) => {
         throw new QueueUnavailableError(`${queue}: job ids unreachable (${describe(error)})`);
       });
       if (!claim.claimed) return;
@@ -201,6 +227,7 @@ export class CloudflareJobQueue implements JobQueue {
       attempts: options.attempts ?? DEFAULT_ATTEMPTS,
       backoffMs: options.backoffMs ?? DEFAULT_BACKOFF_MS,
       deduplicated,
+      ...(deduplicated ? { token } : {}),
       ...(delayMs > 0 ? { notBefore: this.now() + delayMs } : {}),
     };
     try {
@@ -219,6 +246,17 @@ export class CloudflareJobQueue implements JobQueue {
       ...(options.ratePerSecond ? { ratePerSecond: options.ratePerSecond } : {}),
       pausedUntil: 0,
     });
+  }
+
+  /**
+   * Takes back a job with an id that no delivery has started. Queues cannot unsend a message: the
+   * id's object forgets the enqueue, and the message, when it arrives, is acknowledged unrun.
+   */
+  async cancel(queue: string, jobId: string): Promise<boolean> {
+    const reply = await this.job<{ cancelled: boolean }>(queue, jobId, { op: 'cancel' }).catch((error: unknown) => {
+      throw new QueueUnavailableError(`${queue}: job ids unreachable (${describe(error)})`);
+    });
+    return reply.cancelled;
   }
 
   /** The failure recorded for a job, while its id is remembered (null: none, or it did not fail). */
@@ -288,7 +326,10 @@ export class CloudflareJobQueue implements JobQueue {
     const now = this.now();
     const heldFor = Math.max(registered.pausedUntil - now, (body.notBefore ?? 0) - now);
     if (heldFor >= DELAY_GRANULARITY_MS) return this.sendAgain(message, body, body.attempt + message.attempts - 1, heldFor);
-    if (body.deduplicated) {
+    if (body.deduplicated && body.token !== undefined) {
+      const start = await this.job<{ run: boolean }>(body.queue, body.jobId, { op: 'start', token: body.token });
+      if (!start.run) return message.ack(); // cancelled, or the platform's duplicate of a finished job
+    } else if (body.deduplicated) {
       const job = await this.job<JobState | null>(body.queue, body.jobId, { op: 'status' });
       if (job && job.state !== 'pending') return message.ack(); // the platform's duplicate of a finished job
     }

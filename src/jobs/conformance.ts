@@ -34,6 +34,22 @@ export function jobQueueConformance(name: string, make: () => JobQueue, cleanup?
       expect(seen).toEqual(['a']);
     });
 
+    it('cancels a delayed job before it runs, and its id can be used again', async () => {
+      const queue = open();
+      const seen: string[] = [];
+      queue.process<{ text: string }>('cancel', async (payload) => void seen.push(payload.text));
+      await queue.enqueue('cancel', { text: 'stale' }, { jobId: 'reminder:PS00373-240001:ready', delayMs: 300 });
+      expect(await queue.cancel('cancel', 'reminder:PS00373-240001:ready')).toBe(true);
+      expect(await queue.cancel('cancel', 'reminder:PS00373-240001:ready')).toBe(false);
+      expect(await queue.cancel('cancel', 'never-enqueued')).toBe(false);
+      await queue.enqueue('cancel', { text: 'fresh' }, { jobId: 'reminder:PS00373-240001:ready', delayMs: 50 });
+      await until(() => seen.length >= 1);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(seen).toEqual(['fresh']);
+      // Finished: nothing to take back, and the id still deduplicates.
+      expect(await queue.cancel('cancel', 'reminder:PS00373-240001:ready')).toBe(false);
+    });
+
     it('retries a failing job with back-off until it succeeds', async () => {
       const queue = open();
       const attempts: number[] = [];

@@ -34,6 +34,8 @@ export class MemoryJobQueue implements JobQueue {
    */
   private readonly known = new Map<string, 'pending' | number>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** First runs not started yet, by `queue:jobId`: what `cancel` can still take back. */
+  private readonly notStarted = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly inFlight = new Set<Promise<void>>();
   private sequence = 0;
   private closed = false;
@@ -53,7 +55,24 @@ export class MemoryJobQueue implements JobQueue {
       attempts: options.attempts ?? DEFAULT_ATTEMPTS,
       backoffMs: options.backoffMs ?? DEFAULT_BACKOFF_MS,
     };
-    this.schedule(job, options.delayMs ?? 0);
+    const timer = this.schedule(job, options.delayMs ?? 0);
+    if (timer) this.notStarted.set(key, timer);
+  }
+
+  async cancel(queue: string, jobId: string): Promise<boolean> {
+    const key = `${queue}:${jobId}`;
+    const timer = this.notStarted.get(key);
+    const waiting = this.waiting.get(queue) ?? [];
+    const parked = waiting.findIndex((job) => job.jobId === jobId && job.attempt === 1);
+    if (timer === undefined && parked < 0) return false;
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.timers.delete(timer);
+      this.notStarted.delete(key);
+    }
+    if (parked >= 0) waiting.splice(parked, 1);
+    this.known.delete(key);
+    return true;
   }
 
   process<Payload>(queue: string, handler: JobHandler<Payload>, options: ProcessOptions = {}): void {
@@ -83,13 +102,15 @@ export class MemoryJobQueue implements JobQueue {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private schedule(job: PendingJob, delayMs: number): void {
-    if (this.closed) return;
+  private schedule(job: PendingJob, delayMs: number): ReturnType<typeof setTimeout> | undefined {
+    if (this.closed) return undefined;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
+      this.notStarted.delete(`${job.queue}:${job.jobId}`);
       this.run(job);
     }, delayMs);
     this.timers.add(timer);
+    return timer;
   }
 
   private run(job: PendingJob): void {
@@ -105,7 +126,7 @@ export class MemoryJobQueue implements JobQueue {
       const now = Date.now();
       while (limit.started.length > 0 && limit.started[0]! <= now - 1000) limit.started.shift();
       const wait = Math.max(limit.pausedUntil - now, limit.started.length >= limit.ratePerSecond ? limit.started[0]! + 1000 - now : 0);
-      if (wait > 0) return this.schedule(job, wait);
+      if (wait > 0) return void this.schedule(job, wait);
       limit.started.push(now);
     }
     const running = handler(job.payload, { attempt: job.attempt, jobId: job.jobId }).then(

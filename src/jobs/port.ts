@@ -57,6 +57,12 @@ export interface JobQueue {
   enqueue<Payload>(queue: string, payload: Payload, options?: EnqueueOptions): Promise<void>;
   /** Starts consuming `queue` in this process. */
   process<Payload>(queue: string, handler: JobHandler<Payload>, options?: ProcessOptions): void;
+  /**
+   * Takes back a job that has not started (delayed or waiting): true when it was removed, and its
+   * `jobId` may be enqueued again. A running or finished job is left alone (false): handlers of
+   * cancellable jobs still check at run time that they are wanted, since a cancel can be lost.
+   */
+  cancel(queue: string, jobId: string): Promise<boolean>;
   /** Stops taking jobs, lets in-flight ones finish (or returns them), releases connections. */
   close(): Promise<void>;
 }

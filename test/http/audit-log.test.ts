@@ -92,6 +92,18 @@ const CALLS: AuditedCall[] = [
     expected: () => ({ agency: 'portail', action: 'POST /v1/notifications', outcome: 400 }),
   },
   {
+    name: 'a request’s status reported: the request number is the target',
+    route: 'POST /v1/requests/status-events',
+    request: async () => ({ path: '/v1/requests/status-events', init: { method: 'POST', headers: { ...json, 'x-api-key': KEYS.notify }, body: JSON.stringify({ requestNumber: 'PS00373-240001', status: 'ready', at: '2026-03-02T15:00:00+01:00', to: '+2290197000001', idempotencyKey: 'audit-status-0001' }) } }),
+    expected: () => ({ agency: 'portail', action: 'POST /v1/requests/status-events', target: 'PS00373-240001', outcome: 202 }),
+  },
+  {
+    name: 'a status report with a wrong key: refused, agency unknown',
+    route: 'POST /v1/requests/status-events',
+    request: async () => ({ path: '/v1/requests/status-events', init: { method: 'POST', headers: { ...json, 'x-api-key': 'wrong-key-0123456789' }, body: '{}' } }),
+    expected: () => ({ agency: 'unknown', action: 'POST /v1/requests/status-events', outcome: 401 }),
+  },
+  {
     name: 'a notification read',
     route: 'GET /v1/notifications/:id',
     before: async (gw) => ({ id: await sendOne(gw) }),

@@ -14,6 +14,9 @@ import { MemorySessionStore } from '../../src/sessions/memory.js';
 import { SmsDispatcher } from '../../src/sms/dispatcher.js';
 import { MemoryMessageStore } from '../../src/sms/store/memory.js';
 import { createTestGateway } from '../../testkit/harness.js';
+import { ReminderService } from '../../src/reminders/reminders.js';
+import { MemoryReminderStore } from '../../src/reminders/store/memory.js';
+import { loadReminderFiles } from '../../src/runtime/node/reminder-files.js';
 
 /**
  * A gateway with every route the app can serve: SMS callbacks and notifications, the payment
@@ -47,12 +50,15 @@ export async function fullGateway(options: { audit?: AuditLog; messages?: Memory
   const payments = options.payments ?? new MemoryPaymentStore();
   const { apply } = createEmbeddedPayments(createDemoPortal(), { providers, store: payments, jobs });
   const audit = options.audit ?? new MemoryAuditLog();
+  const agencies = { portail: { apiKey: KEYS.notify }, anip: { hmacSecret: KEYS.notifyHmac } };
+  const reminders = new ReminderService({ rules: await loadReminderFiles('menus'), store: new MemoryReminderStore(), queue: jobs, outbox: dispatcher, preferences: sessions, logger: silentLogger });
   const gateway = await createTestGateway({
     store: sessions,
     metrics: noMetrics,
     metricsToken: KEYS.metrics,
     simulator: true,
-    sms: { dispatcher, store: messages, outbox: dispatcher, agencies: { portail: { apiKey: KEYS.notify }, anip: { hmacSecret: KEYS.notifyHmac } } },
+    sms: { dispatcher, store: messages, outbox: dispatcher, agencies },
+    reminders: { reminders, agencies },
     payments: { providers, store: payments, apply, logger: silentLogger, enqueueHintConfirmation: async () => {} },
     paymentReport: { store: payments, apiKeys: { finance: KEYS.report } },
     audit,

@@ -49,6 +49,11 @@ import { serveUssdOverSmpp } from './smpp/smpp-ussd-channel.js';
 import { createSmppUssdPushRoute } from './smpp/smpp-ussd-push.js';
 import { UssdPushService } from '../../ussd-push/push-service.js';
 import type { UssdPushRoute } from '../../ussd-push/port.js';
+import { loadReminderFiles } from './reminder-files.js';
+import { ReminderService, capsFrom } from '../../reminders/reminders.js';
+import { PaymentEventsStore } from '../../reminders/payment-events.js';
+import { RedisReminderStore } from '../../reminders/store/redis.js';
+import { MemoryReminderStore } from '../../reminders/store/memory.js';
 
 export interface Gateway {
   app: Hono;
@@ -159,6 +164,18 @@ export async function createNodeGateway(
   const pushRoutes: Record<string, UssdPushRoute> = Object.fromEntries(config.ussdPush.routes.map((route) => [route.route, route.create()]));
   const push = new UssdPushService({ dispatcher: sms.dispatcher, store: sms.store, queue: jobs, routes: pushRoutes, routing: config.ussdPush.routing, ratePerSecond: config.ussdPush.rates, logger, ...(options.now ? { now: options.now } : {}) });
 
+  // Reminders (menus/reminders/<agency>.yaml): delayed jobs on the same queue, SMS through the dispatcher.
+  const reminders = new ReminderService({
+    rules: await loadReminderFiles(config.menusDir),
+    store: redis ? new RedisReminderStore(redis, config.redisPrefix) : new MemoryReminderStore(),
+    queue: jobs,
+    outbox: sms.dispatcher,
+    preferences: store,
+    logger,
+    caps: capsFrom(config.reminders),
+  });
+  reminders.start();
+
   // Payments: the sandbox and memory by default; with Redis, the Redis store and durable BullMQ
   // jobs, so a crash between "paid" and "portal told" loses nothing.
   // Every payment API named by PAYMENT_PROVIDER or PAYMENT_ROUTES (its variables checked by loadConfig).
@@ -177,7 +194,8 @@ export async function createNodeGateway(
     preferences: store,
     // The pay path's NPI proof counts with tracking's; its prompt counters are shared by every instance.
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
-    store: new CountingPaymentStore(redis ? new RedisPaymentStore(redis, config.redisPrefix) : new MemoryPaymentStore(), funnels),
+    // Created and succeeded payments are told to reminders ("payment not finished").
+    store: new CountingPaymentStore(new PaymentEventsStore(redis ? new RedisPaymentStore(redis, config.redisPrefix) : new MemoryPaymentStore(), reminders, logger), funnels),
     ...(redis ? { prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
   Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments }));
@@ -236,6 +254,7 @@ export async function createNodeGateway(
     clientIp: (c) => clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
     audit,
     rateLimits: { limiter: rates, notificationsPerMinute: config.rateLimits.notificationsPerMinute, ussdHopsPerMinute: config.rateLimits.ussdHopsPerMinute },
+    reminders: { reminders, agencies: config.sms.agencies },
   };
   const app = createApp({ ...appDeps, readiness: () => readiness() });
 
