@@ -141,8 +141,11 @@ export function getSignedPayload(path: string): string {
   return `GET.${path}.`;
 }
 
-/** `signed` is what the signature covers after `t.`: the raw body (POST) or `getSignedPayload` (GET). */
-async function authenticate(c: Context, agencies: Readonly<Record<string, AgencyCredentials>>, signed: string): Promise<string | null> {
+/**
+ * The agency calling, by its API key or signature, or null. `signed` is what the signature covers
+ * after `t.`: the raw body (POST) or `getSignedPayload` (GET). The survey API checks agencies the same way.
+ */
+export async function authenticate(c: Context, agencies: Readonly<Record<string, AgencyCredentials>>, signed: string): Promise<string | null> {
   const apiKey = c.req.header('x-api-key');
   const signature = c.req.header('x-guichet-signature');
   for (const [agency, credentials] of Object.entries(agencies)) {
@@ -187,7 +190,7 @@ export const agencyName: SecurityScheme = {
   scheme: { type: 'apiKey', in: 'header', name: 'x-agency', description: 'The agency whose secret signed x-guichet-signature.' },
 };
 
-const AGENCY_SECURITY = [[agencyApiKey], [agencySignature, agencyName]] as const;
+export const AGENCY_SECURITY = [[agencyApiKey], [agencySignature, agencyName]] as const;
 
 const queuedExample: NotificationView = {
   id: '6f1c2b7e-3d4a-4c5b-9e8f-0a1b2c3d4e5f',
