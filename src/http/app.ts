@@ -127,6 +127,7 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
     ...(deps.piiHashKey ? { piiHashKey: deps.piiHashKey } : {}),
     ...(deps.hashText ? { hashText: deps.hashText } : {}),
     ...(deps.funnels ? { funnels: deps.funnels } : {}),
+    ...(deps.surveys ? { menuSurveys: deps.surveys.service } : {}),
   };
 }
 

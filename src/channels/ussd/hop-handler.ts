@@ -16,6 +16,7 @@ import { CHANNEL_MESSAGES, type ChannelMessage } from './messages.js';
 import { textHasher, type TextHasher } from './pii-hash.js';
 import { identityProofVars, withoutVars } from './proof-vars.js';
 import { decodeBoundRecord, encodeRecord, type UssdSessionRecord } from './session-record.js';
+import type { SurveyService } from '../../surveys/survey-service.js';
 
 export interface HopHandlerDeps {
   menus: MenuRegistry;
@@ -46,6 +47,8 @@ export interface HopHandlerDeps {
   storeBudgetMs?: number;
   /** Per-screen counters (`src/observability/funnels.ts`), in process memory; absent: nothing counted. */
   funnels?: FunnelRecorder;
+  /** Sends the satisfaction survey after a session ends on a `survey: true` screen; absent: none. */
+  menuSurveys?: Pick<SurveyService, 'offer'>;
 }
 
 export interface HopAnswer {
@@ -151,6 +154,7 @@ export async function handleHop(deps: HopHandlerDeps, provider: string, hop: Uss
         return { screen: unavailable, deliver: true };
       }
       await applyEffects(deps, hop, effects);
+      if (screen.end && step.type === 'screen') offerSurvey(deps, hop, decision.menu, step, record.n, log);
       if (trace) countHop(deps, trace, key, provider, previous, decision, record, (version ?? 0) + 1);
       return { screen, deliver: true };
     }
@@ -421,6 +425,21 @@ function countHop(
     steps: trace.steps,
     ...(record.x === 'completed' ? { closed: 'ended' as const } : record.x === 'error' ? { closed: 'error' as const } : {}),
   });
+}
+
+/**
+ * A session completed on a `survey: true` screen: the survey SMS is asked for once the hop has
+ * committed (a retransmission or a racing copy never gets here), not awaited: the END screen is
+ * not held for it. Keyed by the session's nonce, so it is asked once whatever happens.
+ */
+function offerSurvey(deps: HopHandlerDeps, hop: UssdHop, menu: Menu, step: Extract<Step, { type: 'screen' }>, nonce: string, log: Record<string, unknown>): void {
+  const node = menu.nodes[step.state.node];
+  if (!deps.menuSurveys || node?.type !== 'message' || !node.survey) return;
+  const offer = { to: hop.msisdn, agency: menu.agency ?? menu.id, service: step.state.node, ccsp: '-', language: step.state.language, offerKey: `ussd:${menu.id}:${nonce}` };
+  deps.menuSurveys.offer(offer).then(
+    (result) => deps.logger.info({ ...log, menu: menu.id, node: step.state.node, survey: result.status }, 'survey after the menu'),
+    (error: unknown) => deps.logger.warn({ ...log, err: errorMessage(error) }, 'survey after the menu not sent'),
+  );
 }
 
 async function applyEffects(deps: HopHandlerDeps, hop: UssdHop, effects: readonly Effect[]): Promise<void> {
