@@ -148,7 +148,7 @@ const askSurvey = async (agency: keyof typeof KEYS, body: Record<string, string>
 const results = (agency: keyof typeof KEYS, query: string) => fetch(`${url}/v1/surveys/results?${query}`, { headers: { 'x-api-key': KEYS[agency] } });
 
 const QUESTION_FR = 'Service Public: votre avis compte. Répondez 1 (mauvais) à 5 (très bien) à ce SMS, avec un mot si vous voulez. STOP pour ne plus recevoir.';
-const THANKS = (rating: number) => `Service Public: merci pour votre note de ${rating}/5.`;
+const THANKS = 'Service Public: merci pour votre réponse, elle nous aide à mieux vous servir.';
 const RETRY = 'Service Public: répondez par un chiffre de 1 (mauvais) à 5 (très bien).';
 const UNKNOWN = 'Service Public: commande inconnue. Envoyez AIDE pour la liste des commandes.';
 
@@ -177,14 +177,14 @@ describe('satisfaction survey through a real Kannel', () => {
     // The survey is answered: a second "4" is nothing but an unknown command.
     citizenSends(A, '4');
     await until(() => received(A, '7070').length === 3, withKannelLogs('the answer to A\'s second "4"'), KANNEL_MS);
-    expect(received(A, '7070')).toEqual([RETRY, THANKS(5), UNKNOWN]);
+    expect(received(A, '7070')).toEqual([RETRY, THANKS, UNKNOWN]);
 
     // Another agency's survey of another number, answered with a keyword and a word.
     expect((await askSurvey('dgi', { to: `+${B}`, service: 'IFU', ccsp: 'CCSP-PARAKOU', idempotencyKey: 'dgi-IFU-0002' })).status).toBe(202);
     await until(() => received(B, '123').length > 0, withKannelLogs('the survey question for B'), KANNEL_MS);
     citizenSends(B, 'note 3 lent');
     await until(() => received(B, '7070').length === 1, withKannelLogs('the thanks to B'), KANNEL_MS);
-    expect(received(B, '7070')).toEqual([THANKS(3)]);
+    expect(received(B, '7070')).toEqual([THANKS]);
 
     // A number with no survey pending: "4" is not a rating.
     citizenSends(C, '4');
@@ -214,6 +214,9 @@ describe('satisfaction survey through a real Kannel', () => {
       ['dgi', 'IFU', 'CCSP-PARAKOU', 1, 3],
     ]);
     expect(JSON.stringify(summary.surveys)).not.toMatch(/0197/);
+    const page = await (await fetch(`${url}/admin`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    expect(page).toContain('<table data-testid="surveys"></table>');
+    expect(page).toContain('"service":"IFU"');
     // Nothing after the survey was sent once: the replayed POST sent no second question.
     expect(received(A, '123')).toEqual([QUESTION_FR]);
   }, 120_000);

@@ -99,7 +99,7 @@ export function createSurveyService(deps: SurveyServiceDeps): SurveyService {
       const pending = await deps.store.take(key);
       if (!pending) return false;
       await deps.store.record({ agency: pending.agency, service: pending.service, ccsp: pending.ccsp, month: pending.month, rating: parsed.rating, ...(parsed.word ? { word: parsed.word } : {}) });
-      await answerBack(renderSurveySms('survey_thanks', pending.language, { rating: parsed.rating }));
+      await answerBack(renderSurveySms('survey_thanks', pending.language));
       deps.logger.info({ agency: pending.agency, service: pending.service }, 'survey answered');
       return true;
     },

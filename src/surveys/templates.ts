@@ -10,9 +10,11 @@ export const SURVEY_SMS_TEMPLATES = {
     fr: 'Service Public: votre avis compte. Répondez 1 (mauvais) à 5 (très bien) à ce SMS, avec un mot si vous voulez. STOP pour ne plus recevoir.',
     en: 'Public Service: your opinion counts. Reply 1 (poor) to 5 (very good) to this SMS, with a word if you like. STOP to receive no more.',
   },
+  // No rating in the thanks: the message store keeps what it sends with the number, and a
+  // rating must never sit beside a number.
   survey_thanks: {
-    fr: 'Service Public: merci pour votre note de {{rating}}/5.',
-    en: 'Public Service: thank you for your rating of {{rating}}/5.',
+    fr: 'Service Public: merci pour votre réponse, elle nous aide à mieux vous servir.',
+    en: 'Public Service: thank you for your answer, it helps us serve you better.',
   },
   survey_retry: {
     fr: 'Service Public: répondez par un chiffre de 1 (mauvais) à 5 (très bien).',
