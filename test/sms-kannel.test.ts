@@ -91,14 +91,16 @@ get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I&coding=%c&chars
     silentLogger,
   );
   server = await serveOnLoopback(gateway.app, { port: guichetPort });
-  const start = (command: string, args: string[]) => {
-    const child = spawn(command, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  const start = (command: string, args: string[], stdio: 'pipe' | 'ignore' = 'pipe') => {
+    const child = spawn(command, args, { cwd: dir, stdio: ['pipe', stdio, stdio] });
     children.push(child);
     return child;
   };
-  start('/usr/sbin/bearerbox', ['kannel.conf']);
+  // The boxes log to their files (log-file above); their stdout/stderr must not be pipes nobody
+  // reads: once one fills, smsbox stalls and the next inbound message never reaches Guichet.
+  start('/usr/sbin/bearerbox', ['kannel.conf'], 'ignore');
   await new Promise((r) => setTimeout(r, 700));
-  start('/usr/sbin/smsbox', ['kannel.conf']);
+  start('/usr/sbin/smsbox', ['kannel.conf'], 'ignore');
   // fakesmsc in interactive mode: each line written to its stdin is a citizen's message; it prints every MT it gets.
   fake = start(FAKESMSC, ['-H', '127.0.0.1', '-r', String(smscPort)]);
   fake.stdout!.on('data', (d: Buffer) => (fakeOutput += d.toString()));

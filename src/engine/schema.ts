@@ -84,6 +84,11 @@ const MessageNode = z.strictObject({
   text: LocalizedText,
   /** Without `next` the screen closes the session (END); with it, any input continues. */
   next: NodeId.optional(),
+  /**
+   * On an END screen: a session that ends here gets the satisfaction survey by SMS (at most one
+   * per number per week), counted under the menu's `agency` and this node's id as the service.
+   */
+  survey: z.boolean().optional(),
 });
 
 const GotoNode = z.strictObject({ type: z.literal('goto'), next: NodeId });
@@ -104,6 +109,8 @@ export const MenuFile = z
     title: LocalizedText,
     serviceCodes: z.array(ServiceCode).min(1),
     defaultLanguage: Language.default('fr'),
+    /** The agency the menu's surveys are counted under (its notification API name); default: the menu's id. */
+    agency: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
     /** Services this menu may call; the gateway refuses to start when one does not exist. */
     services: z.array(z.string().min(1)).default([]),
     start: NodeId,
@@ -138,6 +145,11 @@ export const MenuFile = z
           if (!exists(target)) missing([...at, 'on', outcome], target);
         }
         if (!exists(node.otherwise)) missing([...at, 'otherwise'], node.otherwise);
+      }
+      if (node.type === 'message' && node.survey) {
+        // The survey follows a completed session: a screen the citizen moves on from completes nothing.
+        if (node.next !== undefined) ctx.addIssue({ code: 'custom', path: [...at, 'survey'], message: 'survey: only on an END screen (a message without next)' });
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) ctx.addIssue({ code: 'custom', path: [...at, 'survey'], message: 'survey: the node id names the service in the results: letters, digits, . _ - only, at most 64' });
       }
       if (node.type === 'input' && node.validate?.pattern !== undefined) {
         try {

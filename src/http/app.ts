@@ -14,6 +14,9 @@ import type { UssdPushService } from '../ussd-push/push-service.js';
 import type { MessageStore } from '../sms/store/port.js';
 import type { SmsOutbox } from '../sms/outbox.js';
 import { registerUssdRoutes } from '../channels/ussd/route.js';
+import { registerSurveyRoutes } from '../channels/surveys/route.js';
+import type { SurveyStore } from '../surveys/port.js';
+import type { SurveyService } from '../surveys/survey-service.js';
 import { limitBodySize } from './body-limit.js';
 import { errorResponse, httpExceptionResponse } from './errors.js';
 import { healthRoutes, metricsRoute } from './health.js';
@@ -66,6 +69,8 @@ export interface AppDeps {
     /** Notifications asked as `channel: "ussd-push"`; absent: refused. */
     push?: UssdPushService;
   };
+  /** Satisfaction surveys (`/v1/surveys`, ratings in SMS replies); needs `sms` for the agencies and the replies. */
+  surveys?: { service: SurveyService; store: SurveyStore };
   /** Mobile-money callbacks; absent: no `/payments/*` routes. */
   payments?: PaymentCallbackDeps;
   /** The finance team's daily CSV at `/v1/payments/report`; absent: not served. */
@@ -145,6 +150,7 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
       : {}),
     ...(deps.resumeWindowSeconds ? { resumeWindowSeconds: deps.resumeWindowSeconds } : {}),
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.surveys ? { menuSurveys: deps.surveys.service } : {}),
   };
 }
 
@@ -190,7 +196,9 @@ export function createApp(deps: AppDeps): Hono {
       store: deps.sms.store,
       ...(deps.sms.callbacks ? { callbacks: deps.sms.callbacks } : {}),
       ...(deps.clientIp ? { clientIp: deps.clientIp } : {}),
+      ...(deps.surveys ? { surveys: deps.surveys.service } : {}),
     });
+    if (deps.surveys) registerSurveyRoutes(app, { surveys: deps.surveys.service, store: deps.surveys.store, agencies: deps.sms.agencies, ...audit });
     registerNotificationRoutes(app, {
       dispatcher: deps.sms.dispatcher,
       store: deps.sms.store,

@@ -51,6 +51,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** The groups of the reference page, in its order. */
 export const API_TAGS = {
   notifications: 'Agencies send citizens an SMS and follow its delivery.',
+  surveys: 'Agencies ask citizens for a 1–5 rating of a service and read the anonymous results.',
   payments: 'The finance team’s daily reconciliation.',
   ussd: 'What each USSD operator or aggregator sends us for every screen of a session, and what we answer.',
   sms: 'What each SMS route sends us: citizens’ messages and delivery reports.',

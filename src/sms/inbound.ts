@@ -8,6 +8,7 @@ import type { ServiceRegistry } from '../services/service-registry.js';
 import type { PreferenceStore } from '../sessions/port.js';
 import type { MessageStore } from './store/port.js';
 import type { SmsOutbox } from './outbox.js';
+import type { SurveyService } from '../surveys/survey-service.js';
 import { renderSms, STATUS_LABELS, type TemplateName } from './templates.js';
 
 export interface InboundSms {
@@ -32,6 +33,8 @@ export interface InboundDeps {
   logger: Logger;
   /** Remembers content ids for their window (the message store). */
   claims?: Pick<MessageStore, 'claimOnce'>;
+  /** Satisfaction surveys: a rating is an answer only while the number has a survey pending. */
+  surveys?: Pick<SurveyService, 'answerSms'>;
 }
 
 type Command =
@@ -91,6 +94,9 @@ export async function handleInboundSms(deps: InboundDeps, sms: InboundSms): Prom
     // The claim made it new: the same words after the window are a new question, answered anew.
     replyKey += `:${Date.now()}`;
   }
+  // Before the keywords: "4" means something only to a number with a survey pending; otherwise
+  // it falls through to them (and gets "commande inconnue").
+  if (deps.surveys && (await deps.surveys.answerSms({ from, text: sms.text, route: sms.route, ...(sms.to ? { to: sms.to } : {}), replyKey }))) return;
   const command = parseCommand(sms.text);
   const stored = await deps.preferences.getLanguage(from);
   let language: Language = stored === 'en' || stored === 'fr' ? stored : 'fr';

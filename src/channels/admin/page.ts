@@ -47,6 +47,7 @@ export const DASHBOARD_PAGE = /* html */ `<!doctype html>
     <div class="panel"><h2>Disjoncteurs (portail)</h2><ul data-testid="breakers"></ul></div>
     <div class="panel"><h2>Liens SMPP</h2><ul data-testid="smpp-links"></ul></div>
     <div class="panel"><h2>Paiements à rapprocher</h2><table data-testid="reconciliation"></table></div>
+    <div class="panel"><h2>Satisfaction du mois (notes 1 à 5)</h2><table data-testid="surveys"></table></div>
   </section>
 </main>
 <script type="application/json" id="summary">${SUMMARY_SLOT}</script>
@@ -170,6 +171,12 @@ export const DASHBOARD_SCRIPT = /* js */ `(function () {
       s.reconciliation.map(function (r) {
         return { attrs: { 'data-payment': r.id }, cells: [r.id, { text: r.amountXof, field: 'amount' }, r.provider, r.state, r.why, when(r.createdAt)] };
       }), 'Rien à rapprocher sur les sept derniers jours.');
+    table(byTestId('surveys'), ['Agence', 'service', 'CCSP', '1', '2', '3', '4', '5', 'réponses', 'moyenne'],
+      s.surveys.rows.map(function (r) {
+        return { attrs: { 'data-agency': r.agency, 'data-service': r.service, 'data-ccsp': r.ccsp }, cells: [r.agency, r.service, r.ccsp,
+          { text: r.ratings['1'], field: 'r1' }, { text: r.ratings['2'], field: 'r2' }, { text: r.ratings['3'], field: 'r3' }, { text: r.ratings['4'], field: 'r4' },
+          { text: r.ratings['5'], field: 'r5' }, { text: r.answers, field: 'answers' }, { text: r.mean === null ? '—' : r.mean, field: 'mean' }] };
+      }), 'Aucune réponse ce mois-ci (' + s.surveys.month + ').');
     document.body.setAttribute('data-ready', 'yes');
   }
 

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import type { MenuRegistry } from '../../engine/menu-registry.js';
 import type { FunnelSource } from '../../observability/funnels.js';
 import type { PaymentStore } from '../../payments/store/port.js';
+import type { SurveyStore } from '../../surveys/port.js';
 import { adminAuth } from './auth.js';
 import { DASHBOARD_PAGE, DASHBOARD_SCRIPT, DASHBOARD_STYLE, SUMMARY_SLOT } from './page.js';
 import { createSummary, type AdminProbes } from './summary.js';
@@ -19,6 +20,8 @@ export interface AdminDeps extends AdminProbes {
   chartLibrary: { script: string; style: string };
   /** For the `needsReconciliation` list; absent: empty. */
   payments?: PaymentStore;
+  /** This month's survey results; absent: none shown. */
+  surveys?: SurveyStore;
   now?: () => number;
 }
 

@@ -5,6 +5,8 @@ import { DROP_REASONS, type DropReason, type FunnelSnapshot, type FunnelSource, 
 import { PAYMENT_STATES, type Payment, type PaymentState } from '../../payments/payment.js';
 import { financeDay, type PaymentStore } from '../../payments/store/port.js';
 import { SMS_STATUSES, type SmsStatus } from '../../sms/store/port.js';
+import type { SurveyResultRow, SurveyStore } from '../../surveys/port.js';
+import { surveyMonth } from '../../surveys/survey-service.js';
 
 /** What the runtime says of its links and breakers when the dashboard asks (read then, never stored). */
 export interface AdminProbes {
@@ -17,6 +19,8 @@ export interface SummaryDeps extends AdminProbes {
   menus: MenuRegistry;
   /** Where the `needsReconciliation` list is read; absent: the list is empty. */
   payments?: PaymentStore;
+  /** Where the month's survey results are read; absent: none shown. */
+  surveys?: SurveyStore;
   now?: () => number;
 }
 
@@ -57,6 +61,8 @@ export interface AdminSummary {
   smppLinks: { link: string; bound: boolean }[];
   /** Payments finance must check by hand, created in the last `RECONCILIATION_DAYS` days: ids and amounts, never a phone number. */
   reconciliation: { id: string; amountXof: number; provider: string; state: PaymentState; why: string; createdAt: string }[];
+  /** This month's satisfaction survey, every agency (the store's totals, shared by all instances; never who answered). */
+  surveys: { month: string; rows: SurveyResultRow[] };
 }
 
 const NOTE =
@@ -118,6 +124,7 @@ export function createSummary(deps: SummaryDeps): () => Promise<AdminSummary> {
       breakers: deps.breakers?.() ?? [],
       smppLinks: deps.smppLinks?.() ?? [],
       reconciliation: await reconciliationRows().catch(() => []),
+      surveys: { month: surveyMonth(now()), rows: deps.surveys ? await deps.surveys.results(surveyMonth(now())).catch(() => []) : [] },
     };
   };
 }

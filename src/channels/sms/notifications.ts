@@ -197,7 +197,10 @@ export function getSignedPayload(path: string): string {
   return `GET.${path}.`;
 }
 
-/** The agency whose API key or signature the request carries, or null. `signed` is what the signature covers after `t.`: the raw body (POST) or `getSignedPayload` (GET). */
+/**
+ * The agency calling, by its API key or signature, or null. `signed` is what the signature covers
+ * after `t.`: the raw body (POST) or `getSignedPayload` (GET). The survey API checks agencies the same way.
+ */
 export async function authenticate(c: Context, agencies: Readonly<Record<string, AgencyCredentials>>, signed: string): Promise<string | null> {
   const apiKey = c.req.header('x-api-key');
   const signature = c.req.header('x-guichet-signature');

@@ -20,6 +20,7 @@ import { identityProofVars, withoutVars } from './proof-vars.js';
 import { decodeBoundRecord, encodeRecord, type UssdSessionRecord } from './session-record.js';
 import type { FloodGuard } from './flood-guard.js';
 import type { RateDecision } from '../../limits/rate/port.js';
+import type { SurveyService } from '../../surveys/survey-service.js';
 
 export interface HopHandlerDeps {
   menus: MenuRegistry;
@@ -59,6 +60,8 @@ export interface HopHandlerDeps {
   resumeWindowSeconds?: number;
   /** The clock hops read (ms since the epoch); the stores keep their own. Tests move it. */
   now?: () => number;
+  /** Sends the satisfaction survey after a session ends on a `survey: true` screen; absent: none. */
+  menuSurveys?: Pick<SurveyService, 'offer'>;
 }
 
 export interface HopAnswer {
@@ -195,6 +198,7 @@ export async function handleHop(
         return { screen: unavailable, deliver: true };
       }
       await applyEffects(deps, hop, effects);
+      if (screen.end && step.type === 'screen') offerSurvey(deps, hop, decision.menu, step, record.n, log);
       if (trace) countHop(deps, trace, key, provider, previous, decision, record, (version ?? 0) + 1);
       return { screen, deliver: true };
     }
@@ -541,6 +545,21 @@ function countHop(
     steps: decision.offer ? [] : trace.steps,
     ...(record.x === 'completed' ? { closed: 'ended' as const } : record.x === 'error' ? { closed: 'error' as const } : {}),
   });
+}
+
+/**
+ * A session completed on a `survey: true` screen: the survey SMS is asked for once the hop has
+ * committed (a retransmission or a racing copy never gets here), not awaited: the END screen is
+ * not held for it. Keyed by the session's nonce, so it is asked once whatever happens.
+ */
+function offerSurvey(deps: HopHandlerDeps, hop: UssdHop, menu: Menu, step: Extract<Step, { type: 'screen' }>, nonce: string, log: Record<string, unknown>): void {
+  const node = menu.nodes[step.state.node];
+  if (!deps.menuSurveys || node?.type !== 'message' || !node.survey) return;
+  const offer = { to: hop.msisdn, agency: menu.agency ?? menu.id, service: step.state.node, ccsp: '-', language: step.state.language, offerKey: `ussd:${menu.id}:${nonce}` };
+  deps.menuSurveys.offer(offer).then(
+    (result) => deps.logger.info({ ...log, menu: menu.id, node: step.state.node, survey: result.status }, 'survey after the menu'),
+    (error: unknown) => deps.logger.warn({ ...log, err: errorMessage(error) }, 'survey after the menu not sent'),
+  );
 }
 
 async function applyEffects(deps: HopHandlerDeps, hop: UssdHop, effects: readonly Effect[]): Promise<void> {

@@ -45,6 +45,9 @@ import { createPrometheusMetrics } from './prometheus-metrics.js';
 import { FileAuditLog } from './audit-file.js';
 import { LoggerAuditLog } from '../../audit/log.js';
 import { SmppLink } from './smpp/smpp-link.js';
+import { MemorySurveyStore } from '../../surveys/memory.js';
+import { RedisSurveyStore } from '../../surveys/redis.js';
+import { createSurveyService, type SurveyService } from '../../surveys/survey-service.js';
 import { serveUssdOverSmpp } from './smpp/smpp-ussd-channel.js';
 import { createSmppUssdPushRoute } from './smpp/smpp-ussd-push.js';
 import { UssdPushService } from '../../ussd-push/push-service.js';
@@ -159,7 +162,12 @@ export async function createNodeGateway(
   // channel is handed the registry object now, filled by createServices once payments exist, in
   // the same synchronous stretch (no SMS can be read in between).
   const services: Record<string, ServiceHandler> = {};
-  const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger, funnels });
+  const surveysForSms: { current?: SurveyService } = {};
+  const sms = createSmsChannel({ config, redis, queue: jobs, preferences: store, services, logger, funnels, surveys: surveysForSms });
+  // Satisfaction surveys: questions leave through the SMS channel, answers come back through it.
+  const surveyStore = redis ? new RedisSurveyStore(redis, `${config.redisPrefix}surveys:`) : new MemorySurveyStore();
+  const surveys = createSurveyService({ store: surveyStore, outbox: sms.dispatcher, preferences: store, logger, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) });
+  surveysForSms.current = surveys;
   // USSD pushes (USSD_PUSH_ROUTES): MADAPI's now, each SMPP link's once it exists (below); started then.
   const pushRoutes: Record<string, UssdPushRoute> = Object.fromEntries(config.ussdPush.routes.map((route) => [route.route, route.create()]));
   const push = new UssdPushService({ dispatcher: sms.dispatcher, store: sms.store, queue: jobs, routes: pushRoutes, routing: config.ussdPush.routing, ratePerSecond: config.ussdPush.rates, logger, ...(options.now ? { now: options.now } : {}) });
@@ -242,11 +250,13 @@ export async function createNodeGateway(
             payments: payments.store,
             smppLinks: () => smppLinks.map((link, i) => ({ link: config.smppUssdLinks[i]!.provider, bound: link.isBound })),
             breakers: portalBreakers,
+            surveys: surveyStore,
           },
         }
       : {}),
     deferrals: createDeferrals(jobs),
     sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher, callbacks: config.sms.callbacks, push },
+    surveys: { service: surveys, store: surveyStore },
     payments: { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger },
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
     ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),

@@ -15,6 +15,7 @@ import type { SmsRoute } from '../../sms/port.js';
 import { CountingMessageStore } from '../../observability/counting-stores.js';
 import type { FunnelRecorder } from '../../observability/funnels.js';
 import { RedisMessageStore } from '../../sms/store/redis.js';
+import type { SurveyService } from '../../surveys/survey-service.js';
 import { SmppLink } from './smpp/smpp-link.js';
 import { createSmppSmsRoute } from './smpp/smpp-sms-route.js';
 
@@ -24,7 +25,17 @@ import { createSmppSmsRoute } from './smpp/smpp-sms-route.js';
  * route. Node supplies the links a manifest declares but cannot open itself: SMPP binds and Africa's
  * Talking's SDK. The embedded default has only the sandbox route.
  */
-export function createSmsChannel(deps: { config: Config; redis: RedisClient | undefined; queue: JobQueue; preferences: PreferenceStore; services: ServiceRegistry; logger: Logger; funnels?: FunnelRecorder }) {
+export function createSmsChannel(deps: {
+  config: Config;
+  redis: RedisClient | undefined;
+  queue: JobQueue;
+  preferences: PreferenceStore;
+  services: ServiceRegistry;
+  logger: Logger;
+  funnels?: FunnelRecorder;
+  /** Filled once the dispatcher exists (surveys send through it): read when a message comes in. */
+  surveys?: { current?: Pick<SurveyService, 'answerSms'> };
+}) {
   const { config, logger } = deps;
   const storage: MessageStore & { close?: () => Promise<void> } = deps.redis ? new RedisMessageStore(deps.redis, `${config.redisPrefix}sms:`) : new MemoryMessageStore();
   // Counted per route and status where the store applies each change (`src/observability/counting-stores.ts`).
@@ -56,7 +67,10 @@ export function createSmsChannel(deps: { config: Config; redis: RedisClient | un
       logger,
       callbacks: config.sms.callbacks[configured.route],
       recordReport: (report) => recordDeliveryReport(store, report, logger),
-      receive: (sms) => handleInboundSms({ services: deps.services, preferences: deps.preferences, outbox: dispatcher, logger, claims: store }, sms),
+      receive: (sms) => {
+        const surveys = deps.surveys?.current;
+        return handleInboundSms({ services: deps.services, preferences: deps.preferences, outbox: dispatcher, logger, claims: store, ...(surveys ? { surveys } : {}) }, sms);
+      },
     });
   }
 

@@ -1,0 +1,29 @@
+import type { Language } from '../engine/schema.js';
+
+/**
+ * What the survey says by SMS. Apart from `SMS_TEMPLATES` (what agencies may send through the
+ * notification API): only a pending survey makes a reply a rating, so only the survey asks.
+ * GSM-7 (é, à, è are in it), one segment each.
+ */
+export const SURVEY_SMS_TEMPLATES = {
+  survey_question: {
+    fr: 'Service Public: votre avis compte. Répondez 1 (mauvais) à 5 (très bien) à ce SMS, avec un mot si vous voulez. STOP pour ne plus recevoir.',
+    en: 'Public Service: your opinion counts. Reply 1 (poor) to 5 (very good) to this SMS, with a word if you like. STOP to receive no more.',
+  },
+  // No rating in the thanks: the message store keeps what it sends with the number, and a
+  // rating must never sit beside a number.
+  survey_thanks: {
+    fr: 'Service Public: merci pour votre réponse, elle nous aide à mieux vous servir.',
+    en: 'Public Service: thank you for your answer, it helps us serve you better.',
+  },
+  survey_retry: {
+    fr: 'Service Public: répondez par un chiffre de 1 (mauvais) à 5 (très bien).',
+    en: 'Public Service: please reply with a number from 1 (poor) to 5 (very good).',
+  },
+} as const satisfies Record<string, Record<Language, string>>;
+
+export type SurveyTemplateName = keyof typeof SURVEY_SMS_TEMPLATES;
+
+export function renderSurveySms(template: SurveyTemplateName, language: Language, params: Readonly<Record<string, string | number>> = {}): string {
+  return SURVEY_SMS_TEMPLATES[template][language].replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
+}
