@@ -261,14 +261,17 @@ async function decide(
     // checked before retransmissions, since the stored screen may be a menu that would reopen a
     // closed session. Not delivered where the dialect can drop it (SMPP); an HTTP provider that
     // still waits gets an END, never the menu.
-    if (previous.x && previous.x !== 'completed' && previous.x !== 'error') {
+    // A new dial on the key of a cut session (SMPP: many SMSCs reuse the session number) is a new
+    // session, not a late hop of the cut one: the cut record is now kept for the resume window.
+    const redialOverCut = hop.isBegin && !raced && previous.x !== undefined && RESUMABLE_ENDS.has(previous.x) && (deps.resumeWindowSeconds ?? 0) > 0;
+    if (previous.x && previous.x !== 'completed' && previous.x !== 'error' && !redialOverCut) {
       return { type: 'answer', answer: { screen: channelScreen('sessionExpired', previous.e.language), deliver: false } };
     }
     // Kept past its time-out only to be resumed from: as a session, it has expired.
     if (!hop.isBegin && !previous.x && previous.l !== undefined && now - previous.l > deps.sessionTtlSeconds * 1000) {
       return { type: 'answer', answer: { screen: channelScreen('sessionExpired', previous.e.language), deliver: true } };
     }
-    const input = await newInput(hop, previous, digests, now);
+    const input: NewInput = redialOverCut ? { type: 'restart' } : await newInput(hop, previous, digests, now);
     if (input.type === 'repeat') return { type: 'answer', answer: { screen: previous.s, deliver: true } };
     if (input.type === 'mismatch') {
       deps.logger.warn(log, 'hop text does not extend the session history');
