@@ -157,8 +157,9 @@ describe('three gateways on the cluster, a master failing over during a walk loa
   }
 
   it('0 forked sessions, every hop answered (politely during the switch), every accepted job run once: CLUSTER FAILOVER', async () => {
-    // The walks all dial from one number: the per-number flood guard would (rightly) stop them; it is not what this tests.
-    const env = { USSD_HOP_RATE_PER_MINUTE: '0', REDIS_CLUSTER_NODES: cluster.seeds, REDIS_PREFIX: `g${run}:`, NOTIFY_API_KEYS: `portail:${NOTIFY_KEY}`, LOG_LEVEL: 'info', SESSION_TTL_SECONDS: '120' };
+    // The walks all dial from one number, many at once: the per-number flood guard would (rightly) stop them, and each
+    // opening would be offered the number's previous session back (resume); neither is what this tests.
+    const env = { USSD_HOP_RATE_PER_MINUTE: '0', RESUME_WINDOW_SECONDS: '0', REDIS_CLUSTER_NODES: cluster.seeds, REDIS_PREFIX: `g${run}:`, NOTIFY_API_KEYS: `portail:${NOTIFY_KEY}`, LOG_LEVEL: 'info', SESSION_TTL_SECONDS: '120' };
     // Three processes starting at once on a shared 2-core machine: slower than one.
     gateways.push(...(await Promise.all([0, 1, 2].map(() => startGateway(env, { startMs: 40_000 })))));
     for (const gateway of gateways) await until(async () => (await fetch(`${gateway.url}/readyz`)).ok, 'the gateway to be ready on the cluster', 20_000);
