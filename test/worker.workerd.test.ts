@@ -154,15 +154,16 @@ describe('payments on the Worker', () => {
     const reference = workerPaymentReferences[0]!;
     const paymentIdOf = () =>
       [...fedapay.transactions.values()].map((t) => String(t.custom_metadata.payment_id ?? '')).find((id) => id.slice(0, 8).toUpperCase() === reference);
-    // The collect job ran on the Worker: FedaPay got the transaction and the push to the handset.
-    await until(() => paymentIdOf() !== undefined && fedapay.sends.length > 0, 'the Worker to ask FedaPay for the collection', 15_000);
+    // The collect job ran on the Worker (Cloudflare Queues): FedaPay got this payment's transaction and its push.
+    const pushed = (id: string | undefined) => id !== undefined && [...fedapay.transactions.values()].some((t) => t.custom_metadata.payment_id === id && fedapay.sends.some((send) => send.body.token === `tok-${t.id}`));
+    await until(() => pushed(paymentIdOf()), 'the Worker to ask FedaPay for the collection and push it', 20_000);
     const paymentId = paymentIdOf()!;
     // Someone claiming the payment succeeded, signed with a secret that is not FedaPay's: refused, nothing moves.
     const forged = fedapay.forgedCallbackFor(paymentId, Date.now());
     const refused = await toWorker(forged.path, { method: forged.method, headers: forged.headers, body: forged.body });
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.body)).toMatchObject({ error: 'rejected' });
-    await until(() => { try { fedapay.settle(paymentId, { status: 'succeeded' }); return true; } catch { return false; } }, 'the push to be sent', 15_000);
+    fedapay.settle(paymentId, { status: 'succeeded' });
     const callback = fedapay.callbackFor(paymentId, Date.now());
     const post = () => toWorker(callback.path, { method: callback.method, headers: callback.headers, body: callback.body });
     const first = await post();
