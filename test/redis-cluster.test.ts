@@ -1,4 +1,5 @@
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { awaitReplica, keySlot } from '../src/lib/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OwnRedisCluster } from '../testkit/redis-cluster.js';
 import { startGateway, type GatewayProcess } from '../testkit/processes.js';
@@ -43,6 +44,31 @@ describe('the stores on a Redis Cluster', () => {
   messageStoreConformance('redis cluster', () => new RedisMessageStore(client, `t${run}:sms:`));
   // BullMQ's scripts touch many keys of one queue: the prefix is a hash tag per queue.
   jobQueueConformance('bullmq on redis cluster', () => new BullMqJobQueue({ connect: (forWorker) => new Cluster(cluster.startupNodes, { redisOptions: { maxRetriesPerRequest: forWorker ? null : 1 } }), prefix: (queue) => `{t${run}:${queue}}` }));
+
+  it('an acknowledged write waits for its master\'s replica: WAIT on the connection that wrote it', async () => {
+    const key = `t${run}:replicated`;
+    await client.set(key, 'first');
+    // Just after the cluster forms a replica may still be in its first full sync.
+    await until(async () => (await awaitReplica(client, key)) === 1, 'the replica to confirm a write', 20_000);
+    // The replica held back (DEBUG SLEEP): the next write cannot be confirmed. A WAIT sent on a
+    // connection that did not write it would answer 1 at once (nothing of its own to wait for).
+    const [host, port] = client.slots[keySlot(key)]![0]!.split(':');
+    expect(host).toBe('127.0.0.1');
+    const replica = new Redis({ port: await cluster.replicaOf(Number(port)), host: '127.0.0.1' });
+    try {
+      await replica.ping();
+      const sleeping = replica.call('DEBUG', 'SLEEP', '1');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await client.set(key, 'second');
+      expect(await awaitReplica(client, key, 200)).toBe(0);
+      await sleeping;
+      expect(await awaitReplica(client, key)).toBe(1);
+    } finally {
+      replica.disconnect();
+    }
+    // One Redis: nothing to wait for.
+    expect(await awaitReplica(new Redis({ lazyConnect: true }), key)).toBeNull();
+  });
 
   it('no command they sent spanned two slots', () => {
     expect(audit.violations).toEqual([]);

@@ -60,6 +60,8 @@ export class OwnRedisCluster {
           '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-port', String(busPort),
           '--cluster-config-file', join(nodeDir, 'nodes.conf'), '--cluster-node-timeout', '2000', '--dir', nodeDir,
           '--save', '', '--appendonly', 'no',
+          // DEBUG SLEEP from loopback: a test holds a replica back to see a write wait for it.
+          '--enable-debug-command', 'local',
         ]);
         cluster.nodes.push({ port, child });
       }

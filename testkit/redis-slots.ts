@@ -1,22 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 
-/**
- * Redis Cluster's hash slot of a key (CRC16/XMODEM of the key, or of its first non-empty `{tag}`,
- * modulo 16384), as the cluster specification defines it: https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#key-distribution-model
- */
-export function keySlot(key: string): number {
-  const open = key.indexOf('{');
-  if (open !== -1) {
-    const close = key.indexOf('}', open + 1);
-    if (close > open + 1) key = key.slice(open + 1, close);
-  }
-  let crc = 0;
-  for (const byte of Buffer.from(key)) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
-}
+export { keySlot } from '../src/lib/redis.js';
+import { keySlot } from '../src/lib/redis.js';
 
 interface SentCommand {
   name: string;

@@ -1,5 +1,6 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
+import { awaitReplica } from '../lib/redis.js';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
@@ -46,6 +47,8 @@ export class BullMqJobQueue implements JobQueue {
   private readonly enqueueBudgetMs: number;
   /** Clients made by `options.connect`: BullMQ leaves a client it was given open, so they are closed here. */
   private readonly clients: (Redis | Cluster)[] = [];
+  /** The client each queue adds its jobs on (BullMQ uses the one it is given as it is), to WAIT on. */
+  private readonly producerClients = new Map<string, Redis | Cluster>();
 
   constructor(private readonly options: BullMqJobQueueOptions) {
     const prefix = options.prefix ?? 'guichet';
@@ -60,7 +63,8 @@ export class BullMqJobQueue implements JobQueue {
     const budget = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new QueueUnavailableError(`${queue}: not accepted within ${this.enqueueBudgetMs} ms`)), this.enqueueBudgetMs);
     });
-    const added = this.queue(queue).add(queue, payload, {
+    const bullQueue = this.queue(queue);
+    const added = bullQueue.add(queue, payload, {
       ...(options.jobId ? { jobId: bullJobId(options.jobId) } : {}),
       ...(options.delayMs ? { delay: options.delayMs } : {}),
       attempts: options.attempts ?? DEFAULT_ATTEMPTS,
@@ -68,10 +72,20 @@ export class BullMqJobQueue implements JobQueue {
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
+    // Accepted only once a replica holds it, where there is one (a Redis Cluster): a master failing
+    // over right after the add would otherwise lose a job its caller was told is queued.
+    const replicated = added.then(async () => {
+      try {
+        const client = this.producerClients.get(queue);
+        if (client) await awaitReplica(client, `${this.prefixOf(queue)}:${queue}:meta`);
+      } catch (error) {
+        throw new QueueUnavailableError(`${queue}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
     // A late add still lands (and runs once, by its job id); its failure is the budget's business.
-    added.catch(() => undefined);
+    replicated.catch(() => undefined);
     try {
-      await Promise.race([added, budget]);
+      await Promise.race([replicated, budget]);
     } finally {
       clearTimeout(timer);
     }
@@ -144,7 +158,9 @@ export class BullMqJobQueue implements JobQueue {
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection(false), prefix: this.prefixOf(name) });
+      const connection = this.connection(false);
+      if (this.options.connect) this.producerClients.set(name, connection as Redis | Cluster);
+      queue = new Queue(name, { connection, prefix: this.prefixOf(name) });
       // Connection errors while Redis is away are answered by the enqueue budget; the gateway's own
       // Redis client reports the outage once.
       queue.on('error', () => {});

@@ -107,8 +107,13 @@ export class SmsDispatcher implements SmsOutbox {
       ],
     };
     const { created, message: stored } = await this.deps.store.create(message);
-    if (created && !optedOut && !request.holdForPush) {
-      await this.deps.queue.enqueue(smsQueueName(route), { id: stored.id }, { jobId: stored.id, attempts: this.deps.attempts ?? 6, backoffMs: 2000 });
+    // A repeat of a message still queued and not held is queued again: the first call may have
+    // stored it and then failed to queue it (Redis unavailable, answered 503), and its sender's
+    // retry is the only thing that can still get it sent. The job id is the message's: a job
+    // already there is not added twice, and the send itself is claimed once.
+    const queueIt = created ? !optedOut && !request.holdForPush : stored.status === 'queued' && stored.channel !== 'ussd-push';
+    if (queueIt) {
+      await this.deps.queue.enqueue(smsQueueName(stored.route), { id: stored.id }, { jobId: stored.id, attempts: this.deps.attempts ?? 6, backoffMs: 2000 });
     }
     return { message: stored, created };
   }

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../../src/sessions/memory.js';
 import { MemoryJobQueue } from '../../src/jobs/memory.js';
+import { QueueUnavailableError } from '../../src/jobs/port.js';
 import { RedisMessageStore } from '../../src/sms/store/redis.js';
 import type { SmppLink } from '../../src/runtime/node/smpp/smpp-link.js';
 import { createSmppSmsRoute } from '../../src/runtime/node/smpp/smpp-sms-route.js';
@@ -100,6 +101,27 @@ describe('SMS are sent at most once when Redis, the worker or the SMSC fail', ()
     redisServer.thaw();
     await until(async () => ['unknown', 'sent'].includes((await statusOf(store, message.id)) ?? ''), 'the message to be settled', 10_000);
     await new Promise((r) => setTimeout(r, 2500));
+    expect(submitsFor(text)).toBe(1);
+  }, 20_000);
+
+  it('stored but not queued (the queue refused the enqueue): the sender\'s retry with the same key queues it, one submit', async () => {
+    const { store, queue, dispatcher } = gatewaySide();
+    dispatcher.start();
+    const text = 'Votre passeport est pret: retrait au CCSP Cotonou 1.';
+    const enqueue = queue.enqueue.bind(queue);
+    let refusals = 1;
+    queue.enqueue = async (...args) => {
+      if (refusals-- > 0) throw new QueueUnavailableError('sms: not accepted within 1000 ms');
+      return enqueue(...args);
+    };
+    const request = { to: '+2290164000009', text, idempotencyKey: 'refused-queue-1', purpose: 'notification' };
+    await expect(dispatcher.send(request)).rejects.toThrow(QueueUnavailableError);
+    const retried = await dispatcher.send(request);
+    expect(retried.created).toBe(false);
+    await until(async () => (await statusOf(store, retried.message.id)) === 'sent', 'the retried message to be sent', 10_000);
+    // A third call (a duplicate) finds it sent: nothing more is queued.
+    await dispatcher.send(request);
+    await new Promise((r) => setTimeout(r, 500));
     expect(submitsFor(text)).toBe(1);
   }, 20_000);
 

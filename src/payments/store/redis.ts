@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { awaitReplica } from '../../lib/redis.js';
 import { legalSourcesOf, RECONCILIATION_FLAGS, type ReconciliationFlag, type NewPayment, type Payment, type PaymentState, type TransitionOutcome, type TransitionRecord, type TransitionRequest } from '../payment.js';
 import { isSafeKeyPart } from '../payment-id.js';
 import { financeDay, type PaymentStore } from './port.js';
@@ -195,6 +196,8 @@ export class RedisPaymentStore implements PaymentStore {
       await Promise.all([this.redis.zrem(k.open, id), this.redis.srem(day, id)]);
       await this.redis.del(k.pointer(id));
     }
+    // A payment the citizen was told is started survives its master failing over (Redis Cluster).
+    if (created === 1) await Promise.all([awaitReplica(this.redis, k.pointer(id)), awaitReplica(this.redis, k.payment(requestNumber, id))]);
     return created === 1;
   }
 
@@ -212,7 +215,9 @@ export class RedisPaymentStore implements PaymentStore {
   async markPortalNotified(id: string, atIso: string): Promise<boolean> {
     const requestNumber = await this.requestOf(id);
     if (requestNumber === null) return false;
-    return (await this.redis.guichetPaymentMarkNotified(this.keys.payment(requestNumber, id), atIso)) === 1;
+    const marked = (await this.redis.guichetPaymentMarkNotified(this.keys.payment(requestNumber, id), atIso)) === 1;
+    if (marked) await awaitReplica(this.redis, this.keys.payment(requestNumber, id));
+    return marked;
   }
 
   async paidPaymentOf(requestNumber: string): Promise<string | null> {
@@ -244,6 +249,8 @@ export class RedisPaymentStore implements PaymentStore {
       // Outside the request's slot, so after its script (see the layout above).
       await Promise.all([this.redis.zrem(k.open, id), this.redis.pexpire(k.pointer(id), this.retentionMs)]);
     }
+    // A success the provider was told we recorded must outlive a failover: it will not call back again.
+    if (kind === 'applied' || kind === 'flagged') await awaitReplica(this.redis, k.payment(requestNumber, id));
     const flags = await this.redis.smembers(k.flags(requestNumber, id));
     return { kind, payment: withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags) };
   }

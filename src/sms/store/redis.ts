@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { awaitReplica } from '../../lib/redis.js';
 import { applyUpdate, FINAL_STATUSES, PARKED_REPORT_SECONDS, providerIdsOf, type MessageStore, type ParkedReport, type SmsMessage, type StatusUpdate } from './port.js';
 
 /** Messages are kept for the finance and operations reports, then expire. */
@@ -57,6 +58,13 @@ export class RedisMessageStore implements MessageStore {
   async close(): Promise<void> {}
 
   async create(message: SmsMessage) {
+    const created = await this.claim(message);
+    // An accepted message survives its master failing over (Redis Cluster): see awaitReplica.
+    await Promise.all([awaitReplica(this.redis, this.key(created.message.id)), awaitReplica(this.redis, `${this.prefix}idem:${message.idempotencyKey}`)]);
+    return created;
+  }
+
+  private async claim(message: SmsMessage): Promise<{ created: boolean; message: SmsMessage }> {
     const idempotencyKey = `${this.prefix}idem:${message.idempotencyKey}`;
     await this.redis.set(this.key(message.id), JSON.stringify(message), 'EX', KEEP_SECONDS);
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -93,6 +101,8 @@ export class RedisMessageStore implements MessageStore {
       ]);
       if ((await this.redis.guichetSmsSetIfUnchanged(this.key(id), data, JSON.stringify(next), KEEP_SECONDS)) === 1) {
         if (final) await this.redis.zrem(this.pendingKey, id);
+        // A claimed send (`sending`) or a recorded result lost in a failover could send twice.
+        await awaitReplica(this.redis, this.key(id));
         return next;
       }
     }
