@@ -69,6 +69,11 @@ export class OwnRedisCluster {
       const created = spawnSync('redis-cli', ['--cluster', 'create', ...cluster.nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
       if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
       await cluster.waitHealthy();
+      // Each master has its replica attached and in sync: a write acknowledged after WAIT (see
+      // awaitReplica) would otherwise wait out its time-out during the first full sync.
+      for (const master of await cluster.masters()) {
+        await until(async () => /connected_slaves:1\b[\s\S]*state=online/.test(await ask(master, 'INFO', 'replication').catch(() => '')), `the replica of ${master} to be in sync`, 20_000);
+      }
       return cluster;
     } catch (error) {
       await cluster.stop();

@@ -38,7 +38,7 @@ export function jobQueueConformance(name: string, make: () => JobQueue, cleanup?
       const queue = open();
       const seen: string[] = [];
       queue.process<{ text: string }>('cancel', async (payload) => void seen.push(payload.text));
-      await queue.enqueue('cancel', { text: 'stale' }, { jobId: 'reminder:PS00373-240001:ready', delayMs: 300 });
+      await queue.enqueue('cancel', { text: 'stale' }, { jobId: 'reminder:PS00373-240001:ready', delayMs: 3_000 });
       expect(await queue.cancel('cancel', 'reminder:PS00373-240001:ready')).toBe(true);
       expect(await queue.cancel('cancel', 'reminder:PS00373-240001:ready')).toBe(false);
       expect(await queue.cancel('cancel', 'never-enqueued')).toBe(false);

@@ -29,7 +29,7 @@ const REPLICA_COUNT_TTL_MS = 2_000;
 const replicaCounts = new WeakMap<Redis, { count: number; at: number }>();
 
 /**
- * On a Redis Cluster, waits until a replica of the master owning `key` holds every write this
+ * Waits until a replica of the master owning `key` holds every write this
  * client sent it so far (`WAIT 1`), so a write we acknowledge (an accepted notification, a job, a
  * recorded payment) survives that master failing over: replication is asynchronous, and a master
  * killed right after answering takes what it had not yet streamed with it (seen in
@@ -43,22 +43,28 @@ const replicaCounts = new WeakMap<Redis, { count: number; at: number }>();
  * every write. A replica too slow to answer within `timeoutMs` leaves the write acknowledged, as
  * durable as its master. A master that is gone (or a node no longer master) throws
  * `ReplicationUnconfirmedError`: the caller answers "unavailable" and the sender's retry (same
- * idempotency key) completes the write. A single Redis or a Sentinel deployment returns at once
- * (null, as for a master without replica); otherwise the number of replicas that confirmed
- * (0: none within `timeoutMs`).
+ * idempotency key) completes the write. The same holds on one Redis (a Sentinel deployment's
+ * master, or a URL's): a Redis without replica returns at once. Returns null when there was no
+ * replica to wait for, otherwise the number of replicas that confirmed (0: none within `timeoutMs`).
  */
 export async function awaitReplica(redis: Redis | Cluster, key: string, timeoutMs = REPLICA_WAIT_MS): Promise<number | null> {
-  if (!redis.isCluster) return null;
-  const cluster = redis as Cluster;
-  const owner = cluster.slots[keySlot(key)]?.[0];
-  const master = owner === undefined ? undefined : cluster.nodes('all').find((node) => `${node.options.host}:${node.options.port}` === owner);
+  const master = redis.isCluster ? ownerOf(redis as Cluster, key) : (redis as Redis);
   if (!master) throw new ReplicationUnconfirmedError(`no connection to the master of slot ${keySlot(key)}`);
   try {
     if ((await replicaCount(master)) === 0) return null;
     return Number(await master.call('WAIT', '1', String(timeoutMs)));
   } catch (error) {
+    // One Redis that stopped answering after it took the write: nothing else could hold it, so the
+    // write is as durable as before (and the caller's next command meets the outage itself).
+    if (!redis.isCluster) return null;
     throw new ReplicationUnconfirmedError(`replication not confirmed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** The node connection a cluster client sends `key`'s commands through. */
+function ownerOf(cluster: Cluster, key: string): Redis | undefined {
+  const owner = cluster.slots[keySlot(key)]?.[0];
+  return owner === undefined ? undefined : cluster.nodes('all').find((node) => `${node.options.host}:${node.options.port}` === owner);
 }
 
 async function replicaCount(master: Redis): Promise<number> {
