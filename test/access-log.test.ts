@@ -10,6 +10,8 @@ import { handleInboundSms } from '../src/sms/inbound.js';
 import type { OutboundSms } from '../src/sms/outbox.js';
 import { prepareSms } from '../src/sms/text.js';
 import { silentLogger } from '../src/observability/logger.js';
+import { createServices } from '../src/services/create-services.js';
+import { createPrometheusMetrics } from '../src/runtime/node/prometheus-metrics.js';
 import { atHop, createTestGateway, defaultServices, type TestGateway } from '../testkit/harness.js';
 
 /**
@@ -166,5 +168,44 @@ describe('an access log that fails never fails the lookup', () => {
     const w = await world({ append: async () => Promise.reject(new Error('down')), list: async () => Promise.reject(new Error('ECONNREFUSED')) });
     expect(await w.ussd(DEMO_MSISDN, '5', '1')).toBe('END Service momentanément indisponible. Merci de réessayer plus tard.');
     expect((await w.sms(DEMO_MSISDN, 'QUI')).text).toBe('Service Public: service momentanement indisponible. Reessayez plus tard.');
+  });
+});
+
+describe('the recorder', () => {
+  it('counts a consultation once per caller, request and channel within ten minutes, and again after', async () => {
+    const store = new MemoryAccessLogStore();
+    let clock = Date.parse('2026-12-03T09:00:00Z');
+    const portal = withAccessLog(createDemoPortal(), { store, piiHashKey: PII_HASH_KEY, now: () => clock });
+    const asked = { userId: STRANGER, channel: 'ussd' as const };
+    await portal.findRequest('PS00373-240001', asked);
+    clock += 9 * 60_000;
+    await portal.findRequest('PS00373-240001', asked);
+    await portal.findRequest('PS00373-240001', { ...asked, channel: 'sms' });
+    await portal.findRequest('PS00373-240001', { userId: DEMO_MSISDN, channel: 'ussd' });
+    clock += 60_000;
+    await portal.findRequest('PS00373-240001', asked);
+    // A number the portal does not know is no one's file: nothing written.
+    expect(await portal.findRequest('PS00373-999999', asked)).toBeNull();
+    const log = await store.list(await accessLogHolderKey(PII_HASH_KEY, DEMO_MSISDN));
+    expect(log.map((e) => [e.at.slice(11, 16), e.channel, e.caller])).toEqual([
+      ['09:00', 'ussd', '+2290196****56'],
+      ['09:09', 'sms', '+2290196****56'],
+      ['09:09', 'ussd', '+2290197****01'],
+      ['09:10', 'ussd', '+2290196****56'],
+    ]);
+    expect(portal.counts()).toEqual({ appended: 4, failed: 0 });
+  });
+
+  it('shows its counts on /metrics', async () => {
+    const metrics = createPrometheusMetrics({ accessLog: () => ({ appended: 7, failed: 2 }) });
+    const { body } = await metrics.render();
+    expect(body).toContain('guichet_access_log_appends_total{result="appended"} 7');
+    expect(body).toContain('guichet_access_log_appends_total{result="failed"} 2');
+  });
+
+  it('without a store (Workers for now) the menu service says unavailable rather than an empty log', async () => {
+    const services = createServices({ portal: createDemoPortal(), ccsp: {} });
+    const ctx = { msisdn: DEMO_MSISDN, language: 'fr' as const, signal: new AbortController().signal, channel: 'sms' as const };
+    expect(await services['accessLog.recent']!({}, ctx)).toEqual({ outcome: 'unavailable' });
   });
 });

@@ -167,7 +167,7 @@ export async function createNodeGateway(
   // in Redis when configured (every instance appends to one chain), else in this process's memory.
   const accessLog = redis ? new RedisAccessLogStore(redis, { prefix: config.redisPrefix }) : new MemoryAccessLogStore();
   const piiHashKey = config.piiHashKey ?? DEFAULT_PII_HASH_KEY;
-  if (!redis && config.portal === 'demo') await seedDemoAccessLog(accessLog, piiHashKey);
+  if (!redis && config.portal === 'demo') await seedDemoAccessLog(accessLog, piiHashKey, (options.now ?? Date.now)());
   const portal = withAccessLog(upstream.portal, { store: accessLog, piiHashKey, logger, ...(options.now ? { now: options.now } : {}) });
   const ccsp = await loadCcspData(config.menusDir);
   // The SMS channel answers STATUT from this registry, and payments send through the channel: the
