@@ -12,6 +12,8 @@ import { prepareSms } from '../src/sms/text.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createServices } from '../src/services/create-services.js';
 import { createPrometheusMetrics } from '../src/runtime/node/prometheus-metrics.js';
+import { nodeAccessLogHolderKey, nodeSha256Hex } from '../src/runtime/node/access-log-hashing.js';
+import { sha256Hex } from '../src/access-log/chain.js';
 import { atHop, createTestGateway, defaultServices, type TestGateway } from '../testkit/harness.js';
 
 /**
@@ -194,6 +196,13 @@ describe('the recorder', () => {
       ['09:10', 'ussd', '+2290196****56'],
     ]);
     expect(portal.counts()).toEqual({ appended: 4, failed: 0 });
+  });
+
+  it('Node’s hashes give the WebCrypto digests, so the export route and the CLI find what the gateway wrote', async () => {
+    for (const text of ['', 'accesslog:+2290197000001', '[1,"0000","ussd","+2290197****01","PS00373","2026-12-03T09:00:00.000Z","PS00373-240001"]', 'é ɛ ɔ ɖ']) {
+      expect(await nodeSha256Hex(text)).toBe(await sha256Hex(text));
+    }
+    for (const holder of [DEMO_MSISDN, STRANGER]) expect(await nodeAccessLogHolderKey(PII_HASH_KEY)(holder)).toBe(await accessLogHolderKey(PII_HASH_KEY, holder));
   });
 
   it('shows its counts on /metrics', async () => {

@@ -17,6 +17,11 @@ export interface AccessRecorderOptions {
   store: AccessLogStore;
   /** Keys the holder keys (`PII_HASH_KEY`; the built-in one in the embedded default). */
   piiHashKey: string;
+  /**
+   * The runtime's `accessLogHolderKey` when faster than WebCrypto's (Node: `nodeAccessLogHolderKey`),
+   * with the same digests: the export route and the CLI compute them with WebCrypto.
+   */
+  holderKey?: (holderMsisdn: string) => Promise<string>;
   logger?: Logger;
   now?: () => number;
   /**
@@ -67,22 +72,32 @@ export function withAccessLog(portal: PortalClient, options: AccessRecorderOptio
   const now = options.now ?? Date.now;
   const windowMs = options.sameLookupWindowMs ?? SAME_LOOKUP_WINDOW_MS;
   const budgetMs = options.appendBudgetMs ?? ACCESS_APPEND_BUDGET_MS;
+  const holderKeyOf = options.holderKey ?? ((msisdn: string) => accessLogHolderKey(options.piiHashKey, msisdn));
   const counts: AccessRecorderCounts = { appended: 0, failed: 0 };
   const recent = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();
+
+  /**
+   * Past the cap, the lookups older than the window go; if most are recent (a burst), all go: at
+   * worst a caller's next lookup is one entry more. One sweep per many lookups, not one per lookup
+   * (deleting a Map's oldest key one at a time made every lookup slower as the holes piled up).
+   */
+  function forgetOld(at: number): void {
+    for (const [key, seenAt] of recent) if (at - seenAt >= windowMs) recent.delete(key);
+    if (recent.size > REMEMBERED_LOOKUPS / 2) recent.clear();
+  }
 
   async function record(request: PortalRequest, call: PortalCall | undefined): Promise<void> {
     // No channel: a program asked (not a citizen's handset), written as `api`.
     const channel: AccessChannel = call?.channel ?? 'api';
     const caller = call?.userId ? maskMsisdn(call.userId) : 'unknown';
-    const holderKey = await accessLogHolderKey(options.piiHashKey, request.holderMsisdn);
+    const holderKey = await holderKeyOf(request.holderMsisdn);
     const at = now();
     const seenKey = `${holderKey}|${channel}|${call?.userId ?? ''}|${request.requestNumber}`;
     const seenAt = recent.get(seenKey);
     if (seenAt !== undefined && at - seenAt < windowMs) return;
-    recent.delete(seenKey);
     recent.set(seenKey, at);
-    if (recent.size > REMEMBERED_LOOKUPS) recent.delete(recent.keys().next().value!);
+    if (recent.size > REMEMBERED_LOOKUPS) forgetOld(at);
     const write = options.store
       .append(holderKey, { channel, caller, agency: request.serviceCode, at: new Date(at).toISOString(), subject: request.requestNumber })
       .then(

@@ -60,6 +60,7 @@ import { RedisAccessLogStore } from '../../access-log/redis.js';
 import { MemoryAccessLogStore } from '../../access-log/memory.js';
 import { withAccessLog } from '../../access-log/recorder.js';
 import { seedDemoAccessLog } from '../../access-log/demo.js';
+import { nodeAccessLogHolderKey, nodeSha256Hex } from './access-log-hashing.js';
 import { DEFAULT_PII_HASH_KEY } from '../../services/holder-proof.js';
 import { MemoryReminderStore } from '../../reminders/store/memory.js';
 
@@ -165,10 +166,10 @@ export async function createNodeGateway(
   const { breakers: portalBreakers, close: closePortal } = upstream;
   // Who looked at my file: every lookup through the portal port is written to its holder's log,
   // in Redis when configured (every instance appends to one chain), else in this process's memory.
-  const accessLog = redis ? new RedisAccessLogStore(redis, { prefix: config.redisPrefix }) : new MemoryAccessLogStore();
+  const accessLog = redis ? new RedisAccessLogStore(redis, { prefix: config.redisPrefix, sha256: nodeSha256Hex }) : new MemoryAccessLogStore(undefined, nodeSha256Hex);
   const piiHashKey = config.piiHashKey ?? DEFAULT_PII_HASH_KEY;
   if (!redis && config.portal === 'demo') await seedDemoAccessLog(accessLog, piiHashKey, (options.now ?? Date.now)());
-  const portal = withAccessLog(upstream.portal, { store: accessLog, piiHashKey, logger, ...(options.now ? { now: options.now } : {}) });
+  const portal = withAccessLog(upstream.portal, { store: accessLog, piiHashKey, holderKey: nodeAccessLogHolderKey(piiHashKey), logger, ...(options.now ? { now: options.now } : {}) });
   const ccsp = await loadCcspData(config.menusDir);
   // The SMS channel answers STATUT from this registry, and payments send through the channel: the
   // channel is handed the registry object now, filled by createServices once payments exist, in
