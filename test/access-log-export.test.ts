@@ -7,6 +7,7 @@ import { parseJsonLines } from '../src/access-log/chain.js';
 import { accessLogHolderKey } from '../src/access-log/recorder.js';
 import { main } from '../src/cli/guichet.js';
 import { accessLogExport } from '../src/cli/access-log.js';
+import { EXAMPLE_LINES } from '../src/access-log/export-route.js';
 import { loadConfig } from '../src/config.js';
 import { hmacHex } from '../src/lib/secrets.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -92,8 +93,7 @@ describe('access log export over the Node gateway with Redis', () => {
 
     const tampered = await exportLog({ holder: '+2290197000001' });
     expect(tampered.status).toBe(200);
-    expect(tampered.headers.get('x-access-log-chain')).toBe('broken');
-    expect(tampered.headers.get('x-access-log-broken-at')).toBe('0; entry edited');
+    expect(tampered.headers.get('x-access-log-chain')).toBe('broken; index=0; reason=entry edited');
     writeFileSync(join(dir, 'edited.jsonl'), await tampered.text());
     lines.length = 0;
     expect(await main(['access-log', 'verify', join(dir, 'edited.jsonl')], (l) => lines.push(l))).toBe(1);
@@ -137,6 +137,14 @@ describe('access log export over the Node gateway with Redis', () => {
 });
 
 describe('guichet access-log', () => {
+  it('the OpenAPI example of the export is a chain that verifies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guichet-accesslog-'));
+    writeFileSync(join(dir, 'example.jsonl'), EXAMPLE_LINES);
+    const lines: string[] = [];
+    expect(await main(['access-log', 'verify', join(dir, 'example.jsonl')], (l) => lines.push(l))).toBe(0);
+    expect(lines).toEqual(['chain ok: 2 entries, seq 1 to 2']);
+  });
+
   it.each([
     [['access-log', 'verify'], 2, /wants a file/],
     [['access-log', 'export'], 2, /wants --holder/],

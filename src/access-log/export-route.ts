@@ -28,11 +28,12 @@ export const AccessLogExportRequest = z.strictObject({
   holder: z.string().min(8).max(20).describe('The holder’s Benin number (the one their requests were filed with), in any usual spelling.'),
 });
 
-/** The chain's verdict in headers, the entries as the body: the body stays the exact JSON-lines file `guichet access-log verify` reads. */
+/**
+ * The chain's verdict in headers, the entries as the body: the body stays the exact JSON-lines
+ * file `guichet access-log verify` reads. `ok`, or `broken; index=<0-based line>; reason=<why>`.
+ */
 export function chainHeaders(verdict: ChainVerdict, entries: number): Record<string, string> {
-  return verdict.ok
-    ? { 'x-access-log-chain': 'ok', 'x-access-log-entries': String(entries) }
-    : { 'x-access-log-chain': 'broken', 'x-access-log-entries': String(entries), 'x-access-log-broken-at': `${verdict.index}; ${verdict.reason}` };
+  return { 'x-access-log-chain': verdict.ok ? 'ok' : `broken; index=${verdict.index}; reason=${verdict.reason}`, 'x-access-log-entries': String(entries) };
 }
 
 /**
@@ -67,9 +68,10 @@ export function registerAccessLogExportRoute(app: Hono, deps: AccessLogExportDep
   });
 }
 
-const EXAMPLE_LINES = [
-  '{"channel":"ussd","caller":"+2290197****01","agency":"PS00373","at":"2026-12-03T14:05:11.204Z","subject":"PS00373-240001","seq":1,"prev":"0000000000000000000000000000000000000000000000000000000000000000","hash":"5b0e…"}',
-  '{"channel":"sms","caller":"+2290166****02","agency":"PS00373","at":"2026-12-03T15:40:02.918Z","subject":"PS00373-240002","seq":2,"prev":"5b0e…","hash":"c41d…"}',
+/** Two real entries chained by `chainEntry` (test/access-log-export.test.ts verifies them): a body as sent. */
+export const EXAMPLE_LINES = [
+  '{"channel":"ussd","caller":"+2290197****01","agency":"PS00373","at":"2026-12-03T14:05:11.204Z","subject":"PS00373-240001","seq":1,"prev":"0000000000000000000000000000000000000000000000000000000000000000","hash":"0eac4958e5d61ccbf1b64956b6ed93e0251b42f73e58214a130f2be73639d04e"}',
+  '{"channel":"sms","caller":"+2290166****02","agency":"PS00373","at":"2026-12-03T15:40:02.918Z","subject":"PS00373-240002","seq":2,"prev":"0eac4958e5d61ccbf1b64956b6ed93e0251b42f73e58214a130f2be73639d04e","hash":"7943ba5da25fd0beba18900bb79ad7c8fd8955907c6bdac68073e7a4850605c1"}',
   '',
 ].join('\n');
 
@@ -82,18 +84,17 @@ export const accessLogRoutes: readonly RouteDescriptor[] = [
     tag: 'access-log',
     summary: 'Who looked at a citizen’s file: their access log as JSON lines, with the chain verified',
     description:
-      'Every lookup of the holder’s requests through Guichet (USSD, SMS), oldest first, one JSON object per line with its hash chain (seq, prev, hash: SHA-256). x-access-log-chain says whether the chain verifies; when broken, x-access-log-broken-at gives the first bad line (0-based) and why (entry edited, broken link, sequence gap or reorder). Only agencies named in ACCESS_LOG_EXPORT_AGENCIES (403 otherwise). An unknown holder is an empty log, not a 404: whether someone has requests is not told.',
+      'Every lookup of the holder’s requests through Guichet (USSD, SMS), oldest first, one JSON object per line with its hash chain (seq, prev, hash: SHA-256). x-access-log-chain says whether the chain verifies: ok, or broken with the first bad line (0-based) and why (entry edited, broken link, sequence gap or reorder, bad first link). Only agencies named in ACCESS_LOG_EXPORT_AGENCIES (403 otherwise). An unknown holder is an empty log, not a 404: whether someone has requests is not told.',
     security: AGENCY_SECURITY,
     request: { body: jsonBody(AccessLogExportRequest, { holder: { summary: 'A holder, by the number their requests were filed with', value: { holder: '+2290197000001' } } }) },
     responses: {
       200: {
         description: 'The kept entries (at most 200 per holder, a year), oldest first.',
-        body: { contentType: 'application/x-ndjson', schema: z.string(), examples: { twoLookups: { summary: 'Two lookups (hashes shortened)', value: EXAMPLE_LINES } } },
+        body: { contentType: 'application/x-ndjson', schema: z.string(), examples: { twoLookups: { summary: 'Two lookups, the second by another number', value: EXAMPLE_LINES } } },
         headers: {
           ...REQUEST_ID_HEADER,
-          'x-access-log-chain': { description: 'ok, or broken.', schema: z.enum(['ok', 'broken']) },
-          'x-access-log-entries': { description: 'How many lines the body has.', schema: z.string() },
-          'x-access-log-broken-at': { description: 'When broken: "<index>; <reason>".', schema: z.string() },
+          'x-access-log-chain': { description: 'ok, or broken; index=<0-based line>; reason=<why>.', schema: z.string().regex(/^(ok|broken; index=\d+; reason=[a-z ]+)$/) },
+          'x-access-log-entries': { description: 'How many lines the body has.', schema: z.string().regex(/^\d+$/) },
         },
       },
     },
