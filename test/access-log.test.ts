@@ -164,6 +164,10 @@ describe('an access log that fails never fails the lookup', () => {
     // Two lookups, each waiting at most the 300 ms append budget.
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(w.portal.counts()).toEqual(expected === 'failed' ? { appended: 0, failed: 2 } : { appended: 0, failed: 0 });
+    // Shutdown waits for the last writes, but not for ever.
+    const closing = performance.now();
+    await w.portal.settled(200);
+    expect(performance.now() - closing).toBeLessThan(1_000);
   });
 
   it('the holder asking for the log while its store is away gets the polite unavailable screen', async () => {

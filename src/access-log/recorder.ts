@@ -45,8 +45,8 @@ export interface AccessRecorderCounts {
 
 export interface RecordingPortal extends PortalClient {
   counts(): AccessRecorderCounts;
-  /** Resolves once every append started so far has settled (tests, shutdown). */
-  settled(): Promise<void>;
+  /** Resolves once every append started so far has settled, or after `timeoutMs` (shutdown must not hang on a store that never answers). */
+  settled(timeoutMs?: number): Promise<void>;
 }
 
 export const SAME_LOOKUP_WINDOW_MS = 10 * 60_000;
@@ -126,8 +126,10 @@ export function withAccessLog(portal: PortalClient, options: AccessRecorderOptio
     verifyIdentity: (requestNumber, claim, call) => portal.verifyIdentity(requestNumber, claim, call),
     recordPayment: (notice, call) => portal.recordPayment(notice, call),
     counts: () => ({ ...counts }),
-    async settled() {
-      await Promise.all([...inFlight]);
+    async settled(timeoutMs = 2_000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all([...inFlight]), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
     },
   };
 }
