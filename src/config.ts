@@ -80,6 +80,8 @@ const Env = z.object({
   PAYMENT_ROUTES: z.string().default(''),
   /** Payment jobs (collect, poll, tell the portal) run at once per process, per queue. */
   PAYMENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  /** Agencies (names from NOTIFY_API_KEYS / NOTIFY_HMAC_SECRETS) that may export a holder's access log: `apdp,justice`. */
+  ACCESS_LOG_EXPORT_AGENCIES: z.string().default(''),
   /** Who may read the daily payments report: `finance:key1,audit:key2`. */
   REPORT_API_KEYS: z.string().default(''),
   /**
@@ -201,6 +203,8 @@ export interface Config {
   /** Every payment API named by `PAYMENT_PROVIDER` or `PAYMENT_ROUTES`, once each. */
   paymentApis: readonly ConfiguredPaymentApi[];
   reportApiKeys: Record<string, string>;
+  /** `ACCESS_LOG_EXPORT_AGENCIES`: who may export an access log (`POST /v1/access-log/export`). */
+  accessLogExportAgencies: readonly string[];
   xroad: {
     securityServerUrl: string | undefined;
     dialect: 'xroad-r1' | 'uxp';
@@ -302,6 +306,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     paymentApis,
     paymentRoutes,
     reportApiKeys: checked({}, () => pairs(e.REPORT_API_KEYS, 'REPORT_API_KEYS', (v) => v, SECRET_LIST)),
+    accessLogExportAgencies: e.ACCESS_LOG_EXPORT_AGENCIES.split(',').map((name) => name.trim()).filter(Boolean),
     xroad: {
       securityServerUrl: e.XROAD_SECURITY_SERVER_URL,
       dialect: e.XROAD_DIALECT,

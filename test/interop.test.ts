@@ -79,7 +79,7 @@ describe.each(['xroad-r1', 'uxp'] as const)('the portal over the %s header diale
     const logger = recordingLogger();
     const portal = createInteropPortal(client(dialect, logger), SERVICES, new MemoryCache());
     const before = control.calls.length;
-    const status = await createPortalServices(portal)['portal.requestStatus']!({ requestNumber: 'PS00373-240001' }, { msisdn: '+2290197000001', language: 'fr', signal: new AbortController().signal });
+    const status = await createPortalServices(portal)['portal.requestStatus']!({ requestNumber: 'PS00373-240001' }, { msisdn: '+2290197000001', language: 'fr', signal: new AbortController().signal, channel: 'ussd' });
     expect(status.outcome).toBe('ok');
     await portal.recordPayment({ paymentId: `pay-issue-${dialect}`, requestNumber: 'PS00150-240004', amountXof: 500, provider: 'sandbox', providerTransactionId: 'tx-2', paidAt: '2026-11-23T08:00:00Z' });
     const [lookup, payment] = control.calls.slice(before);

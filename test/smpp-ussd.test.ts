@@ -60,7 +60,7 @@ describe('USSD over SMPP against a loopback SMSC', () => {
     smsc.deliver(1, '*123#', [7, 0]);
     let pdu = await reply;
     expect(pdu).toMatchObject({ service_type: 'USSD', destination_addr: '2290197000001', source_addr: '123', ussd_service_op: 2, data_coding: 0 });
-    expect(text(pdu)).toBe('Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language');
+    expect(text(pdu)).toBe('Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language\n5.Qui a consulté mon dossier');
     expect([...(pdu.its_session_info as Buffer)]).toEqual([7, 2]);
 
     reply = smsc.nextSubmit();
@@ -197,7 +197,7 @@ describe('SMSC throttling pauses the whole link', () => {
 });
 
 const WALK_SCREENS = [
-  { text: 'Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language', op: 2 },
+  { text: 'Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language\n5.Qui a consulté mon dossier', op: 2 },
   { text: 'Numéro de la demande (ex. PS00373-240001):\n0.Retour 00.Accueil', op: 2 },
   { text: 'PS00373-240001 Extrait de casier judiciaire\nStatut: Disponible le 20/11/2026\nA retirer: CCSP Cotonou 1', op: 17 },
 ];

@@ -5,7 +5,7 @@ import { parseMenu } from '../src/engine/menu-parse.js';
 import type { ServiceRegistry } from '../src/services/service-registry.js';
 import { atHop, createTestGateway, defaultServices } from '../testkit/harness.js';
 
-const HOME = 'CON Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language';
+const HOME = 'CON Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language\n5.Qui a consulté mon dossier';
 
 /** Complete walks of the national menu: each row is one session, hop by hop. */
 const walks: { name: string; phoneNumber?: string; hops: [text: string, screen: string | RegExp][] }[] = [

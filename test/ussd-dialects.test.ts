@@ -25,7 +25,7 @@ async function walk(gw: TestGateway, dialect: WireDialect, sessionId: string, in
 
 const THREE_HOPS = ['1', 'PS00373-240001'];
 const EXPECTED = [
-  { text: 'Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language', end: false },
+  { text: 'Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language\n5.Qui a consulté mon dossier', end: false },
   { text: 'Numéro de la demande (ex. PS00373-240001):\n0.Retour 00.Accueil', end: false },
   { text: 'PS00373-240001 Extrait de casier judiciaire\nStatut: Disponible le 20/11/2026\nA retirer: CCSP Cotonou 1', end: true },
 ];

@@ -25,7 +25,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `guichet-test:resume:${process.pid}:${Date.now()}:`;
 
 const OFFER = "Votre session a été coupée.\n1.Reprendre où j'en étais\n2.Recommencer";
-const HOME = 'Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language';
+const HOME = 'Service Public du Bénin\n1.Suivre une demande\n2.Payer des frais\n3.Trouver un CCSP\n4.Langue / Language\n5.Qui a consulté mon dossier';
 /** The holder's own unpaid request: the fee's confirmation screen (demo portal). */
 const CONFIRMATION = 'Extrait de casier judiciaire\nMontant: 1 900 FCFA. Payer par mobile money?\n1.Confirmer\n2.Annuler\n3.Payer depuis un autre numéro\n0.Retour 00.Accueil';
 

@@ -7,13 +7,16 @@ function canonical(seq: number, prev: string, entry: AccessEntry): string {
   return JSON.stringify([seq, prev, entry.channel, entry.caller, entry.agency, entry.at, entry.subject]);
 }
 
+/** Hex SHA-256 of a text's UTF-8; a runtime may give a faster one with the same digests (Node: `node:crypto`). */
+export type Sha256Hex = (text: string) => Promise<string>;
+
 /** SHA-256 through WebCrypto (the core stays Node-free: Workers and Node 20 both have it). */
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export async function chainEntry(previous: ChainedEntry | null, entry: AccessEntry): Promise<ChainedEntry> {
+export async function chainEntry(previous: ChainedEntry | null, entry: AccessEntry, sha256: Sha256Hex = sha256Hex): Promise<ChainedEntry> {
   const seq = previous ? previous.seq + 1 : 1;
   const prev = previous ? previous.hash : GENESIS;
   const plain: AccessEntry = {
@@ -23,7 +26,7 @@ export async function chainEntry(previous: ChainedEntry | null, entry: AccessEnt
     at: entry.at,
     subject: entry.subject,
   };
-  return { ...plain, seq, prev, hash: await sha256Hex(canonical(seq, prev, plain)) };
+  return { ...plain, seq, prev, hash: await sha256(canonical(seq, prev, plain)) };
 }
 
 export type ChainVerdict = { ok: true; entries: number } | { ok: false; index: number; reason: string };

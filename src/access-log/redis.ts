@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { chainEntry } from './chain.js';
+import { chainEntry, sha256Hex, type Sha256Hex } from './chain.js';
 import {
   ACCESS_LOG_MAX_ENTRIES,
   ACCESS_LOG_TTL_SECONDS,
@@ -38,7 +38,11 @@ export class RedisAccessLogStore implements AccessLogStore {
   private readonly maxEntries: number;
   private readonly ttlSeconds: number;
 
-  constructor(redis: Redis | Cluster, options: { prefix?: string; maxEntries?: number; ttlSeconds?: number } = {}) {
+  private readonly sha256: Sha256Hex;
+
+  /** `sha256`: the runtime's hash when faster than WebCrypto's (same digests; Node: `nodeSha256Hex`). */
+  constructor(redis: Redis | Cluster, options: { prefix?: string; maxEntries?: number; ttlSeconds?: number; sha256?: Sha256Hex } = {}) {
+    this.sha256 = options.sha256 ?? sha256Hex;
     this.maxEntries = options.maxEntries ?? ACCESS_LOG_MAX_ENTRIES;
     this.ttlSeconds = options.ttlSeconds ?? ACCESS_LOG_TTL_SECONDS;
     this.prefix = options.prefix ?? 'guichet:';
@@ -71,7 +75,7 @@ export class RedisAccessLogStore implements AccessLogStore {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const last = await this.redis.lindex(key, -1);
       const previous = last === null ? null : decode(last);
-      const chained = await chainEntry(previous, entry);
+      const chained = await chainEntry(previous, entry, this.sha256);
       const item = `${chained.hash}${JSON.stringify(chained)}`;
       const written = await this.redis.guichetAccessLogAppend(key, chained.prev, item, this.maxEntries, this.ttlSeconds);
       if (written === 1) return chained;

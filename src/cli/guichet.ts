@@ -14,6 +14,7 @@ import { menuToMermaid } from '../engine/graph.js';
 import { Transcript, replayTranscript } from './transcript.js';
 import { MadapiUsageError, madapiSubscribe } from './madapi.js';
 import { migrateLegacyPayments } from './migrate-redis.js';
+import { AccessLogUsageError, accessLogExport, accessLogVerify } from './access-log.js';
 import { createRedisClient } from '../runtime/node/redis-client.js';
 import { Redis } from 'ioredis';
 
@@ -28,6 +29,9 @@ const USAGE = `guichet — tools for agencies' USSD menus
                                                            a phone in the terminal (in-process unless --url)
   guichet madapi subscribe --service-code *123# --callback-url URL [--target-system GUICHET] [--ledger FILE]
                                                            register the MTN MADAPI callback (MADAPI_API_KEY), once
+  guichet access-log verify FILE|-                         check an exported access log's hash chain (1: broken)
+  guichet access-log export --holder +229… [--out FILE]    a holder's access log from Redis, as JSON lines
+                                                           (REDIS_URL…, REDIS_PREFIX, PII_HASH_KEY as the gateway's)
   guichet redis migrate                                    move payments of before issue 15 to the cluster layout
                                                            (REDIS_URL or REDIS_SENTINELS, REDIS_PREFIX; gateways stopped)
 Exit codes: 0 fine, 1 problems found, 2 wrong usage or unreadable input.`;
@@ -45,10 +49,12 @@ export async function main(argv: string[], out: (line: string) => void = console
     if (group === 'menus' && command === 'schema') return await schema(rest, out);
     if (group === 'madapi' && command === 'subscribe') return await madapiSubscribe(rest, out);
     if (group === 'redis' && command === 'migrate') return await redisMigrate(out);
+    if (group === 'access-log' && command === 'verify') return await accessLogVerify(rest, out);
+    if (group === 'access-log' && command === 'export') return await accessLogExport(rest, out);
     if (group === 'simulate') return await simulate([command, ...rest].filter((a): a is string => a !== undefined), out);
     throw new UsageError(group === undefined || group === 'help' || group === '--help' ? '' : `unknown command: ${argv.join(' ')}`);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof MadapiUsageError) {
+    if (error instanceof UsageError || error instanceof MadapiUsageError || error instanceof AccessLogUsageError) {
       if (error.message) out(error.message);
       out(USAGE);
       return 2;

@@ -32,6 +32,7 @@ import { registerPaymentCallbackRoutes, type PaymentCallbackDeps } from '../paym
 import { registerPaymentReport, type PaymentReportDeps } from '../payments/report-route.js';
 import { secretsMatch } from '../lib/secrets.js';
 import { registerStatusEventRoutes, type StatusEventDeps } from '../reminders/status-events-route.js';
+import { registerAccessLogExportRoute, type AccessLogExportDeps } from '../access-log/export-route.js';
 import type { Deferrals } from '../services/deferred-calls.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { PreferenceStore, SessionStore } from '../sessions/port.js';
@@ -97,6 +98,8 @@ export interface AppDeps {
    * Absent: no rate limit.
    */
   rateLimits?: { limiter: RateLimiter; notificationsPerMinute: number; ussdHopsPerMinute: number };
+  /** Who looked at my file: the agencies' export (`POST /v1/access-log/export`); absent: not served. */
+  accessLog?: Omit<AccessLogExportDeps, 'audit' | 'logger'>;
   /** Reminders and the agencies' status-event API (`POST /v1/requests/status-events`); absent: not served. */
   reminders?: Omit<StatusEventDeps, 'audit' | 'logger'>;
 }
@@ -210,6 +213,7 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
   if (deps.reminders) registerStatusEventRoutes(app, { ...deps.reminders, ...audit });
+  if (deps.accessLog) registerAccessLogExportRoute(app, { ...deps.accessLog, ...audit });
   registerApiDocs(app);
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));

@@ -15,7 +15,7 @@ export const API_ERRORS = {
   },
   bad_encoding: { statuses: [400], meaning: 'The body is not valid UTF-8.' },
   unauthorized: { statuses: [401], meaning: 'A secret, API key, bearer token or signature is missing or wrong.' },
-  forbidden: { statuses: [403], meaning: 'The caller’s address is outside the allowlist of this provider or route.' },
+  forbidden: { statuses: [403], meaning: 'The caller’s address is outside the allowlist of this provider or route, or the agency is not among those the route allows.' },
   rejected: {
     statuses: [400, 401, 403],
     meaning: 'A payment provider’s callback failed that provider’s own checks (400: not its shape; 401/403: signature or secret).',

@@ -53,6 +53,7 @@ export const API_TAGS = {
   notifications: 'Agencies send citizens an SMS and follow its delivery.',
   surveys: 'Agencies ask citizens for a 1–5 rating of a service and read the anonymous results.',
   payments: 'The finance team’s daily reconciliation.',
+  'access-log': 'Who looked at a citizen’s file: their tamper-evident access log, for the agencies allowed to export it.',
   ussd: 'What each USSD operator or aggregator sends us for every screen of a session, and what we answer.',
   sms: 'What each SMS route sends us: citizens’ messages and delivery reports.',
   'payment-callbacks': 'What each mobile-money API sends us when a payment moves.',

@@ -2,7 +2,7 @@ import type { Logger } from '../observability/logger.js';
 import { normalizeMsisdn, operatorOf } from '../lib/msisdn.js';
 import type { PortalClient } from '../portal/port.js';
 import { maskMsisdn } from '../lib/mask.js';
-import type { ServiceRegistry } from '../services/service-registry.js';
+import { portalCallOf, type ServiceRegistry } from '../services/service-registry.js';
 import type { ServiceOutcome } from '../engine/types.js';
 import { reference } from './payment.js';
 import type { PaymentProviderDirectory } from './provider-directory.js';
@@ -85,7 +85,7 @@ export function createPaymentMenuServices(deps: PaymentMenuDeps): ServiceRegistr
      */
     'payments.quote': guarded(async (args, ctx): Promise<ServiceOutcome> => {
       const requestNumber = args.requestNumber ?? '';
-      const call = { signal: ctx.signal, userId: ctx.msisdn };
+      const call = portalCallOf(ctx);
       const [request, fee] = await Promise.all([deps.portal.findRequest(requestNumber, call), deps.portal.feeDue(requestNumber, call)]);
       if (request && fee && request.holderMsisdn === ctx.msisdn) {
         return { outcome: fee.paid ? 'paid' : 'ok', values: { serviceCode: fee.serviceCode, amountXof: fee.amountXof } };
@@ -107,7 +107,7 @@ export function createPaymentMenuServices(deps: PaymentMenuDeps): ServiceRegistr
      */
     'payments.start': guarded(async (args, ctx): Promise<ServiceOutcome> => {
       const requestNumber = args.requestNumber ?? '';
-      const call = { signal: ctx.signal, userId: ctx.msisdn };
+      const call = portalCallOf(ctx);
       const [request, fee] = await Promise.all([deps.portal.findRequest(requestNumber, call), deps.portal.feeDue(requestNumber, call)]);
       const byHolder = request !== null && request.holderMsisdn === ctx.msisdn;
       if (!request || !fee || (!byHolder && !(await proofHolds(args.holderProof, requestNumber, ctx.msisdn)))) return { outcome: 'not_found' };

@@ -1,3 +1,5 @@
+import type { AccessChannel } from '../access-log/port.js';
+
 /**
  * The port to the national e-services portal. The built-in demo portal implements it for the
  * embedded default; the interoperability (X-Road/UXP) client implements it for production.
@@ -59,6 +61,11 @@ export interface PortalCall {
    * portal's own audit trail says who looked; never written to Guichet's logs.
    */
   userId?: string;
+  /**
+   * How the citizen asked (`ussd`, `sms`): the access log (`src/access-log/recorder.ts`) writes
+   * it in the holder's entry. Absent: asked by a program, written as `api`.
+   */
+  channel?: AccessChannel;
 }
 
 export interface PortalClient {

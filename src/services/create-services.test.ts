@@ -9,8 +9,8 @@ describe('createServices', () => {
   it('serves the portal, directory and payment services under their menu names', () => {
     const portal = createDemoPortal();
     const names = Object.keys(createServices({ portal, ccsp, payments: createEmbeddedPayments(portal) })).sort();
-    expect(names).toEqual(['directory.ccsp', 'payments.check', 'payments.quote', 'payments.start', 'portal.requestStatus']);
-    expect(Object.keys(createServices({ portal, ccsp })).sort()).toEqual(['directory.ccsp', 'portal.requestStatus']);
+    expect(names).toEqual(['accessLog.recent', 'directory.ccsp', 'payments.check', 'payments.quote', 'payments.start', 'portal.requestStatus']);
+    expect(Object.keys(createServices({ portal, ccsp })).sort()).toEqual(['accessLog.recent', 'directory.ccsp', 'portal.requestStatus']);
   });
 
   it('refuses two services of one name instead of letting the last win', () => {

@@ -1,3 +1,5 @@
+import type { AccessLogStore } from '../access-log/port.js';
+import { createAccessLogServices } from '../access-log/services.js';
 import type { AttemptLimiter } from '../limits/port.js';
 import type { PortalClient } from '../portal/port.js';
 import { createCcspDirectory, type CcspData } from './ccsp-directory.js';
@@ -21,6 +23,12 @@ export interface ServicesDeps {
   payments?: { services: ServiceRegistry };
   /** The clock of the attempt locks; tests move it. */
   now?: () => number;
+  /**
+   * Who looked at my file (`accessLog.recent`): the holders' access log. Give `portal` wrapped by
+   * `withAccessLog` over the same store, so lookups are written where they are read. Absent
+   * (Workers for now): the menu answers "unavailable".
+   */
+  accessLog?: AccessLogStore;
 }
 
 /**
@@ -41,6 +49,7 @@ export function createServices(deps: ServicesDeps): ServiceRegistry {
   return merge([
     createPortalServices(deps.portal, proofs),
     createCcspDirectory(deps.ccsp),
+    createAccessLogServices({ portal: deps.portal, holderProof: proofs, ...(deps.accessLog ? { store: deps.accessLog } : {}) }),
     deps.payments?.services ?? {},
   ]);
 }

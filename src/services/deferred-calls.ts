@@ -58,7 +58,7 @@ export function processDeferredCalls(queue: JobQueue, deps: DeferredCallDeps): v
     const handler = deps.services[job.call.service];
     if (!menu || !handler) throw new Error(`deferred ${job.call.service}: menu version or service gone`);
     const signal = AbortSignal.timeout(deps.timeoutMs ?? 30_000);
-    const outcome = await handler(job.call.args, { msisdn: job.msisdn, language: job.state.language, signal });
+    const outcome = await handler(job.call.args, { msisdn: job.msisdn, language: job.state.language, signal, channel: 'ussd' });
     if (outcome.outcome === 'timeout' || outcome.outcome === 'unavailable' || outcome.outcome === 'error') {
       throw new Error(`deferred ${job.call.service}: ${outcome.outcome} (attempt ${ctx.attempt})`);
     }

@@ -37,14 +37,14 @@ export function createHolderProof(portal: PortalClient, options: HolderProofOpti
   const piiHashKey = options.piiHashKey ?? DEFAULT_PII_HASH_KEY;
   const counterKey = async (kind: 'caller' | 'npi', value: string) => `idproof:${kind}:${await hmacHex(piiHashKey, value)}`;
 
-  return async function proveIdentity(requestNumber: string, npi: string, birthDate: string, ctx: Pick<ServiceContext, 'msisdn' | 'signal'>): Promise<ProofVerdict> {
+  return async function proveIdentity(requestNumber: string, npi: string, birthDate: string, ctx: Pick<ServiceContext, 'msisdn' | 'signal'> & Partial<Pick<ServiceContext, 'channel'>>): Promise<ProofVerdict> {
     const keys = await Promise.all([counterKey('caller', ctx.msisdn), counterKey('npi', npi)]);
     const at = now();
     const lockedUntil = (states: { lockedUntilMs: number }[]) => Math.max(...states.map((s) => s.lockedUntilMs));
     const minutesLeft = (until: number) => Math.max(1, Math.ceil((until - at) / 60_000));
     const before = lockedUntil(await Promise.all(keys.map((key) => attempts.peek(key, at))));
     if (before > at) return { lockedMinutes: minutesLeft(before) };
-    if (await portal.verifyIdentity(requestNumber, { npi, birthDate }, { signal: ctx.signal, userId: ctx.msisdn })) {
+    if (await portal.verifyIdentity(requestNumber, { npi, birthDate }, { signal: ctx.signal, userId: ctx.msisdn, ...(ctx.channel ? { channel: ctx.channel } : {}) })) {
       await Promise.all(keys.map((key) => attempts.clear(key)));
       return 'proved';
     }

@@ -2,7 +2,7 @@ import type { ServiceOutcome } from '../engine/types.js';
 import type { PortalClient } from '../portal/port.js';
 import { InteropError } from '../interop/errors.js';
 import { createHolderProof, isIdentityClaim, type HolderProofOptions } from './holder-proof.js';
-import type { ServiceHandler, ServiceRegistry } from './service-registry.js';
+import { portalCallOf, type ServiceHandler, type ServiceRegistry } from './service-registry.js';
 
 export type PortalServicesOptions = HolderProofOptions;
 
@@ -19,7 +19,7 @@ export function createPortalServices(portal: PortalClient, options: PortalServic
   return {
     'portal.requestStatus': guarded(async (args, ctx): Promise<ServiceOutcome> => {
       const requestNumber = args.requestNumber ?? '';
-      const request = await portal.findRequest(requestNumber, { signal: ctx.signal, userId: ctx.msisdn });
+      const request = await portal.findRequest(requestNumber, portalCallOf(ctx));
       if (!request) return { outcome: 'not_found' };
       if (request.holderMsisdn !== ctx.msisdn) {
         const npi = args.npi ?? '';

@@ -9,7 +9,7 @@ import type { PreferenceStore } from '../sessions/port.js';
 import type { MessageStore } from './store/port.js';
 import type { SmsOutbox } from './outbox.js';
 import type { SurveyService } from '../surveys/survey-service.js';
-import { renderSms, STATUS_LABELS, type TemplateName } from './templates.js';
+import { renderAccessLogSms, renderSms, STATUS_LABELS, type TemplateName } from './templates.js';
 
 export interface InboundSms {
   route: string;
@@ -40,13 +40,15 @@ export interface InboundDeps {
 type Command =
   | { kind: 'status'; requestNumber: string; english: boolean }
   | { kind: 'help'; english: boolean }
+  | { kind: 'access'; english: boolean }
   | { kind: 'stop' }
   | { kind: 'language'; language: Language }
   | { kind: 'unknown' };
 
 /**
  * Keyword commands, French and English, forgiving of case, accents and spacing:
- * `STATUT PS00373-240001` / `STATUS …`, `AIDE` / `HELP`, `STOP` / `ARRET`, `LANGUE EN` / `LANGUAGE FR`.
+ * `STATUT PS00373-240001` / `STATUS …`, `AIDE` / `HELP`, `STOP` / `ARRET`, `LANGUE EN` / `LANGUAGE FR`,
+ * `QUI` / `WHO` (who looked at my file).
  */
 export function parseCommand(text: string): Command {
   const words = text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toUpperCase().split(/\s+/).filter(Boolean);
@@ -60,6 +62,9 @@ export function parseCommand(text: string): Command {
     case 'HELP':
     case 'START':
       return { kind: 'help', english: keyword !== 'AIDE' };
+    case 'QUI':
+    case 'WHO':
+      return { kind: 'access', english: keyword === 'WHO' };
     case 'STOP':
     case 'ARRET':
       return { kind: 'stop' };
@@ -104,19 +109,30 @@ export async function handleInboundSms(deps: InboundDeps, sms: InboundSms): Prom
 
   let template: TemplateName;
   let params: Record<string, string | number> = {};
+  // Set by the replies that are not agency templates (QUI).
+  let text: string | undefined;
+  const call = async (service: string, args: Record<string, string>): Promise<ServiceOutcome> => {
+    const handler = deps.services[service];
+    const failed: ServiceOutcome = { outcome: 'error' };
+    return handler ? await handler(args, { msisdn: from, language, signal: AbortSignal.timeout(10_000), channel: 'sms' }).catch(() => failed) : failed;
+  };
   switch (command.kind) {
     case 'status': {
       params = { requestNumber: command.requestNumber };
-      const handler = deps.services['portal.requestStatus'];
-      const failed: ServiceOutcome = { outcome: 'error' };
-      const outcome: ServiceOutcome = handler
-        ? await handler({ requestNumber: command.requestNumber }, { msisdn: from, language, signal: AbortSignal.timeout(10_000) }).catch(() => failed)
-        : failed;
+      const outcome = await call('portal.requestStatus', { requestNumber: command.requestNumber });
       if (outcome.outcome === 'ok') {
         const status = String(outcome.values?.status ?? '') as RequestStatus;
         template = 'request_status';
         params = { ...params, status: STATUS_LABELS[status]?.[language] ?? status, updatedAt: String(outcome.values?.updatedAt ?? '') };
       } else template = outcome.outcome === 'not_found' ? 'not_found' : 'unavailable';
+      break;
+    }
+    case 'access': {
+      // The sender's own number's log: the holder rule by construction (no argument to name another).
+      const outcome = await call('accessLog.recent', {});
+      template = 'unavailable';
+      if (outcome.outcome === 'ok') text = renderAccessLogSms('access_log', language, { entries: String(outcome.values?.entries ?? '') });
+      else if (outcome.outcome === 'none') text = renderAccessLogSms('access_log_empty', language, {});
       break;
     }
     case 'help':
@@ -138,7 +154,7 @@ export async function handleInboundSms(deps: InboundDeps, sms: InboundSms): Prom
   }
   await deps.outbox.enqueue({
     to: from,
-    text: renderSms(template, language, params),
+    text: text ?? renderSms(template, language, params),
     idempotencyKey: replyKey,
     purpose: 'reply',
     // Back the way it came, from the short code the citizen texted.

@@ -71,6 +71,28 @@ export const PAYMENT_SMS_TEMPLATES = {
 
 export type PaymentTemplateName = keyof typeof PAYMENT_SMS_TEMPLATES;
 
+/**
+ * The answer to `QUI` / `WHO` (who looked at my file). Apart from `SMS_TEMPLATES` for the same
+ * reason as the payment ones: no agency may tell a citizen who looked. GSM-7; five lookups take
+ * two segments (`src/access-log/services.ts` formats them).
+ */
+export const ACCESS_LOG_SMS_TEMPLATES = {
+  access_log: {
+    fr: 'Service Public: dernieres consultations de vos demandes:\n{{entries}}',
+    en: 'Public Service: latest lookups of your requests:\n{{entries}}',
+  },
+  access_log_empty: {
+    fr: 'Service Public: aucune consultation de vos demandes enregistree pour ce numero.',
+    en: 'Public Service: no lookup of your requests recorded for this number.',
+  },
+} as const satisfies Record<string, Record<Language, string>>;
+
+export type AccessLogTemplateName = keyof typeof ACCESS_LOG_SMS_TEMPLATES;
+
+export function renderAccessLogSms(template: AccessLogTemplateName, language: Language, params: SmsParams): string {
+  return fill(ACCESS_LOG_SMS_TEMPLATES[template][language], params);
+}
+
 type SmsParams = Readonly<Record<string, string | number>>;
 
 function fill(text: string, params: SmsParams): string {

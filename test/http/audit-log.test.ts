@@ -104,6 +104,22 @@ const CALLS: AuditedCall[] = [
     expected: () => ({ agency: 'unknown', action: 'POST /v1/requests/status-events', outcome: 401 }),
   },
   {
+    name: 'an access log exported: the agency, no holder number anywhere in the entry',
+    route: 'POST /v1/access-log/export',
+    request: async () => ({ path: '/v1/access-log/export', init: { method: 'POST', headers: { ...json, 'x-api-key': KEYS.notify }, body: JSON.stringify({ holder: '+2290197000001' }) } }),
+    expected: () => ({ agency: 'portail', action: 'POST /v1/access-log/export', outcome: 200 }),
+  },
+  {
+    name: 'an access-log export by an agency not allowed to: refused, the agency known',
+    route: 'POST /v1/access-log/export',
+    request: async () => {
+      const body = JSON.stringify({ holder: '+2290197000001' });
+      const t = Math.floor(Date.now() / 1000);
+      return { path: '/v1/access-log/export', init: { method: 'POST', headers: { ...json, 'x-agency': 'anip', 'x-guichet-signature': `t=${t},s=${await hmacHex(KEYS.notifyHmac, `${t}.${body}`)}` }, body } };
+    },
+    expected: () => ({ agency: 'anip', action: 'POST /v1/access-log/export', outcome: 403 }),
+  },
+  {
     name: 'a notification read',
     route: 'GET /v1/notifications/:id',
     before: async (gw) => ({ id: await sendOne(gw) }),

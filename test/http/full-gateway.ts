@@ -17,10 +17,11 @@ import { createTestGateway } from '../../testkit/harness.js';
 import { ReminderService } from '../../src/reminders/reminders.js';
 import { MemoryReminderStore } from '../../src/reminders/store/memory.js';
 import { loadReminderFiles } from '../../src/runtime/node/reminder-files.js';
+import { MemoryAccessLogStore } from '../../src/access-log/memory.js';
 
 /**
  * A gateway with every route the app can serve: SMS callbacks and notifications, the payment
- * callbacks of every provider that takes them, the report, metrics, the simulator, an audit log.
+ * callbacks of every provider that takes them, the report, the access-log export, metrics, the simulator, an audit log.
  * Provider APIs are unreachable (no test here needs them to answer).
  */
 export const KEYS = {
@@ -59,6 +60,7 @@ export async function fullGateway(options: { audit?: AuditLog; messages?: Memory
     simulator: true,
     sms: { dispatcher, store: messages, outbox: dispatcher, agencies },
     reminders: { reminders, agencies },
+    accessLog: { store: new MemoryAccessLogStore(), agencies, exportAgencies: ['portail'], piiHashKey: 'full-pii-hash-key' },
     payments: { providers, store: payments, apply, logger: silentLogger, enqueueHintConfirmation: async () => {} },
     paymentReport: { store: payments, apiKeys: { finance: KEYS.report } },
     audit,

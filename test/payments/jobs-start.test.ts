@@ -16,7 +16,7 @@ class RecordingQueue extends MemoryJobQueue {
   }
 }
 
-const ctx = { msisdn: DEMO_MSISDN, language: 'fr' as const, signal: new AbortController().signal };
+const ctx = { msisdn: DEMO_MSISDN, language: 'fr' as const, signal: new AbortController().signal, channel: 'ussd' as const };
 
 describe('payment jobs start only when asked (issue 13 item 5)', () => {
   afterEach(() => vi.useRealTimers());

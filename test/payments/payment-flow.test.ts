@@ -110,7 +110,7 @@ describe('paying a fee from the USSD menu (sandbox provider)', () => {
     await gw.store.transition(id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
     await gw.store.transition(id, { to: 'succeeded', at, reason: 'paid', code: 'provider_succeeded', providerTransactionId: 'TX-9' });
     const start = gw.payments.services['payments.start']!;
-    expect(await start({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'fr', signal: new AbortController().signal })).toEqual({ outcome: 'paid' });
+    expect(await start({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'fr', signal: new AbortController().signal, channel: 'ussd' })).toEqual({ outcome: 'paid' });
   });
 
   it('a declined payment is failed, receipted, and never reaches the portal', async () => {
@@ -173,7 +173,7 @@ describe('reconciliation of overdue payments', () => {
     });
     payments.start();
     const start = payments.services['payments.start']!;
-    const result = await start({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'fr', signal: new AbortController().signal });
+    const result = await start({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'fr', signal: new AbortController().signal, channel: 'ussd' });
     expect(result.outcome).toBe('ok');
     const [id] = await store.overdue('9999-01-01T00:00:00.000Z', 10);
     await payments.collect(id!);

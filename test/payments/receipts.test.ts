@@ -94,7 +94,7 @@ describe('payment receipts: SMS templates in the citizen language (issue 13 item
       sms: { enqueue: async (m) => (sent.push(m), { messageId: 'x' }) },
     });
     payments.start();
-    const started = await payments.services['payments.start']!({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'en', signal: new AbortController().signal });
+    const started = await payments.services['payments.start']!({ requestNumber: 'PS00373-240002' }, { msisdn: DEMO_MSISDN, language: 'en', signal: new AbortController().signal, channel: 'ussd' });
     expect(started.outcome).toBe('ok');
     await jobs.drain();
     const paymentId = portal.payments[0]!.paymentId;

@@ -114,7 +114,7 @@ describe('the pay path keeps the holder rule (issue 11 item 4)', () => {
 });
 
 describe('PIN prompts for someone else (issue 11 item 5)', () => {
-  const ctx = (msisdn: string): ServiceContext => ({ msisdn, language: 'fr', signal: new AbortController().signal });
+  const ctx = (msisdn: string): ServiceContext => ({ msisdn, language: 'fr', signal: new AbortController().signal, channel: 'ussd' });
 
   it.each<[string, Record<string, string>]>([
     ['no proof at all', { requestNumber: 'PS00373-240002' }],

@@ -500,6 +500,7 @@ async function callService(
   const ctx = {
     msisdn,
     language,
+    channel: 'ussd' as const,
     get signal(): AbortSignal {
       controller ??= new AbortController();
       return controller.signal;

@@ -56,6 +56,12 @@ import { loadReminderFiles } from './reminder-files.js';
 import { ReminderService, capsFrom } from '../../reminders/reminders.js';
 import { PaymentEventsStore } from '../../reminders/payment-events.js';
 import { RedisReminderStore } from '../../reminders/store/redis.js';
+import { RedisAccessLogStore } from '../../access-log/redis.js';
+import { MemoryAccessLogStore } from '../../access-log/memory.js';
+import { withAccessLog } from '../../access-log/recorder.js';
+import { seedDemoAccessLog } from '../../access-log/demo.js';
+import { nodeAccessLogHolderKey, nodeSha256Hex } from './access-log-hashing.js';
+import { DEFAULT_PII_HASH_KEY } from '../../services/holder-proof.js';
 import { MemoryReminderStore } from '../../reminders/store/memory.js';
 
 export interface Gateway {
@@ -156,7 +162,14 @@ export async function createNodeGateway(
   const funnelSweep = setInterval(() => void funnels.sweep().catch(() => {}), 1000);
   funnelSweep.unref();
 
-  const { portal, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger, breakerStore);
+  const upstream = await createPortal(config, cache, logger, breakerStore);
+  const { breakers: portalBreakers, close: closePortal } = upstream;
+  // Who looked at my file: every lookup through the portal port is written to its holder's log,
+  // in Redis when configured (every instance appends to one chain), else in this process's memory.
+  const accessLog = redis ? new RedisAccessLogStore(redis, { prefix: config.redisPrefix, sha256: nodeSha256Hex }) : new MemoryAccessLogStore(undefined, nodeSha256Hex);
+  const piiHashKey = config.piiHashKey ?? DEFAULT_PII_HASH_KEY;
+  if (!redis && config.portal === 'demo') await seedDemoAccessLog(accessLog, piiHashKey, (options.now ?? Date.now)());
+  const portal = withAccessLog(upstream.portal, { store: accessLog, piiHashKey, holderKey: nodeAccessLogHolderKey(piiHashKey), logger, ...(options.now ? { now: options.now } : {}) });
   const ccsp = await loadCcspData(config.menusDir);
   // The SMS channel answers STATUT from this registry, and payments send through the channel: the
   // channel is handed the registry object now, filled by createServices once payments exist, in
@@ -206,7 +219,7 @@ export async function createNodeGateway(
     store: new CountingPaymentStore(new PaymentEventsStore(redis ? new RedisPaymentStore(redis, config.redisPrefix) : new MemoryPaymentStore(), reminders, logger), funnels),
     ...(redis ? { prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
-  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments }));
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments, accessLog }));
   // This process runs the payment jobs, and sweeps overdue payments every minute.
   const stopPaymentSweep = payments.start({ reconcileEveryMs: 60_000 });
 
@@ -229,6 +242,7 @@ export async function createNodeGateway(
             breakers: portalBreakers,
             ...(jobs instanceof BullMqJobQueue ? { queueDepths: () => (jobs as BullMqJobQueue).depths() } : {}),
             funnels,
+            accessLog: () => portal.counts(),
           }),
         }
       : {}),
@@ -265,6 +279,7 @@ export async function createNodeGateway(
     audit,
     rateLimits: { limiter: rates, notificationsPerMinute: config.rateLimits.notificationsPerMinute, ussdHopsPerMinute: config.rateLimits.ussdHopsPerMinute },
     reminders: { reminders, agencies: config.sms.agencies },
+    accessLog: { store: accessLog, agencies: config.sms.agencies, exportAgencies: config.accessLogExportAgencies, piiHashKey },
   };
   const app = createApp({ ...appDeps, readiness: () => readiness() });
 
@@ -318,6 +333,8 @@ export async function createNodeGateway(
       await Promise.all(smppLinks.map((link) => link.stop()));
       await jobs.close();
       await sms.close();
+      // The last lookups' entries, before their store goes.
+      await portal.settled();
       await closePortal();
       await redis?.quit();
       await audit.close();

@@ -12,6 +12,8 @@ export interface MetricProbes {
   queueDepths?: () => Promise<{ queue: string; waiting: number }[]>;
   /** This process's funnels, sessions, payments and SMS counters (`src/observability/funnels.ts`). */
   funnels?: FunnelSource;
+  /** Access-log entries written and not written by this process (`src/access-log/recorder.ts`). */
+  accessLog?: () => { appended: number; failed: number };
 }
 
 /** Prometheus metrics for the Node gateway (prom-client), with process metrics alongside. */
@@ -53,6 +55,21 @@ export function createPrometheusMetrics(probes: MetricProbes = {}): GatewayMetri
       for (const { queue, waiting } of (await probes.queueDepths?.().catch(() => [])) ?? []) this.set({ queue }, waiting);
     },
   });
+  if (probes.accessLog) {
+    const accessLog = probes.accessLog;
+    new Counter({
+      name: 'guichet_access_log_appends_total',
+      help: 'Lookups written to their holder’s access log, and those not written (the lookup was answered anyway: alert on failed)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+      collect() {
+        const counts = accessLog();
+        this.reset();
+        this.inc({ result: 'appended' }, counts.appended);
+        this.inc({ result: 'failed' }, counts.failed);
+      },
+    });
+  }
   const hops = new Histogram({
     name: 'guichet_ussd_hop_seconds',
     help: 'Time to answer one USSD hop, by provider and outcome',
