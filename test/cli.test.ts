@@ -80,6 +80,13 @@ const fixtures: { rule: string; severity: 'error' | 'warning'; nodes: string; pa
     path: 'nodes.home.text',
     message: /2 pages in fr: \d+ UCS-2 characters for a 70-character screen; UCS-2 is forced by "ê" → "e"/,
   },
+  {
+    rule: 'survey-not-asked',
+    severity: 'warning',
+    nodes: `  home:\n    type: message\n    text: { fr: "Votre demande de passeport est enregistrée. Présentez-vous au CCSP de votre choix avec votre ticket, votre NPI et deux photos d'identité récentes.", en: "Recorded." }\n    survey: ussd\n`,
+    path: 'nodes.home.survey',
+    message: /in fr the screen and the survey question take \d+ GSM-7 characters for a 160-character screen: the screen closes without the survey/,
+  },
 ];
 
 describe('guichet menus lint: one failing fixture per rule', () => {

@@ -11,6 +11,8 @@ import { paymentStoreConformance } from '../src/payments/store/conformance.js';
 import { RedisPaymentStore } from '../src/payments/store/redis.js';
 import { messageStoreConformance } from '../src/sms/store/conformance.js';
 import { RedisMessageStore } from '../src/sms/store/redis.js';
+import { surveyStoreConformance } from '../src/surveys/conformance.js';
+import { RedisSurveyStore } from '../src/surveys/redis.js';
 import { jobQueueConformance } from '../src/jobs/conformance.js';
 import { BullMqJobQueue } from '../src/jobs/bullmq.js';
 
@@ -42,6 +44,8 @@ describe('the stores on a Redis Cluster', () => {
   sessionStoreConformance('redis cluster', () => new RedisSessionStore(client, { prefix: `t${run}:` }));
   paymentStoreConformance('redis cluster', () => new RedisPaymentStore(client, `t${run}:`));
   messageStoreConformance('redis cluster', () => new RedisMessageStore(client, `t${run}:sms:`));
+  // An answer's take-and-count is one script: the number's marker and the month's tallies live in two slots.
+  surveyStoreConformance('redis cluster', () => new RedisSurveyStore(client, `t${run}:surveys:${Math.random()}:`));
   // BullMQ's scripts touch many keys of one queue: the prefix is a hash tag per queue.
   jobQueueConformance('bullmq on redis cluster', () => new BullMqJobQueue({ connect: (forWorker) => new Cluster(cluster.startupNodes, { redisOptions: { maxRetriesPerRequest: forWorker ? null : 1 } }), prefix: (queue) => `{t${run}:${queue}}` }));
 

@@ -3,6 +3,7 @@ import { atHop, createTestGateway } from '../testkit/harness.js';
 import { until } from '../testkit/until.js';
 import { MenuRegistry } from '../src/engine/menu-registry.js';
 import { parseMenu } from '../src/engine/menu-parse.js';
+import { surveyChannelOf } from '../src/engine/schema.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { MemorySessionStore } from '../src/sessions/memory.js';
 import { handleInboundSms } from '../src/sms/inbound.js';
@@ -41,6 +42,14 @@ describe('a survey after a menu completes', () => {
   it('refuses survey on a screen the citizen moves on from, with the line', () => {
     const broken = MENU.replace('    survey: true', '    survey: true\n    next: home');
     expect(() => parseMenu(broken, 'menus/demo-survey.yaml')).toThrow(/nodes\.done\.survey: survey: only on an END screen/);
+    const brokenUssd = MENU.replace('    survey: true', '    survey: ussd\n    next: home');
+    expect(() => parseMenu(brokenUssd, 'menus/demo-survey.yaml')).toThrow(/nodes\.done\.survey: survey: only on an END screen/);
+  });
+
+  it('reads survey as the channel the agency chose: true and sms by SMS, ussd on the screen, false none, nothing else', () => {
+    const channelOf = (value: string) => surveyChannelOf(parseMenu(MENU.replace('    survey: true', `    survey: ${value}`), 'demo-survey.yaml').nodes.done);
+    expect(['true', 'sms', 'ussd', 'false'].map(channelOf)).toEqual(['sms', 'sms', 'ussd', null]);
+    expect(() => channelOf('push')).toThrow(/nodes\.done\.survey/);
   });
 
   it('sends one survey for a session that ends on a survey screen, and counts its answer under the menu', async () => {

@@ -5,7 +5,8 @@ import { handleInboundSms } from '../src/sms/inbound.js';
 import type { OutboundSms, SmsOutbox } from '../src/sms/outbox.js';
 import { MemorySessionStore } from '../src/sessions/memory.js';
 import { silentLogger, type Logger } from '../src/observability/logger.js';
-import { parseSurveyAnswer, type ParsedAnswer } from '../src/surveys/answer.js';
+import { parseSurveyAnswer, parseSurveyWord, type ParsedAnswer } from '../src/surveys/answer.js';
+import { answerOne } from '../src/surveys/conformance.js';
 import { MemorySurveyStore } from '../src/surveys/memory.js';
 import { createSurveyService, surveyMonth } from '../src/surveys/survey-service.js';
 import { SURVEY_SMS_TEMPLATES } from '../src/surveys/templates.js';
@@ -43,6 +44,26 @@ describe('a reply as a survey answer', () => {
   ];
   it.each(cases)('%j → %j', (text, expected) => {
     expect(parseSurveyAnswer(text)).toEqual(expected);
+  });
+});
+
+describe('a word typed on the USSD survey’s word screen', () => {
+  // As a keypad sends them: multi-tap letters, any case, maybe a digit or two.
+  const cases: [string, string | null][] = [
+    ['rapide', 'rapide'],
+    ['LENT', 'lent'],
+    ['Très rapide', 'tres'],
+    ['ok merci', 'ok'],
+    ['2 lent', 'lent'],
+    // Digits are never a word: a number or an NPI typed there is not kept.
+    ['0197000001', null],
+    ['a', null],
+    ['', null],
+    [`${'b'.repeat(30)}`, null],
+    [`lent ${'a'.repeat(90)}`, null],
+  ];
+  it.each(cases)('%j → %j', (text, expected) => {
+    expect(parseSurveyWord(text)).toBe(expected);
   });
 });
 
@@ -143,10 +164,10 @@ describe('the survey service and API', () => {
 
   it('shows an agency its own rows only, as JSON or CSV', async () => {
     const h = harness();
-    await h.store.record({ month, agency: 'anip', service: 'PS00200', ccsp: 'CCSP-COTONOU-1', rating: 4, word: 'merci' });
-    await h.store.record({ month, agency: 'anip', service: 'PS00200', ccsp: 'CCSP-COTONOU-1', rating: 5, word: 'merci' });
-    await h.store.record({ month, agency: 'anip', service: 'PS00200', ccsp: 'CCSP-COTONOU-1', rating: 2, word: 'lent' });
-    await h.store.record({ month, agency: 'dgi', service: 'IFU', ccsp: '-', rating: 1 });
+    await answerOne(h.store, { channel: 'sms', month, agency: 'anip', service: 'PS00200', ccsp: 'CCSP-COTONOU-1', language: 'fr' }, { rating: 4, word: 'merci' });
+    await answerOne(h.store, { channel: 'sms', month, agency: 'anip', service: 'PS00200', ccsp: 'CCSP-COTONOU-1', language: 'fr' }, { rating: 5, word: 'merci' });
+    await answerOne(h.store, { channel: 'sms', month, agency: 'anip', service: 'PS00200', ccsp: 'CCSP-COTONOU-1', language: 'fr' }, { rating: 2, word: 'lent' });
+    await answerOne(h.store, { channel: 'sms', month, agency: 'dgi', service: 'IFU', ccsp: '-', language: 'fr' }, { rating: 1 });
     const json = (await (await h.results('anip-key-000001')).json()) as { agency: string; rows: { agency: string; mean: number }[] };
     expect(json.rows.map((r) => [r.agency, r.mean])).toEqual([['anip', 3.67]]);
     const csv = await h.results('anip-key-000001', `?month=${month}&format=csv`);

@@ -1,7 +1,8 @@
-import { gsm7Spelling, measureText, unitLimit } from '../lib/gsm7.js';
+import { fitsScreen, gsm7Spelling, measureText, unitLimit } from '../lib/gsm7.js';
+import { SURVEY_USSD_TEXT } from '../surveys/templates.js';
 import { optionKey } from './engine.js';
 import { paginate } from './paging.js';
-import { LANGUAGES, RESERVED_INPUTS, type Language, type LocalizedText, type Menu, type MenuNode } from './schema.js';
+import { LANGUAGES, RESERVED_INPUTS, surveyChannelOf, type Language, type LocalizedText, type Menu, type MenuNode } from './schema.js';
 import { PLACEHOLDER_PATTERN, localize, renderTemplate } from './template.js';
 import { UI_TEXT } from './ui-text.js';
 
@@ -19,7 +20,8 @@ export interface LintProblem {
     | 'reserved-key'
     | 'duplicate-key'
     | 'missing-translation'
-    | 'screen-too-long';
+    | 'screen-too-long'
+    | 'survey-not-asked';
   severity: Severity;
   /** Path inside the menu file, e.g. `['nodes', 'track.ask', 'text']` (node ids may contain dots). */
   path: (string | number)[];
@@ -125,6 +127,9 @@ export function lintMenu(menu: Menu, options: LintOptions = {}): LintProblem[] {
     if (node.type === 'choice' || node.type === 'input' || node.type === 'message') {
       for (const language of languages) problems.push(...screenProblems(menu, id, node, language, limit));
     }
+    if (node.type === 'message' && surveyChannelOf(node) === 'ussd') {
+      for (const language of languages) problems.push(...surveyProblems(menu, id, node, language, limit));
+    }
   }
   return problems;
 }
@@ -161,6 +166,28 @@ function screenProblems(menu: Menu, id: string, node: Extract<MenuNode, { type: 
   }
   // A question spread over pages is hard to answer on a keypad; a long message can be read page by page.
   return [{ rule: 'screen-too-long', severity: node.type === 'message' ? 'warning' : 'error', path: ['nodes', id, 'text'], message }];
+}
+
+/**
+ * `survey: ussd` asks its question under the screen's last page, and only when both fit one
+ * screen (the citizen must see the answer they came for): with sample values, says when it would
+ * never be asked.
+ */
+function surveyProblems(menu: Menu, id: string, node: Extract<MenuNode, { type: 'message' }>, language: Language, limit: number): LintProblem[] {
+  const vars = sampleVars(menu, language);
+  const lines = renderTemplate(localize(node.text, language), vars, menu, language).split('\n');
+  const last = paginate(lines, { footer: [], more: UI_TEXT[language].more, limit }).at(-1) ?? '';
+  const screen = `${last}\n${SURVEY_USSD_TEXT.question[language]}`;
+  if (fitsScreen(screen, limit)) return [];
+  const measure = measureText(screen);
+  return [
+    {
+      rule: 'survey-not-asked',
+      severity: 'warning',
+      path: ['nodes', id, 'survey'],
+      message: `in ${language} the screen and the survey question take ${measure.units} ${measure.encoding} characters for a ${unitLimit(limit, measure.encoding)}-character screen: the screen closes without the survey`,
+    },
+  ];
 }
 
 /**

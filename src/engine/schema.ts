@@ -85,10 +85,12 @@ const MessageNode = z.strictObject({
   /** Without `next` the screen closes the session (END); with it, any input continues. */
   next: NodeId.optional(),
   /**
-   * On an END screen: a session that ends here gets the satisfaction survey by SMS (at most one
-   * per number per week), counted under the menu's `agency` and this node's id as the service.
+   * On an END screen: a session that ends here gets the satisfaction survey (at most one per
+   * number per week, whichever way), counted under the menu's `agency` and this node's id as the
+   * service. `sms` (or `true`): one SMS once the session closed; `ussd`: the screen asks for the
+   * 1–5 rating instead of closing, then for a word, in the same session.
    */
-  survey: z.boolean().optional(),
+  survey: z.union([z.boolean(), z.enum(['sms', 'ussd'])]).optional(),
 });
 
 const GotoNode = z.strictObject({ type: z.literal('goto'), next: NodeId });
@@ -99,6 +101,12 @@ export type ChoiceNode = z.infer<typeof ChoiceNode>;
 export type InputNode = z.infer<typeof InputNode>;
 export type ActionNode = z.infer<typeof ActionNode>;
 export type MessageNode = z.infer<typeof MessageNode>;
+
+/** How a message node's `survey` asks: none, by SMS after the session, or on the session's own screen. */
+export function surveyChannelOf(node: MenuNode | undefined): 'sms' | 'ussd' | null {
+  if (node?.type !== 'message' || node.survey === undefined || node.survey === false) return null;
+  return node.survey === 'ussd' ? 'ussd' : 'sms';
+}
 
 const ServiceCode = z.string().regex(/^\*\d+(\*\d+)*#$/, 'a service code looks like *123# or *123*2#');
 
@@ -146,7 +154,7 @@ export const MenuFile = z
         }
         if (!exists(node.otherwise)) missing([...at, 'otherwise'], node.otherwise);
       }
-      if (node.type === 'message' && node.survey) {
+      if (node.type === 'message' && surveyChannelOf(node) !== null) {
         // The survey follows a completed session: a screen the citizen moves on from completes nothing.
         if (node.next !== undefined) ctx.addIssue({ code: 'custom', path: [...at, 'survey'], message: 'survey: only on an END screen (a message without next)' });
         if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) ctx.addIssue({ code: 'custom', path: [...at, 'survey'], message: 'survey: the node id names the service in the results: letters, digits, . _ - only, at most 64' });

@@ -15,11 +15,29 @@ const WORD = /^[a-z]{2,20}$/;
 
 export function parseSurveyAnswer(text: string): ParsedAnswer {
   if (text.length > MAX_ANSWER_LENGTH) return null;
-  const plain = text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase();
+  const plain = plainText(text);
   const match = /^(?:(?:note|avis|rating|score)\s*:?\s*)?(\d{1,3})(?:\s*\/\s*5)?(?:[\s,.;:!-]+(.*))?$/.exec(plain);
   if (!match) return null;
   const rating = Number(match[1]);
   if (rating < 1 || rating > 5) return { kind: 'out_of_range' };
-  const word = match[2]?.split(/[^a-z]+/).find((w) => WORD.test(w));
+  const word = match[2] === undefined ? undefined : firstWord(match[2]);
   return { kind: 'rating', rating: rating as SurveyRating, ...(word ? { word } : {}) };
+}
+
+/**
+ * The word typed on the USSD survey's second screen, kept as the SMS one is (`lent`, `Très
+ * rapide` → `tres`); null when it holds none (digits only, one letter, a paragraph).
+ */
+export function parseSurveyWord(text: string): string | null {
+  if (text.length > MAX_ANSWER_LENGTH) return null;
+  return firstWord(plainText(text)) ?? null;
+}
+
+/** Lower case, accents dropped (`é` → `e`), trimmed. */
+function plainText(text: string): string {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase();
+}
+
+function firstWord(plain: string): string | undefined {
+  return plain.split(/[^a-z]+/).find((w) => WORD.test(w));
 }

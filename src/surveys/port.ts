@@ -6,7 +6,13 @@ import type { Language } from '../engine/schema.js';
  * and its marker are keyed by a keyed hash of the number (`PII_HASH_KEY`), never the number; a
  * tally knows the service, agency, CCSP and month, never who answered.
  */
+/** How the question went out, so how it may be answered: an SMS reply, or the next input of the same USSD session. */
+export type SurveyChannel = 'sms' | 'ussd';
+export const SURVEY_CHANNELS: readonly SurveyChannel[] = ['sms', 'ussd'];
+
 export interface PendingSurvey {
+  /** A USSD question waits only for its own session: an SMS `4` days later is no answer to it. */
+  channel: SurveyChannel;
   agency: string;
   service: string;
   /** The CCSP (citizens' service centre) where the request was collected; `-` when the agency did not say. */
@@ -17,11 +23,8 @@ export interface PendingSurvey {
   language: Language;
 }
 
-export interface SurveyAnswer {
-  agency: string;
-  service: string;
-  ccsp: string;
-  month: string;
+/** What the citizen answered: counted under the pending survey's service, agency, CCSP and month. */
+export interface SurveyReplyContent {
   /** 1 to 5. */
   rating: SurveyRating;
   /** One word the citizen added, lower case, letters only; absent when none was given. */
@@ -47,7 +50,7 @@ export interface SurveyResultRow {
 }
 
 export interface SurveyTiming {
-  /** How long a survey waits for its answer before it is forgotten. */
+  /** How long a survey waits for its answer before it is forgotten. At most `quietMs`: the week's marker says where the answer is counted. */
   pendingTtlMs: number;
   /** How long after one survey a number is not asked again. */
   quietMs: number;
@@ -57,6 +60,18 @@ export interface SurveyTiming {
 export const SURVEY_TIMING: SurveyTiming = { pendingTtlMs: 3 * 24 * 3600_000, quietMs: 7 * 24 * 3600_000 };
 
 /**
+ * A question asked on a USSD screen waits no longer than a USSD dialogue lasts (networks close
+ * theirs within 3 minutes; 10 is far beyond, as `MAX_DIALOGUE_SECONDS`): a dropped session loses
+ * its survey, and the week still counts.
+ */
+export const USSD_SURVEY_TIMING: SurveyTiming = { pendingTtlMs: 10 * 60_000, quietMs: SURVEY_TIMING.quietMs };
+
+/** Throws when a timing would let a survey wait longer than its week's marker lives. */
+export function checkTiming(timing: SurveyTiming): void {
+  if (!(timing.pendingTtlMs > 0 && timing.pendingTtlMs <= timing.quietMs)) throw new Error('survey timing: pendingTtlMs must be > 0 and at most quietMs');
+}
+
+/**
  * `offered`: the survey waits for its answer (and `replay`: this very offer, by its key, was made
  * before); `recent`: this number had a survey within the quiet period, nothing was changed.
  */
@@ -64,17 +79,28 @@ export type OfferOutcome = { outcome: 'offered'; replay: boolean } | { outcome: 
 
 export interface SurveyStore {
   /**
-   * Atomically: when the number (by its hash) had no survey within `timing.quietMs`, records the
-   * pending survey and the marker (holding `offerKey`); the same `offerKey` again answers
-   * `offered` with `replay` and changes nothing; any other offer within the period is `recent`.
+   * When the number (by its hash) had no survey within `timing.quietMs`, records the marker
+   * (holding `offerKey`) and the pending survey; the same `offerKey` again answers `offered` with
+   * `replay` and changes nothing (a survey already answered is not asked again); any other offer
+   * within the period is `recent`, whichever channel asked.
    */
   offer(numberKey: string, offerKey: string, pending: PendingSurvey, timing: SurveyTiming): Promise<OfferOutcome>;
-  /** The pending survey, left in place. */
-  peek(numberKey: string): Promise<PendingSurvey | null>;
-  /** The pending survey, removed: of two concurrent answers exactly one gets it. */
-  take(numberKey: string): Promise<PendingSurvey | null>;
-  /** Counts one answer (all its counters in one atomic write). */
-  record(answer: SurveyAnswer): Promise<void>;
+  /** The pending survey of that channel, left in place. */
+  peek(numberKey: string, channel: SurveyChannel): Promise<PendingSurvey | null>;
+  /**
+   * The one atomic step of an answer: takes the number's pending survey of that channel and counts
+   * `reply` under it (rating, word), all or nothing. Of concurrent answers exactly one is counted;
+   * an answer is never taken without being counted (a failure leaves the survey pending). Null:
+   * no such survey waits (none, expired, answered, other channel).
+   *
+   * `wordWindowMs`: the answer may still get its word within that time (`addWord`), once.
+   */
+  answer(numberKey: string, channel: SurveyChannel, reply: SurveyReplyContent, options?: { wordWindowMs?: number }): Promise<PendingSurvey | null>;
+  /**
+   * Counts `word` with the answer just given with `wordWindowMs` (`answered`: what `answer`
+   * returned), at most once; false when no answer waits for its word.
+   */
+  addWord(numberKey: string, answered: PendingSurvey, word: string): Promise<boolean>;
   /** Every row of a month, sorted by agency, service, CCSP. */
   results(month: string): Promise<SurveyResultRow[]>;
 }

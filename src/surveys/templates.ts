@@ -27,3 +27,28 @@ export type SurveyTemplateName = keyof typeof SURVEY_SMS_TEMPLATES;
 export function renderSurveySms(template: SurveyTemplateName, language: Language, params: Readonly<Record<string, string | number>> = {}): string {
   return SURVEY_SMS_TEMPLATES[template][language].replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
 }
+
+/**
+ * What the survey says on USSD screens (`survey: ussd`): the question rides under the service's
+ * last screen (that screen then waits for input instead of closing), the word screen follows a
+ * rating, the thanks close the session. Short: the question shares one screen with the answer the
+ * citizen came for.
+ */
+export const SURVEY_USSD_TEXT = {
+  question: {
+    fr: 'Votre avis: 1 (mauvais) à 5 (très bien)\n0.Passer',
+    en: 'Your opinion: 1 (poor) to 5 (very good)\n0.Skip',
+  },
+  word: {
+    fr: 'Merci! Un mot pour dire pourquoi? (ex. rapide, lent)\n0.Terminer',
+    en: 'Thank you! One word to say why? (e.g. fast, slow)\n0.Finish',
+  },
+  thanks: {
+    fr: 'Merci pour votre avis, il nous aide à mieux vous servir.',
+    en: 'Thank you for your opinion, it helps us serve you better.',
+  },
+  skipped: {
+    fr: 'Merci et à bientôt.',
+    en: 'Thank you, goodbye.',
+  },
+} as const satisfies Record<string, Record<Language, string>>;

@@ -1,6 +1,6 @@
 import { advance, redisplay, resume, startSession } from '../../engine/engine.js';
 import type { MenuRegistry } from '../../engine/menu-registry.js';
-import { LANGUAGES, type Language, type Menu } from '../../engine/schema.js';
+import { LANGUAGES, surveyChannelOf, type Language, type Menu } from '../../engine/schema.js';
 import type { Effect, EngineState, HopContext, Screen, ServiceOutcome, Step } from '../../engine/types.js';
 import { UI_TEXT } from '../../engine/ui-text.js';
 import type { Logger } from '../../observability/logger.js';
@@ -17,10 +17,14 @@ import { CHANNEL_MESSAGES, RESUME_CHOICE, RESUME_OFFER, type ChannelMessage } fr
 import { MAX_DIALOGUE_SECONDS, RESUMABLE_ENDS, resumeCandidate, resumePointerKey } from './resume.js';
 import { textHasher, type TextHasher } from './pii-hash.js';
 import { identityProofVars, withoutVars } from './proof-vars.js';
-import { decodeBoundRecord, encodeRecord, type UssdSessionRecord } from './session-record.js';
+import { decodeBoundRecord, encodeRecord, type UssdSessionRecord, type UssdSurveyStage } from './session-record.js';
 import type { FloodGuard } from './flood-guard.js';
 import type { RateDecision } from '../../limits/rate/port.js';
 import type { SurveyService } from '../../surveys/survey-service.js';
+import { parseSurveyWord } from '../../surveys/answer.js';
+import type { SurveyRating } from '../../surveys/port.js';
+import { SURVEY_USSD_TEXT } from '../../surveys/templates.js';
+import { fitsScreen } from '../../lib/gsm7.js';
 
 export interface HopHandlerDeps {
   menus: MenuRegistry;
@@ -60,8 +64,11 @@ export interface HopHandlerDeps {
   resumeWindowSeconds?: number;
   /** The clock hops read (ms since the epoch); the stores keep their own. Tests move it. */
   now?: () => number;
-  /** Sends the satisfaction survey after a session ends on a `survey: true` screen; absent: none. */
-  menuSurveys?: Pick<SurveyService, 'offer'>;
+  /**
+   * The satisfaction survey after a session ends on a `survey` screen: by SMS once the session
+   * closed (`survey: sms`/`true`), or asked on that screen (`survey: ussd`); absent: none.
+   */
+  menuSurveys?: Pick<SurveyService, 'offer' | 'askUssd' | 'answerUssd' | 'addUssdWord'>;
 }
 
 export interface HopAnswer {
@@ -96,6 +103,11 @@ type Decision =
       input: string | null;
       /** Set when `step` is the resume offer: the state its `1` restores. */
       offer?: EngineState;
+      /**
+       * Set when this hop answered the USSD survey (the menu's part was over): where the survey
+       * is now (null: done). Such hops are no funnel steps.
+       */
+      survey?: UssdSurveyStage | null;
     };
 
 /** What an opening needs to find the caller's previous session on the code (`resume.ts`). */
@@ -147,6 +159,9 @@ export async function handleHop(
   // An opening swaps the caller's pointer for this code to this session, beside the session load
   // (one round trip when pipelined); settled here for the same reason as the language.
   const resumeLookup: ResumeLookup = { key, previousKey: hop.isBegin && resumeWindow > 0 ? exchangePointer(deps, hop, key, resumeWindow, budget, log) : null };
+  // A session opened by this hop keeps one nonce over compare-and-set retries: the survey asked
+  // on its screen is keyed by it, so a retry asks the same survey, not another one.
+  let openingNonce: string | undefined;
   for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
     const stored = await withinBudget(deps.sessions.load(key), budget, 'session load');
     const previous = stored ? decodeBoundRecord(stored.data) : null;
@@ -159,13 +174,18 @@ export async function handleHop(
     const decision = await decide(deps, hop, previous, digests, ctx, log, language, attempt > 0, now, resumeLookup);
     if (decision.type === 'answer') return decision.answer;
 
-    const trace = deps.funnels ? new FunnelTrace(decision.menu, decision.continues?.e ?? null, decision.input, decision.step) : undefined;
+    const trace = deps.funnels && decision.survey === undefined ? new FunnelTrace(decision.menu, decision.continues?.e ?? null, decision.input, decision.step) : undefined;
     const { step, effects, deferred, provedIdentity } = await runHop(deps, decision, ctx, log, { provider, sessionId: hop.sessionId }, trace);
-    const screen = step.type === 'screen' ? step.screen : channelScreen('unavailable', decision.language);
+    const nonce = decision.continues?.n ?? (openingNonce ??= newSessionNonce());
+    let screen = step.type === 'screen' ? step.screen : channelScreen('unavailable', decision.language);
+    // `survey: ussd`: the END screen asks for the rating instead of closing, when the week allows.
+    const surveyScreen = screen.end && step.type === 'screen' && decision.survey === undefined ? await askSurveyOnScreen(deps, hop, decision.menu, step, nonce, ctx, budget, log) : null;
+    if (surveyScreen) screen = surveyScreen;
+    const surveyStage: UssdSurveyStage | undefined = surveyScreen ? { q: 'rating' } : (decision.survey ?? undefined);
     const record: UssdSessionRecord = {
       e: keptState(decision.menu, step, screen, provedIdentity),
       c: hop.msisdn,
-      n: decision.continues?.n ?? newSessionNonce(),
+      n: nonce,
       h: hop.input.kind === 'cumulative' ? (digests.text ?? '') : (hop.hopId ?? ''),
       s: screen,
       o: decision.continues ? decision.continues.o : now,
@@ -178,10 +198,12 @@ export async function handleHop(
     }
     if (screen.end) record.x = step.type === 'screen' ? 'completed' : 'error';
     if (decision.offer) record.b = decision.offer;
+    if (surveyStage && !screen.end) record.v = surveyStage;
     if (resumeWindow > 0) record.l = now;
     // Resuming on: an open record is kept the window past its time-out, so a silent drop (no
-    // end notice) can be resumed from it; not one holding an identity proof being typed, nor an offer.
-    const keptForResume = resumeWindow > 0 && !decision.offer && !holdsProofVars(decision.menu, record.e);
+    // end notice) can be resumed from it; not one holding an identity proof being typed, nor an
+    // offer, nor one whose menu is over (the survey).
+    const keptForResume = resumeWindow > 0 && !decision.offer && record.v === undefined && !holdsProofVars(decision.menu, record.e);
     const ttl = screen.end ? CLOSED_SESSION_TTL_SECONDS : deps.sessionTtlSeconds + (keptForResume ? resumeWindow : 0);
     const version = stored?.version ?? null;
     if (await withinBudget(deps.sessions.save(key, encodeRecord(record), version, ttl), budget, 'session save')) {
@@ -198,8 +220,9 @@ export async function handleHop(
         return { screen: unavailable, deliver: true };
       }
       await applyEffects(deps, hop, effects);
-      if (screen.end && step.type === 'screen') offerSurvey(deps, hop, decision.menu, step, record.n, log);
-      if (trace) countHop(deps, trace, key, provider, previous, decision, record, (version ?? 0) + 1);
+      if (screen.end && step.type === 'screen' && decision.survey === undefined) offerSurvey(deps, hop, decision.menu, step, record.n, log);
+      // The hop that asks the survey completed the menu: counted as ended there.
+      if (trace) countHop(deps, trace, key, provider, previous, decision, record, (version ?? 0) + 1, surveyScreen !== null);
       return { screen, deliver: true };
     }
     // Another request of this session committed first (a retransmission racing the original, or
@@ -225,12 +248,14 @@ export async function endSession(deps: HopHandlerDeps, provider: string, session
     // A cut session stays resumable for the window (its record is the resume record), without
     // the identity proof it may have held; any other end is kept only for retransmissions.
     const menu = deps.menus.atVersion(record.e.menuId, record.e.menuVersion);
-    const resumable = (deps.resumeWindowSeconds ?? 0) > 0 && RESUMABLE_ENDS.has(reason) && menu !== undefined && record.b === undefined;
+    // A session cut during its survey completed its menu: only the survey is lost, nothing resumed.
+    const resumable = (deps.resumeWindowSeconds ?? 0) > 0 && RESUMABLE_ENDS.has(reason) && menu !== undefined && record.b === undefined && record.v === undefined;
     const ended: UssdSessionRecord = resumable ? { ...record, e: withoutVars(record.e, identityProofVars(menu).all), x: reason } : { ...record, x: reason };
     const ttl = resumable ? Math.max(CLOSED_SESSION_TTL_SECONDS, deps.resumeWindowSeconds ?? 0) : CLOSED_SESSION_TTL_SECONDS;
     if (await withinBudget(deps.sessions.save(key, encodeRecord(ended), stored.version, ttl), deps.storeBudgetMs ?? STORE_BUDGET_MS, 'session save')) {
       deps.logger.info({ provider, session: sessionForLog(sessionId), reason }, 'session ended by the provider');
-      deps.funnels?.dropped(funnelSessionOf(key, stored.version + 1, record, provider, deps.menus.atVersion(record.e.menuId, record.e.menuVersion)), reason);
+      // Counted as ended when the survey was asked: not a drop of the menu.
+      if (record.v === undefined) deps.funnels?.dropped(funnelSessionOf(key, stored.version + 1, record, provider, deps.menus.atVersion(record.e.menuId, record.e.menuVersion)), reason);
       return;
     }
   }
@@ -280,6 +305,7 @@ async function decide(
     if (input.type === 'input') {
       if (previous.s.end) return { type: 'answer', answer: { screen: previous.s, deliver: true } };
       if (previous.b) return answerResumeOffer(deps, previous, previous.b, input.text, ctx);
+      if (previous.v) return answerSurvey(deps, hop, previous, previous.v, input.text, log);
       const menu = deps.menus.atVersion(previous.e.menuId, previous.e.menuVersion);
       if (!menu) return { type: 'answer', answer: { screen: channelScreen('menuUpdated', previous.e.language), deliver: true } };
       return { type: 'step', menu, step: advance(menu, previous.e, input.text, ctx), language: previous.e.language, pendingInputs: [], continues: previous, input: input.text };
@@ -535,6 +561,8 @@ function countHop(
   decision: Extract<Decision, { type: 'step' }>,
   record: UssdSessionRecord,
   version: number,
+  /** The menu completed on this hop although the session stays open (the survey asked on its last screen). */
+  completed = false,
 ): void {
   const funnels = deps.funnels;
   if (!funnels) return;
@@ -547,23 +575,103 @@ function countHop(
     // The resume offer is no screen of the menu: the session counts as started, and its arrival is
     // where 1 or 2 leads (the restored screen, or the start).
     steps: decision.offer ? [] : trace.steps,
-    ...(record.x === 'completed' ? { closed: 'ended' as const } : record.x === 'error' ? { closed: 'error' as const } : {}),
+    ...(record.x === 'completed' || completed ? { closed: 'ended' as const } : record.x === 'error' ? { closed: 'error' as const } : {}),
   });
 }
 
 /**
- * A session completed on a `survey: true` screen: the survey SMS is asked for once the hop has
- * committed (a retransmission or a racing copy never gets here), not awaited: the END screen is
- * not held for it. Keyed by the session's nonce, so it is asked once whatever happens.
+ * A session completed on a `survey: sms` (or `true`) screen: the survey SMS is asked for once the
+ * hop has committed (a retransmission or a racing copy never gets here), not awaited: the END
+ * screen is not held for it. Keyed by the session's nonce, so it is asked once whatever happens.
  */
 function offerSurvey(deps: HopHandlerDeps, hop: UssdHop, menu: Menu, step: Extract<Step, { type: 'screen' }>, nonce: string, log: Record<string, unknown>): void {
-  const node = menu.nodes[step.state.node];
-  if (!deps.menuSurveys || node?.type !== 'message' || !node.survey) return;
+  if (!deps.menuSurveys || surveyChannelOf(menu.nodes[step.state.node]) !== 'sms') return;
   const offer = { to: hop.msisdn, agency: menu.agency ?? menu.id, service: step.state.node, ccsp: '-', language: step.state.language, offerKey: `ussd:${menu.id}:${nonce}` };
   deps.menuSurveys.offer(offer).then(
     (result) => deps.logger.info({ ...log, menu: menu.id, node: step.state.node, survey: result.status }, 'survey after the menu'),
     (error: unknown) => deps.logger.warn({ ...log, err: errorMessage(error) }, 'survey after the menu not sent'),
   );
+}
+
+/**
+ * A session reaching a `survey: ussd` END screen: the screen that asks the rating under the
+ * service's answer, or null for the plain END (no survey service, the two do not fit one screen,
+ * the number had its survey this week or sent STOP, the store cannot say within the budget: the
+ * citizen has the answer they came for either way). Awaited before the commit, since the screen
+ * depends on it; keyed by the session's nonce, so a retried hop asks the same survey.
+ */
+async function askSurveyOnScreen(
+  deps: HopHandlerDeps,
+  hop: UssdHop,
+  menu: Menu,
+  step: Extract<Step, { type: 'screen' }>,
+  nonce: string,
+  ctx: HopContext,
+  budgetMs: number,
+  log: Record<string, unknown>,
+): Promise<Screen | null> {
+  if (!deps.menuSurveys || surveyChannelOf(menu.nodes[step.state.node]) !== 'ussd') return null;
+  const { language } = step.state;
+  const text = `${step.screen.text}\n${SURVEY_USSD_TEXT.question[language]}`;
+  if (!fitsScreen(text, ctx.screenLimit)) {
+    deps.logger.info({ ...log, menu: menu.id, node: step.state.node }, 'survey question does not fit under the last screen: not asked');
+    return null;
+  }
+  const ask = { msisdn: hop.msisdn, agency: menu.agency ?? menu.id, service: step.state.node, ccsp: '-', language, offerKey: `ussd:${menu.id}:${nonce}` };
+  try {
+    const outcome = await withinBudget(deps.menuSurveys.askUssd(ask), budgetMs, 'survey ask');
+    deps.logger.info({ ...log, menu: menu.id, node: step.state.node, survey: outcome }, 'survey on the last screen');
+    return outcome === 'asked' ? { text, end: false } : null;
+  } catch (error) {
+    deps.logger.warn({ ...log, err: errorMessage(error) }, 'survey on the last screen not asked');
+    return null;
+  }
+}
+
+/**
+ * An input while the USSD survey waits: on the question, 1–5 is counted at once (one atomic step
+ * with taking the question) and the word screen follows, 0 leaves; on the word screen, a word is
+ * added to that rating and the session closes with thanks. A failing store closes the session
+ * politely: only the survey is lost, the menu's part was over.
+ */
+async function answerSurvey(deps: HopHandlerDeps, hop: UssdHop, previous: UssdSessionRecord, stage: UssdSurveyStage, text: string, log: Record<string, unknown>): Promise<Decision> {
+  const language = previous.e.language;
+  const menu = deps.menus.atVersion(previous.e.menuId, previous.e.menuVersion);
+  if (!menu || !deps.menuSurveys) return { type: 'answer', answer: { screen: { text: SURVEY_USSD_TEXT.thanks[language], end: true }, deliver: true } };
+  const surveys = deps.menuSurveys;
+  const budget = deps.storeBudgetMs ?? STORE_BUDGET_MS;
+  const typed = text.trim();
+  const to = (screen: Screen, next: UssdSurveyStage | null, refused = false): Decision => ({
+    type: 'step',
+    menu,
+    step: { type: 'screen', screen, state: previous.e, effects: [], ...(refused ? { refused: true as const } : {}) },
+    language,
+    pendingInputs: [],
+    continues: previous,
+    input: text,
+    survey: next,
+  });
+  const thanks: Screen = { text: SURVEY_USSD_TEXT.thanks[language], end: true };
+  if (stage.q === 'rating') {
+    if (typed === '0' || typed === '00') return to({ text: SURVEY_USSD_TEXT.skipped[language], end: true }, null);
+    if (!/^[1-5]$/.test(typed)) return to({ text: `${UI_TEXT[language].invalidChoice}\n${SURVEY_USSD_TEXT.question[language]}`, end: false }, stage, true);
+    try {
+      const answered = await withinBudget(surveys.answerUssd(hop.msisdn, Number(typed) as SurveyRating), budget, 'survey answer');
+      // Nothing waits any more (its time is over): thanks all the same, nothing is counted.
+      return answered ? to({ text: SURVEY_USSD_TEXT.word[language], end: false }, { q: 'word', p: answered }) : to(thanks, null);
+    } catch (error) {
+      deps.logger.warn({ ...log, err: errorMessage(error) }, 'survey rating not counted');
+      return to(channelScreen('unavailable', language), null);
+    }
+  }
+  const word = typed === '0' || typed === '00' ? null : parseSurveyWord(typed);
+  if (word !== null) {
+    // The rating is counted already: a word that cannot be added is only a word lost.
+    await withinBudget(surveys.addUssdWord(hop.msisdn, stage.p, word), budget, 'survey word').catch((error: unknown) => {
+      deps.logger.warn({ ...log, err: errorMessage(error) }, 'survey word not counted');
+    });
+  }
+  return to(thanks, null);
 }
 
 async function applyEffects(deps: HopHandlerDeps, hop: UssdHop, effects: readonly Effect[]): Promise<void> {

@@ -77,11 +77,12 @@ export function resumableState(menu: Menu, state: EngineState): EngineState | nu
 /**
  * Whether `record`, the caller's previous session on this code, may be offered for resuming now:
  * the same caller, the same agency's menu (still loadable at its version), cut by the network (or
- * left silent: a redial proves its dialogue is over) and never itself an offer.
+ * left silent: a redial proves its dialogue is over), never itself an offer, never at its survey.
  */
 export function resumeCandidate(record: UssdSessionRecord | null, msisdn: string, menu: Menu, oldMenu: Menu | undefined): EngineState | null {
   if (!record || record.c !== msisdn || record.e.menuId !== menu.id || !oldMenu) return null;
-  if (record.b !== undefined || record.s.end) return null;
+  // An offer, an END, or the survey after the menu's END: nothing of the menu is left to resume.
+  if (record.b !== undefined || record.v !== undefined || record.s.end) return null;
   if (record.x !== undefined && !RESUMABLE_ENDS.has(record.x)) return null;
   return resumableState(oldMenu, record.e);
 }

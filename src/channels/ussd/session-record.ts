@@ -1,4 +1,5 @@
 import type { EngineState, Screen } from '../../engine/types.js';
+import type { PendingSurvey } from '../../surveys/port.js';
 import type { SessionEndReason } from './port.js';
 
 /**
@@ -51,7 +52,15 @@ export interface UssdSessionRecord {
   b?: EngineState;
   /** Set once the session is over, and why; a hop arriving after that is not run. */
   x?: SessionEndReason;
+  /**
+   * While the USSD survey (`survey: ussd`) waits on this session's screen: `rating` for the 1–5
+   * question, then `word` with what the rating was counted under. The menu's part is over (`e`
+   * rests on its END node): such a session is never resumed, and its drop is no funnel drop.
+   */
+  v?: UssdSurveyStage;
 }
+
+export type UssdSurveyStage = { q: 'rating' } | { q: 'word'; p: PendingSurvey };
 
 export function encodeRecord(record: UssdSessionRecord): string {
   return JSON.stringify(record);
