@@ -57,6 +57,8 @@ import { ReminderService, capsFrom } from '../../reminders/reminders.js';
 import { PaymentEventsStore } from '../../reminders/payment-events.js';
 import { RedisReminderStore } from '../../reminders/store/redis.js';
 import { MemoryReminderStore } from '../../reminders/store/memory.js';
+import { MemoryEnrolmentStore } from '../../careers/enrolment/memory.js';
+import { RedisEnrolmentStore } from '../../careers/enrolment/redis.js';
 
 export interface Gateway {
   app: Hono;
@@ -99,7 +101,14 @@ export async function createNodeGateway(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
   /** `now`: the clock of hops, in-memory sessions and quiet hours, for tests and transcripts that let time pass (`guichet menus test`). */
-  options: { now?: () => number } = {},
+  options: {
+    now?: () => number;
+    /**
+     * The career enrolment codes (`guichet menus test` replays transcripts with a known code; the
+     * loopback-SMSC test reads the real one off the wire). Default: six random digits.
+     */
+    careerCode?: () => string;
+  } = {},
 ): Promise<Gateway> {
   // AUDIT_LOG_FILE (opened first: a path it cannot write stops the start before anything runs), else the log stream.
   const audit = config.auditLogFile ? await FileAuditLog.open(config.auditLogFile) : new LoggerAuditLog(logger);
@@ -156,7 +165,7 @@ export async function createNodeGateway(
   const funnelSweep = setInterval(() => void funnels.sweep().catch(() => {}), 1000);
   funnelSweep.unref();
 
-  const { portal, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger, breakerStore);
+  const { portal, agents, breakers: portalBreakers, close: closePortal } = await createPortal(config, cache, logger, breakerStore);
   const ccsp = await loadCcspData(config.menusDir);
   // The SMS channel answers STATUT from this registry, and payments send through the channel: the
   // channel is handed the registry object now, filled by createServices once payments exist, in
@@ -206,7 +215,16 @@ export async function createNodeGateway(
     store: new CountingPaymentStore(new PaymentEventsStore(redis ? new RedisPaymentStore(redis, config.redisPrefix) : new MemoryPaymentStore(), reminders, logger), funnels),
     ...(redis ? { prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
-  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments }));
+  // Career and pension (menu carriere): enrolments shared by every instance when Redis is there;
+  // the codes leave through the SMS dispatcher, on the caller's operator route.
+  const careers = {
+    records: agents,
+    enrolments: redis ? new RedisEnrolmentStore(redis, `${config.redisPrefix}careers:`) : new MemoryEnrolmentStore(),
+    outbox: sms.dispatcher,
+    ...(options.careerCode ? { newCode: options.careerCode } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  };
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments, careers }));
   // This process runs the payment jobs, and sweeps overdue payments every minute.
   const stopPaymentSweep = payments.start({ reconcileEveryMs: 60_000 });
 

@@ -13,6 +13,7 @@ import type { Logger } from '../../observability/logger.js';
 import { createEmbeddedPayments } from '../../payments/embedded-payments.js';
 import { PaymentProviderDirectory } from '../../payments/provider-directory.js';
 import type { PaymentStore } from '../../payments/store/port.js';
+import { MemoryEnrolmentStore } from '../../careers/enrolment/memory.js';
 import { createServices } from '../../services/create-services.js';
 import { createDeferrals, processDeferredCalls } from '../../services/deferred-calls.js';
 import type { ServiceHandler } from '../../services/service-registry.js';
@@ -120,7 +121,7 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
   // The counters are per isolate on Workers, not shared (issue 15 part 2 moves them to a shared store).
   const cache = new MemoryCache();
   const attempts = new MemoryAttemptLimiter(IDENTITY_PROOF_POLICY);
-  const { portal } = createWorkerPortal(config, cache, logger, bindings.XROAD_MTLS);
+  const { portal, agents } = createWorkerPortal(config, cache, logger, bindings.XROAD_MTLS);
 
   // As on Node: the SMS channel answers STATUT from this registry, filled once payments exist.
   const services: Record<string, ServiceHandler> = {};
@@ -176,7 +177,10 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
     store: paymentStore,
   });
-  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp: bundledCcspData(), payments }));
+  // Career enrolments per isolate, like the attempt counters above: an enrolment made on one isolate
+  // is not seen by another until a shared store (a Durable Object) holds them (README "Career and pension status").
+  const careers = { records: agents, enrolments: new MemoryEnrolmentStore(), outbox: dispatcher };
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp: bundledCcspData(), payments, careers }));
   // The job handlers only: the overdue sweep is the Worker's scheduled() (a timer does not outlive a request).
   payments.start();
 
