@@ -87,6 +87,20 @@ describe('career enrolment', () => {
     expect(await call('careers.confirm', { otp: second }, '+2290166000002')).toEqual({ outcome: 'ok' });
   });
 
+  it('at most five codes an hour per number: the sixth right proof is told to wait, and sends nothing', async () => {
+    const { call, sent, advance } = setup();
+    const right = { matricule: '1042173', firstPosting: '01101998' };
+    for (let i = 0; i < 5; i++) expect((await call('careers.enrol', right)).outcome).toBe('sent');
+    const refused = await call('careers.enrol', right);
+    expect(refused.outcome).toBe('locked');
+    expect(Number(refused.values?.retryMinutes)).toBeGreaterThanOrEqual(1);
+    expect(sent).toHaveLength(5);
+    // Another number is not held back by this one.
+    expect((await call('careers.enrol', right, '+2290166000002')).outcome).toBe('sent');
+    advance(2 * 3_600_000);
+    expect((await call('careers.enrol', right)).outcome).toBe('sent');
+  });
+
   it('the code SMS idempotency keys differ per code: asking twice sends twice', async () => {
     const { call, sent } = setup();
     await call('careers.enrol', { matricule: '1042173', firstPosting: '01101998' });

@@ -4,6 +4,8 @@ import { isKeypadDate, isMatricule } from '../careers/port.js';
 import { ENROLMENT_CODE_POLICY, type CodePolicy, type EnrolmentStore } from '../careers/enrolment/port.js';
 import { MemoryAttemptLimiter } from '../limits/memory.js';
 import type { AttemptLimiter } from '../limits/port.js';
+import { MemoryRateLimiter } from '../limits/rate/memory.js';
+import type { RateLimiter, RatePolicy } from '../limits/rate/port.js';
 import { constantTimeEqual, hexToBytes, hmacHex } from '../lib/secrets.js';
 import type { SmsOutbox } from '../sms/outbox.js';
 import { renderCareerSms } from '../sms/templates.js';
@@ -23,6 +25,8 @@ export interface CareerServicesDeps {
    * policy as the NPI proof (3 free, then 1, 2, 4 … minutes). Absent: in memory, this process only.
    */
   attempts?: AttemptLimiter;
+  /** Codes sent per number (`CODE_SENDS_POLICY`): shared through Redis on Node. Absent: in memory. */
+  rates?: RateLimiter;
   /** `PII_HASH_KEY`: keys the number's store key, the counters' names and the code hashes. */
   piiHashKey?: string;
   codePolicy?: CodePolicy;
@@ -30,6 +34,12 @@ export interface CareerServicesDeps {
   newCode?: () => string;
   now?: () => number;
 }
+
+/**
+ * Codes one number may be sent in an hour. Each costs an SMS, and only a right matricule + date
+ * sends one, so this is about the SMS bill and a handset spammed by its own user, not guessing.
+ */
+export const CODE_SENDS_POLICY: RatePolicy = { limit: 5, windowMs: 3_600_000 };
 
 /** Six digits from the platform's CSPRNG, without modulo bias (rejection sampling). */
 export function randomSixDigits(): string {
@@ -60,6 +70,7 @@ export function createCareerServices(deps: CareerServicesDeps): ServiceRegistry 
   const policy = deps.codePolicy ?? ENROLMENT_CODE_POLICY;
   const newCode = deps.newCode ?? randomSixDigits;
   const now = deps.now ?? Date.now;
+  const rates = deps.rates ?? new MemoryRateLimiter();
   const numberKey = (msisdn: string) => hmacHex(piiHashKey, `career-number:${msisdn}`);
   const counterKey = async (kind: 'caller' | 'matricule', value: string) => `careerproof:${kind}:${await hmacHex(piiHashKey, value)}`;
   const codeHash = (key: string, code: string) => hmacHex(piiHashKey, `career-code:${key}:${code}`);
@@ -88,6 +99,8 @@ export function createCareerServices(deps: CareerServicesDeps): ServiceRegistry 
       }
       await Promise.all(keys.map((key) => attempts.clear(key)));
       const key = await numberKey(ctx.msisdn);
+      const sends = await rates.hit(`careercode:${key}`, CODE_SENDS_POLICY, at);
+      if (!sends.allowed) return { outcome: 'locked', values: { retryMinutes: Math.max(1, Math.ceil(sends.retryAfterMs / 60_000)) } };
       const code = newCode();
       const hash = await codeHash(key, code);
       await deps.enrolments.startPending(key, { matricule, codeHash: hash }, policy.ttlMs, at);

@@ -221,6 +221,7 @@ export async function createNodeGateway(
     records: agents,
     enrolments: redis ? new RedisEnrolmentStore(redis, `${config.redisPrefix}careers:`) : new MemoryEnrolmentStore(),
     outbox: sms.dispatcher,
+    rates,
     ...(options.careerCode ? { newCode: options.careerCode } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
