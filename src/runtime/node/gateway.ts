@@ -258,6 +258,7 @@ export async function createNodeGateway(
     serviceDeadlineMs: config.serviceDeadlineMs,
     providerSettings: config.providerSettings,
     simulator: config.simulator,
+    ...(sms.sandboxInbox ? { sandboxInbox: sms.sandboxInbox } : {}),
     funnels,
     ...(config.adminToken
       ? {
