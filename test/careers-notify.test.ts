@@ -9,7 +9,7 @@ import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import type { OutgoingSms, SmsRoute } from '../src/sms/port.js';
 import { MemoryMessageStore } from '../src/sms/store/memory.js';
 import { prepareSms } from '../src/sms/text.js';
-import { SMS_TEMPLATES } from '../src/sms/templates.js';
+import { CAREER_SMS_TEMPLATES, SMS_TEMPLATES, TEMPLATE_NAMES } from '../src/sms/templates.js';
 import { defaultServices } from '../testkit/harness.js';
 import { until } from '../testkit/until.js';
 
@@ -58,6 +58,16 @@ describe('career_act notification', () => {
       expect(prepared.encoding).toBe('GSM-7');
       expect(prepared.segments).toBe(1);
     }
+  });
+
+  it('no agency can send the enrolment code text: career_code is not a notification template', async () => {
+    for (const name of Object.keys(CAREER_SMS_TEMPLATES)) expect(TEMPLATE_NAMES).not.toContain(name);
+    const { app, sent, close } = await gateway();
+    const res = await notify(app, { ...body, template: 'career_code', params: { code: '123456', minutes: 5 } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'bad_request' });
+    expect(sent).toHaveLength(0);
+    await close();
   });
 
   it('only an agency with a key may post it', async () => {
