@@ -8,7 +8,7 @@ import { DEMO_REQUESTS } from '../portal/demo.js';
 import { serveOnLoopback, type LoopbackServer } from '../../testkit/loopback-server.js';
 import { agentRecordsConformance } from './conformance.js';
 import { createDemoAgentRecords, DEMO_AGENTS } from './demo.js';
-import { isKeypadDate, isMatricule } from './port.js';
+import { CAREER_ACTS, isKeypadDate, isMatricule, PENSION_STATUSES } from './port.js';
 import { createInteropAgentRecords, type InteropAgentServices } from './xroad.js';
 
 const SERVICES: InteropAgentServices = {
@@ -91,6 +91,25 @@ describe('agent records over X-Road', () => {
     await expect(interop('uxp').verifyAgent('1042173', '01101998')).rejects.toMatchObject({ kind: 'timeout' });
     control.latencyMs.delete('verifyAgent');
     expect(Date.now() - started).toBeLessThan(790);
+  });
+});
+
+describe('every act type and pension status the agencies name comes back as Guichet names it', () => {
+  // One invented agent per act type and per pension status, served by a fake of their own.
+  const agents = [...CAREER_ACTS, ...PENSION_STATUSES].map((value, i) => ({
+    matricule: String(3000000 + i),
+    firstPosting: '01012001',
+    career: { standing: 'active' as const, lastAct: { act: CAREER_ACTS[i % CAREER_ACTS.length]!, date: '2026-01-02' }, nextStep: null, retirementDate: '2040-01-31' },
+    pension: { status: PENSION_STATUSES[i % PENSION_STATUSES.length]!, updatedAt: '2026-01-03' },
+  }));
+  let own: LoopbackServer;
+  beforeAll(async () => void (own = await serveOnLoopback(createFakeSecurityServer(DEMO_REQUESTS, agents).app)));
+  afterAll(() => own?.close());
+
+  it.each(agents.map((agent) => [agent.matricule, agent.career.lastAct.act, agent.pension.status] as const))('%s: %s, %s', async (matricule, act, status) => {
+    const records = createInteropAgentRecords(new InteropClient({ securityServerUrl: own.baseUrl, client: CLIENT, dialect: 'xroad-r1', timeoutMs: 500, logger }), SERVICES);
+    expect((await records.career(matricule))?.lastAct.act).toBe(act);
+    expect((await records.pensionFile(matricule))?.status).toBe(status);
   });
 });
 

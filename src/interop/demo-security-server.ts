@@ -1,11 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { DEMO_AGENTS, type DemoAgent } from '../careers/demo.js';
-import { ACT_MAP, PENSION_MAP } from '../careers/xroad.js';
+import type { CareerAct, PensionStatus } from '../careers/port.js';
 import type { DemoRequest } from '../portal/demo.js';
 import type { PaymentNotice } from '../portal/port.js';
 
 /**
- * A stand-in for a security server and the portal behind it, for tests and the embedded demo. It
+ * A stand-in for a security server and the portal behind it (and the career agencies: the ministry's
+ * agent records, the pension fund's files, `src/careers/`), for tests and the embedded demo. It
  * speaks the same protocol as the real one: both header dialects (X-Road r1 paths, UXP headers),
  * the `{type, message, detail}` error format with `X-Road-Error`, `X-Road-Id` echoed; latency and
  * failures can be injected per service. Runtime-agnostic (a Hono app); tests serve it on loopback.
@@ -36,9 +37,27 @@ const CATALOGUE: Record<string, { name: string; fee: number }> = {
   PS00150: { name: 'Acte de naissance sécurisé', fee: 500 },
 };
 
-/** Guichet's names → the agencies' (the inverse of the adapter's maps), so the fake answers in their words. */
-const WIRE_ACT = Object.fromEntries(Object.entries(ACT_MAP).map(([wire, act]) => [act, wire]));
-const WIRE_PENSION = Object.fromEntries(Object.entries(PENSION_MAP).map(([wire, status]) => [status, wire]));
+/**
+ * Guichet's names → the agencies' words (the contract in `src/careers/xroad.ts`), written out here
+ * rather than derived from the adapter's maps, so a mistake in those maps fails the conformance suite.
+ */
+const WIRE_ACT: Record<CareerAct, string> = {
+  recruitment: 'RECRUTEMENT',
+  tenure: 'TITULARISATION',
+  promotion: 'PROMOTION',
+  step_advance: 'AVANCEMENT_ECHELON',
+  reclassification: 'RECLASSEMENT',
+  transfer: 'MUTATION',
+  retirement: 'ADMISSION_RETRAITE',
+};
+const WIRE_PENSION: Record<PensionStatus, string> = {
+  not_started: 'NON_DEPOSE',
+  submitted: 'DEPOSE',
+  under_review: 'EN_INSTRUCTION',
+  info_requested: 'PIECES_MANQUANTES',
+  granted: 'LIQUIDE',
+  in_payment: 'EN_PAIEMENT',
+};
 
 export function createFakeSecurityServer(requests: readonly DemoRequest[], agents: readonly DemoAgent[] = DEMO_AGENTS): { app: Hono; control: FakeSecurityServerControl } {
   const control: FakeSecurityServerControl = { latencyMs: new Map(), faults: new Map(), malformed: new Set(), calls: [], payments: new Map() };
