@@ -68,12 +68,15 @@ let session = 0;
 function dial(phoneNumber: string) {
   const sessionId = `career-e2e-${++session}`;
   const inputs: string[] = [];
-  return async (input?: string) => {
-    if (input !== undefined) inputs.push(input);
-    const res = await atHop(gateway.app, { sessionId, phoneNumber, serviceCode: '*123*7#', text: inputs.join('*') });
-    expect(res.status).toBe(200);
-    return res.body;
-  };
+  return Object.assign(
+    async (input?: string) => {
+      if (input !== undefined) inputs.push(input);
+      const res = await atHop(gateway.app, { sessionId, phoneNumber, serviceCode: '*123*7#', text: inputs.join('*') });
+      expect(res.status).toBe(200);
+      return res.body;
+    },
+    { sessionId },
+  );
 }
 
 /** Enrols up to the code screen; resolves with the code as the SMSC received it, and where it went. */
@@ -147,6 +150,10 @@ describe('career enrolment with the code over the loopback SMSC', () => {
     const stored = (await Promise.all(keys.map(async (key) => (await redis.type(key)) === 'hash' ? JSON.stringify(await redis.hgetall(key)) : ((await redis.get(key)) ?? '')))).join('\n');
     expect(`${keys.join('\n')}\n${stored}`).not.toContain(code);
     expect(keys.join('\n')).not.toMatch(/2290164|1042173/);
+    // The session resting on the code prompt no longer holds the matricule nor the date (identity-proof arguments).
+    const record = JSON.stringify(await gateway.store.load(`africastalking:${hop.sessionId}`));
+    expect(record).toContain('enrol.code');
+    expect(record).not.toMatch(new RegExp(`${AGENT.matricule}|${AGENT.firstPosting}`));
     expect(await hop(code)).toMatch(/inscrit/);
     expect(lines.length).toBeGreaterThan(0);
     const logged = lines.join('\n');
