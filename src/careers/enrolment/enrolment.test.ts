@@ -1,7 +1,9 @@
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
+import { fakeDurableNamespace } from '../../../testkit/durable-objects.js';
 import { auditSlots } from '../../../testkit/redis-slots.js';
 import { enrolmentStoreConformance } from './conformance.js';
+import { CareerEnrolmentObject, DurableObjectEnrolmentStore } from './durable-object.js';
 import { MemoryEnrolmentStore } from './memory.js';
 import { RedisEnrolmentStore } from './redis.js';
 
@@ -10,6 +12,7 @@ const slots = auditSlots(redis);
 const run = `test-careers:${process.pid}-${Date.now()}:`;
 
 enrolmentStoreConformance('memory', () => new MemoryEnrolmentStore());
+enrolmentStoreConformance('durable-object', () => new DurableObjectEnrolmentStore(fakeDurableNamespace((state) => new CareerEnrolmentObject(state))));
 enrolmentStoreConformance('redis', () => new RedisEnrolmentStore(redis, run), async () => {
   // Every script and MULTI of the suite stayed on one hash slot (Redis Cluster would refuse it otherwise).
   expect(slots.violations).toEqual([]);
