@@ -7,6 +7,7 @@ import type { PaymentProvider } from '../src/payments/port.js';
 import type { DeliveryReport } from '../src/sms/delivery-reports.js';
 import type { InboundSms } from '../src/sms/inbound.js';
 import type { SmsRoute } from '../src/sms/port.js';
+import type { SandboxInbox } from '../src/sms/sandbox-inbox.js';
 import type { UssdPushRoute } from '../src/ussd-push/port.js';
 import type { AfricasTalkingAccount, AfricasTalkingSend } from './africastalking/sms.js';
 import type { SmppLinkSettings } from './smpp-ussd/links.js';
@@ -99,6 +100,8 @@ export interface SmsRouteRuntime {
   recordReport(report: DeliveryReport): Promise<unknown>;
   /** A citizen's message arriving on the route's own link (SMPP). */
   receive(sms: InboundSms): Promise<void>;
+  /** Where the sandbox route keeps what it would have sent, for the web simulator (`src/sms/sandbox-inbox.ts`); other routes ignore it. */
+  sandboxInbox?: SandboxInbox;
 }
 
 interface SmsRoutePartBase<S> {

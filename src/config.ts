@@ -41,6 +41,10 @@ const Env = z.object({
   XROAD_SERVICE_CATALOGUE: z.string().default('BJ/GOV/PORTAIL/eservices/catalogue'),
   XROAD_SERVICE_IDENTITY: z.string().default('BJ/GOV/ANIP/identite/verifyHolder'),
   XROAD_SERVICE_PAYMENTS: z.string().default('BJ/GOV/PORTAIL/eservices/payments'),
+  /** Career and pension (menu `carriere`): the ministry's agent check and career, the pension fund's files. */
+  XROAD_SERVICE_AGENT_VERIFY: z.string().default('BJ/GOV/MTFP/carriere/verifyAgent'),
+  XROAD_SERVICE_AGENT_CAREER: z.string().default('BJ/GOV/MTFP/carriere/careerStatus'),
+  XROAD_SERVICE_PENSION_FILE: z.string().default('BJ/GOV/FNRB/pensions/pensionFile'),
   XROAD_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   /** Per service, by its SERVICE name: `requestStatus=1500,verifyHolder=3000`. */
   XROAD_SERVICE_TIMEOUTS: z.string().default(''),
@@ -211,6 +215,8 @@ export interface Config {
     uxpPathPrefix: string;
     client: string;
     services: { requestStatus: string; feeDue: string; catalogue: string; identity: string; payments: string };
+    /** The career menu's agencies (`XROAD_SERVICE_AGENT_VERIFY`, `_AGENT_CAREER`, `_PENSION_FILE`). */
+    careerServices: { verify: string; career: string; pension: string };
     timeoutMs: number;
     serviceTimeoutsMs: Record<string, number>;
     tls: { cert?: string; key?: string; ca?: string };
@@ -319,6 +325,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         identity: e.XROAD_SERVICE_IDENTITY,
         payments: e.XROAD_SERVICE_PAYMENTS,
       },
+      careerServices: { verify: e.XROAD_SERVICE_AGENT_VERIFY, career: e.XROAD_SERVICE_AGENT_CAREER, pension: e.XROAD_SERVICE_PENSION_FILE },
       timeoutMs: e.XROAD_TIMEOUT_MS,
       serviceTimeoutsMs: checked({}, () => pairs(e.XROAD_SERVICE_TIMEOUTS, 'XROAD_SERVICE_TIMEOUTS', integerIn(100, 60000))),
       tls: {

@@ -10,6 +10,9 @@ import { createServices, type ServicesDeps } from '../src/services/create-servic
 import type { ServiceRegistry } from '../src/services/service-registry.js';
 import { loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
 import { createEmbeddedPayments } from '../src/payments/embedded-payments.js';
+import { createDemoAgentRecords } from '../src/careers/demo.js';
+import { MemoryEnrolmentStore } from '../src/careers/enrolment/memory.js';
+import { createLogSmsOutbox } from '../src/sms/outbox.js';
 
 export const MENUS_DIR = new URL('../menus/', import.meta.url).pathname;
 
@@ -22,6 +25,8 @@ export async function defaultServices(overrides: Partial<ServicesDeps> = {}): Pr
   const portal = overrides.portal ?? createDemoPortal();
   return createServices({
     ccsp: await loadCcspData(MENUS_DIR),
+    // The career menu's services over the demo agents; codes go to a log outbox (a test that reads them gives its own).
+    careers: { records: createDemoAgentRecords(), enrolments: new MemoryEnrolmentStore(), outbox: createLogSmsOutbox(silentLogger) },
     ...overrides,
     portal,
     payments: overrides.payments ?? startedEmbeddedPayments(portal),

@@ -12,8 +12,12 @@ export const sandboxSms: ProviderManifest = {
     env: z.object({}).transform(() => [{ route: 'sandbox', settings: {} }]),
     variablesFor: (route) => (route === 'sandbox' ? '(built in)' : undefined),
     create: (_settings, runtime) =>
-      createSandboxSmsRoute(runtime.logger, (providerMessageId) => {
-        void runtime.recordReport({ route: 'sandbox', providerMessageId, status: 'delivered', raw: 'sandbox delivered' });
-      }),
+      createSandboxSmsRoute(
+        runtime.logger,
+        (providerMessageId) => {
+          void runtime.recordReport({ route: 'sandbox', providerMessageId, status: 'delivered', raw: 'sandbox delivered' });
+        },
+        runtime.sandboxInbox,
+      ),
   }),
 };

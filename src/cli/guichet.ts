@@ -106,6 +106,9 @@ async function lint(args: string[], out: (line: string) => void): Promise<number
   return problems.some((p) => p.severity === 'error') ? 1 : 0;
 }
 
+/** The enrolment code every replayed transcript receives by SMS. */
+export const TRANSCRIPT_CAREER_CODE = '246810';
+
 async function test(args: string[], out: (line: string) => void): Promise<number> {
   const dir = args[0] ?? 'menus/tests';
   const menusDir = join(dir, '..');
@@ -123,7 +126,9 @@ async function test(args: string[], out: (line: string) => void): Promise<number
     // Its own clock too, so a transcript can let sessions and resume windows expire.
     let clockOffsetMs = 0;
     const now = () => Date.now() + clockOffsetMs;
-    const gateway = await createNodeGateway(loadConfig({ MENUS_DIR: menusDir, MENUS_WATCH: '0', LOG_LEVEL: 'silent' }), silentLogger, { now });
+    // Career enrolment codes are random; a transcript types back TRANSCRIPT_CAREER_CODE (README
+    // "Career and pension status"), and the loopback-SMSC test proves the random one over SMS.
+    const gateway = await createNodeGateway(loadConfig({ MENUS_DIR: menusDir, MENUS_WATCH: '0', LOG_LEVEL: 'silent' }), silentLogger, { now, careerCode: () => TRANSCRIPT_CAREER_CODE });
     const result = await replayTranscript(gateway.app, parsed.data, `transcript-${basename(name)}`, (ms) => (clockOffsetMs += ms));
     await gateway.close();
     if (result.ok) out(`✓ ${name}: ${result.name}`);
@@ -202,7 +207,8 @@ async function simulate(args: string[], out: (line: string) => void): Promise<nu
   if (values.url) {
     send = async (text) => (await fetch(`${values.url}/ussd/africastalking`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(text) })).text();
   } else {
-    const gateway = await createNodeGateway(loadConfig({ MENUS_DIR: values.menus, MENUS_WATCH: '0', LOG_LEVEL: 'silent' }), silentLogger);
+    // In process nothing can show the SMS: the enrolment code is the transcripts' one, so a walk can be finished and recorded.
+    const gateway = await createNodeGateway(loadConfig({ MENUS_DIR: values.menus, MENUS_WATCH: '0', LOG_LEVEL: 'silent' }), silentLogger, { careerCode: () => TRANSCRIPT_CAREER_CODE });
     send = async (text) => (await gateway.app.request('/ussd/africastalking', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(text) })).text();
     close = () => gateway.close();
   }

@@ -156,7 +156,9 @@ function pagesOf(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext
   }
   if (node.type === 'choice') node.options.forEach((option, i) => lines.push(`${optionKey(option, i)}.${text(option.label)}`));
   const closes = node.type === 'message' && node.next === undefined;
-  const atHome = state.node === menu.start && state.back.length === 0;
+  // Home is the start screen, or the first screen a start action leads to (`menus/carriere.yaml`
+  // starts by checking the caller's enrolment): nothing to go back to, no footer.
+  const atHome = state.back.length === 0;
   const footer = closes ? [] : atHome ? [] : [`${ui.back} ${ui.home}`];
   return paginate(lines, { footer, more: ui.more, limit: ctx.screenLimit });
 }

@@ -5,6 +5,7 @@ import type { HopHandlerDeps } from '../channels/ussd/hop-handler.js';
 import type { UssdProviderSettings } from '../channels/ussd/provider-settings.js';
 import { registerNotificationRoutes, type AgencyCredentials } from '../channels/sms/notifications.js';
 import { registerSimulator } from '../channels/simulator/route.js';
+import type { SandboxInbox } from '../sms/sandbox-inbox.js';
 import { registerAdmin, type AdminDeps } from '../channels/admin/route.js';
 import type { FunnelRecorder } from '../observability/funnels.js';
 import type { SmsCallbackSettings } from '../channels/sms/callback-auth.js';
@@ -82,6 +83,8 @@ export interface AppDeps {
   admin?: AdminDeps;
   /** Serve the web simulator at `/simulator` (development and agency test setups only). */
   simulator?: boolean;
+  /** What the sandbox SMS route would have sent, shown beside the simulator's phone (`GET /simulator/sms`). */
+  sandboxInbox?: SandboxInbox;
   /** What `/readyz` checks (Redis, links, menus); absent: ready whenever the process answers. */
   readiness?: () => Readiness;
   /** Keys the hashes that stand for what citizens typed in session records (`PII_HASH_KEY`). */

@@ -1,9 +1,12 @@
 import { Hono, type Context } from 'hono';
+import { DEMO_AGENTS, type DemoAgent } from '../careers/demo.js';
+import type { CareerAct, PensionStatus } from '../careers/port.js';
 import type { DemoRequest } from '../portal/demo.js';
 import type { PaymentNotice } from '../portal/port.js';
 
 /**
- * A stand-in for a security server and the portal behind it, for tests and the embedded demo. It
+ * A stand-in for a security server and the portal behind it (and the career agencies: the ministry's
+ * agent records, the pension fund's files, `src/careers/`), for tests and the embedded demo. It
  * speaks the same protocol as the real one: both header dialects (X-Road r1 paths, UXP headers),
  * the `{type, message, detail}` error format with `X-Road-Error`, `X-Road-Id` echoed; latency and
  * failures can be injected per service. Runtime-agnostic (a Hono app); tests serve it on loopback.
@@ -34,9 +37,36 @@ const CATALOGUE: Record<string, { name: string; fee: number }> = {
   PS00150: { name: 'Acte de naissance sécurisé', fee: 500 },
 };
 
-export function createFakeSecurityServer(requests: readonly DemoRequest[]): { app: Hono; control: FakeSecurityServerControl } {
+/**
+ * Guichet's names → the agencies' words (the contract in `src/careers/xroad.ts`), written out here
+ * rather than derived from the adapter's maps, so a mistake in those maps fails the conformance suite.
+ */
+const WIRE_ACT: Record<CareerAct, string> = {
+  recruitment: 'RECRUTEMENT',
+  tenure: 'TITULARISATION',
+  promotion: 'PROMOTION',
+  step_advance: 'AVANCEMENT_ECHELON',
+  reclassification: 'RECLASSEMENT',
+  transfer: 'MUTATION',
+  retirement: 'ADMISSION_RETRAITE',
+};
+const WIRE_PENSION: Record<PensionStatus, string> = {
+  not_started: 'NON_DEPOSE',
+  submitted: 'DEPOSE',
+  under_review: 'EN_INSTRUCTION',
+  info_requested: 'PIECES_MANQUANTES',
+  granted: 'LIQUIDE',
+  in_payment: 'EN_PAIEMENT',
+};
+
+export function createFakeSecurityServer(requests: readonly DemoRequest[], agents: readonly DemoAgent[] = DEMO_AGENTS): { app: Hono; control: FakeSecurityServerControl } {
   const control: FakeSecurityServerControl = { latencyMs: new Map(), faults: new Map(), malformed: new Set(), calls: [], payments: new Map() };
   const byNumber = new Map(requests.map((r) => [r.requestNumber, { ...r }]));
+  const byMatricule = new Map(agents.map((a) => [a.matricule, a]));
+  const matriculeOf = async (c: Context) => {
+    const body = (await c.req.json().catch(() => ({}))) as { matricule?: unknown };
+    return typeof body.matricule === 'string' ? byMatricule.get(body.matricule) : undefined;
+  };
   const app = new Hono();
 
   // Each dialect reports the platform's faults its own way: X-Road r1 with `X-Road-Error` and a
@@ -103,6 +133,30 @@ export function createFakeSecurityServer(requests: readonly DemoRequest[]): { ap
         request.paid = true;
       }
       return c.json({ acknowledged: true, paymentId: key }, 200);
+    }
+    // The ministry's (MTFP) and the pension fund's (FNRB) services: the matricule in the body, never the path.
+    if (path === '/agents/verify' && c.req.method === 'POST') {
+      const body = (await c.req.json().catch(() => ({}))) as { matricule?: string; firstPostingDate?: string };
+      const agent = body.matricule ? byMatricule.get(body.matricule) : undefined;
+      const iso = agent ? `${agent.firstPosting.slice(4)}-${agent.firstPosting.slice(2, 4)}-${agent.firstPosting.slice(0, 2)}` : undefined;
+      return c.json({ match: iso !== undefined && iso === body.firstPostingDate });
+    }
+    if (path === '/agents/career' && c.req.method === 'POST') {
+      const agent = await matriculeOf(c);
+      if (!agent) return c.json({ error: 'matricule inconnu' }, 404);
+      const { career } = agent;
+      return c.json({
+        matricule: agent.matricule,
+        situation: career.standing === 'retired' ? 'RETRAITE' : 'EN_ACTIVITE',
+        dernierActe: { type: WIRE_ACT[career.lastAct.act], date: career.lastAct.date },
+        prochainAvancement: career.nextStep,
+        dateRetraite: career.retirementDate,
+      });
+    }
+    if (path === '/pensions/file' && c.req.method === 'POST') {
+      const agent = await matriculeOf(c);
+      if (!agent?.pension) return c.json({ error: 'aucun dossier' }, 404);
+      return c.json({ statut: WIRE_PENSION[agent.pension.status], dateMiseAJour: agent.pension.updatedAt });
     }
     return fault(c, dialect, 404, 'Server.ServerProxy.UnknownService', `no operation ${c.req.method} ${path} on ${service}`);
   }

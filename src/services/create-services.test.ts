@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { createDemoAgentRecords } from '../careers/demo.js';
+import { MemoryEnrolmentStore } from '../careers/enrolment/memory.js';
+import { silentLogger } from '../observability/logger.js';
 import { createEmbeddedPayments } from '../payments/embedded-payments.js';
+import { createLogSmsOutbox } from '../sms/outbox.js';
 import { createDemoPortal } from '../portal/demo.js';
 import { createServices } from './create-services.js';
 
@@ -11,6 +15,12 @@ describe('createServices', () => {
     const names = Object.keys(createServices({ portal, ccsp, payments: createEmbeddedPayments(portal) })).sort();
     expect(names).toEqual(['accessLog.recent', 'directory.ccsp', 'payments.check', 'payments.quote', 'payments.start', 'portal.requestStatus']);
     expect(Object.keys(createServices({ portal, ccsp })).sort()).toEqual(['accessLog.recent', 'directory.ccsp', 'portal.requestStatus']);
+  });
+
+  it('serves the career services when given their records, store and outbox', () => {
+    const careers = { records: createDemoAgentRecords(), enrolments: new MemoryEnrolmentStore(), outbox: createLogSmsOutbox(silentLogger) };
+    const names = Object.keys(createServices({ portal: createDemoPortal(), ccsp, careers })).filter((name) => name.startsWith('careers.'));
+    expect(names.sort()).toEqual(['careers.confirm', 'careers.enrol', 'careers.enrolment', 'careers.lastAct', 'careers.nextStep', 'careers.pension', 'careers.retirement', 'careers.unenrol']);
   });
 
   it('refuses two services of one name instead of letting the last win', () => {

@@ -2,6 +2,7 @@ import type { AccessLogStore } from '../access-log/port.js';
 import { createAccessLogServices } from '../access-log/services.js';
 import type { AttemptLimiter } from '../limits/port.js';
 import type { PortalClient } from '../portal/port.js';
+import { createCareerServices, type CareerServicesDeps } from './career-services.js';
 import { createCcspDirectory, type CcspData } from './ccsp-directory.js';
 import { createPortalServices } from './portal-services.js';
 import type { ServiceHandler, ServiceRegistry } from './service-registry.js';
@@ -21,6 +22,12 @@ export interface ServicesDeps {
   ccsp: CcspData;
   /** The payment menu services (`payments.quote`, `payments.start`, `payments.check`), when payments are wired. */
   payments?: { services: ServiceRegistry };
+  /**
+   * The career and pension services (`careers.*`, menu `carriere`): the agencies' records, the
+   * enrolment store and the SMS outbox the codes leave through. Absent: not served (a menu naming
+   * them is then refused at load). Its attempts, key and clock default to the ones above.
+   */
+  careers?: CareerServicesDeps;
   /** The clock of the attempt locks; tests move it. */
   now?: () => number;
   /**
@@ -51,6 +58,7 @@ export function createServices(deps: ServicesDeps): ServiceRegistry {
     createCcspDirectory(deps.ccsp),
     createAccessLogServices({ portal: deps.portal, holderProof: proofs, ...(deps.accessLog ? { store: deps.accessLog } : {}) }),
     deps.payments?.services ?? {},
+    deps.careers ? createCareerServices({ ...proofs, ...deps.careers }) : {},
   ]);
 }
 

@@ -35,6 +35,11 @@ export const SMS_TEMPLATES = {
     fr: 'Service Public: commande inconnue. Envoyez AIDE pour la liste des commandes.',
     en: 'Public Service: unknown command. Send HELP for the list of commands.',
   },
+  /** Sent by the ministry (MTFP) when an act is signed for an agent: what, when, where to read more. */
+  career_act: {
+    fr: 'Carriere: un nouvel acte vous concernant ({{act}}) a ete signe le {{date}}. Details au *123*7#.',
+    en: 'Career: a new act concerning you ({{act}}) was signed on {{date}}. Details on *123*7#.',
+  },
   unavailable: {
     fr: 'Service Public: service momentanement indisponible. Reessayez plus tard.',
     en: 'Public Service: service temporarily unavailable. Please try again later.',
@@ -93,6 +98,18 @@ export function renderAccessLogSms(template: AccessLogTemplateName, language: La
   return fill(ACCESS_LOG_SMS_TEMPLATES[template][language], params);
 }
 
+/**
+ * The one-time code that confirms a career enrolment (`src/services/career-services.ts`). Apart
+ * from `SMS_TEMPLATES` for the same reason as the payment texts: no agency may send a citizen a
+ * text that looks like a Guichet code.
+ */
+export const CAREER_SMS_TEMPLATES = {
+  career_code: {
+    fr: 'Guichet Carriere: votre code de confirmation est {{code}}. Valable {{minutes}} min. Ne le communiquez a personne.',
+    en: 'Guichet Career: your confirmation code is {{code}}. Valid for {{minutes}} min. Do not share it with anyone.',
+  },
+} as const satisfies Record<string, Record<Language, string>>;
+
 type SmsParams = Readonly<Record<string, string | number>>;
 
 function fill(text: string, params: SmsParams): string {
@@ -105,4 +122,8 @@ export function renderSms(template: TemplateName, language: Language, params: Sm
 
 export function renderPaymentSms(template: PaymentTemplateName, language: Language, params: SmsParams): string {
   return fill(PAYMENT_SMS_TEMPLATES[template][language], params);
+}
+
+export function renderCareerSms(template: keyof typeof CAREER_SMS_TEMPLATES, language: Language, params: SmsParams): string {
+  return fill(CAREER_SMS_TEMPLATES[template][language], params);
 }

@@ -20,6 +20,7 @@ const UNDOCUMENTED: Readonly<Record<string, string>> = {
   'GET /simulator': 'a page for agency staff trying menus, off in production (SIMULATOR=0)',
   'GET /simulator/menus': 'the simulator page’s own data',
   'GET /simulator/session': 'the simulator page’s own data',
+  'GET /simulator/sms': 'the simulator page’s own data (the sandbox SMS route’s texts)',
 };
 
 type Gateway = Awaited<ReturnType<typeof fullGateway>>;

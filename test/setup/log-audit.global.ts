@@ -2,12 +2,13 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 /**
  * Runs once around the whole suite: starts an empty audit file, and at the end fails the run if
- * any logged line holds a phone number whole, an NPI or a birth date (the test data's and any of
- * their shape).
+ * any logged line holds a phone number whole, an NPI, a demo matricule or a birth date (the test
+ * data's and any of their shape; a first-posting date has a birth date's shape).
  */
 const PATTERNS: [string, RegExp][] = [
   ['a Benin phone number, unmasked', /(?<![\d*])(?:\+?229)?01\d{8}(?![\d*])/],
   ["the demo holder's NPI", /1234567890/],
+  ["a demo agent's matricule (src/careers/demo.ts)", /(?<!\d)(?:1042173|1093318|1187540|2210884)(?!\d)/],
   ['a birth date typed at a prompt (DDMMYYYY)', /(?<![\d*])(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d(?![\d*])/],
 ];
 

@@ -50,6 +50,8 @@ export const SIMULATOR_PAGE = /* html */ `<!doctype html>
     <input id="phone" data-testid="phone" value="+2290197000001">
     <label for="code">Code composé</label>
     <input id="code" data-testid="code" value="*123#">
+    <h3>SMS reçus (route sandbox, rien n'est envoyé)</h3>
+    <ol id="sms" data-testid="sms"></ol>
     <h3>Trace de la session</h3>
     <ol id="trace" data-testid="trace"></ol>
     <button id="save" data-testid="save" style="padding:6px 10px">Enregistrer la transcription (YAML)</button>
@@ -127,6 +129,17 @@ async function hop(input) {
   show(screen.text, screen.end);
   session.closed = screen.end;
   await refreshLanguage();
+  // The SMS leaves through the queue a moment after the hop: looked at again shortly after.
+  await refreshSms();
+  setTimeout(() => void refreshSms(), 800);
+}
+
+// The sandbox route's texts to this phone (a code sent by SMS): shown here since none leaves the machine.
+async function refreshSms() {
+  const res = await fetch('/simulator/sms?' + new URLSearchParams({ phone: session.phone }));
+  if (!res.ok) return;
+  const { messages } = await res.json();
+  $('sms').replaceChildren(...messages.map((m) => { const li = document.createElement('li'); li.textContent = m.at.slice(11, 19) + ' ' + m.text; return li; }));
 }
 
 async function refreshLanguage() {

@@ -6,11 +6,16 @@ import type { SessionStore } from '../../sessions/port.js';
 import type { UssdDialect } from '../ussd/port.js';
 import { decodeRecord } from '../ussd/session-record.js';
 import { SIMULATOR_PAGE } from './page.js';
+import type { SandboxInbox } from '../../sms/sandbox-inbox.js';
+import { normalizeMsisdn } from '../../lib/msisdn.js';
 
 export interface SimulatorDeps {
   menus: MenuRegistry;
   dialects: readonly UssdDialect[];
   sessions: SessionStore;
+  /** The sandbox SMS route's texts; absent where no sandbox inbox is kept (then `/simulator/sms` is 404). */
+  sandboxInbox?: SandboxInbox;
+  now?: () => number;
 }
 
 /**
@@ -33,6 +38,16 @@ export function registerSimulator(app: Hono, deps: SimulatorDeps): void {
       menus: deps.menus.all().map((menu) => ({ id: menu.id, version: menu.version, serviceCodes: menu.serviceCodes, mermaid: menuToMermaid(menu) })),
     }),
   );
+
+  // The SMS the sandbox route would have sent to the simulated phone (an enrolment code, a STATUT
+  // reply): nothing leaves the machine on the embedded default, so the page shows them instead.
+  app.get('/simulator/sms', (c) => {
+    if (!deps.sandboxInbox) return errorResponse(c, 'not_found', 'no sandbox SMS route here');
+    const phone = normalizeMsisdn(c.req.query('phone') ?? '');
+    if (!phone.ok) return errorResponse(c, 'bad_request', `phone: ${phone.reason}`);
+    const now = deps.now?.() ?? Date.now();
+    return c.json({ messages: deps.sandboxInbox.recent(phone.e164, now).map((m) => ({ text: m.text, at: new Date(m.atMs).toISOString() })) });
+  });
 
   // What the page shows beside the screen: the session's language and where it stands.
   app.get('/simulator/session', async (c) => {

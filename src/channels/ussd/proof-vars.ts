@@ -3,10 +3,12 @@ import type { EngineState } from '../../engine/types.js';
 
 /**
  * The arguments that carry an identity proof, as the portal services read them
- * (`src/services/portal-services.ts`: `npi`, `birthDate`). What a citizen types for them must not
- * outlive the check: the channel finds, per menu, which variables feed them.
+ * (`src/services/portal-services.ts`: `npi`, `birthDate`) and the career services do
+ * (`src/services/career-services.ts`: `matricule`, `firstPosting`, and the SMS code `otp`). What a
+ * citizen types for them must not outlive the check: the channel finds, per menu, which variables
+ * feed them.
  */
-export const IDENTITY_PROOF_ARGS: readonly string[] = ['npi', 'birthDate'];
+export const IDENTITY_PROOF_ARGS: readonly string[] = ['npi', 'birthDate', 'matricule', 'firstPosting', 'otp'];
 
 export interface ProofVars {
   /** Variables whose value reaches an identity-proof argument. */

@@ -63,6 +63,8 @@ import { seedDemoAccessLog } from '../../access-log/demo.js';
 import { nodeAccessLogHolderKey, nodeSha256Hex } from './access-log-hashing.js';
 import { DEFAULT_PII_HASH_KEY } from '../../services/holder-proof.js';
 import { MemoryReminderStore } from '../../reminders/store/memory.js';
+import { MemoryEnrolmentStore } from '../../careers/enrolment/memory.js';
+import { RedisEnrolmentStore } from '../../careers/enrolment/redis.js';
 
 export interface Gateway {
   app: Hono;
@@ -105,7 +107,14 @@ export async function createNodeGateway(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
   /** `now`: the clock of hops, in-memory sessions and quiet hours, for tests and transcripts that let time pass (`guichet menus test`). */
-  options: { now?: () => number } = {},
+  options: {
+    now?: () => number;
+    /**
+     * The career enrolment codes (`guichet menus test` replays transcripts with a known code; the
+     * loopback-SMSC test reads the real one off the wire). Default: six random digits.
+     */
+    careerCode?: () => string;
+  } = {},
 ): Promise<Gateway> {
   // AUDIT_LOG_FILE (opened first: a path it cannot write stops the start before anything runs), else the log stream.
   const audit = config.auditLogFile ? await FileAuditLog.open(config.auditLogFile) : new LoggerAuditLog(logger);
@@ -163,7 +172,7 @@ export async function createNodeGateway(
   funnelSweep.unref();
 
   const upstream = await createPortal(config, cache, logger, breakerStore);
-  const { breakers: portalBreakers, close: closePortal } = upstream;
+  const { agents, breakers: portalBreakers, close: closePortal } = upstream;
   // Who looked at my file: every lookup through the portal port is written to its holder's log,
   // in Redis when configured (every instance appends to one chain), else in this process's memory.
   const accessLog = redis ? new RedisAccessLogStore(redis, { prefix: config.redisPrefix, sha256: nodeSha256Hex }) : new MemoryAccessLogStore(undefined, nodeSha256Hex);
@@ -219,7 +228,17 @@ export async function createNodeGateway(
     store: new CountingPaymentStore(new PaymentEventsStore(redis ? new RedisPaymentStore(redis, config.redisPrefix) : new MemoryPaymentStore(), reminders, logger), funnels),
     ...(redis ? { prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
-  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments, accessLog }));
+  // Career and pension (menu carriere): enrolments shared by every instance when Redis is there;
+  // the codes leave through the SMS dispatcher, on the caller's operator route.
+  const careers = {
+    records: agents,
+    enrolments: redis ? new RedisEnrolmentStore(redis, `${config.redisPrefix}careers:`) : new MemoryEnrolmentStore(),
+    outbox: sms.dispatcher,
+    rates,
+    ...(options.careerCode ? { newCode: options.careerCode } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  };
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments, accessLog, careers }));
   // This process runs the payment jobs, and sweeps overdue payments every minute.
   const stopPaymentSweep = payments.start({ reconcileEveryMs: 60_000 });
 
@@ -253,6 +272,7 @@ export async function createNodeGateway(
     serviceDeadlineMs: config.serviceDeadlineMs,
     providerSettings: config.providerSettings,
     simulator: config.simulator,
+    ...(sms.sandboxInbox ? { sandboxInbox: sms.sandboxInbox } : {}),
     funnels,
     ...(config.adminToken
       ? {

@@ -9,6 +9,9 @@ import { uxp, xroadR1 } from '../../interop/dialects.js';
 import { InteropClient } from '../../interop/interop-client.js';
 import { parseServiceRef, parseSubsystem } from '../../interop/service-ref.js';
 import type { Logger } from '../../observability/logger.js';
+import { createDemoAgentRecords } from '../../careers/demo.js';
+import type { AgentRecords } from '../../careers/port.js';
+import { createInteropAgentRecords } from '../../careers/xroad.js';
 import { createDemoPortal, DEMO_REQUESTS } from '../../portal/demo.js';
 import { createInteropPortal } from '../../portal/xroad.js';
 import type { PortalClient } from '../../portal/port.js';
@@ -30,15 +33,15 @@ export function tlsFetch(tls: { cert?: string; key?: string; ca?: string }): typ
   return ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
 }
 
-/** The portal the configuration asks for, and how to stop what it started. */
+/** The portal the configuration asks for, the career agencies over the same client, and how to stop what it started. */
 export async function createPortal(
   config: Config,
   cache: Cache,
   logger: Logger,
   /** Where the X-Road breakers are shared with the other instances (Redis); absent: per process. */
   breakerStore?: BreakerStore,
-): Promise<{ portal: PortalClient; breakers: InteropClient['breakerStates']; close: () => Promise<void> }> {
-  if (config.portal === 'demo') return { portal: createDemoPortal(), breakers: () => [], close: async () => {} };
+): Promise<{ portal: PortalClient; agents: AgentRecords; breakers: InteropClient['breakerStates']; close: () => Promise<void> }> {
+  if (config.portal === 'demo') return { portal: createDemoPortal(), agents: createDemoAgentRecords(), breakers: () => [], close: async () => {} };
   let url = config.xroad.securityServerUrl;
   let fake: ServerType | undefined;
   if (config.portal === 'xroad-fake') {
@@ -78,5 +81,12 @@ export async function createPortal(
     },
     cache,
   );
-  return { portal, breakers: () => client.breakerStates(), close: async () => void fake?.close() };
+  const agents = createInteropAgentRecords(client, careerServiceRefs(config));
+  return { portal, agents, breakers: () => client.breakerStates(), close: async () => void fake?.close() };
+}
+
+/** `XROAD_SERVICE_AGENT_VERIFY`, `_AGENT_CAREER`, `_PENSION_FILE` as service references (both runtimes). */
+export function careerServiceRefs(config: Config) {
+  const c = config.xroad.careerServices;
+  return { verify: parseServiceRef(c.verify), career: parseServiceRef(c.career), pension: parseServiceRef(c.pension) };
 }

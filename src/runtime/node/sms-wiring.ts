@@ -1,3 +1,4 @@
+import { SandboxInbox } from '../../sms/sandbox-inbox.js';
 import type { RedisClient } from './redis-client.js';
 import AfricasTalking from 'africastalking';
 import type { ConfiguredSmsRoute, SmsRouteRuntime } from '../../../providers/manifest.js';
@@ -42,6 +43,8 @@ export function createSmsChannel(deps: {
   const store: MessageStore = deps.funnels ? new CountingMessageStore(storage, deps.funnels) : storage;
   const routes: Record<string, SmsRoute> = {};
   const links: SmppLink[] = [];
+  // The sandbox route's texts, shown beside the web simulator's phone; kept only when the simulator is served.
+  const sandboxInbox = config.simulator ? new SandboxInbox() : undefined;
   let dispatcher: SmsDispatcher;
 
   const build = (configured: ConfiguredSmsRoute, runtime: SmsRouteRuntime): SmsRoute => {
@@ -67,6 +70,7 @@ export function createSmsChannel(deps: {
       logger,
       callbacks: config.sms.callbacks[configured.route],
       recordReport: (report) => recordDeliveryReport(store, report, logger),
+      ...(sandboxInbox ? { sandboxInbox } : {}),
       receive: (sms) => {
         const surveys = deps.surveys?.current;
         return handleInboundSms({ services: deps.services, preferences: deps.preferences, outbox: dispatcher, logger, claims: store, ...(surveys ? { surveys } : {}) }, sms);
@@ -90,6 +94,7 @@ export function createSmsChannel(deps: {
   return {
     dispatcher,
     store,
+    sandboxInbox,
     async close() {
       dispatcher.stop();
       await Promise.all(links.map((l) => l.stop()));

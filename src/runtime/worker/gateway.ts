@@ -13,6 +13,8 @@ import type { Logger } from '../../observability/logger.js';
 import { createEmbeddedPayments } from '../../payments/embedded-payments.js';
 import { PaymentProviderDirectory } from '../../payments/provider-directory.js';
 import type { PaymentStore } from '../../payments/store/port.js';
+import { DurableObjectEnrolmentStore } from '../../careers/enrolment/durable-object.js';
+import { MemoryEnrolmentStore } from '../../careers/enrolment/memory.js';
 import { createServices } from '../../services/create-services.js';
 import { createDeferrals, processDeferredCalls } from '../../services/deferred-calls.js';
 import type { ServiceHandler } from '../../services/service-registry.js';
@@ -36,6 +38,8 @@ export interface WorkerBindings {
   SESSIONS: DurableNamespace;
   /** Rate limits (notifications per agency, USSD hops per number) shared by every isolate. */
   RATE_LIMITS?: DurableNamespace;
+  /** Career enrolments shared by every isolate (`CareerEnrolmentObject`); unbound: per isolate, in memory. */
+  CAREER_ENROLMENTS?: DurableNamespace;
   /** `[[mtls_certificates]]` binding: its `fetch` presents the client certificate to the security server. */
   XROAD_MTLS?: FetcherBinding;
   [name: string]: unknown;
@@ -120,7 +124,7 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
   // The counters are per isolate on Workers, not shared (issue 15 part 2 moves them to a shared store).
   const cache = new MemoryCache();
   const attempts = new MemoryAttemptLimiter(IDENTITY_PROOF_POLICY);
-  const { portal } = createWorkerPortal(config, cache, logger, bindings.XROAD_MTLS);
+  const { portal, agents } = createWorkerPortal(config, cache, logger, bindings.XROAD_MTLS);
 
   // As on Node: the SMS channel answers STATUT from this registry, filled once payments exist.
   const services: Record<string, ServiceHandler> = {};
@@ -176,7 +180,14 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
     store: paymentStore,
   });
-  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp: bundledCcspData(), payments }));
+  // Career enrolments in Durable Objects when bound (every isolate sees them); per isolate otherwise.
+  const careers = {
+    records: agents,
+    enrolments: bindings.CAREER_ENROLMENTS ? new DurableObjectEnrolmentStore(bindings.CAREER_ENROLMENTS) : new MemoryEnrolmentStore(),
+    outbox: dispatcher,
+    ...(bindings.RATE_LIMITS ? { rates: new DurableObjectRateLimiter(bindings.RATE_LIMITS) } : {}),
+  };
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp: bundledCcspData(), payments, careers }));
   // The job handlers only: the overdue sweep is the Worker's scheduled() (a timer does not outlive a request).
   payments.start();
 

@@ -5,6 +5,9 @@ import { uxp, xroadR1 } from '../../interop/dialects.js';
 import { InteropClient } from '../../interop/interop-client.js';
 import { parseServiceRef, parseSubsystem } from '../../interop/service-ref.js';
 import type { Logger } from '../../observability/logger.js';
+import { createDemoAgentRecords } from '../../careers/demo.js';
+import type { AgentRecords } from '../../careers/port.js';
+import { createInteropAgentRecords } from '../../careers/xroad.js';
 import { createDemoPortal, DEMO_REQUESTS } from '../../portal/demo.js';
 import type { PortalClient } from '../../portal/port.js';
 import { createInteropPortal } from '../../portal/xroad.js';
@@ -24,8 +27,8 @@ export interface FetcherBinding {
  * the security server), the plain `fetch` otherwise. `xroad-fake`: the in-process fake security
  * server (demo requests), called without a network.
  */
-export function createWorkerPortal(config: Config, cache: Cache, logger: Logger, mtls: FetcherBinding | undefined): { portal: PortalClient; client?: InteropClient } {
-  if (config.portal === 'demo') return { portal: createDemoPortal() };
+export function createWorkerPortal(config: Config, cache: Cache, logger: Logger, mtls: FetcherBinding | undefined): { portal: PortalClient; agents: AgentRecords; client?: InteropClient } {
+  if (config.portal === 'demo') return { portal: createDemoPortal(), agents: createDemoAgentRecords() };
   let url = config.xroad.securityServerUrl;
   let portalFetch: typeof fetch | undefined;
   if (config.portal === 'xroad-fake') {
@@ -63,5 +66,7 @@ export function createWorkerPortal(config: Config, cache: Cache, logger: Logger,
     },
     cache,
   );
-  return { portal, client };
+  const c = config.xroad.careerServices;
+  const agents = createInteropAgentRecords(client, { verify: parseServiceRef(c.verify), career: parseServiceRef(c.career), pension: parseServiceRef(c.pension) });
+  return { portal, agents, client };
 }
