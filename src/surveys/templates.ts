@@ -1,4 +1,4 @@
-import type { Language } from '../engine/schema.js';
+import { translated, type Language, type Translations } from '../engine/languages.js';
 
 /**
  * What the survey says by SMS. Apart from `SMS_TEMPLATES` (what agencies may send through the
@@ -20,10 +20,11 @@ export const SURVEY_SMS_TEMPLATES = {
     fr: 'Service Public: répondez par un chiffre de 1 (mauvais) à 5 (très bien).',
     en: 'Public Service: please reply with a number from 1 (poor) to 5 (very good).',
   },
-} as const satisfies Record<string, Record<Language, string>>;
+} as const satisfies Record<string, Translations<string>>;
 
 export type SurveyTemplateName = keyof typeof SURVEY_SMS_TEMPLATES;
 
 export function renderSurveySms(template: SurveyTemplateName, language: Language, params: Readonly<Record<string, string | number>> = {}): string {
-  return SURVEY_SMS_TEMPLATES[template][language].replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
+  // No Fon or Yoruba survey texts yet: those numbers get the French one (the per-string fallback).
+  return translated<string>(SURVEY_SMS_TEMPLATES[template], language).replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
 }

@@ -2,7 +2,7 @@ import { advance, redisplay, resume, startSession } from '../../engine/engine.js
 import type { MenuRegistry } from '../../engine/menu-registry.js';
 import { LANGUAGES, type Language, type Menu } from '../../engine/schema.js';
 import type { Effect, EngineState, HopContext, Screen, ServiceOutcome, Step } from '../../engine/types.js';
-import { UI_TEXT } from '../../engine/ui-text.js';
+import { uiText } from '../../engine/ui-text.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { FunnelRecorder } from '../../observability/funnels.js';
@@ -13,7 +13,7 @@ import type { PreferenceStore, SessionStore } from '../../sessions/port.js';
 import type { SessionEndReason, UssdHop } from './port.js';
 import type { DeferredCall, Deferrals } from '../../services/deferred-calls.js';
 import { dialledForLog, sessionForLog } from './log-fields.js';
-import { CHANNEL_MESSAGES, RESUME_CHOICE, RESUME_OFFER, type ChannelMessage } from './messages.js';
+import { channelMessage, RESUME_CHOICE, RESUME_OFFER, type ChannelMessage } from './messages.js';
 import { MAX_DIALOGUE_SECONDS, RESUMABLE_ENDS, resumeCandidate, resumePointerKey } from './resume.js';
 import { textHasher, type TextHasher } from './pii-hash.js';
 import { identityProofVars, withoutVars } from './proof-vars.js';
@@ -332,7 +332,7 @@ function answerResumeOffer(deps: HopHandlerDeps, previous: UssdSessionRecord, re
   if (choice === RESUME_CHOICE.restart || choice === '00') {
     return { type: 'step', menu, step: startSession(menu, language, ctx), language, pendingInputs: [], continues: previous, input: null };
   }
-  const screen: Screen = { text: `${UI_TEXT[language].invalidChoice}\n${RESUME_OFFER[language]}`, end: false };
+  const screen: Screen = { text: `${uiText(language).invalidChoice}\n${RESUME_OFFER[language]}`, end: false };
   return { type: 'step', menu, step: { type: 'screen', screen, state: previous.e, effects: [], refused: true }, language, pendingInputs: [], continues: previous, input: text, offer: restorable };
 }
 
@@ -594,7 +594,7 @@ function newSessionNonce(): string {
 }
 
 export function channelScreen(message: ChannelMessage, language: Language): Screen {
-  return { text: CHANNEL_MESSAGES[language][message], end: true };
+  return { text: channelMessage(message, language), end: true };
 }
 
 function toLanguage(value: string | null): Language | null {
