@@ -131,7 +131,10 @@ function show(menu: Menu, state: EngineState, ctx: HopContext, effects: Effect[]
   // The notice rides on top of the same page when it fits; paging never shifts because of it.
   if (notice) {
     const withNotice = `${notice}\n${text}`;
+    const spelled = spellScreen(state.language, withNotice);
     if (fitsScreen(withNotice, ctx.screenLimit)) text = withNotice;
+    // Fon or Yoruba: the reason for the refusal is worth the accents the GSM-7 spelling drops.
+    else if (fitsScreen(spelled, ctx.screenLimit)) text = spelled;
   }
   const step: Step = { type: 'screen', screen: { text, end }, state: { ...state, page }, effects };
   // Only a refused input brings a notice.
@@ -162,6 +165,11 @@ function pagesOf(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext
   return screenPages(state.language, lines, { footer, more: ui.more, limit: ctx.screenLimit });
 }
 
+/** A text in the language's GSM-7 spelling (unchanged for a language that declares none). */
+export function spellScreen(language: Menu['defaultLanguage'], text: string): string {
+  return LANGUAGE_INFO[language].gsm7 ? transliterateToGsm7(gsm7SpellingOf(language, text)) : text;
+}
+
 /**
  * The pages of a screen. A language with a GSM-7 spelling (Fon, Yoruba: ɛ→e, tone marks dropped)
  * keeps its own letters while the screen fits the UCS-2 budget (70 characters on a 160 screen);
@@ -171,7 +179,7 @@ function pagesOf(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext
 export function screenPages(language: Menu['defaultLanguage'], lines: readonly string[], frame: Parameters<typeof paginate>[1]): string[] {
   const pages = paginate(lines, frame);
   if (pages.length === 1 || !LANGUAGE_INFO[language].gsm7) return pages;
-  const spell = (line: string) => transliterateToGsm7(gsm7SpellingOf(language, line));
+  const spell = (line: string) => spellScreen(language, line);
   const spelled = paginate(lines.map(spell), { footer: frame.footer.map(spell), more: spell(frame.more), limit: frame.limit });
   return spelled.length < pages.length ? spelled : pages;
 }

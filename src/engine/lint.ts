@@ -178,7 +178,7 @@ function screenProblems(menu: Menu, id: string, node: Extract<MenuNode, { type: 
  * label table, the value whose label is longest in that language; for amounts, seven digits;
  * otherwise ten characters.
  */
-function sampleVars(menu: Menu, language: Language): Record<string, string> {
+export function sampleVars(menu: Menu, language: Language): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const node of Object.values(menu.nodes)) {
     for (const [, text] of textsOf(node)) {
