@@ -50,7 +50,13 @@ describe('export → import → export', () => {
 
   it('an edited CSV changes only the edited lines of the YAML, and exports back as edited', async () => {
     const dir = menusCopy();
-    const before = readFileSync(join(dir, 'service-public.yaml'), 'utf8');
+    // One string without Fon yet, for the translator to write.
+    const yamlPath = join(dir, 'service-public.yaml');
+    const shippedText = readFileSync(yamlPath, 'utf8');
+    const withoutOne = shippedText.replace(/\n      fon: "Akwɛ́ súsú byɔ́byɔ́[^\n]*/, '').replace(/(Try again in an hour\."\n      yor: "[^"\n]*"\n      review: \{ )fon: draft, (yor: draft \})/, '$1$2');
+    expect(withoutOne).not.toBe(shippedText);
+    writeFileSync(yamlPath, withoutOne);
+    const before = readFileSync(yamlPath, 'utf8');
     const file = join(dir, '..', 'fon.csv');
     await run('menus', 'export', '--lang', 'fon', '--out', file, dir);
     const csv = readFileSync(file, 'utf8');
@@ -69,10 +75,10 @@ describe('export → import → export', () => {
       '    text: { fr: Service Public du Bénin, en: Benin Public Service, fon: "Azɔ̌ Gbɛtɔ́ Bɛnɛ tɔn", yor: "Iṣẹ́ Ìjọba Bẹ̀nẹ̀", review: { fon: reviewed, yor: draft } }',
       '      - label: { fr: Suivre une demande, en: Track a request, fon: "Kpɔ́n nǔ e a byɔ́ é, \\"PS\\"", yor: "Tọpa ìbéèrè", review: { fon: reviewed, yor: draft } }',
       '      fon: "Akwɛ́ byɔ́byɔ́ gègě. Vɔ́ tɛ́n kpɔ́n gaxixo ɖokpo godo."',
-      '      review: { fon: draft }',
+      '      review: { yor: draft, fon: draft }',
     ]);
     const menu = parseMenu(after, 'service-public.yaml');
-    expect(menu.nodes['pay.too_many']).toMatchObject({ text: { fon: 'Akwɛ́ byɔ́byɔ́ gègě. Vɔ́ tɛ́n kpɔ́n gaxixo ɖokpo godo.', review: { fon: 'draft' } } });
+    expect(menu.nodes['pay.too_many']).toMatchObject({ text: { fon: 'Akwɛ́ byɔ́byɔ́ gègě. Vɔ́ tɛ́n kpɔ́n gaxixo ɖokpo godo.', review: { fon: 'draft', yor: 'draft' } } });
     // Exported again, the strings and states are what was imported (the budgets of the other
     // strings of those screens moved with the new text); importing it again changes nothing.
     const again = join(dir, '..', 'again.csv');
@@ -106,7 +112,8 @@ describe('export → import → export', () => {
       // 70 less "NPI ɔ́ ɖó xàsinsɛ́n 10." (23 UTF-16 units with its combining marks), 13 and 2.
       budget: { gsm7: 160 - 21 - 13 - 2, ucs2: 70 - 23 - 13 - 2 },
     });
-    expect(rows.find((r) => r.context === 'service-public.yaml#nodes/pay.too_many/text')).toMatchObject({ state: 'missing', translation: '' });
+    // An empty French label (no hint for this status) has nothing to translate.
+    expect(rows.find((r) => r.context === 'service-public.yaml#labels/statusHint/submitted')).toMatchObject({ state: 'missing', source: '', translation: '' });
     // The placeholders' sample values count against the budget.
     const shown = rows.find((r) => r.context === 'service-public.yaml#nodes/track.not_found/text')!;
     expect(shown.budget!.gsm7).toBeLessThan(160 - 'XXXXXXXXXX'.length);

@@ -7,6 +7,8 @@
  * Pure (no I/O): imported by the engine, the linter, the SMS templates and the Worker.
  */
 
+import { NATIONAL_LETTER_SPELLINGS } from '../lib/gsm7.js';
+
 export const LANGUAGES = ['fr', 'en', 'fon', 'yor'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
@@ -40,7 +42,7 @@ export interface LanguageInfo {
  * "keyboard" spellings: ɛ→e, ɔ→o, ɖ→d (Fon); ẹ→e, ọ→o, ṣ→s (Yoruba, the dot below dropped —
  * handled by dropping combining marks after decomposition), ŋ→n (Fon loanwords).
  */
-const OPEN_VOWELS: Record<string, string> = { ɛ: 'e', Ɛ: 'E', ɔ: 'o', Ɔ: 'O', ɖ: 'd', Ɖ: 'D', ŋ: 'n', Ŋ: 'N', ƒ: 'f', Ƒ: 'F', ʋ: 'v', Ʋ: 'V' };
+const OPEN_VOWELS = NATIONAL_LETTER_SPELLINGS;
 
 export const LANGUAGE_INFO: Readonly<Record<Language, LanguageInfo>> = {
   fr: { name: 'Français', smsKeywords: ['FR', 'FRANCAIS', 'FRENCH'], required: true },

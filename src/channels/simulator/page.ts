@@ -140,7 +140,7 @@ async function refreshLanguage() {
   const drafts = info.drafts ?? [];
   const lines = drafts.map((d) => '• ' + d.key + ': ' + d.text);
   if (info.draftNavigation) lines.push('• navigation (0, 00, 98) et messages du service');
-  $('drafts').textContent = lines.length ? '⚠ BROUILLON (draft) — à relire par un locuteur natif:\n' + lines.join('\n') : '';
+  $('drafts').textContent = lines.length ? '⚠ BROUILLON (draft) — à relire par un locuteur natif:\\n' + lines.join('\\n') : '';
   $('drafts').dataset.count = String(drafts.length);
 }
 
