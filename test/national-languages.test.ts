@@ -285,6 +285,23 @@ describe('SMS in Fon and Yoruba', () => {
   });
 });
 
+describe('reminders in Fon and Yoruba (menus/reminders/portail.yaml)', () => {
+  it('every rule has both, each sent as one SMS (in its GSM-7 spelling when longer than a UCS-2 segment)', async () => {
+    const { parseReminderRules, ruleText } = await import('../src/reminders/rules.js');
+    const { prepareSms } = await import('../src/sms/text.js');
+    const file = join(MENUS_DIR, 'reminders', 'portail.yaml');
+    const rules = parseReminderRules(readFileSync(file, 'utf8'), 'portail', file).rules;
+    for (const rule of rules) {
+      for (const language of ['fon', 'yor'] as const) {
+        const text = ruleText(rule, language);
+        expect(text).not.toBe(rule.text.fr);
+        const sent = smsSpelling(language, text.replace('{{requestNumber}}', 'PS00373-240001').replace('{{amountXof}}', '1900000'));
+        expect(prepareSms(sent, { transliterate: false }).segments, `${rule.id} ${language}: ${sent}`).toBe(1);
+      }
+    }
+  });
+});
+
 describe('the simulator marks drafts', () => {
   it('GET /simulator/session lists the draft texts of the screen the session rests on', async () => {
     const { createTestGateway } = await import('../testkit/harness.js');
