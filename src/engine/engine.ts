@@ -177,10 +177,12 @@ export function spellScreen(language: Menu['defaultLanguage'], text: string): st
  * than cut into two or three UCS-2 pages. Shared with the linter, so it sizes what is shown.
  */
 export function screenPages(language: Menu['defaultLanguage'], lines: readonly string[], frame: Parameters<typeof paginate>[1]): string[] {
-  const pages = paginate(lines, frame);
-  if (pages.length === 1 || !LANGUAGE_INFO[language].gsm7) return pages;
+  if (!LANGUAGE_INFO[language].gsm7 || fitsScreen([...lines, ...frame.footer].join('\n'), frame.limit)) return paginate(lines, frame);
+  // Spelled first: when that fits one page (the usual case) the UCS-2 pages are never cut.
   const spell = (line: string) => spellScreen(language, line);
   const spelled = paginate(lines.map(spell), { footer: frame.footer.map(spell), more: spell(frame.more), limit: frame.limit });
+  if (spelled.length === 1) return spelled;
+  const pages = paginate(lines, frame);
   return spelled.length < pages.length ? spelled : pages;
 }
 

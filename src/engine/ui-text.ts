@@ -51,8 +51,12 @@ export const UI_TEXT: Translations<Partial<UiText>> & { fr: UiText } = {
 
 /** The engine's words in a language, each one falling back to French where it has none. */
 export function uiText(language: Language): UiText {
-  return language === 'fr' ? UI_TEXT.fr : { ...UI_TEXT.fr, ...UI_TEXT[language] };
+  let words = merged.get(language);
+  if (!words) merged.set(language, (words = { ...UI_TEXT.fr, ...UI_TEXT[language] }));
+  return words;
 }
+/** Merged once per language: asked on every hop. */
+const merged = new Map<Language, UiText>();
 
 /** Languages whose engine words are drafts (README "National languages"): shown so in the simulator. */
 export const DRAFT_UI_LANGUAGES: readonly Language[] = ['fon', 'yor'];
