@@ -1,6 +1,6 @@
-import { measureText, transliterateToGsm7, unitLimit } from '../lib/gsm7.js';
-import { optionKey } from './engine.js';
-import { gsm7SpellingOf, type Language, type ReviewState } from './languages.js';
+import { measureText, unitLimit } from '../lib/gsm7.js';
+import { optionKey, spellScreen } from './engine.js';
+import type { Language, ReviewState } from './languages.js';
 import { sampleVars } from './lint.js';
 import type { LocalizedText, Menu, MenuNode } from './schema.js';
 import { PLACEHOLDER_PATTERN, localize, renderTemplate } from './template.js';
@@ -114,7 +114,7 @@ function remaining(menu: Menu, id: string, node: MenuNode, language: Language, v
   const closes = node.type === 'message' && node.next === undefined;
   if (!closes && id !== menu.start) lines.push(`${ui.back} ${ui.home}`);
   const rest = lines.join('\n');
-  const spelled = measureText(transliterateToGsm7(gsm7SpellingOf(language, rest)));
+  const spelled = measureText(spellScreen(language, rest));
   const gsm7Used = spelled.encoding === 'GSM-7' ? spelled.units : rest.length;
   return {
     gsm7: Math.max(0, unitLimit(limit, 'GSM-7') - gsm7Used - growth),

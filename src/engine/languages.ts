@@ -12,9 +12,6 @@ import { NATIONAL_LETTER_SPELLINGS } from '../lib/gsm7.js';
 export const LANGUAGES = ['fr', 'en', 'fon', 'yor'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-/** The language every text must have, and what any missing translation falls back to. */
-export const FALLBACK_LANGUAGE = 'fr' satisfies Language;
-
 /** Per string, whether a translation was checked by a native speaker. */
 export const REVIEW_STATES = ['draft', 'reviewed'] as const;
 export type ReviewState = (typeof REVIEW_STATES)[number];

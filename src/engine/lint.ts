@@ -1,6 +1,6 @@
 import { gsm7Spelling, measureText, unitLimit } from '../lib/gsm7.js';
-import { optionKey, screenPages } from './engine.js';
-import { LANGUAGE_INFO, gsm7SpellingOf } from './languages.js';
+import { optionKey, screenPages, spellScreen } from './engine.js';
+import { LANGUAGE_INFO } from './languages.js';
 import { paginate } from './paging.js';
 import { LANGUAGES, RESERVED_INPUTS, type Language, type LocalizedText, type Menu, type MenuNode } from './schema.js';
 import { PLACEHOLDER_PATTERN, localize, renderTemplate } from './template.js';
@@ -158,7 +158,7 @@ function screenProblems(menu: Menu, id: string, node: Extract<MenuNode, { type: 
   const measure = measureText(whole);
   let message = `${pages.length} pages in ${language}: ${measure.units} ${measure.encoding === 'GSM-7' ? 'GSM-7 characters' : 'UCS-2 characters'} for a ${unitLimit(limit, measure.encoding)}-character screen`;
   if (measure.encoding === 'UCS-2') {
-    const spelled = LANGUAGE_INFO[language].gsm7 ? measureText(gsm7SpellingOf(language, whole)) : undefined;
+    const spelled = LANGUAGE_INFO[language].gsm7 ? measureText(spellScreen(language, whole)) : undefined;
     if (spelled) {
       message += spelled.encoding === 'GSM-7' ? `; ${spelled.units} characters even in the ${language} GSM-7 spelling` : `; the ${language} GSM-7 spelling cannot write ${spelled.nonGsmCharacters.map((ch) => `"${ch}"`).join(', ')}`;
     } else {
