@@ -269,7 +269,7 @@ describe('SMS in Fon and Yoruba', () => {
       // Within one UCS-2 segment (70): sent in its own letters.
       ['+2290197000001', 'Azɔ̌ Gbɛtɔ́: nǔ e a byɔ́ PS00373-240001: é ɖò gbɛ̀ (20/11/2026).'],
       // Past one UCS-2 segment: sent in the GSM-7 spelling, one segment instead of two.
-      ['+2290197000001', 'Azo Gbeto: STATUT <nimo> bo kpon nu e a byo, LANGUE FR nu Flansegbe, STOP bo ma mo SMS a. Menu: *123#'],
+      ['+2290197000001', 'Azo Gbeto: STATUT <nomba> bo kpon nu e a byo, LANGUE FR nu Flansegbe, STOP bo ma mo SMS a. Menu: *123#'],
       ['+2290166000002', 'Ise Ijoba: o ni lati san 1900 FCFA fun ibeere PS00373-240002. San ni *123#.'],
     ]);
     expect(sent.map((s) => s.encoding)).toEqual(['UCS-2', 'UCS-2', 'UCS-2', 'GSM-7', 'GSM-7']);

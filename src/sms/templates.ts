@@ -33,13 +33,13 @@ export const SMS_TEMPLATES = {
   not_found: {
     fr: "Service Public: aucune demande {{requestNumber}} n'est liée à ce numéro.",
     en: 'Public Service: no request {{requestNumber}} is linked to this number.',
-    fon: 'Azɔ̌ Gbɛtɔ́: nǔ e a byɔ́ {{requestNumber}} ɖě ma ɖò nimɔ̀ elɔ jí ǎ.',
+    fon: 'Azɔ̌ Gbɛtɔ́: nǔ e a byɔ́ {{requestNumber}} ɖě ma ɖò nɔ́mbà elɔ jí ǎ.',
     yor: 'Iṣẹ́ Ìjọba: kò sí ìbéèrè {{requestNumber}} lórí nọ́mbà yìí.',
   },
   help: {
-    fr: 'Service Public: STATUT <numero> pour suivre une demande, LANGUE EN pour l anglais, STOP pour ne plus recevoir de SMS. Menu: *123#',
-    en: 'Public Service: STATUS <number> to track a request, LANGUE FR for French, STOP to receive no more SMS. Menu: *123#',
-    fon: 'Azɔ̌ Gbɛtɔ́: STATUT <nimɔ̀> bo kpɔ́n nǔ e a byɔ́, LANGUE FR nú Flansegbè, STOP bo ma mɔ SMS ǎ. Menu: *123#',
+    fr: 'Service Public: STATUT <numero> pour suivre une demande, LANGUE EN, FON ou YORUBA pour changer de langue, STOP pour ne plus recevoir de SMS. Menu: *123#',
+    en: 'Public Service: STATUS <number> to track a request, LANGUE FR, FON or YORUBA to change language, STOP to receive no more SMS. Menu: *123#',
+    fon: 'Azɔ̌ Gbɛtɔ́: STATUT <nɔ́mbà> bo kpɔ́n nǔ e a byɔ́, LANGUE FR nú Flansegbè, STOP bo ma mɔ SMS ǎ. Menu: *123#',
     yor: 'Iṣẹ́ Ìjọba: STATUT <nọ́mbà> láti tọpa ìbéèrè, LANGUE FR fún Faransé, STOP láti dá SMS dúró. Menu: *123#',
   },
   stopped: {
