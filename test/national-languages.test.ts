@@ -79,6 +79,20 @@ describe('GSM-7 spelling of Fon and Yoruba', () => {
   });
 });
 
+describe('a GSM-7-only route (USSD_<PROVIDER>_ENCODING=gsm7)', () => {
+  it.each([
+    ['3.Fɔngbè\n4.Yorùbá', '3.Fongbè\n4.Yorùba'],
+    ['Azɔ̌ Gbɛtɔ́ Bɛnɛ tɔn', 'Azo Gbeto Bene ton'],
+    ['Iṣẹ́ Ìjọba', 'Ise Ijoba'],
+    ['Prêt à être retiré', 'Pret à etre retiré'],
+    // No spelling at all: what the network would show.
+    ['Ð 中', '? ?'],
+  ])('%j → %j', async (text, shown) => {
+    const { spellEverythingInGsm7 } = await import('../src/lib/gsm7.js');
+    expect(spellEverythingInGsm7(text)).toBe(shown);
+  });
+});
+
 describe('every shipped screen in every language (the linter, as `guichet menus lint` runs it)', () => {
   it.each(shipped.map((menu) => [menu.source, menu] as const))('%s: no lint error in any of fr, en, fon, yor', (_source, menu) => {
     const problems = lintMenu(menu);
