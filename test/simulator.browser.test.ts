@@ -94,7 +94,7 @@ describe('web simulator in Chromium', () => {
   it('switches language over the Africa\'s Talking route and shows it', async () => {
     await dial('africastalking', '*123#');
     await press('4');
-    expect(await page.getByTestId('counter').textContent()).toMatch(/UCS-2 \(ç\)$/); // "Français"
+    expect(await page.getByTestId('counter').textContent()).toMatch(/UCS-2 \(çɔá\)$/); // "Français", "Fɔngbè", "Yorùbá"
     await press('2');
     expect(await screen()).toMatch(/^Benin Public Service\n1\.Track a request/);
     expect(await page.getByTestId('language').textContent()).toBe('langue: en');
@@ -109,6 +109,21 @@ describe('web simulator in Chromium', () => {
     const fresh = await createNodeGateway(loadConfig({ MENUS_DIR, MENUS_WATCH: '0' }), silentLogger);
     expect(await replayTranscript(fresh.app, transcript, 'replayed')).toEqual({ name: transcript.name, ok: true });
     await fresh.close();
+  });
+
+  it('marks the draft Fon and Yoruba texts of the screen shown', async () => {
+    await dial('africastalking', '*123#');
+    // The number chose English above: the home screen is English, reviewed, no mark.
+    expect(await page.getByTestId('drafts').textContent()).toBe('');
+    await press('4');
+    await press('4');
+    expect(await screen()).toMatch(/^Iṣẹ́ Ìjọba Bẹ̀nẹ̀\n1\.Tọpa ìbéèrè/);
+    await expect.poll(() => page.getByTestId('drafts').getAttribute('data-count')).toBe('5');
+    const marks = await page.getByTestId('drafts').textContent();
+    expect(marks).toMatch(/^⚠ BROUILLON \(draft\)/);
+    expect(marks).toContain('• nodes/home/text: Iṣẹ́ Ìjọba Bẹ̀nẹ̀');
+    expect(marks).toContain('• navigation (0, 00, 98) et messages du service');
+    expect(await page.getByTestId('language').textContent()).toBe('langue: yor');
   });
 
   it('takes a screenshot of the phone', async () => {

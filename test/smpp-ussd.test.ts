@@ -93,7 +93,7 @@ describe('USSD over SMPP against a loopback SMSC', () => {
     smsc.deliver(18, '4', [9, 2], '2290166000002');
     const pdu = await reply; // "Français" has a ç
     expect(pdu.data_coding).toBe(8);
-    expect(text(pdu)).toBe('Choisissez la langue:\n1.Français\n2.English\n0.Retour 00.Accueil');
+    expect(text(pdu)).toBe('Langue:\n1.Français\n2.English\n3.Fɔngbè\n4.Yorùbá\n0.Retour 00.Accueil');
   });
 
   it('retries a throttled submit_sm and the citizen still gets the screen', async () => {
@@ -339,7 +339,7 @@ describe('SMPP goes through the same hop pipeline as HTTP', () => {
     try {
       const language = await gw.hop(1, '*123*4#', [24, 0]);
       expect(language.data_coding).toBe(0);
-      expect(text(language)).toBe('Choisissez la langue:\n1.Francais\n2.English\n0.Retour 00.Accueil');
+      expect(text(language)).toBe('Langue:\n1.Francais\n2.English\n3.Fongbè\n4.Yorùba\n0.Retour 00.Accueil');
     } finally {
       await gw.close();
     }

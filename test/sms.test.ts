@@ -287,7 +287,7 @@ describe('delivery reports and inbound SMS over HTTP', () => {
     expect(sent.map((s) => s.text)).toEqual([
       'Service Public: vous ne recevrez plus de notifications. Envoyez AIDE pour reactiver.',
       'Public Service: your messages will be in English.',
-      'Public Service: STATUS <number> to track a request, LANGUE FR for French, STOP to receive no more SMS. Menu: *123#',
+      'Public Service: STATUS <number> to track a request, LANGUE FR, FON or YORUBA to change language, STOP to receive no more SMS. Menu: *123#',
     ]);
   });
 

@@ -96,7 +96,7 @@ describe.each(ussdRegistry.map((entry) => ({ name: entry.dialect.name, transport
       const refused = await withConnection({ [name]: { serviceCodes: ['*456#'] } }, (c) => walkVia(c, `c-${name}`, []));
       expect(refused[0]!.text).toMatch(/^Ce code n'est pas reconnu/);
       const screens = await withConnection({ [name]: { encoding: 'gsm7' } }, (c) => walkVia(c, `g-${name}`, ['4']));
-      expect(screens[1]!.text).toBe('Choisissez la langue:\n1.Francais\n2.English\n0.Retour 00.Accueil');
+      expect(screens[1]!.text).toBe('Langue:\n1.Francais\n2.English\n3.Fongbè\n4.Yorùba\n0.Retour 00.Accueil');
     });
   },
 );
@@ -259,7 +259,7 @@ describe('per-provider settings', () => {
     const gw = await createTestGateway({ providerSettings: { hubtel: { encoding: 'gsm7' } } });
     await post(gw, 'hubtel', opening);
     const language = hubtel.request({ sessionId: 'auth', msisdn: MSISDN, begin: false, dialled: '*123#', input: '4', history: ['4'], sequence: 2 });
-    expect(hubtel.screen((await post(gw, 'hubtel', language)).body).text).toBe('Choisissez la langue:\n1.Francais\n2.English\n0.Retour 00.Accueil');
+    expect(hubtel.screen((await post(gw, 'hubtel', language)).body).text).toBe('Langue:\n1.Francais\n2.English\n3.Fongbè\n4.Yorùba\n0.Retour 00.Accueil');
   });
 
   it('a provider only opens sessions on its configured short codes', async () => {

@@ -17,6 +17,8 @@ import { migrateLegacyPayments } from './migrate-redis.js';
 import { AccessLogUsageError, accessLogExport, accessLogVerify } from './access-log.js';
 import { createRedisClient } from '../runtime/node/redis-client.js';
 import { Redis } from 'ioredis';
+import { LANGUAGES, isLanguage, type Language } from '../engine/languages.js';
+import { CatalogError, catalogRows, fromCsv, fromPo, importRows, toCsv, toPo } from './translations.js';
 
 
 const USAGE = `guichet — tools for agencies' USSD menus
@@ -25,6 +27,9 @@ const USAGE = `guichet — tools for agencies' USSD menus
   guichet menus test [DIR]                                 replay transcripts (default: menus/tests/)
   guichet menus graph FILE [--out FILE.mmd]                the flow as a Mermaid diagram
   guichet menus schema [--check]                           write (or check) schema/menu.schema.json
+  guichet menus export --lang fon [--format csv|po] [--out FILE] [--limit 160] [FILE|DIR…]
+                                                           strings to translate: French source, context, budget, state
+  guichet menus import FILE [--lang fon] [DIR]             write a translated CSV/PO back into the menu YAML
   guichet simulate [--url URL] [--phone +229…] [--code *123#] [--menus DIR]
                                                            a phone in the terminal (in-process unless --url)
   guichet madapi subscribe --service-code *123# --callback-url URL [--target-system GUICHET] [--ledger FILE]
@@ -47,6 +52,8 @@ export async function main(argv: string[], out: (line: string) => void = console
     if (group === 'menus' && command === 'test') return await test(rest, out);
     if (group === 'menus' && command === 'graph') return await graph(rest, out);
     if (group === 'menus' && command === 'schema') return await schema(rest, out);
+    if (group === 'menus' && command === 'export') return await exportTranslations(rest, out);
+    if (group === 'menus' && command === 'import') return await importTranslations(rest, out);
     if (group === 'madapi' && command === 'subscribe') return await madapiSubscribe(rest, out);
     if (group === 'redis' && command === 'migrate') return await redisMigrate(out);
     if (group === 'access-log' && command === 'verify') return await accessLogVerify(rest, out);
@@ -168,6 +175,58 @@ async function schema(args: string[], out: (line: string) => void): Promise<numb
   await writeFile(SCHEMA_FILE, generated);
   out(`wrote ${SCHEMA_FILE}`);
   return 0;
+}
+
+/** Menu files by the name the catalogs give them (the file name, unique within `menus/`). */
+async function menuSources(paths: string[]): Promise<{ name: string; text: string; path: string }[]> {
+  const sources = await Promise.all((await menuFiles(paths)).map(async (path) => ({ name: basename(path), path, text: await readFile(path, 'utf8') })));
+  const names = sources.map((s) => s.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new UsageError(`two menu files are named ${twice}: export them separately`);
+  return sources;
+}
+
+function languageOption(value: string | undefined): Language {
+  if (!isLanguage(value)) throw new UsageError(`--lang wants one of ${LANGUAGES.join(', ')}`);
+  if (value === 'fr') throw new UsageError('--lang fr: French is the source language');
+  return value;
+}
+
+async function exportTranslations(args: string[], out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { lang: { type: 'string' }, format: { type: 'string', default: 'csv' }, out: { type: 'string' }, limit: { type: 'string' } } });
+  const language = languageOption(values.lang);
+  if (values.format !== 'csv' && values.format !== 'po') throw new UsageError('--format wants csv or po');
+  const limit = values.limit === undefined ? 160 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 40 || limit > 182) throw new UsageError('--limit wants 40..182');
+  const rows = catalogRows(await menuSources(positionals), language, limit);
+  const text = values.format === 'po' ? toPo(rows, language) : toCsv(rows, language);
+  if (values.out) {
+    await writeFile(values.out, text);
+    const counts = ['missing', 'draft', 'reviewed'].map((state) => `${rows.filter((r) => r.state === state).length} ${state}`).join(', ');
+    out(`wrote ${values.out}: ${rows.length} strings in ${language} (${counts})`);
+  } else process.stdout.write(text);
+  return 0;
+}
+
+async function importTranslations(args: string[], out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { lang: { type: 'string' } } });
+  const [file, ...menuPaths] = positionals;
+  if (!file) throw new UsageError('menus import wants the CSV or PO file');
+  const text = await readFile(file, 'utf8');
+  const parsed = /\.po$/i.test(file) ? fromPo(text) : fromCsv(text);
+  const language = languageOption(values.lang ?? parsed.language);
+  if (parsed.language !== undefined && parsed.language !== language) throw new UsageError(`${file} holds ${parsed.language} texts, not ${language}`);
+  const sources = await menuSources(menuPaths);
+  try {
+    const report = importRows(sources, language, parsed.rows);
+    for (const [name, edited] of report.changed) await writeFile(sources.find((s) => s.name === name)!.path, edited);
+    out(`${report.updated} string(s) updated in ${report.changed.size} file(s), ${report.unchanged} unchanged`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof CatalogError)) throw error;
+    out(`${file}: ${error.message} (nothing written)`);
+    return 1;
+  }
 }
 
 /** `guichet redis migrate`: the one-off move of payments written before the cluster layout. */

@@ -1,9 +1,10 @@
-import { fitsScreen } from '../lib/gsm7.js';
+import { fitsScreen, transliterateToGsm7 } from '../lib/gsm7.js';
+import { LANGUAGE_INFO, gsm7SpellingOf } from './languages.js';
 import { paginate } from './paging.js';
 import type { ChoiceNode, Language, Menu, MenuNode } from './schema.js';
 import { localize, renderTemplate } from './template.js';
 import type { Effect, EngineState, HopContext, ServiceOutcome, Step } from './types.js';
-import { UI_TEXT } from './ui-text.js';
+import { uiText } from './ui-text.js';
 
 /**
  * The menu engine: `(menu, state, input) → (screen, next state, effects)`. Pure: it never does
@@ -49,7 +50,7 @@ export function advance(menu: Menu, state: EngineState, rawInput: string, ctx: H
   switch (node.type) {
     case 'choice': {
       const option = node.options.find((o, i) => optionKey(o, i) === input);
-      if (!option) return show(menu, state, ctx, [], UI_TEXT[state.language].invalidChoice);
+      if (!option) return show(menu, state, ctx, [], uiText(state.language).invalidChoice);
       const chosen = option.set ? { ...forward, vars: { ...state.vars, ...option.set } } : forward;
       if (option.setLanguage) {
         const language = option.setLanguage;
@@ -60,7 +61,7 @@ export function advance(menu: Menu, state: EngineState, rawInput: string, ctx: H
     case 'input': {
       const value = node.uppercase ? input.toUpperCase() : input;
       if (!isValidInput(value, node.validate)) {
-        const notice = node.invalid ? localize(node.invalid, state.language) : UI_TEXT[state.language].invalidInput;
+        const notice = node.invalid ? localize(node.invalid, state.language) : uiText(state.language).invalidInput;
         return show(menu, state, ctx, [], notice);
       }
       return enter(menu, { ...forward, vars: { ...state.vars, [node.store]: value } }, node.next, ctx, []);
@@ -94,7 +95,7 @@ export function resume(menu: Menu, state: EngineState, result: ServiceOutcome, c
 
 /** The screen a failed service or a broken menu leaves the citizen with. */
 export function serviceErrorScreen(language: Language): { text: string; end: true } {
-  return { text: UI_TEXT[language].serviceError, end: true };
+  return { text: uiText(language).serviceError, end: true };
 }
 
 function enter(menu: Menu, state: EngineState, target: string, ctx: HopContext, effects: Effect[]): Step {
@@ -130,7 +131,10 @@ function show(menu: Menu, state: EngineState, ctx: HopContext, effects: Effect[]
   // The notice rides on top of the same page when it fits; paging never shifts because of it.
   if (notice) {
     const withNotice = `${notice}\n${text}`;
+    const spelled = spellScreen(state.language, withNotice);
     if (fitsScreen(withNotice, ctx.screenLimit)) text = withNotice;
+    // Fon or Yoruba: the reason for the refusal is worth the accents the GSM-7 spelling drops.
+    else if (fitsScreen(spelled, ctx.screenLimit)) text = spelled;
   }
   const step: Step = { type: 'screen', screen: { text, end }, state: { ...state, page }, effects };
   // Only a refused input brings a notice.
@@ -139,7 +143,7 @@ function show(menu: Menu, state: EngineState, ctx: HopContext, effects: Effect[]
 }
 
 function pagesOf(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext): string[] {
-  const ui = UI_TEXT[state.language];
+  const ui = uiText(state.language);
   const vars = { ...state.vars, msisdn: ctx.msisdn };
   const text = (t: Parameters<typeof localize>[0]) => renderTemplate(localize(t, state.language), vars, menu, state.language);
   const lines: string[] = [];
@@ -160,7 +164,28 @@ function pagesOf(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext
   // starts by checking the caller's enrolment): nothing to go back to, no footer.
   const atHome = state.back.length === 0;
   const footer = closes ? [] : atHome ? [] : [`${ui.back} ${ui.home}`];
-  return paginate(lines, { footer, more: ui.more, limit: ctx.screenLimit });
+  return screenPages(state.language, lines, { footer, more: ui.more, limit: ctx.screenLimit });
+}
+
+/** A text in the language's GSM-7 spelling (unchanged for a language that declares none). */
+export function spellScreen(language: Menu['defaultLanguage'], text: string): string {
+  return LANGUAGE_INFO[language].gsm7 ? transliterateToGsm7(gsm7SpellingOf(language, text)) : text;
+}
+
+/**
+ * The pages of a screen. A language with a GSM-7 spelling (Fon, Yoruba: ɛ→e, tone marks dropped)
+ * keeps its own letters while the screen fits the UCS-2 budget (70 characters on a 160 screen);
+ * past that, the whole screen is shown in the GSM-7 spelling when that needs fewer pages, rather
+ * than cut into two or three UCS-2 pages. Shared with the linter, so it sizes what is shown.
+ */
+export function screenPages(language: Menu['defaultLanguage'], lines: readonly string[], frame: Parameters<typeof paginate>[1]): string[] {
+  if (!LANGUAGE_INFO[language].gsm7 || fitsScreen([...lines, ...frame.footer].join('\n'), frame.limit)) return paginate(lines, frame);
+  // Spelled first: when that fits one page (the usual case) the UCS-2 pages are never cut.
+  const spell = (line: string) => spellScreen(language, line);
+  const spelled = paginate(lines.map(spell), { footer: frame.footer.map(spell), more: spell(frame.more), limit: frame.limit });
+  if (spelled.length === 1) return spelled;
+  const pages = paginate(lines, frame);
+  return spelled.length < pages.length ? spelled : pages;
 }
 
 /** What the citizen types for an option: its declared key, or its position. */

@@ -1,10 +1,11 @@
 import { fitsScreen, gsm7Spelling, measureText, unitLimit } from '../lib/gsm7.js';
-import { SURVEY_USSD_TEXT } from '../surveys/templates.js';
-import { optionKey } from './engine.js';
+import { surveyUssdText } from '../surveys/templates.js';
+import { optionKey, screenPages, spellScreen } from './engine.js';
+import { LANGUAGE_INFO } from './languages.js';
 import { paginate } from './paging.js';
 import { LANGUAGES, RESERVED_INPUTS, surveyChannelOf, type Language, type LocalizedText, type Menu, type MenuNode } from './schema.js';
 import { PLACEHOLDER_PATTERN, localize, renderTemplate } from './template.js';
-import { UI_TEXT } from './ui-text.js';
+import { uiText } from './ui-text.js';
 
 /**
  * `guichet menus lint`: what the schema cannot see. Pure, so the simulator page can run it too.
@@ -120,7 +121,10 @@ export function lintMenu(menu: Menu, options: LintOptions = {}): LintProblem[] {
       if (typeof text === 'string') continue;
       for (const language of languages) {
         if (text[language] === undefined) {
-          problems.push({ rule: 'missing-translation', severity: 'error', path: ['nodes', id, ...path], message: `no ${language} text (falls back to French)` });
+          // French and English are owed on every string; a national language may be partial,
+          // each missing string shown in French (the fallback), which is worth a warning only.
+          const severity = LANGUAGE_INFO[language].required ? 'error' : 'warning';
+          problems.push({ rule: 'missing-translation', severity, path: ['nodes', id, ...path], message: `no ${language} text (falls back to French)` });
         }
       }
     }
@@ -149,20 +153,26 @@ function screenProblems(menu: Menu, id: string, node: Extract<MenuNode, { type: 
   const lines = render(node.text).split('\n');
   if (node.type === 'choice') node.options.forEach((o, i) => lines.push(`${optionKey(o, i)}.${render(o.label)}`));
   if (node.type === 'input' && node.invalid) lines.unshift(render(node.invalid));
-  const ui = UI_TEXT[language];
+  const ui = uiText(language);
   const closes = node.type === 'message' && node.next === undefined;
   const footer = closes || id === menu.start ? [] : [`${ui.back} ${ui.home}`];
-  const pages = paginate(lines, { footer, more: ui.more, limit });
+  // Sized as the engine shows it: in the language's GSM-7 spelling when that saves pages.
+  const pages = screenPages(language, lines, { footer, more: ui.more, limit });
   if (pages.length === 1) return [];
   const whole = [...lines, ...footer].join('\n');
   const measure = measureText(whole);
   let message = `${pages.length} pages in ${language}: ${measure.units} ${measure.encoding === 'GSM-7' ? 'GSM-7 characters' : 'UCS-2 characters'} for a ${unitLimit(limit, measure.encoding)}-character screen`;
   if (measure.encoding === 'UCS-2') {
-    const advice = measure.nonGsmCharacters.map((ch) => {
-      const spelling = gsm7Spelling(ch);
-      return spelling === undefined ? `"${ch}" (no GSM-7 spelling)` : `"${ch}" → "${spelling}"`;
-    });
-    message += `; UCS-2 is forced by ${advice.join(', ')}`;
+    const spelled = LANGUAGE_INFO[language].gsm7 ? measureText(spellScreen(language, whole)) : undefined;
+    if (spelled) {
+      message += spelled.encoding === 'GSM-7' ? `; ${spelled.units} characters even in the ${language} GSM-7 spelling` : `; the ${language} GSM-7 spelling cannot write ${spelled.nonGsmCharacters.map((ch) => `"${ch}"`).join(', ')}`;
+    } else {
+      const advice = measure.nonGsmCharacters.map((ch) => {
+        const spelling = gsm7Spelling(ch);
+        return spelling === undefined ? `"${ch}" (no GSM-7 spelling)` : `"${ch}" → "${spelling}"`;
+      });
+      message += `; UCS-2 is forced by ${advice.join(', ')}`;
+    }
   }
   // A question spread over pages is hard to answer on a keypad; a long message can be read page by page.
   return [{ rule: 'screen-too-long', severity: node.type === 'message' ? 'warning' : 'error', path: ['nodes', id, 'text'], message }];
@@ -176,8 +186,8 @@ function screenProblems(menu: Menu, id: string, node: Extract<MenuNode, { type: 
 function surveyProblems(menu: Menu, id: string, node: Extract<MenuNode, { type: 'message' }>, language: Language, limit: number): LintProblem[] {
   const vars = sampleVars(menu, language);
   const lines = renderTemplate(localize(node.text, language), vars, menu, language).split('\n');
-  const last = paginate(lines, { footer: [], more: UI_TEXT[language].more, limit }).at(-1) ?? '';
-  const screen = `${last}\n${SURVEY_USSD_TEXT.question[language]}`;
+  const last = paginate(lines, { footer: [], more: uiText(language).more, limit }).at(-1) ?? '';
+  const screen = `${last}\n${surveyUssdText('question', language)}`;
   if (fitsScreen(screen, limit)) return [];
   const measure = measureText(screen);
   return [
@@ -195,7 +205,7 @@ function surveyProblems(menu: Menu, id: string, node: Extract<MenuNode, { type: 
  * label table, the value whose label is longest in that language; for amounts, seven digits;
  * otherwise ten characters.
  */
-function sampleVars(menu: Menu, language: Language): Record<string, string> {
+export function sampleVars(menu: Menu, language: Language): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const node of Object.values(menu.nodes)) {
     for (const [, text] of textsOf(node)) {

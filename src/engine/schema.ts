@@ -5,9 +5,18 @@ import { z } from 'zod';
  * stops start-up with the file, the path inside it and the reason instead of reaching a citizen.
  */
 
-export const LANGUAGES = ['fr', 'en'] as const;
+import { LANGUAGES, REVIEW_STATES } from './languages.js';
+
+export { LANGUAGES } from './languages.js';
 export const Language = z.enum(LANGUAGES);
 export type Language = z.infer<typeof Language>;
+
+/**
+ * Per language, whether its text here was checked by a native speaker: `review: {fon: draft}`.
+ * A translation without a state counts as reviewed (the French and English texts written by the
+ * team); `guichet menus import` always writes the state it read.
+ */
+const ReviewMarks = z.partialRecord(Language, z.enum(REVIEW_STATES));
 
 /** Inputs the engine keeps for itself on every screen: back, home, next page. */
 export const RESERVED_INPUTS = ['0', '00', '98'] as const;
@@ -21,14 +30,14 @@ const VarName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'variable names are 
 /** A text in several languages, or one text used for all of them (a proper name, a number). */
 export const LocalizedText = z.union([
   z.string().min(1),
-  z.object({ fr: z.string().min(1) }).and(z.partialRecord(Language, z.string().min(1))),
+  z.object({ fr: z.string().min(1) }).and(z.partialRecord(Language, z.string().min(1))).and(z.object({ review: ReviewMarks.optional() })),
 ]);
 export type LocalizedText = z.infer<typeof LocalizedText>;
 
 /** A label may be empty in some language: a status that needs no hint shows nothing. */
 const LocalizedLabel = z.union([
   z.string(),
-  z.object({ fr: z.string() }).and(z.partialRecord(Language, z.string())),
+  z.object({ fr: z.string() }).and(z.partialRecord(Language, z.string())).and(z.object({ review: ReviewMarks.optional() })),
 ]);
 
 const ChoiceOption = z.strictObject({

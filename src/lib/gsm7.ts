@@ -77,3 +77,31 @@ export function transliterateToGsm7(text: string): string {
   for (const char of text) out += isGsm7Char(char) ? char : (GSM7_SPELLINGS[char] ?? char);
   return out;
 }
+
+/**
+ * Letters of Benin's national languages (Fon, Yoruba, …) with no GSM-7 counterpart, and their
+ * usual keyboard spelling. The dots and tone marks (ẹ, ọ, ṣ, á, ɔ́) are combining marks once
+ * decomposed, dropped by `spellEverythingInGsm7`.
+ */
+export const NATIONAL_LETTER_SPELLINGS: Readonly<Record<string, string>> = {
+  ɛ: 'e', Ɛ: 'E', ɔ: 'o', Ɔ: 'O', ɖ: 'd', Ɖ: 'D', ŋ: 'n', Ŋ: 'N', ƒ: 'f', Ƒ: 'F', ʋ: 'v', Ʋ: 'V',
+};
+
+/**
+ * For a route that cannot carry UCS-2 at all: the French spellings, then any letter with marks
+ * GSM-7 lacks written without them (ɔ́→o, á→a, ẹ→e), and only what is still left becomes '?', as
+ * the network would show it anyway.
+ */
+export function spellEverythingInGsm7(text: string): string {
+  let out = '';
+  for (const char of transliterateToGsm7(text)) {
+    if (isGsm7Char(char)) {
+      out += char;
+      continue;
+    }
+    let bare = '';
+    for (const part of char.normalize('NFD').replace(/[\u0300-\u036f]/g, '')) bare += NATIONAL_LETTER_SPELLINGS[part] ?? part;
+    out += [...bare].every(isGsm7Char) ? bare : '?';
+  }
+  return out;
+}

@@ -1,4 +1,5 @@
-import type { Language } from '../engine/schema.js';
+import { isLanguage, type Language } from '../engine/languages.js';
+import { smsSpelling } from '../sms/templates.js';
 import { PermanentJobError, type JobQueue } from '../jobs/port.js';
 import { PermanentSmsError, SmsTooLongError } from '../sms/port.js';
 import { maskMsisdn } from '../lib/mask.js';
@@ -221,7 +222,8 @@ export class ReminderService implements PaymentEvents {
 
   private async languageOf(state: RequestState): Promise<Language> {
     if (state.language) return state.language;
-    return (await this.deps.preferences.getLanguage(state.to)) === 'en' ? 'en' : 'fr';
+    const stored = await this.deps.preferences.getLanguage(state.to);
+    return isLanguage(stored) ? stored : 'fr';
   }
 }
 
@@ -236,7 +238,8 @@ function jobIdOf(job: Omit<ReminderJob, 'dueAtMs'>): string {
 
 function render(rule: ReminderRule, language: Language, state: RequestState): string {
   const values: Record<string, string> = { requestNumber: state.requestNumber, amountXof: state.amountXof === undefined ? '' : String(state.amountXof) };
-  return ruleText(rule, language).replace(/\{\{(\w+)\}\}/g, (_m, name: string) => values[name] ?? '');
+  // A Fon or Yoruba reminder past one UCS-2 segment goes in the language's GSM-7 spelling.
+  return smsSpelling(language, ruleText(rule, language).replace(/\{\{(\w+)\}\}/g, (_m, name: string) => values[name] ?? ''));
 }
 
 /** `REMINDERS_PER_DAY` and `REMINDERS_PER_WEEK` as caps (0 sends none). */

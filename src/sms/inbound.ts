@@ -1,4 +1,4 @@
-import { LANGUAGES, type Language } from '../engine/schema.js';
+import { isLanguage, languageFromKeyword, type Language } from '../engine/languages.js';
 import type { ServiceOutcome } from '../engine/types.js';
 import type { Logger } from '../observability/logger.js';
 import { normalizeMsisdn } from '../lib/msisdn.js';
@@ -9,7 +9,7 @@ import type { PreferenceStore } from '../sessions/port.js';
 import type { MessageStore } from './store/port.js';
 import type { SmsOutbox } from './outbox.js';
 import type { SurveyService } from '../surveys/survey-service.js';
-import { renderAccessLogSms, renderSms, STATUS_LABELS, type TemplateName } from './templates.js';
+import { renderAccessLogSms, renderSms, statusLabel, type TemplateName } from './templates.js';
 
 export interface InboundSms {
   route: string;
@@ -48,7 +48,8 @@ type Command =
 /**
  * Keyword commands, French and English, forgiving of case, accents and spacing:
  * `STATUT PS00373-240001` / `STATUS …`, `AIDE` / `HELP`, `STOP` / `ARRET`, `LANGUE EN` / `LANGUAGE FR`,
- * `QUI` / `WHO` (who looked at my file).
+ * `QUI` / `WHO` (who looked at my file), and the national languages by code or name: `LANGUE FON`,
+ * `LANGUE FONGBE`, `LANGUE YOR`, `LANGUE YORUBA`.
  */
 export function parseCommand(text: string): Command {
   const words = text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toUpperCase().split(/\s+/).filter(Boolean);
@@ -71,8 +72,8 @@ export function parseCommand(text: string): Command {
     case 'LANGUE':
     case 'LANGUAGE':
     case 'LANG': {
-      const language = argument?.toLowerCase();
-      return language && (LANGUAGES as readonly string[]).includes(language) ? { kind: 'language', language: language as Language } : { kind: 'help', english: keyword !== 'LANGUE' };
+      const language = argument === undefined ? undefined : languageFromKeyword(argument);
+      return language ? { kind: 'language', language } : { kind: 'help', english: keyword !== 'LANGUE' };
     }
     default:
       return { kind: 'unknown' };
@@ -104,7 +105,7 @@ export async function handleInboundSms(deps: InboundDeps, sms: InboundSms): Prom
   if (deps.surveys && (await deps.surveys.answerSms({ from, text: sms.text, route: sms.route, ...(sms.to ? { to: sms.to } : {}), replyKey }))) return;
   const command = parseCommand(sms.text);
   const stored = await deps.preferences.getLanguage(from);
-  let language: Language = stored === 'en' || stored === 'fr' ? stored : 'fr';
+  let language: Language = isLanguage(stored) ? stored : 'fr';
   if (!stored && 'english' in command && command.english) language = 'en';
 
   let template: TemplateName;
@@ -123,7 +124,7 @@ export async function handleInboundSms(deps: InboundDeps, sms: InboundSms): Prom
       if (outcome.outcome === 'ok') {
         const status = String(outcome.values?.status ?? '') as RequestStatus;
         template = 'request_status';
-        params = { ...params, status: STATUS_LABELS[status]?.[language] ?? status, updatedAt: String(outcome.values?.updatedAt ?? '') };
+        params = { ...params, status: statusLabel(status, language) ?? status, updatedAt: String(outcome.values?.updatedAt ?? '') };
       } else template = outcome.outcome === 'not_found' ? 'not_found' : 'unavailable';
       break;
     }

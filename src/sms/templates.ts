@@ -1,39 +1,64 @@
-import type { Language } from '../engine/schema.js';
+import { translated, gsm7SpellingOf, LANGUAGE_INFO, type Language, type Translations } from '../engine/languages.js';
+import { measureText, transliterateToGsm7 } from '../lib/gsm7.js';
 import type { RequestStatus } from '../portal/port.js';
 
 /**
  * What Guichet says by SMS, per language. Kept short and in GSM-7 where French allows it, so a
  * notification is one segment: a rural citizen may pay for what we send them to read.
+ *
+ * Fon (`fon`) and Yoruba (`yor`) texts are DRAFTS written for the gateway, to be reviewed by native
+ * speakers (README "National languages"); they are written in their own letters and sent in the
+ * language's GSM-7 spelling when that saves a segment (`renderSms`). A template without one falls
+ * back to French.
  */
 export const SMS_TEMPLATES = {
   request_ready: {
     fr: 'Service Public: votre demande {{requestNumber}} ({{service}}) est disponible. Retrait: {{collectAt}}.',
     en: 'Public Service: your request {{requestNumber}} ({{service}}) is ready. Collect at: {{collectAt}}.',
+    fon: 'Azɔ̌ Gbɛtɔ́: nǔ e a byɔ́ {{requestNumber}} ({{service}}) ɔ́ ko ɖò gbɛ̀. Yì yí i ɖò: {{collectAt}}.',
+    yor: 'Iṣẹ́ Ìjọba: ìbéèrè rẹ {{requestNumber}} ({{service}}) ti ṣetán. Gbà á ní: {{collectAt}}.',
   },
   request_status: {
     fr: 'Service Public: demande {{requestNumber}}: {{status}} le {{updatedAt}}.',
     en: 'Public Service: request {{requestNumber}}: {{status}} on {{updatedAt}}.',
+    fon: 'Azɔ̌ Gbɛtɔ́: nǔ e a byɔ́ {{requestNumber}}: {{status}} ({{updatedAt}}).',
+    yor: 'Iṣẹ́ Ìjọba: ìbéèrè {{requestNumber}}: {{status}} ní {{updatedAt}}.',
   },
   fee_due: {
     fr: 'Service Public: frais de {{amountXof}} FCFA dus pour la demande {{requestNumber}}. Payez au *123#.',
     en: 'Public Service: a fee of {{amountXof}} XOF is due for request {{requestNumber}}. Pay on *123#.',
+    fon: 'Azɔ̌ Gbɛtɔ́: a ɖó na sú {{amountXof}} FCFA nú nǔ e a byɔ́ {{requestNumber}}. Sú ɖò *123#.',
+    yor: 'Iṣẹ́ Ìjọba: o ní láti san {{amountXof}} FCFA fún ìbéèrè {{requestNumber}}. San ní *123#.',
   },
   not_found: {
     fr: "Service Public: aucune demande {{requestNumber}} n'est liée à ce numéro.",
     en: 'Public Service: no request {{requestNumber}} is linked to this number.',
+    fon: 'Azɔ̌ Gbɛtɔ́: nǔ e a byɔ́ {{requestNumber}} ɖě ma ɖò nɔ́mbà elɔ jí ǎ.',
+    yor: 'Iṣẹ́ Ìjọba: kò sí ìbéèrè {{requestNumber}} lórí nọ́mbà yìí.',
   },
   help: {
-    fr: 'Service Public: STATUT <numero> pour suivre une demande, LANGUE EN pour l anglais, STOP pour ne plus recevoir de SMS. Menu: *123#',
-    en: 'Public Service: STATUS <number> to track a request, LANGUE FR for French, STOP to receive no more SMS. Menu: *123#',
+    fr: 'Service Public: STATUT <numero> pour suivre une demande, LANGUE EN, FON ou YORUBA pour changer de langue, STOP pour ne plus recevoir de SMS. Menu: *123#',
+    en: 'Public Service: STATUS <number> to track a request, LANGUE FR, FON or YORUBA to change language, STOP to receive no more SMS. Menu: *123#',
+    fon: 'Azɔ̌ Gbɛtɔ́: STATUT <nɔ́mbà> bo kpɔ́n nǔ e a byɔ́, LANGUE FR nú Flansegbè, STOP bo ma mɔ SMS ǎ. Menu: *123#',
+    yor: 'Iṣẹ́ Ìjọba: STATUT <nọ́mbà> láti tọpa ìbéèrè, LANGUE FR fún Faransé, STOP láti dá SMS dúró. Menu: *123#',
   },
   stopped: {
     fr: 'Service Public: vous ne recevrez plus de notifications. Envoyez AIDE pour reactiver.',
     en: 'Public Service: you will receive no more notifications. Send HELP to opt back in.',
+    fon: 'Azɔ̌ Gbɛtɔ́: a na sɔ mɔ wĕn ɖě ǎ. Sɛ́ AIDE bo bɛ́ ɖò jí.',
+    yor: 'Iṣẹ́ Ìjọba: o kò ní gba ìkéde mọ́. Fi AIDE ránṣẹ́ láti tún bẹ̀rẹ̀.',
   },
-  language_set: { fr: 'Service Public: vos messages seront en francais.', en: 'Public Service: your messages will be in English.' },
+  language_set: {
+    fr: 'Service Public: vos messages seront en francais.',
+    en: 'Public Service: your messages will be in English.',
+    fon: 'Azɔ̌ Gbɛtɔ́: wĕn towe lɛ na ɖò Fɔngbè.',
+    yor: 'Iṣẹ́ Ìjọba: àwọn ìfiránṣẹ́ rẹ yóò wà ní Yorùbá.',
+  },
   unknown_command: {
     fr: 'Service Public: commande inconnue. Envoyez AIDE pour la liste des commandes.',
     en: 'Public Service: unknown command. Send HELP for the list of commands.',
+    fon: 'Azɔ̌ Gbɛtɔ́: a ma mɔ gbè elɔ ǎ. Sɛ́ AIDE bo mɔ gbè lɛ.',
+    yor: 'Iṣẹ́ Ìjọba: a kò mọ àṣẹ yìí. Fi AIDE ránṣẹ́ fún àwọn àṣẹ.',
   },
   /** Sent by the ministry (MTFP) when an act is signed for an agent: what, when, where to read more. */
   career_act: {
@@ -43,19 +68,27 @@ export const SMS_TEMPLATES = {
   unavailable: {
     fr: 'Service Public: service momentanement indisponible. Reessayez plus tard.',
     en: 'Public Service: service temporarily unavailable. Please try again later.',
+    fon: 'Azɔ̌ Gbɛtɔ́: azɔ̌ ɔ ma ɖò gbɛ̀ dìn ǎ. Vɔ́ tɛ́n kpɔ́n ɖò godo.',
+    yor: 'Iṣẹ́ Ìjọba: iṣẹ́ kò sí fún ìgbà díẹ̀. Jọ̀wọ́ gbìyànjú lẹ́yìn náà.',
   },
-} as const satisfies Record<string, Record<Language, string>>;
+} as const satisfies Record<string, Translations<string>>;
 
 export type TemplateName = keyof typeof SMS_TEMPLATES;
 export const TEMPLATE_NAMES = Object.keys(SMS_TEMPLATES) as [TemplateName, ...TemplateName[]];
 
-export const STATUS_LABELS: Record<RequestStatus, Record<Language, string>> = {
-  submitted: { fr: 'soumise', en: 'submitted' },
-  under_review: { fr: "en cours d'examen", en: 'under review' },
-  info_requested: { fr: 'complement demande', en: 'more information needed' },
-  ready: { fr: 'disponible', en: 'ready' },
-  rejected: { fr: 'rejetee', en: 'rejected' },
+export const STATUS_LABELS: Record<RequestStatus, Translations<string>> = {
+  submitted: { fr: 'soumise', en: 'submitted', fon: 'é sɛ́', yor: 'a ti fi ránṣẹ́' },
+  under_review: { fr: "en cours d'examen", en: 'under review', fon: 'è ɖò gbéjé kpɔ́n wɛ', yor: 'à ń yẹ̀ ẹ́ wò' },
+  info_requested: { fr: 'complement demande', en: 'more information needed', fon: 'è byɔ́ nǔ ɖěvo', yor: 'a nílò àlàyé sí i' },
+  ready: { fr: 'disponible', en: 'ready', fon: 'é ɖò gbɛ̀', yor: 'ó ti ṣetán' },
+  rejected: { fr: 'rejetee', en: 'rejected', fon: 'è gbɛ́', yor: 'a kọ̀ ọ́' },
 };
+
+/** A status in a language, French where the language has no word for it yet. */
+export function statusLabel(status: RequestStatus, language: Language): string | undefined {
+  const labels = STATUS_LABELS[status];
+  return labels ? translated(labels, language) : undefined;
+}
 
 /**
  * What the payment service says by SMS: the receipt of a payment that went through, and the notice
@@ -67,12 +100,16 @@ export const PAYMENT_SMS_TEMPLATES = {
   payment_received: {
     fr: 'Paiement recu: {{amountXof}} FCFA pour la demande {{requestNumber}}. Ref {{reference}}, transaction {{providerTransactionId}}.',
     en: 'Payment received: {{amountXof}} XOF for request {{requestNumber}}. Ref {{reference}}, transaction {{providerTransactionId}}.',
+    fon: 'Akwɛ́ ɔ́ wá: {{amountXof}} FCFA nú nǔ e a byɔ́ {{requestNumber}}. Ref {{reference}}, transaction {{providerTransactionId}}.',
+    yor: 'A ti gba owó: {{amountXof}} FCFA fún ìbéèrè {{requestNumber}}. Ref {{reference}}, transaction {{providerTransactionId}}.',
   },
   payment_failed: {
     fr: 'Paiement non abouti pour la demande {{requestNumber}} (ref {{reference}}). Aucun montant preleve. Recomposez *123# pour reessayer.',
     en: 'Payment not completed for request {{requestNumber}} (ref {{reference}}). Nothing was charged. Dial *123# again to retry.',
+    fon: 'Akwɛ́ súsú ɔ́ ma yì ǎ nú nǔ e a byɔ́ {{requestNumber}} (ref {{reference}}). È ma yí akwɛ́ ɖě ǎ. Zìn *123# bo vɔ́ tɛ́n kpɔ́n.',
+    yor: 'Ìsanwó kò parí fún ìbéèrè {{requestNumber}} (ref {{reference}}). A kò gba owó kankan. Tẹ *123# láti tún gbìyànjú.',
   },
-} as const satisfies Record<string, Record<Language, string>>;
+} as const satisfies Record<string, Translations<string>>;
 
 export type PaymentTemplateName = keyof typeof PAYMENT_SMS_TEMPLATES;
 
@@ -90,12 +127,12 @@ export const ACCESS_LOG_SMS_TEMPLATES = {
     fr: 'Service Public: aucune consultation de vos demandes enregistree pour ce numero.',
     en: 'Public Service: no lookup of your requests recorded for this number.',
   },
-} as const satisfies Record<string, Record<Language, string>>;
+} as const satisfies Record<string, Translations<string>>;
 
 export type AccessLogTemplateName = keyof typeof ACCESS_LOG_SMS_TEMPLATES;
 
 export function renderAccessLogSms(template: AccessLogTemplateName, language: Language, params: SmsParams): string {
-  return fill(ACCESS_LOG_SMS_TEMPLATES[template][language], params);
+  return fill(translated<string>(ACCESS_LOG_SMS_TEMPLATES[template], language), params);
 }
 
 /**
@@ -108,7 +145,7 @@ export const CAREER_SMS_TEMPLATES = {
     fr: 'Guichet Carriere: votre code de confirmation est {{code}}. Valable {{minutes}} min. Ne le communiquez a personne.',
     en: 'Guichet Career: your confirmation code is {{code}}. Valid for {{minutes}} min. Do not share it with anyone.',
   },
-} as const satisfies Record<string, Record<Language, string>>;
+} as const satisfies Record<string, Translations<string>>;
 
 type SmsParams = Readonly<Record<string, string | number>>;
 
@@ -116,14 +153,28 @@ function fill(text: string, params: SmsParams): string {
   return text.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
 }
 
+/** UCS-2 text of one segment; past it, a language's GSM-7 spelling is worth the lost letters. */
+const UCS2_SINGLE_SEGMENT = 70;
+
+/**
+ * A text as sent in a language: in its own letters when that is one SMS, else in its GSM-7
+ * spelling (Fon, Yoruba: ɛ→e, ọ→o, tone marks dropped), which holds 160 characters per segment.
+ */
+export function smsSpelling(language: Language, text: string): string {
+  if (!LANGUAGE_INFO[language].gsm7) return text;
+  const measure = measureText(text);
+  if (measure.encoding === 'GSM-7' || measure.units <= UCS2_SINGLE_SEGMENT) return text;
+  return transliterateToGsm7(gsm7SpellingOf(language, text));
+}
+
 export function renderSms(template: TemplateName, language: Language, params: SmsParams): string {
-  return fill(SMS_TEMPLATES[template][language], params);
+  return smsSpelling(language, fill(translated<string>(SMS_TEMPLATES[template], language), params));
 }
 
 export function renderPaymentSms(template: PaymentTemplateName, language: Language, params: SmsParams): string {
-  return fill(PAYMENT_SMS_TEMPLATES[template][language], params);
+  return smsSpelling(language, fill(translated<string>(PAYMENT_SMS_TEMPLATES[template], language), params));
 }
 
 export function renderCareerSms(template: keyof typeof CAREER_SMS_TEMPLATES, language: Language, params: SmsParams): string {
-  return fill(CAREER_SMS_TEMPLATES[template][language], params);
+  return fill(translated<string>(CAREER_SMS_TEMPLATES[template], language), params);
 }

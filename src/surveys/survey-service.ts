@@ -1,4 +1,4 @@
-import type { Language } from '../engine/schema.js';
+import { isLanguage, type Language } from '../engine/languages.js';
 import { maskMsisdn } from '../lib/mask.js';
 import { hmacHex } from '../lib/secrets.js';
 import type { Logger } from '../observability/logger.js';
@@ -104,7 +104,7 @@ export function createSurveyService(deps: SurveyServiceDeps): SurveyService {
     async offer(offer) {
       if (await deps.preferences.isOptedOut(offer.to)) return { status: 'not_sent', reason: 'opted_out' };
       const stored = await deps.preferences.getLanguage(offer.to);
-      const language: Language = offer.language ?? (stored === 'en' ? 'en' : 'fr');
+      const language: Language = offer.language ?? (isLanguage(stored) ? stored : 'fr');
       const pending: PendingSurvey = { channel: 'sms', agency: offer.agency, service: offer.service, ccsp: offer.ccsp, month: surveyMonth(now()), language };
       const outcome = await deps.store.offer(await numberKey(offer.to), offer.offerKey, pending, timing);
       if (outcome.outcome === 'recent') return { status: 'not_sent', reason: 'recently_surveyed' };

@@ -1,4 +1,4 @@
-import type { Language } from '../engine/schema.js';
+import { translated, type Language, type Translations } from '../engine/languages.js';
 
 /**
  * What the survey says by SMS. Apart from `SMS_TEMPLATES` (what agencies may send through the
@@ -20,12 +20,13 @@ export const SURVEY_SMS_TEMPLATES = {
     fr: 'Service Public: répondez par un chiffre de 1 (mauvais) à 5 (très bien).',
     en: 'Public Service: please reply with a number from 1 (poor) to 5 (very good).',
   },
-} as const satisfies Record<string, Record<Language, string>>;
+} as const satisfies Record<string, Translations<string>>;
 
 export type SurveyTemplateName = keyof typeof SURVEY_SMS_TEMPLATES;
 
 export function renderSurveySms(template: SurveyTemplateName, language: Language, params: Readonly<Record<string, string | number>> = {}): string {
-  return SURVEY_SMS_TEMPLATES[template][language].replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
+  // No Fon or Yoruba survey texts yet: those numbers get the French one (the per-string fallback).
+  return translated<string>(SURVEY_SMS_TEMPLATES[template], language).replace(/\{\{(\w+)\}\}/g, (_m, name: string) => String(params[name] ?? ''));
 }
 
 /**
@@ -51,4 +52,9 @@ export const SURVEY_USSD_TEXT = {
     fr: 'Merci et à bientôt.',
     en: 'Thank you, goodbye.',
   },
-} as const satisfies Record<string, Record<Language, string>>;
+} as const satisfies Record<string, Translations<string>>;
+
+/** A USSD survey text in the citizen's language; no Fon or Yoruba text yet, so French (per string). */
+export function surveyUssdText(key: keyof typeof SURVEY_USSD_TEXT, language: Language): string {
+  return translated<string>(SURVEY_USSD_TEXT[key], language);
+}

@@ -36,7 +36,7 @@ it('two deployments with their own REDIS_PREFIX share one Redis without seeing e
   try {
     const session = `shared-${run}`;
     await hop(a!.app, session, '');
-    expect(await hop(a!.app, session, '4')).toMatch(/^CON Choisissez la langue/);
+    expect(await hop(a!.app, session, '4')).toMatch(/^CON Langue:\n1.Français/);
     expect(await hop(a!.app, session, '4*2')).toMatch(/^CON Benin Public Service/);
     // B has never seen this session (A would answer its stored screen), nor this number's English.
     expect(await hop(b!.app, session, '4')).toMatch(/^END Votre session a expiré/);

@@ -28,6 +28,7 @@ export const SIMULATOR_PAGE = /* html */ `<!doctype html>
   select, .panel input { font-size: 14px; padding: 4px; width: 100%; box-sizing: border-box; }
   ol#trace { font-family: monospace; font-size: 12px; padding-left: 20px; max-height: 260px; overflow: auto; }
   ol#trace li { margin-bottom: 4px; white-space: pre-wrap; }
+  .drafts { font-size: 11px; color: #ffd180; margin: 4px 2px; min-height: 14px; white-space: pre-wrap; }
   pre#graph { font-size: 11px; max-height: 260px; overflow: auto; background: #f6f8fa; padding: 8px; }
 </style>
 </head>
@@ -36,6 +37,7 @@ export const SIMULATOR_PAGE = /* html */ `<!doctype html>
   <div class="phone">
     <div id="screen" class="screen" data-testid="screen">Composez un code, par exemple *123#</div>
     <div class="status"><span id="counter" data-testid="counter">0/160</span><span id="language" data-testid="language">langue: —</span></div>
+    <div id="drafts" class="drafts" data-testid="drafts"></div>
     <div class="entry"><input id="entry" data-testid="entry" autocomplete="off" placeholder="*123#"><button id="send" data-testid="send">OK</button></div>
     <div class="keys">
       <button>1</button><button>2</button><button>3</button><button>4</button><button>5</button><button>6</button>
@@ -144,7 +146,15 @@ async function refreshSms() {
 
 async function refreshLanguage() {
   const res = await fetch('/simulator/session?' + new URLSearchParams({ provider: $('provider').value, sessionId: session.sessionId }));
-  if (res.ok) { const info = await res.json(); $('language').textContent = 'langue: ' + (info.language ?? '—'); }
+  if (!res.ok) return;
+  const info = await res.json();
+  $('language').textContent = 'langue: ' + (info.language ?? '—');
+  // Texts of this screen a native speaker has not reviewed yet: marked, never hidden.
+  const drafts = info.drafts ?? [];
+  const lines = drafts.map((d) => '• ' + d.key + ': ' + d.text);
+  if (info.draftNavigation) lines.push('• navigation (0, 00, 98) et messages du service');
+  $('drafts').textContent = lines.length ? '⚠ BROUILLON (draft) — à relire par un locuteur natif:\\n' + lines.join('\\n') : '';
+  $('drafts').dataset.count = String(drafts.length);
 }
 
 async function dial() {

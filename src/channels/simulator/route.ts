@@ -1,6 +1,8 @@
 import type { Hono } from 'hono';
 import { errorResponse } from '../../http/errors.js';
+import { draftsOnScreen } from '../../engine/catalog.js';
 import { menuToMermaid } from '../../engine/graph.js';
+import { DRAFT_UI_LANGUAGES } from '../../engine/ui-text.js';
 import type { MenuRegistry } from '../../engine/menu-registry.js';
 import type { SessionStore } from '../../sessions/port.js';
 import type { UssdDialect } from '../ussd/port.js';
@@ -57,7 +59,18 @@ export function registerSimulator(app: Hono, deps: SimulatorDeps): void {
     const stored = await deps.sessions.load(`${provider}:${sessionId}`);
     if (!stored) return errorResponse(c, 'not_found', 'no such session');
     const record = decodeRecord(stored.data);
-    return c.json({ language: record.e.language, node: record.e.node, menu: `${record.e.menuId}@${record.e.menuVersion}`, ended: record.x ?? null });
+    const menu = deps.menus.atVersion(record.e.menuId, record.e.menuVersion);
+    // The screen's texts not yet reviewed by a native speaker, so staff trying a menu in Fon or
+    // Yoruba know what they read is a draft (README "National languages").
+    const drafts = menu ? draftsOnScreen(menu, record.e.node, record.e.language) : [];
+    return c.json({
+      language: record.e.language,
+      node: record.e.node,
+      menu: `${record.e.menuId}@${record.e.menuVersion}`,
+      ended: record.x ?? null,
+      drafts,
+      draftNavigation: DRAFT_UI_LANGUAGES.includes(record.e.language),
+    });
   });
 }
 

@@ -5,7 +5,7 @@ import type { AuditLog } from '../../audit/port.js';
 import { errorResponse, validationReason } from '../../http/errors.js';
 import { describeRoutes, jsonBody, type RouteDescriptor, type SecurityScheme } from '../../http/route-descriptor.js';
 import { hmacHex, secretsMatch } from '../../lib/secrets.js';
-import { LANGUAGES } from '../../engine/schema.js';
+import { LANGUAGES, isLanguage } from '../../engine/languages.js';
 import { normalizeMsisdn } from '../../lib/msisdn.js';
 import { maskMsisdn } from '../../lib/mask.js';
 import type { SmsDispatcher } from '../../sms/dispatcher.js';
@@ -114,7 +114,7 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     const number = normalizeMsisdn(request.to);
     if (!number.ok) return errorResponse(c, 'bad_request', `to: ${number.reason}`);
     const stored = await deps.preferences.getLanguage(number.e164);
-    const language = request.language ?? (stored === 'en' ? 'en' : 'fr');
+    const language = request.language ?? (isLanguage(stored) ? stored : 'fr');
     if (request.channel === 'ussd-push' && !deps.push) return errorResponse(c, 'bad_request', 'channel: ussd-push is not available on this gateway');
     try {
       const send = request.channel === 'ussd-push' && deps.push ? deps.push.send.bind(deps.push) : deps.dispatcher.send.bind(deps.dispatcher);

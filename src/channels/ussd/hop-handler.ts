@@ -2,7 +2,7 @@ import { advance, redisplay, resume, startSession } from '../../engine/engine.js
 import type { MenuRegistry } from '../../engine/menu-registry.js';
 import { LANGUAGES, surveyChannelOf, type Language, type Menu } from '../../engine/schema.js';
 import type { Effect, EngineState, HopContext, Screen, ServiceOutcome, Step } from '../../engine/types.js';
-import { UI_TEXT } from '../../engine/ui-text.js';
+import { uiText } from '../../engine/ui-text.js';
 import type { Logger } from '../../observability/logger.js';
 import type { GatewayMetrics } from '../../observability/metrics.js';
 import type { FunnelRecorder } from '../../observability/funnels.js';
@@ -13,7 +13,7 @@ import type { PreferenceStore, SessionStore } from '../../sessions/port.js';
 import type { SessionEndReason, UssdHop } from './port.js';
 import type { DeferredCall, Deferrals } from '../../services/deferred-calls.js';
 import { dialledForLog, sessionForLog } from './log-fields.js';
-import { CHANNEL_MESSAGES, RESUME_CHOICE, RESUME_OFFER, type ChannelMessage } from './messages.js';
+import { channelMessage, RESUME_CHOICE, RESUME_OFFER, type ChannelMessage } from './messages.js';
 import { MAX_DIALOGUE_SECONDS, RESUMABLE_ENDS, resumeCandidate, resumePointerKey } from './resume.js';
 import { textHasher, type TextHasher } from './pii-hash.js';
 import { identityProofVars, withoutVars } from './proof-vars.js';
@@ -23,7 +23,7 @@ import type { RateDecision } from '../../limits/rate/port.js';
 import type { SurveyService } from '../../surveys/survey-service.js';
 import { parseSurveyWord } from '../../surveys/answer.js';
 import type { SurveyRating } from '../../surveys/port.js';
-import { SURVEY_USSD_TEXT } from '../../surveys/templates.js';
+import { surveyUssdText } from '../../surveys/templates.js';
 import { fitsScreen } from '../../lib/gsm7.js';
 
 export interface HopHandlerDeps {
@@ -358,7 +358,7 @@ function answerResumeOffer(deps: HopHandlerDeps, previous: UssdSessionRecord, re
   if (choice === RESUME_CHOICE.restart || choice === '00') {
     return { type: 'step', menu, step: startSession(menu, language, ctx), language, pendingInputs: [], continues: previous, input: null };
   }
-  const screen: Screen = { text: `${UI_TEXT[language].invalidChoice}\n${RESUME_OFFER[language]}`, end: false };
+  const screen: Screen = { text: `${uiText(language).invalidChoice}\n${RESUME_OFFER[language]}`, end: false };
   return { type: 'step', menu, step: { type: 'screen', screen, state: previous.e, effects: [], refused: true }, language, pendingInputs: [], continues: previous, input: text, offer: restorable };
 }
 
@@ -612,7 +612,7 @@ async function askSurveyOnScreen(
 ): Promise<Screen | null> {
   if (!deps.menuSurveys || surveyChannelOf(menu.nodes[step.state.node]) !== 'ussd') return null;
   const { language } = step.state;
-  const text = `${step.screen.text}\n${SURVEY_USSD_TEXT.question[language]}`;
+  const text = `${step.screen.text}\n${surveyUssdText('question', language)}`;
   if (!fitsScreen(text, ctx.screenLimit)) {
     deps.logger.info({ ...log, menu: menu.id, node: step.state.node }, 'survey question does not fit under the last screen: not asked');
     return null;
@@ -637,7 +637,7 @@ async function askSurveyOnScreen(
 async function answerSurvey(deps: HopHandlerDeps, hop: UssdHop, previous: UssdSessionRecord, stage: UssdSurveyStage, text: string, log: Record<string, unknown>): Promise<Decision> {
   const language = previous.e.language;
   const menu = deps.menus.atVersion(previous.e.menuId, previous.e.menuVersion);
-  if (!menu || !deps.menuSurveys) return { type: 'answer', answer: { screen: { text: SURVEY_USSD_TEXT.thanks[language], end: true }, deliver: true } };
+  if (!menu || !deps.menuSurveys) return { type: 'answer', answer: { screen: { text: surveyUssdText('thanks', language), end: true }, deliver: true } };
   const surveys = deps.menuSurveys;
   const budget = deps.storeBudgetMs ?? STORE_BUDGET_MS;
   const typed = text.trim();
@@ -651,14 +651,14 @@ async function answerSurvey(deps: HopHandlerDeps, hop: UssdHop, previous: UssdSe
     input: text,
     survey: next,
   });
-  const thanks: Screen = { text: SURVEY_USSD_TEXT.thanks[language], end: true };
+  const thanks: Screen = { text: surveyUssdText('thanks', language), end: true };
   if (stage.q === 'rating') {
-    if (typed === '0' || typed === '00') return to({ text: SURVEY_USSD_TEXT.skipped[language], end: true }, null);
-    if (!/^[1-5]$/.test(typed)) return to({ text: `${UI_TEXT[language].invalidChoice}\n${SURVEY_USSD_TEXT.question[language]}`, end: false }, stage, true);
+    if (typed === '0' || typed === '00') return to({ text: surveyUssdText('skipped', language), end: true }, null);
+    if (!/^[1-5]$/.test(typed)) return to({ text: `${uiText(language).invalidChoice}\n${surveyUssdText('question', language)}`, end: false }, stage, true);
     try {
       const answered = await withinBudget(surveys.answerUssd(hop.msisdn, Number(typed) as SurveyRating), budget, 'survey answer');
       // Nothing waits any more (its time is over): thanks all the same, nothing is counted.
-      return answered ? to({ text: SURVEY_USSD_TEXT.word[language], end: false }, { q: 'word', p: answered }) : to(thanks, null);
+      return answered ? to({ text: surveyUssdText('word', language), end: false }, { q: 'word', p: answered }) : to(thanks, null);
     } catch (error) {
       deps.logger.warn({ ...log, err: errorMessage(error) }, 'survey rating not counted');
       return to(channelScreen('unavailable', language), null);
@@ -703,7 +703,7 @@ function newSessionNonce(): string {
 }
 
 export function channelScreen(message: ChannelMessage, language: Language): Screen {
-  return { text: CHANNEL_MESSAGES[language][message], end: true };
+  return { text: channelMessage(message, language), end: true };
 }
 
 function toLanguage(value: string | null): Language | null {

@@ -1,5 +1,5 @@
 import type { Screen } from '../../engine/types.js';
-import { isGsm7Char, transliterateToGsm7 } from '../../lib/gsm7.js';
+import { spellEverythingInGsm7 } from '../../lib/gsm7.js';
 import type { ParseResult, UssdHop } from './port.js';
 import { channelScreen, endSession, handleHop, type HopHandlerDeps } from './hop-handler.js';
 import type { UssdProviderSettings } from './provider-settings.js';
@@ -69,8 +69,7 @@ export async function runHopPipeline(
 function encodeFor(settings: UssdProviderSettings | undefined, screen: Screen): Screen {
   if (settings?.encoding !== 'gsm7') return screen;
   // Characters with no GSM-7 spelling at all become '?', as the network would show them anyway.
-  const text = [...transliterateToGsm7(screen.text)].map((ch) => (isGsm7Char(ch) ? ch : '?')).join('');
-  return { ...screen, text };
+  return { ...screen, text: spellEverythingInGsm7(screen.text) };
 }
 
 function servesCode(allowed: readonly string[], dialled: string): boolean {
