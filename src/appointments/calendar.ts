@@ -21,8 +21,12 @@ const Opening = z.strictObject({
 });
 
 export const AppointmentsConfig = z.strictObject({
-  /** How many calendar days ahead a citizen may book, tomorrow being the first. */
-  horizonDays: z.number().int().min(1).max(60),
+  /**
+   * How many calendar days ahead a citizen may book, tomorrow being the first. At most 21: a
+   * reminder is then never more than 20 days away, within what a timer of the in-memory job queue
+   * can wait (2^31 ms, 24.8 days).
+   */
+  horizonDays: z.number().int().min(1).max(21),
   /** At most this many open days are offered on the USSD screen. */
   daysShown: z.number().int().min(1).max(9).default(5),
   defaults: Opening.required(),

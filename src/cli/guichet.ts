@@ -115,7 +115,7 @@ async function test(args: string[], out: (line: string) => void): Promise<number
     }
     // A fresh embedded gateway per transcript: no language or session carried over.
     // Its own clock too, so a transcript can let sessions and resume windows expire.
-    let clockOffsetMs = 0;
+    let clockOffsetMs = parsed.data.at ? Date.parse(parsed.data.at) - Date.now() : 0;
     const now = () => Date.now() + clockOffsetMs;
     const gateway = await createNodeGateway(loadConfig({ MENUS_DIR: menusDir, MENUS_WATCH: '0', LOG_LEVEL: 'silent' }), silentLogger, { now });
     const result = await replayTranscript(gateway.app, parsed.data, `transcript-${basename(name)}`, (ms) => (clockOffsetMs += ms));

@@ -19,6 +19,8 @@ export interface ServicesDeps {
   ccsp: CcspData;
   /** The payment menu services (`payments.quote`, `payments.start`, `payments.check`), when payments are wired. */
   payments?: { services: ServiceRegistry };
+  /** The CCSP appointment services (`appointments.*`, `src/appointments/`), when appointments are wired. */
+  appointments?: { services: ServiceRegistry };
   /** The clock of the attempt locks; tests move it. */
   now?: () => number;
 }
@@ -42,6 +44,7 @@ export function createServices(deps: ServicesDeps): ServiceRegistry {
     createPortalServices(deps.portal, proofs),
     createCcspDirectory(deps.ccsp),
     deps.payments?.services ?? {},
+    deps.appointments?.services ?? {},
   ]);
 }
 

@@ -13,6 +13,7 @@ import type { Logger } from '../../observability/logger.js';
 import { createEmbeddedPayments } from '../../payments/embedded-payments.js';
 import { PaymentProviderDirectory } from '../../payments/provider-directory.js';
 import type { PaymentStore } from '../../payments/store/port.js';
+import { unavailableAppointmentServices } from '../../appointments/unavailable.js';
 import { createServices } from '../../services/create-services.js';
 import { createDeferrals, processDeferredCalls } from '../../services/deferred-calls.js';
 import type { ServiceHandler } from '../../services/service-registry.js';
@@ -176,7 +177,9 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
     store: paymentStore,
   });
-  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp: bundledCcspData(), payments }));
+  // No shared appointment book on Workers yet (a Durable Object adapter is the missing piece): the
+  // appointment menu answers "Service momentanément indisponible" instead of booking per isolate.
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp: bundledCcspData(), payments, appointments: { services: unavailableAppointmentServices() } }));
   // The job handlers only: the overdue sweep is the Worker's scheduled() (a timer does not outlive a request).
   payments.start();
 
