@@ -11,6 +11,18 @@ const run = `${process.pid}-${Date.now()}`;
 const prefixOf = () => `test-appt:${run}:${Math.random().toString(16).slice(2)}:`;
 
 appointmentBookConformance('memory', () => new MemoryAppointmentBook(CONFORMANCE_CALENDAR));
+
+describe('MemoryAppointmentBook: bounded', () => {
+  it('forgets bookings and places whose time has passed (the embedded default keeps only what is ahead)', async () => {
+    const book = new MemoryAppointmentBook(CONFORMANCE_CALENDAR);
+    const past = newBooking();
+    await book.book(past, CONFORMANCE_NOW);
+    expect((await book.openSlots('cotonou-1', '2026-12-08'))[0]!.remaining).toBe(1);
+    await book.book(newBooking({ day: '2026-12-10' }), Date.parse('2026-12-09T10:00:00+01:00'));
+    expect((await book.openSlots('cotonou-1', '2026-12-08'))[0]!.remaining).toBe(2);
+    expect((await book.openSlots('cotonou-1', '2026-12-10'))[0]!.remaining).toBe(1);
+  });
+});
 // A fresh prefix per book: each test's places are its own.
 appointmentBookConformance('redis', () => new RedisAppointmentBook(redis, CONFORMANCE_CALENDAR, { prefix: prefixOf() }));
 

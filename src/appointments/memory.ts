@@ -14,6 +14,7 @@ export class MemoryAppointmentBook implements AppointmentBook {
   private readonly bookings = new Map<string, Booking>();
   /** holderKey → the id of its booking. */
   private readonly holders = new Map<string, string>();
+  private prunedAtMs = 0;
 
   constructor(
     private readonly calendar: Capacities,
@@ -25,6 +26,7 @@ export class MemoryAppointmentBook implements AppointmentBook {
   }
 
   async book(booking: NewBooking, nowMs: number): Promise<BookOutcome> {
+    this.prune(nowMs);
     const capacity = this.calendar.capacityOf(booking);
     if (capacity === 0) return { outcome: 'no_slot' };
     const live = this.live(booking.holderKey, nowMs);
@@ -76,6 +78,21 @@ export class MemoryAppointmentBook implements AppointmentBook {
       return null;
     }
     return booking;
+  }
+
+  /** Forgets bookings whose time has passed, at most once an hour: the embedded book stays as big as what is ahead. */
+  private prune(nowMs: number): void {
+    if (nowMs - this.prunedAtMs < 3_600_000) return;
+    this.prunedAtMs = nowMs;
+    for (const booking of [...this.bookings.values()]) {
+      if (slotStartMs(booking) > nowMs) continue;
+      this.bookings.delete(booking.id);
+      if (this.holders.get(booking.holderKey) === booking.id) this.holders.delete(booking.holderKey);
+    }
+    for (const key of [...this.taken.keys()]) {
+      const [, day, time] = key.split('|');
+      if (slotStartMs({ day: day!, time: time! }) <= nowMs) this.taken.delete(key);
+    }
   }
 
   private release(booking: Booking): void {
