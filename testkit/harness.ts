@@ -8,14 +8,13 @@ import { createDemoPortal } from '../src/portal/demo.js';
 import type { PortalClient } from '../src/portal/port.js';
 import { createServices, type ServicesDeps } from '../src/services/create-services.js';
 import type { ServiceRegistry } from '../src/services/service-registry.js';
-import { loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
+import { loadAppointmentsConfig, loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
 import { createEmbeddedPayments } from '../src/payments/embedded-payments.js';
 import { AppointmentCalendar } from '../src/appointments/calendar.js';
 import { AppointmentService } from '../src/appointments/appointment-service.js';
 import { MemoryAppointmentBook } from '../src/appointments/memory.js';
 import { MemoryJobQueue } from '../src/jobs/memory.js';
 import { createLogSmsOutbox } from '../src/sms/outbox.js';
-import { loadAppointmentsConfig } from '../src/runtime/node/menu-files.js';
 
 export const MENUS_DIR = new URL('../menus/', import.meta.url).pathname;
 
