@@ -15,7 +15,8 @@ const DayText = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
 /** What a centre, or one of its days, opens: each field overrides the one above it. */
 const Opening = z.strictObject({
   weekdays: z.array(z.enum(WEEKDAYS)).min(1).optional(),
-  times: z.array(Time).min(1).max(24).optional(),
+  // At most 96 (every 5 minutes for 8 hours): a day listing is still one HMGET.
+  times: z.array(Time).min(1).max(96).optional(),
   /** Places per time (desks, agents): 0 closes that day. */
   places: z.number().int().min(0).max(500).optional(),
 });

@@ -266,6 +266,20 @@ describe('no double booking across instances (real Redis)', () => {
     expect(await clients[0]!.hlen(`${prefix}{cotonou-1:2026-12-09}:bookings`)).toBe(50);
   });
 
+  it('200 concurrent bookings from 8 instances over 50 slots of one place each (4 contenders per slot): exactly 50, one per slot', async () => {
+    const prefix = `test-appt-inst-${RUN}:c:`;
+    // Every 10 minutes from 08:00: 50 times of one place.
+    const times = Array.from({ length: 50 }, (_, i) => { const minutes = 8 * 60 + i * 10; return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`; });
+    const calendar = new AppointmentCalendar({ littoral: [{ name: 'CCSP Cotonou 1', place: 'Ganhi' }] }, AppointmentsConfig.parse({ horizonDays: 7, defaults: { weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'], times, places: 1 } }));
+    const books = clients.map((client) => new RedisAppointmentBook(client, calendar, { prefix }));
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => books[i % books.length]!.book(newBooking({ day: '2026-12-09', time: times[i % 50]! }), CONFORMANCE_NOW)));
+    const booked = results.flatMap((r) => (r.outcome === 'booked' ? [r.booking.time] : []));
+    expect(booked).toHaveLength(50);
+    expect(new Set(booked).size).toBe(50);
+    expect(results.filter((r) => r.outcome === 'full')).toHaveLength(150);
+    expect(Object.values(await clients[0]!.hgetall(`${prefix}{cotonou-1:2026-12-09}:taken`)).every((count) => count === '1')).toBe(true);
+  });
+
   it('200 concurrent bookings of one NPI from 8 instances, over 9 times: exactly 1 booking, 1 place taken', async () => {
     const prefix = `test-appt-inst-${RUN}:b:`;
     const books = clients.map((client) => new RedisAppointmentBook(client, CONFORMANCE_CALENDAR, { prefix }));
