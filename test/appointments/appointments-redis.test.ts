@@ -9,7 +9,7 @@ import { RedisAppointmentBook } from '../../src/appointments/redis.js';
 import { BullMqJobQueue } from '../../src/jobs/bullmq.js';
 import { RedisAttemptLimiter } from '../../src/limits/redis.js';
 import { IDENTITY_PROOF_POLICY } from '../../src/limits/port.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { silentLogger, type Logger } from '../../src/observability/logger.js';
 import { loadAppointmentsConfig, loadCcspData } from '../../src/runtime/node/menu-files.js';
 import { RedisSessionStore } from '../../src/sessions/redis.js';
 import { SmsDispatcher } from '../../src/sms/dispatcher.js';
@@ -34,6 +34,12 @@ const HOLDER = '+2290197000001';
 const OTHER_PHONE = '+2290196000002';
 const NPI = '1234567890';
 let harnessCount = 0;
+/** What the appointment service logged in every test of this file, checked for personal data at the end. */
+const logLines: string[] = [];
+const recordingLogger: Logger = (() => {
+  const log = (fields: Record<string, unknown>, message: string) => void logLines.push(`${message} ${JSON.stringify(fields)}`);
+  return { debug: log, info: log, warn: log, error: log };
+})();
 const benin = (local: string) => Date.parse(`${local}+01:00`);
 const open: { close(): Promise<void> }[] = [];
 
@@ -63,7 +69,7 @@ async function harness(options: { startAt: string; config?: AppointmentsConfig }
     outbox,
     queue: jobs,
     preferences: sessions,
-    logger: silentLogger,
+    logger: recordingLogger,
     attempts: new RedisAttemptLimiter(redis, IDENTITY_PROOF_POLICY, `${prefix}attempts:`),
     piiHashKey: 'appointments-test-pii-key',
     now,
@@ -245,6 +251,18 @@ describe('moving and cancelling by USSD', () => {
       expect(dump ?? '', key).not.toContain(NPI);
     }
     await redis.quit();
+  });
+});
+
+describe('logs', () => {
+  it('what the appointment service logged in this file names bookings, centres and masked numbers, never a number, an NPI or a code', async () => {
+    // Run last in the file (vitest keeps the order): the walks above booked, moved, cancelled and reminded.
+    expect(logLines.some((line) => line.startsWith('appointment booked'))).toBe(true);
+    expect(logLines.some((line) => line.startsWith('appointment reminder queued'))).toBe(true);
+    for (const line of logLines) {
+      for (const secret of [NPI, HOLDER, HOLDER.slice(4), OTHER_PHONE, OTHER_PHONE.slice(4)]) expect(line).not.toContain(secret);
+      expect(line).not.toMatch(/\bcode\b|\b\d{6}\b/);
+    }
   });
 });
 
