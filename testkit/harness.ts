@@ -37,7 +37,7 @@ export async function defaultServices(overrides: Partial<ServicesDeps> = {}): Pr
 
 /** The appointment services of the embedded default: a memory book over the shipped calendar, SMS to the log. */
 export async function embeddedAppointments(ccsp: ServicesDeps['ccsp'], now?: () => number): Promise<AppointmentService> {
-  const calendar = new AppointmentCalendar(ccsp, await loadAppointmentsConfig(MENUS_DIR));
+  const calendar = new AppointmentCalendar(ccsp, (await loadAppointmentsConfig(MENUS_DIR))!);
   return new AppointmentService({
     calendar,
     book: new MemoryAppointmentBook(calendar, now),

@@ -22,7 +22,7 @@ const NOW = Date.parse('2026-12-07T10:00:00+01:00');
 const ctx = { msisdn: '+2290197000001', language: 'fr' as const, signal: new AbortController().signal };
 
 async function servicesOver(book: AppointmentBook) {
-  const calendar = new AppointmentCalendar(await loadCcspData(MENUS), await loadAppointmentsConfig(MENUS));
+  const calendar = new AppointmentCalendar(await loadCcspData(MENUS), (await loadAppointmentsConfig(MENUS))!);
   return new AppointmentService({ calendar, book, outbox: createLogSmsOutbox(silentLogger), queue: new MemoryJobQueue(), preferences: { isOptedOut: async () => false }, logger: silentLogger, now: () => NOW });
 }
 
@@ -74,7 +74,7 @@ describe('appointment services: ids checked before the book', () => {
   });
 
   it('a calendar naming a centre ccsp.yaml does not have stops the start, naming it', async () => {
-    const config = { ...(await loadAppointmentsConfig(MENUS)), centres: { 'cotonou-9': { places: 1 } } };
+    const config = { ...((await loadAppointmentsConfig(MENUS))!), centres: { 'cotonou-9': { places: 1 } } };
     expect(() => new AppointmentCalendar({ littoral: [{ name: 'CCSP Cotonou 1', place: 'Ganhi' }] }, config)).toThrow(/centres\.cotonou-9: no such centre/);
   });
 });
@@ -86,7 +86,7 @@ describe('the book away', () => {
   afterAll(() => away.disconnect());
 
   it('the citizen gets "Service momentanément indisponible" (END, HTTP 200), never a 5xx', async () => {
-    const appointments = await servicesOver(new RedisAppointmentBook(away, new AppointmentCalendar(await loadCcspData(MENUS), await loadAppointmentsConfig(MENUS))));
+    const appointments = await servicesOver(new RedisAppointmentBook(away, new AppointmentCalendar(await loadCcspData(MENUS), (await loadAppointmentsConfig(MENUS))!)));
     const { app } = await createTestGateway({ services: await defaultServices({ appointments }) });
     const hop = (text: string) => atHop(app, { sessionId: 'appt-away', serviceCode: '*123*8#', text });
     await hop('');

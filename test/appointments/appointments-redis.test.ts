@@ -62,7 +62,7 @@ async function harness(options: { startAt: string; config?: AppointmentsConfig }
     },
   };
   const ccsp = await loadCcspData(MENUS);
-  const calendar = new AppointmentCalendar(ccsp, options.config ?? (await loadAppointmentsConfig(MENUS)));
+  const calendar = new AppointmentCalendar(ccsp, options.config ?? ((await loadAppointmentsConfig(MENUS))!));
   const appointments = new AppointmentService({
     calendar,
     book: new RedisAppointmentBook(redis, calendar, { prefix: `${prefix}appt:`, clock: now }),

@@ -212,20 +212,25 @@ export async function createNodeGateway(
   });
   // CCSP appointments (menus/rendez-vous.yaml): the book in Redis when configured, its SMS through
   // the dispatcher, reminders the day before as delayed jobs on the same queue.
-  const appointmentCalendar = new AppointmentCalendar(ccsp, await loadAppointmentsConfig(config.menusDir));
-  const appointments = new AppointmentService({
-    calendar: appointmentCalendar,
-    book: redis ? new RedisAppointmentBook(redis, appointmentCalendar, { prefix: `${config.redisPrefix}appt:` }) : new MemoryAppointmentBook(appointmentCalendar, options.now),
-    outbox: sms.dispatcher,
-    queue: jobs,
-    preferences: store,
-    logger,
-    attempts,
-    ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  });
-  appointments.start();
-  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments, appointments }));
+  // A menus directory without data/appointments.yaml takes no appointments.
+  const appointmentsConfig = await loadAppointmentsConfig(config.menusDir);
+  let appointments: AppointmentService | undefined;
+  if (appointmentsConfig) {
+    const appointmentCalendar = new AppointmentCalendar(ccsp, appointmentsConfig);
+    appointments = new AppointmentService({
+      calendar: appointmentCalendar,
+      book: redis ? new RedisAppointmentBook(redis, appointmentCalendar, { prefix: `${config.redisPrefix}appt:` }) : new MemoryAppointmentBook(appointmentCalendar, options.now),
+      outbox: sms.dispatcher,
+      queue: jobs,
+      preferences: store,
+      logger,
+      attempts,
+      ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    appointments.start();
+  }
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments, ...(appointments ? { appointments } : {}) }));
   // This process runs the payment jobs, and sweeps overdue payments every minute.
   const stopPaymentSweep = payments.start({ reconcileEveryMs: 60_000 });
 

@@ -33,10 +33,21 @@ export async function loadCcspData(dir: string): Promise<CcspData> {
   return result.data;
 }
 
-/** `menus/data/appointments.yaml`: the CCSPs' opening times and places (`src/appointments/calendar.ts`). */
-export async function loadAppointmentsConfig(dir: string): Promise<AppointmentsConfig> {
+/**
+ * `menus/data/appointments.yaml`: the CCSPs' opening times and places (`src/appointments/calendar.ts`).
+ * Null when the menus directory has none: that deployment takes no appointments (and a menu calling
+ * `appointments.*` there is refused like any menu naming a service the gateway lacks).
+ */
+export async function loadAppointmentsConfig(dir: string): Promise<AppointmentsConfig | null> {
   const path = join(dir, 'data', 'appointments.yaml');
-  const result = AppointmentsConfig.safeParse(parseYaml(await readFile(path, 'utf8')));
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const result = AppointmentsConfig.safeParse(parseYaml(text));
   if (!result.success) {
     throw new Error(`${path}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
