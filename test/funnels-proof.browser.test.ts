@@ -24,7 +24,7 @@ import { MemorySessionStore } from '../src/sessions/memory.js';
 import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { MemoryMessageStore } from '../src/sms/store/memory.js';
-import { atHop, createTestGateway, MENUS_DIR, type TestGateway } from '../testkit/harness.js';
+import { atHop, createTestGateway, embeddedAppointments, MENUS_DIR, type TestGateway } from '../testkit/harness.js';
 import { until } from '../testkit/until.js';
 
 /**
@@ -141,7 +141,8 @@ beforeAll(async () => {
     store: new CountingPaymentStore(new MemoryPaymentStore(), funnels),
   });
   payments.start();
-  const services = { ...createPortalServices(portal), ...createCcspDirectory(await loadCcspData(MENUS_DIR)), ...payments.services };
+  const ccsp = await loadCcspData(MENUS_DIR);
+  const services = { ...createPortalServices(portal), ...createCcspDirectory(ccsp), ...payments.services, ...(await embeddedAppointments(ccsp)).services };
   const menus = new MenuRegistry(await loadMenuFiles(MENUS_DIR, services));
   const inspect = storedSessionInspector(sessions, menus);
   gateway = await createTestGateway({

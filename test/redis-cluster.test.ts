@@ -15,6 +15,8 @@ import { surveyStoreConformance } from '../src/surveys/conformance.js';
 import { RedisSurveyStore } from '../src/surveys/redis.js';
 import { jobQueueConformance } from '../src/jobs/conformance.js';
 import { BullMqJobQueue } from '../src/jobs/bullmq.js';
+import { appointmentBookConformance, CONFORMANCE_CALENDAR } from '../src/appointments/conformance.js';
+import { RedisAppointmentBook } from '../src/appointments/redis.js';
 
 /*
  * Issue 15 part 1: Guichet on a real Redis Cluster (Debian's redis-server, 3 masters and 3
@@ -46,6 +48,8 @@ describe('the stores on a Redis Cluster', () => {
   messageStoreConformance('redis cluster', () => new RedisMessageStore(client, `t${run}:sms:`));
   // An answer's take-and-count is one script: the number's marker and the month's tallies live in two slots.
   surveyStoreConformance('redis cluster', () => new RedisSurveyStore(client, `t${run}:surveys:${Math.random()}:`));
+  // A holder's pointer and a centre's day are different slots (often different masters): the claim order is what holds.
+  appointmentBookConformance('redis cluster', () => new RedisAppointmentBook(client, CONFORMANCE_CALENDAR, { prefix: `t${run}:appt:${Math.random().toString(16).slice(2)}:` }));
   // BullMQ's scripts touch many keys of one queue: the prefix is a hash tag per queue.
   jobQueueConformance('bullmq on redis cluster', () => new BullMqJobQueue({ connect: (forWorker) => new Cluster(cluster.startupNodes, { redisOptions: { maxRetriesPerRequest: forWorker ? null : 1 } }), prefix: (queue) => `{t${run}:${queue}}` }));
 

@@ -35,7 +35,7 @@ describe('the Worker menu bundle (scripts/bundle-menus.mjs -> src/runtime/worker
     const fromFiles = await loadMenuFiles(join(ROOT, 'menus'), services);
     const fromBundle = bundledMenus(services);
     expect(fromBundle.map((m) => `${m.id}@${m.version}`)).toEqual(fromFiles.map((m) => `${m.id}@${m.version}`));
-    expect(BUNDLED_MENUS.map((f) => f.path)).toEqual(['menus/anip.yaml', 'menus/carriere.yaml', 'menus/service-public.yaml']);
+    expect(BUNDLED_MENUS.map((f) => f.path)).toEqual(['menus/anip.yaml', 'menus/carriere.yaml', 'menus/rendez-vous.yaml', 'menus/service-public.yaml']);
     expect(bundledCcspData()).toEqual(await loadCcspData(join(ROOT, 'menus')));
   });
 

@@ -148,6 +148,16 @@ describe('the Worker in local workerd answers as the Node gateway', () => {
   });
 });
 
+describe('appointments on the Worker', () => {
+  it('the menu answers "Service momentanément indisponible" rather than booking in one isolate (no shared book there yet)', async () => {
+    const dialect = WIRE_DIALECTS.find((d) => d.name === 'africastalking')!;
+    const screens = await walk(toWorker, dialect, 'w-appointments', ['1', '8'], '*123*8#');
+    expect(screens[0]!.text).toContain('Rendez-vous dans un CCSP');
+    expect(screens.at(-1)).toMatchObject({ status: 200, end: true });
+    expect(screens.at(-1)!.text).toContain('Service momentanément indisponible');
+  });
+});
+
 describe('payments on the Worker', () => {
   it('a FedaPay success whose signed callback arrives twice is applied once and told to the portal once; a forged one is refused', async () => {
     expect(workerPaymentReferences.length).toBeGreaterThan(0);

@@ -8,10 +8,14 @@ import { createDemoPortal } from '../src/portal/demo.js';
 import type { PortalClient } from '../src/portal/port.js';
 import { createServices, type ServicesDeps } from '../src/services/create-services.js';
 import type { ServiceRegistry } from '../src/services/service-registry.js';
-import { loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
+import { loadAppointmentsConfig, loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
 import { createEmbeddedPayments } from '../src/payments/embedded-payments.js';
 import { createDemoAgentRecords } from '../src/careers/demo.js';
 import { MemoryEnrolmentStore } from '../src/careers/enrolment/memory.js';
+import { AppointmentCalendar } from '../src/appointments/calendar.js';
+import { AppointmentService } from '../src/appointments/appointment-service.js';
+import { MemoryAppointmentBook } from '../src/appointments/memory.js';
+import { MemoryJobQueue } from '../src/jobs/memory.js';
 import { createLogSmsOutbox } from '../src/sms/outbox.js';
 
 export const MENUS_DIR = new URL('../menus/', import.meta.url).pathname;
@@ -23,13 +27,29 @@ export const MENUS_DIR = new URL('../menus/', import.meta.url).pathname;
  */
 export async function defaultServices(overrides: Partial<ServicesDeps> = {}): Promise<ServiceRegistry> {
   const portal = overrides.portal ?? createDemoPortal();
+  const ccsp = overrides.ccsp ?? (await loadCcspData(MENUS_DIR));
   return createServices({
-    ccsp: await loadCcspData(MENUS_DIR),
+    ccsp,
     // The career menu's services over the demo agents; codes go to a log outbox (a test that reads them gives its own).
     careers: { records: createDemoAgentRecords(), enrolments: new MemoryEnrolmentStore(), outbox: createLogSmsOutbox(silentLogger) },
     ...overrides,
     portal,
     payments: overrides.payments ?? startedEmbeddedPayments(portal),
+    appointments: overrides.appointments ?? (await embeddedAppointments(ccsp)),
+  });
+}
+
+/** The appointment services of the embedded default: a memory book over the shipped calendar, SMS to the log. */
+export async function embeddedAppointments(ccsp: ServicesDeps['ccsp'], now?: () => number): Promise<AppointmentService> {
+  const calendar = new AppointmentCalendar(ccsp, (await loadAppointmentsConfig(MENUS_DIR))!);
+  return new AppointmentService({
+    calendar,
+    book: new MemoryAppointmentBook(calendar, now),
+    outbox: createLogSmsOutbox(silentLogger),
+    queue: new MemoryJobQueue(),
+    preferences: { isOptedOut: async () => false },
+    logger: silentLogger,
+    ...(now ? { now } : {}),
   });
 }
 

@@ -131,7 +131,7 @@ async function test(args: string[], out: (line: string) => void): Promise<number
     }
     // A fresh embedded gateway per transcript: no language or session carried over.
     // Its own clock too, so a transcript can let sessions and resume windows expire.
-    let clockOffsetMs = 0;
+    let clockOffsetMs = parsed.data.at ? Date.parse(parsed.data.at) - Date.now() : 0;
     const now = () => Date.now() + clockOffsetMs;
     // Career enrolment codes are random; a transcript types back TRANSCRIPT_CAREER_CODE (README
     // "Career and pension status"), and the loopback-SMSC test proves the random one over SMS.

@@ -31,6 +31,11 @@ const LaterSession = z.strictObject({
  */
 export const Transcript = z.strictObject({
   name: z.string().min(1),
+  /**
+   * The gateway's clock at the first hop (`2026-12-07T10:00:00+01:00`), for walks whose screens
+   * depend on the date (appointment days); absent: the real time.
+   */
+  at: z.iso.datetime({ offset: true }).optional(),
   dial: Dial,
   phone: z.string().min(8),
   hops: Hops,

@@ -28,6 +28,8 @@ export interface ServicesDeps {
    * them is then refused at load). Its attempts, key and clock default to the ones above.
    */
   careers?: CareerServicesDeps;
+  /** The CCSP appointment services (`appointments.*`, `src/appointments/`), when appointments are wired. */
+  appointments?: { services: ServiceRegistry };
   /** The clock of the attempt locks; tests move it. */
   now?: () => number;
   /**
@@ -59,6 +61,7 @@ export function createServices(deps: ServicesDeps): ServiceRegistry {
     createAccessLogServices({ portal: deps.portal, holderProof: proofs, ...(deps.accessLog ? { store: deps.accessLog } : {}) }),
     deps.payments?.services ?? {},
     deps.careers ? createCareerServices({ ...proofs, ...deps.careers }) : {},
+    deps.appointments?.services ?? {},
   ]);
 }
 

@@ -30,7 +30,7 @@ import { BullMqJobQueue } from '../../jobs/bullmq.js';
 import type { JobQueue } from '../../jobs/port.js';
 import { MemoryJobQueue } from '../../jobs/memory.js';
 import { createDeferrals, processDeferredCalls } from '../../services/deferred-calls.js';
-import { loadCcspData, loadMenuFiles } from './menu-files.js';
+import { loadAppointmentsConfig, loadCcspData, loadMenuFiles } from './menu-files.js';
 import { createPortal } from './portal-wiring.js';
 import { nodeTextHasher } from './text-hasher.js';
 import { RedisAttemptLimiter } from '../../limits/redis.js';
@@ -53,6 +53,10 @@ import { createSmppUssdPushRoute } from './smpp/smpp-ussd-push.js';
 import { UssdPushService } from '../../ussd-push/push-service.js';
 import type { UssdPushRoute } from '../../ussd-push/port.js';
 import { loadReminderFiles } from './reminder-files.js';
+import { AppointmentCalendar } from '../../appointments/calendar.js';
+import { AppointmentService } from '../../appointments/appointment-service.js';
+import { MemoryAppointmentBook } from '../../appointments/memory.js';
+import { RedisAppointmentBook } from '../../appointments/redis.js';
 import { ReminderService, capsFrom } from '../../reminders/reminders.js';
 import { PaymentEventsStore } from '../../reminders/payment-events.js';
 import { RedisReminderStore } from '../../reminders/store/redis.js';
@@ -228,7 +232,27 @@ export async function createNodeGateway(
     store: new CountingPaymentStore(new PaymentEventsStore(redis ? new RedisPaymentStore(redis, config.redisPrefix) : new MemoryPaymentStore(), reminders, logger), funnels),
     ...(redis ? { prompts: new RedisAttemptLimiter(redis, PAYMENT_PROMPT_POLICY, `${config.redisPrefix}payprompts:`) } : {}),
   });
-  // Career and pension (menu carriere): enrolments shared by every instance when Redis is there;
+  // CCSP appointments (menus/rendez-vous.yaml): the book in Redis when configured, its SMS through
+  // the dispatcher, reminders the day before as delayed jobs on the same queue.
+  // A menus directory without data/appointments.yaml takes no appointments.
+  const appointmentsConfig = await loadAppointmentsConfig(config.menusDir);
+  let appointments: AppointmentService | undefined;
+  if (appointmentsConfig) {
+    const appointmentCalendar = new AppointmentCalendar(ccsp, appointmentsConfig);
+    appointments = new AppointmentService({
+      calendar: appointmentCalendar,
+      book: redis ? new RedisAppointmentBook(redis, appointmentCalendar, { prefix: `${config.redisPrefix}appt:` }) : new MemoryAppointmentBook(appointmentCalendar, options.now),
+      outbox: sms.dispatcher,
+      queue: jobs,
+      preferences: store,
+      logger,
+      attempts,
+      ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    appointments.start();
+  }
+    // Career and pension (menu carriere): enrolments shared by every instance when Redis is there;
   // the codes leave through the SMS dispatcher, on the caller's operator route.
   const careers = {
     records: agents,
@@ -238,7 +262,7 @@ export async function createNodeGateway(
     ...(options.careerCode ? { newCode: options.careerCode } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
-  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments, accessLog, careers }));
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp, payments, accessLog, careers, ...(appointments ? { appointments } : {}) }));
   // This process runs the payment jobs, and sweeps overdue payments every minute.
   const stopPaymentSweep = payments.start({ reconcileEveryMs: 60_000 });
 

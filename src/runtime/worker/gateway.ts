@@ -15,6 +15,7 @@ import { PaymentProviderDirectory } from '../../payments/provider-directory.js';
 import type { PaymentStore } from '../../payments/store/port.js';
 import { DurableObjectEnrolmentStore } from '../../careers/enrolment/durable-object.js';
 import { MemoryEnrolmentStore } from '../../careers/enrolment/memory.js';
+import { unavailableAppointmentServices } from '../../appointments/unavailable.js';
 import { createServices } from '../../services/create-services.js';
 import { createDeferrals, processDeferredCalls } from '../../services/deferred-calls.js';
 import type { ServiceHandler } from '../../services/service-registry.js';
@@ -180,6 +181,8 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
     holderProof: { attempts, ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}) },
     store: paymentStore,
   });
+  // No shared appointment book on Workers yet (a Durable Object adapter is the missing piece): the
+  // appointment menu answers "Service momentanément indisponible" instead of booking per isolate.
   // Career enrolments in Durable Objects when bound (every isolate sees them); per isolate otherwise.
   const careers = {
     records: agents,
@@ -187,7 +190,7 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
     outbox: dispatcher,
     ...(bindings.RATE_LIMITS ? { rates: new DurableObjectRateLimiter(bindings.RATE_LIMITS) } : {}),
   };
-  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp: bundledCcspData(), payments, careers }));
+  Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp: bundledCcspData(), payments, careers, appointments: { services: unavailableAppointmentServices() } }));
   // The job handlers only: the overdue sweep is the Worker's scheduled() (a timer does not outlive a request).
   payments.start();
 
