@@ -78,7 +78,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const redis = new Redis(REDIS_URL);
 await redis.flushdb();
 const env = { REDIS_URL, LOG_LEVEL: 'warn' };
-const gateway = await startServer(`${here}servers/gateway.ts`, env);
+// A slow start on a busy machine (tsx compiling every module) is not a failure of the bench.
+const gateway = await startServer(`${here}servers/gateway.ts`, env, 30_000);
 const baseline = await startServer(`${here}servers/baseline.ts`, env);
 const floor = await startServer(`${here}servers/floor.ts`, env);
 const servers: Record<Who, { url: string; child: { pid?: number | undefined; kill(): unknown } }> = { gateway, baseline, floor };
