@@ -147,16 +147,28 @@ export async function handleHop(
   // An opening swaps the caller's pointer for this code to this session, beside the session load
   // (one round trip when pipelined); settled here for the same reason as the language.
   const resumeLookup: ResumeLookup = { key, previousKey: hop.isBegin && resumeWindow > 0 ? exchangePointer(deps, hop, key, resumeWindow, budget, log) : null };
-  for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-    const stored = await withinBudget(deps.sessions.load(key), budget, 'session load');
+  // The record this process saved for the session's last hop, where the store keeps it
+  // (`src/sessions/write-through.ts`): the next hop answered here needs no load, and its save's
+  // compare-and-set is the check. Tried once, for the first decision only.
+  let recentTried = false;
+  let admissionChecked = false;
+  for (let races = 0; races < MAX_SAVE_ATTEMPTS; ) {
+    const recent = recentTried ? undefined : deps.sessions.recent?.(key);
+    recentTried = true;
+    const stored = recent ?? (await withinBudget(deps.sessions.load(key), budget, 'session load'));
     const previous = stored ? decodeBoundRecord(stored.data) : null;
-    if (attempt === 0 && admission && (await admission)?.allowed === false) {
+    if (!admissionChecked && admission && (await admission)?.allowed === false) {
       // Over the caller's rate: nothing of the session is read further or changed, no menu runs.
       deps.logger.info(log, 'USSD flood guard: hop refused');
       const own = previous && previous.c === hop.msisdn ? previous.e.language : toLanguage(await (language ?? Promise.resolve(null)));
       return { screen: channelScreen('tooManyHops', own ?? 'fr'), deliver: true };
     }
-    const decision = await decide(deps, hop, previous, digests, ctx, log, language, attempt > 0, now, resumeLookup);
+    admissionChecked = true;
+    const decision = await decide(deps, hop, previous, digests, ctx, log, language, races > 0, now, resumeLookup);
+    // A recent record is trusted only for a hop that goes from screen to screen, which the save
+    // checks: an answer that commits nothing, or a hop that calls a service (a portal lookup, a
+    // payment), is decided on what the store holds.
+    if (recent && (decision.type === 'answer' || decision.step.type !== 'screen' || decision.pendingInputs.length > 0)) continue;
     if (decision.type === 'answer') return decision.answer;
 
     const trace = deps.funnels ? new FunnelTrace(decision.menu, decision.continues?.e ?? null, decision.input, decision.step) : undefined;
@@ -202,10 +214,13 @@ export async function handleHop(
       if (trace) countHop(deps, trace, key, provider, previous, decision, record, (version ?? 0) + 1);
       return { screen, deliver: true };
     }
+    // The recent record was stale (another instance answered the session since): load it, no race lost.
+    if (recent) continue;
     // Another request of this session committed first (a retransmission racing the original, or
     // the provider's time-out): reload and decide again from what was committed.
-    deps.logger.debug({ ...log, attempt }, 'session changed under this hop, retrying');
+    deps.logger.debug({ ...log, attempt: races }, 'session changed under this hop, retrying');
     language = null;
+    races++;
   }
   deps.logger.warn(log, 'session contention: gave up after retries');
   return { screen: channelScreen('busy', 'fr'), deliver: true };
@@ -581,11 +596,21 @@ function languageOf(deps: HopHandlerDeps, msisdn: string, budgetMs: number, log:
 
 /** A store call that may not hold the hop longer than the budget; past it the hop fails (a polite END). */
 function withinBudget<T>(operation: Promise<T>, budgetMs: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} over its ${budgetMs} ms budget`)), budgetMs);
+  // One promise and one timer per call, settled by whichever comes first (Promise.race plus
+  // finally made three more promises on every store call of every hop).
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} over its ${budgetMs} ms budget`)), budgetMs);
+    operation.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** 64 random bits per session: ids of deferred answers, never shown to anyone. */

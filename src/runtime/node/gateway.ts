@@ -15,6 +15,7 @@ import { loadChartLibrary } from './admin-assets.js';
 import { PAYMENT_PROMPT_POLICY } from '../../payments/menu-services.js';
 import { MemorySessionStore } from '../../sessions/memory.js';
 import { RedisSessionStore } from '../../sessions/redis.js';
+import { WriteThroughSessionStore } from '../../sessions/write-through.js';
 import { createApp, hopHandlerDeps, MAX_BODY_BYTES, ussdRouteDeps, type AppDeps, type Readiness } from '../../http/app.js';
 import type { RequestListener } from 'node:http';
 import { ussdHttp } from '../../channels/ussd/route.js';
@@ -225,7 +226,9 @@ export async function createNodeGateway(
   const appDeps: AppDeps = {
     menus,
     services,
-    sessions: store,
+    // With Redis, the records this process saved last are kept beside it: the next hop of a
+    // session answered here saves without loading first (`write-through.ts`).
+    sessions: store instanceof RedisSessionStore ? new WriteThroughSessionStore(store) : store,
     preferences: store,
     dialects: ussdDialects,
     logger,
