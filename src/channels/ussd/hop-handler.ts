@@ -199,7 +199,8 @@ export async function handleHop(
     if (await withinBudget(deps.sessions.save(key, encodeRecord(record), version, ttl), budget, 'session save')) {
       // Deferred answers are queued only by the hop that committed: a copy racing it loses the
       // compare-and-set and queues nothing, a later retransmission is answered from the record.
-      if (!(await queueDeferred(deps, deferred, record, (version ?? 0) + 1, log))) {
+      // Most hops queue nothing: no await (a microtask turn) for them.
+      if (deferred.length > 0 && !(await queueDeferred(deps, deferred, record, (version ?? 0) + 1, log))) {
         const unavailable = channelScreen('unavailable', decision.language);
         // Best effort: a retransmission is then not told "par SMS" either; if the store is failing
         // too, the retransmission fails the same polite way.
@@ -209,7 +210,7 @@ export async function handleHop(
         if (trace) countHop(deps, trace, key, provider, previous, decision, { ...record, x: 'error' }, (version ?? 0) + 1);
         return { screen: unavailable, deliver: true };
       }
-      await applyEffects(deps, hop, effects);
+      if (effects.length > 0) await applyEffects(deps, hop, effects);
       if (screen.end && step.type === 'screen') offerSurvey(deps, hop, decision.menu, step, record.n, log);
       if (trace) countHop(deps, trace, key, provider, previous, decision, record, (version ?? 0) + 1);
       return { screen, deliver: true };
