@@ -44,7 +44,8 @@ async function instance(services: ServiceRegistry, calls: Record<string, number>
     counted.saves++;
     return save(...args);
   };
-  const gateway = await createTestGateway({ store: inner, sessions, services });
+  // Resuming on, as by default (RESUME_WINDOW_SECONDS=120): openings read the previous session.
+  const gateway = await createTestGateway({ store: inner, sessions, services, resumeWindowSeconds: 120 });
   return {
     gateway,
     get loads() {
@@ -80,7 +81,7 @@ beforeAll(async () => {
   redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableAutoPipelining: true });
   await redis.connect();
   const services = await defaultServices();
-  reference = await createTestGateway({ services: counting(services, referenceCalls) });
+  reference = await createTestGateway({ services: counting(services, referenceCalls), resumeWindowSeconds: 120 });
   a = await instance(counting(services, sharedCalls), sharedCalls);
   b = await instance(counting(services, sharedCalls), sharedCalls);
 });
@@ -113,12 +114,38 @@ describe('hops saved from the record this instance wrote', () => {
     });
   }
 
+  it('a redial after a session this instance ended on its END screen loads only its own key', async () => {
+    // The holder of PS00373-240001 (demo portal): the walk ends on its END status screen.
+    const phoneNumber = '+2290197000001';
+    const first = `wt-ended-${Date.now()}`;
+    for (const text of ['', '1', '1*PS00373-240001']) await atHop(a.gateway.app, { sessionId: first, text, phoneNumber });
+    const loads = a.loads;
+    expect((await atHop(a.gateway.app, { sessionId: `${first}-again`, text: '', phoneNumber })).body).toMatch(/^CON Service Public du Bénin/);
+    expect(a.loads - loads).toBe(1);
+  });
+
+  it('a session cut on the other instance is loaded, not taken from the stale copy, and offered for resuming', async () => {
+    const phoneNumber = '+2290197000078';
+    const cut = `wt-cut-${Date.now()}`;
+    for (const text of ['', '3']) await atHop(a.gateway.app, { sessionId: cut, text, phoneNumber });
+    // The provider tells instance B the session was cut; A still holds the open record it saved.
+    const ended = await b.gateway.app.request('/ussd/africastalking/session-end', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ sessionId: cut, status: 'Incomplete' }).toString(),
+    });
+    expect(ended.status).toBe(200);
+    const redial = await atHop(a.gateway.app, { sessionId: `${cut}-again`, text: '', phoneNumber });
+    expect(redial.body).toMatch(/^CON .*\n1\.Reprendre/s);
+  });
+
   it('on one instance, a hop between screens loads nothing; a hop calling a service loads first', async () => {
     const id = `wt-count-${Date.now()}`;
     const loads = a.loads;
     const saves = a.saves;
     // Opening (no record yet: loaded), three navigation hops, then the portal lookup (loaded).
-    for (const text of ['', '3', '3*0', '3*0*1', '3*0*1*PS00373-240001']) await atHop(a.gateway.app, { sessionId: id, text });
+    // A number with no earlier session on the code: no previous record for the opening to read.
+    for (const text of ['', '3', '3*0', '3*0*1', '3*0*1*PS00373-240001']) await atHop(a.gateway.app, { sessionId: id, text, phoneNumber: '+2290197000079' });
     expect(a.loads - loads).toBe(2);
     expect(a.saves - saves).toBe(5);
   });

@@ -320,7 +320,7 @@ async function decide(
   // last session: no offer (its pointer is swapped all the same, so that drop is not offered later).
   const previousKey = resumeLookup.previousKey && !raced && firstInputs.length === 0 ? await resumeLookup.previousKey : null;
   if (previousKey !== null) {
-    const dropped = previousKey === resumeLookup.key ? previous : await loadOrNull(deps, previousKey, log);
+    const dropped = previousKey === resumeLookup.key ? previous : (endedHere(deps, previousKey) ?? (await loadOrNull(deps, previousKey, log)));
     const restorable = dropped ? resumeCandidate(dropped, hop.msisdn, menu, deps.menus.atVersion(dropped.e.menuId, dropped.e.menuVersion)) : null;
     if (dropped && restorable) {
       const offerLanguage = restorable.language;
@@ -363,6 +363,19 @@ function exchangePointer(deps: HopHandlerDeps, hop: UssdHop, key: string, window
     deps.logger.warn({ ...log, err: errorMessage(error) }, 'resume pointer not swapped: no resume offered');
     return null;
   });
+}
+
+/**
+ * The previous session's record when this process saved it on its END screen: such a session is
+ * never offered for resuming, and its record no longer changes (later hops are answered from it,
+ * a session end leaves it as it is), so it needs no load. Only a phone-keyed dialect reuses a key
+ * for a new session, and then under the caller's current key, which the caller takes from its own
+ * load. Null: not known here, or not ended, so loaded.
+ */
+function endedHere(deps: HopHandlerDeps, key: string): UssdSessionRecord | null {
+  const recent = deps.sessions.recent?.(key);
+  const record = recent ? decodeBoundRecord(recent.data) : null;
+  return record?.s.end ? record : null;
 }
 
 /** The previous session's record, or null when it is gone, unreadable or the store cannot say in time. */
