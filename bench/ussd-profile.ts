@@ -3,7 +3,7 @@
  * under `node --cpu-prof`, drives 10-hop walks at it for a while, stops it, and prints the
  * functions with the most self time and the share of the main parts of the hop path (inclusive).
  *
- *   BENCH_REDIS_URL=redis://127.0.0.1:6379/14 npx tsx bench/ussd-profile.ts [seconds]
+ *   BENCH_REDIS_URL=redis://127.0.0.1:6379/14 [PROFILE_WALK=3] npx tsx bench/ussd-profile.ts [seconds]
  *
  * Not a `.bench.ts`: `npm run bench` does not run it. The profile stays in the printed directory.
  */
@@ -18,7 +18,8 @@ import { startServer } from './lib.js';
 const SECONDS = Number(process.argv[2] ?? 10);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
 const PHONE = '+2290197000001';
-const INPUTS = ['3', '0', '3', '0', '3', '0', '00', '1', 'PS00373-240001'];
+/** The 10-hop walk of `ussd-walk.bench.ts`; `PROFILE_WALK=3`: its 3-hop walk (opening, prompt, portal lookup). */
+const INPUTS = process.env.PROFILE_WALK === '3' ? ['1', 'PS00373-240001'] : ['3', '0', '3', '0', '3', '0', '00', '1', 'PS00373-240001'];
 
 interface ProfileNode {
   id: number;
