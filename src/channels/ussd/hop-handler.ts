@@ -9,7 +9,7 @@ import type { FunnelRecorder } from '../../observability/funnels.js';
 import { FunnelTrace, funnelSessionOf } from '../../observability/ussd-funnel.js';
 import { maskMsisdn } from '../../lib/mask.js';
 import type { ServiceRegistry } from '../../services/service-registry.js';
-import type { PreferenceStore, SessionStore } from '../../sessions/port.js';
+import type { PreferenceStore, SessionStore, VersionedRecord } from '../../sessions/port.js';
 import type { SessionEndReason, UssdHop } from './port.js';
 import type { DeferredCall, Deferrals } from '../../services/deferred-calls.js';
 import { dialledForLog, sessionForLog } from './log-fields.js';
@@ -152,10 +152,13 @@ export async function handleHop(
   // compare-and-set is the check. Tried once, for the first decision only.
   let recentTried = false;
   let admissionChecked = false;
+  /** A load already made (to check a recent record) that the next decision starts from. */
+  let loaded: VersionedRecord | null | undefined;
   for (let races = 0; races < MAX_SAVE_ATTEMPTS; ) {
     const recent = recentTried ? undefined : deps.sessions.recent?.(key);
     recentTried = true;
-    const stored = recent ?? (await withinBudget(deps.sessions.load(key), budget, 'session load'));
+    const stored = recent ?? (loaded !== undefined ? loaded : await withinBudget(deps.sessions.load(key), budget, 'session load'));
+    loaded = undefined;
     const previous = stored ? decodeBoundRecord(stored.data) : null;
     if (!admissionChecked && admission && (await admission)?.allowed === false) {
       // Over the caller's rate: nothing of the session is read further or changed, no menu runs.
@@ -168,7 +171,15 @@ export async function handleHop(
     // A recent record is trusted only for a hop that goes from screen to screen, which the save
     // checks: an answer that commits nothing, or a hop that calls a service (a portal lookup, a
     // payment), is decided on what the store holds.
-    if (recent && (decision.type === 'answer' || decision.step.type !== 'screen' || decision.pendingInputs.length > 0)) continue;
+    // The load checks it: at the same version, the record is the one decided on (every save
+    // moves the version), and the decision stands; otherwise it is decided again from the load.
+    if (recent && (decision.type === 'answer' || decision.step.type !== 'screen' || decision.pendingInputs.length > 0)) {
+      const current = await withinBudget(deps.sessions.load(key), budget, 'session load');
+      if (current?.version !== recent.version) {
+        loaded = current;
+        continue;
+      }
+    }
     if (decision.type === 'answer') return decision.answer;
 
     const trace = deps.funnels ? new FunnelTrace(decision.menu, decision.continues?.e ?? null, decision.input, decision.step) : undefined;
