@@ -64,12 +64,19 @@ async function run(url: string, pid: number, inputs: string[], checkLastHop: boo
   let wrong = 0;
   const requests = hopRequests(inputs);
   const last = requests.at(-1)!;
+  const seen = new Map<string, number>();
   last.onResponse = (status: number, body: string) => {
-    if (status !== 200 || (checkLastHop && !body.startsWith('END PS00373-240001'))) wrong++;
+    if (status !== 200 || (checkLastHop && !body.startsWith('END PS00373-240001'))) {
+      wrong++;
+      // What the wrong last screens were, so an error count can be read (a polite END, a resume offer…).
+      const what = `${status} ${body.slice(0, 48).replace(/\n/g, ' | ')}`;
+      seen.set(what, (seen.get(what) ?? 0) + 1);
+    }
   };
   const cpuBefore = cpuMs(pid);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, requests });
   const cpuUsed = cpuMs(pid) - cpuBefore;
+  for (const [what, count] of seen) console.log(`  wrong last screen ×${count}: ${what}`);
   return {
     hopsPerSecond: result.requests.average,
     cpuUsPerHop: (cpuUsed * 1000) / Math.max(1, result.requests.total),
