@@ -6,6 +6,10 @@
  * this machine is noisy. Also: Redis bytes per live session.
  *
  *   npm run bench -- ussd-walk        (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS to tune)
+ *
+ * BENCH_GATEWAY_BEFORE=<a checkout of another commit, with node_modules> adds that commit's gateway
+ * (its `bench/servers/gateway.ts`) as a fourth subject, `before`, in the same interleaved rounds:
+ * a change measured against what it changed, on the same machine at the same minutes.
  */
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -25,8 +29,9 @@ const WALKS: Record<string, string[]> = {
   '10 hops': ['3', '0', '3', '0', '3', '0', '00', '1', 'PS00373-240001'],
   '30 hops': [...Array.from({ length: 13 }, () => ['3', '0']).flat(), '00', '1', 'PS00373-240001'],
 };
-const WHO = ['gateway', 'baseline', 'floor'] as const;
-type Who = (typeof WHO)[number];
+const BEFORE = process.env.BENCH_GATEWAY_BEFORE;
+type Who = 'gateway' | 'baseline' | 'floor' | 'before';
+const WHO: readonly Who[] = BEFORE ? ['gateway', 'before', 'baseline', 'floor'] : ['gateway', 'baseline', 'floor'];
 
 interface RunResult {
   hopsPerSecond: number;
@@ -59,12 +64,19 @@ async function run(url: string, pid: number, inputs: string[], checkLastHop: boo
   let wrong = 0;
   const requests = hopRequests(inputs);
   const last = requests.at(-1)!;
+  const seen = new Map<string, number>();
   last.onResponse = (status: number, body: string) => {
-    if (status !== 200 || (checkLastHop && !body.startsWith('END PS00373-240001'))) wrong++;
+    if (status !== 200 || (checkLastHop && !body.startsWith('END PS00373-240001'))) {
+      wrong++;
+      // What the wrong last screens were, so an error count can be read (a polite END, a resume offer…).
+      const what = `${status} ${body.slice(0, 48).replace(/\n/g, ' | ')}`;
+      seen.set(what, (seen.get(what) ?? 0) + 1);
+    }
   };
   const cpuBefore = cpuMs(pid);
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, requests });
   const cpuUsed = cpuMs(pid) - cpuBefore;
+  for (const [what, count] of seen) console.log(`  wrong last screen ×${count}: ${what}`);
   return {
     hopsPerSecond: result.requests.average,
     cpuUsPerHop: (cpuUsed * 1000) / Math.max(1, result.requests.total),
@@ -78,14 +90,16 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const redis = new Redis(REDIS_URL);
 await redis.flushdb();
 const env = { REDIS_URL, LOG_LEVEL: 'warn' };
-const gateway = await startServer(`${here}servers/gateway.ts`, env);
+// A slow start on a busy machine (tsx compiling every module) is not a failure of the bench.
+const gateway = await startServer(`${here}servers/gateway.ts`, env, 30_000);
 const baseline = await startServer(`${here}servers/baseline.ts`, env);
 const floor = await startServer(`${here}servers/floor.ts`, env);
-const servers: Record<Who, { url: string; child: { pid?: number | undefined; kill(): unknown } }> = { gateway, baseline, floor };
+const before = BEFORE ? await startServer(`${BEFORE.replace(/\/$/, '')}/bench/servers/gateway.ts`, env, 30_000) : undefined;
+const servers: Partial<Record<Who, { url: string; child: { pid?: number | undefined; kill(): unknown } }>> = { gateway, baseline, floor, ...(before ? { before } : {}) };
 
 try {
   const results: Record<string, Record<Who, RunResult[]>> = {};
-  for (const name of Object.keys(WALKS)) results[name] = { gateway: [], baseline: [], floor: [] };
+  for (const name of Object.keys(WALKS)) results[name] = { gateway: [], baseline: [], floor: [], before: [] };
   // Warm every server (JIT, connections) on every walk before measuring: a cold first round would be
   // charged to whichever walk runs first.
   for (const server of Object.values(servers)) {
@@ -97,8 +111,8 @@ try {
       // Rotate which goes first, so none always gets the warmer machine.
       const order = WHO.map((_, i) => WHO[(i + round) % WHO.length]!);
       for (const who of order) {
-        const server = servers[who];
-        const r = await run(server.url, server.child.pid!, inputs, who === 'gateway');
+        const server = servers[who]!;
+        const r = await run(server.url, server.child.pid!, inputs, who === 'gateway' || who === 'before');
         results[name]![who].push(r);
         console.log(`round ${round + 1} ${name.padEnd(8)} ${who.padEnd(8)} ${r.hopsPerSecond.toFixed(0).padStart(6)} hops/s  p50 ${r.p50} ms  p99 ${r.p99} ms  cpu ${r.cpuUsPerHop.toFixed(0)} µs/hop  errors ${r.errors}`);
       }
@@ -113,8 +127,8 @@ try {
       console.log(`${name.padEnd(9)} ${who.padEnd(8)} ${m(r[who], 'hopsPerSecond').toFixed(0).padStart(7)} ${String(m(r[who], 'p50')).padStart(6)} ${String(m(r[who], 'p99')).padStart(6)} ${m(r[who], 'cpuUsPerHop').toFixed(0).padStart(11)} ${String(r[who].reduce((a, x) => a + x.errors, 0)).padStart(7)}`);
     }
   }
-  for (const against of ['baseline', 'floor'] as const) {
-    const target = against === 'floor' ? 'hops/s >= 0.75, p99 <= 1.50, cpu <= 1.40' : 'hops/s >= 0.80, p99 <= 1.50';
+  for (const against of [...(BEFORE ? (['before'] as const) : []), 'baseline', 'floor'] as const) {
+    const target = against === 'floor' ? 'hops/s >= 0.75, p99 <= 1.50, cpu <= 1.40' : against === 'baseline' ? 'hops/s >= 0.80, p99 <= 1.50' : '(this change)';
     console.log(`\nratios (gateway / ${against})                      target ${target}`);
     for (const [name, r] of Object.entries(results)) {
       const ratio = (k: keyof RunResult) => m(r.gateway, k) / Math.max(k === 'p99' ? 1 : 1e-9, m(r[against], k));
@@ -141,7 +155,7 @@ try {
   for (let i = 0; i < live; i++) sizes.push((await redis.memory('USAGE', `guichet:ussd:africastalking:mem-${i}`, 'SAMPLES', 0)) ?? 0);
   console.log(`Redis memory per live session: median ${median(sizes)} bytes, max ${Math.max(...sizes)} bytes (MEMORY USAGE)   target <= 1024`);
 } finally {
-  for (const server of Object.values(servers)) server.child.kill();
+  for (const server of Object.values(servers)) server?.child.kill();
   await redis.flushdb();
   await redis.quit();
 }

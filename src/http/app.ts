@@ -14,7 +14,7 @@ import type { SmsDispatcher } from '../sms/dispatcher.js';
 import type { UssdPushService } from '../ussd-push/push-service.js';
 import type { MessageStore } from '../sms/store/port.js';
 import type { SmsOutbox } from '../sms/outbox.js';
-import { registerUssdRoutes } from '../channels/ussd/route.js';
+import { registerUssdRoutes, type UssdRouteDeps } from '../channels/ussd/route.js';
 import { registerSurveyRoutes } from '../channels/surveys/route.js';
 import type { SurveyStore } from '../surveys/port.js';
 import type { SurveyService } from '../surveys/survey-service.js';
@@ -160,6 +160,11 @@ export function hopHandlerDeps(deps: AppDeps): HopHandlerDeps {
   };
 }
 
+/** What the USSD routes get: the hop handler's deps with the dialects, provider settings and caller address. */
+export function ussdRouteDeps(deps: AppDeps): UssdRouteDeps {
+  return { ...deps, ...hopHandlerDeps(deps) };
+}
+
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
@@ -187,7 +192,7 @@ export function createApp(deps: AppDeps): Hono {
     describeRoutes(app, metricsRoute);
   }
 
-  registerUssdRoutes(app, { ...deps, ...hopHandlerDeps(deps) });
+  registerUssdRoutes(app, ussdRouteDeps(deps));
   if (deps.simulator) registerSimulator(app, deps);
   if (deps.admin) registerAdmin(app, deps.admin);
   if (deps.payments) registerPaymentCallbackRoutes(app, deps.payments);

@@ -67,9 +67,17 @@ export interface ErrorResponseOptions<C extends ApiErrorCode> {
  * also made here).
  */
 export function errorResponse<C extends ApiErrorCode>(c: Context, code: C, reason: string = API_ERRORS[code].meaning, options: ErrorResponseOptions<C> = {}): Response {
-  const status: ContentfulStatusCode = options.status ?? API_ERRORS[code].statuses[0];
-  const body: ApiErrorBody = { error: code, reason, ...options.details };
+  const { status, body } = errorAnswer(code, reason, options);
   return c.json(body, status, options.headers ? { ...options.headers } : undefined);
+}
+
+/**
+ * The status and body `errorResponse` sends, for a transport that writes its own answers (the Node
+ * runtime's USSD hop path, `src/runtime/node/ussd-listener.ts`): the same envelope without Hono.
+ */
+export function errorAnswer<C extends ApiErrorCode>(code: C, reason: string = API_ERRORS[code].meaning, options: ErrorResponseOptions<C> = {}): { status: ContentfulStatusCode; body: ApiErrorBody } {
+  const status: ContentfulStatusCode = options.status ?? API_ERRORS[code].statuses[0];
+  return { status, body: { error: code, reason, ...options.details } };
 }
 
 /** A schema's complaints in one reason: `to: Too small; params.x: Invalid input` (`body` for the root). */

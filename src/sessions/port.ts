@@ -27,6 +27,13 @@ export interface SessionStore {
    * last session on this code" this way, so a redial finds what it may resume at most once.
    */
   exchange(key: string, value: string, ttlSeconds: number): Promise<string | null>;
+  /**
+   * Optional: the record as this process last saved it, without a round trip (`write-through.ts`),
+   * or undefined when it does not know one. It may be stale (another instance may have saved
+   * since): only for a caller whose next step is a compare-and-set save, which then fails on a
+   * stale record and makes it load.
+   */
+  recent?(key: string): VersionedRecord | undefined;
 }
 
 /** Per-citizen settings that outlive sessions, keyed by E.164 number. */

@@ -17,11 +17,27 @@ export interface FloodGuard {
   admit(msisdn: string, hash: TextHasher): Promise<RateDecision | null>;
 }
 
+/** Counter keys kept per number (about 100 bytes each); the map starts again when full. */
+const MAX_KNOWN_KEYS = 10_000;
+
 export function floodGuard(limiter: RateLimiter, policy: RatePolicy, logger: Logger, now: () => number = Date.now): FloodGuard {
+  // A number's counter key is the same on every hop of its sessions: hashed once, not per hop.
+  const keys = new Map<string, string>();
+  let keyedWith: TextHasher | undefined;
   return {
     async admit(msisdn, hash) {
       try {
-        return await limiter.hit(`ussd:${await hash(`flood:${msisdn}`)}`, policy, now());
+        if (hash !== keyedWith) {
+          keys.clear();
+          keyedWith = hash;
+        }
+        let key = keys.get(msisdn);
+        if (key === undefined) {
+          key = `ussd:${await hash(`flood:${msisdn}`)}`;
+          if (keys.size >= MAX_KNOWN_KEYS) keys.clear();
+          keys.set(msisdn, key);
+        }
+        return await limiter.hit(key, policy, now());
       } catch (error) {
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'USSD flood guard not checked: limiter unavailable');
         return null;

@@ -9,7 +9,7 @@ import type { FunnelRecorder } from '../../observability/funnels.js';
 import { FunnelTrace, funnelSessionOf } from '../../observability/ussd-funnel.js';
 import { maskMsisdn } from '../../lib/mask.js';
 import type { ServiceRegistry } from '../../services/service-registry.js';
-import type { PreferenceStore, SessionStore } from '../../sessions/port.js';
+import type { PreferenceStore, SessionStore, VersionedRecord } from '../../sessions/port.js';
 import type { SessionEndReason, UssdHop } from './port.js';
 import type { DeferredCall, Deferrals } from '../../services/deferred-calls.js';
 import { dialledForLog, sessionForLog } from './log-fields.js';
@@ -162,16 +162,39 @@ export async function handleHop(
   // A session opened by this hop keeps one nonce over compare-and-set retries: the survey asked
   // on its screen is keyed by it, so a retry asks the same survey, not another one.
   let openingNonce: string | undefined;
-  for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-    const stored = await withinBudget(deps.sessions.load(key), budget, 'session load');
+  // The record this process saved for the session's last hop, where the store keeps it
+  // (`src/sessions/write-through.ts`): the next hop answered here needs no load, and its save's
+  // compare-and-set is the check. Tried once, for the first decision only.
+  let recentTried = false;
+  let admissionChecked = false;
+  /** A load already made (to check a recent record) that the next decision starts from. */
+  let loaded: VersionedRecord | null | undefined;
+  for (let races = 0; races < MAX_SAVE_ATTEMPTS; ) {
+    const recent = recentTried ? undefined : deps.sessions.recent?.(key);
+    recentTried = true;
+    const stored = recent ?? (loaded !== undefined ? loaded : await withinBudget(deps.sessions.load(key), budget, 'session load'));
+    loaded = undefined;
     const previous = stored ? decodeBoundRecord(stored.data) : null;
-    if (attempt === 0 && admission && (await admission)?.allowed === false) {
+    if (!admissionChecked && admission && (await admission)?.allowed === false) {
       // Over the caller's rate: nothing of the session is read further or changed, no menu runs.
       deps.logger.info(log, 'USSD flood guard: hop refused');
       const own = previous && previous.c === hop.msisdn ? previous.e.language : toLanguage(await (language ?? Promise.resolve(null)));
       return { screen: channelScreen('tooManyHops', own ?? 'fr'), deliver: true };
     }
-    const decision = await decide(deps, hop, previous, digests, ctx, log, language, attempt > 0, now, resumeLookup);
+    admissionChecked = true;
+    const decision = await decide(deps, hop, previous, digests, ctx, log, language, races > 0, now, resumeLookup);
+    // A recent record is trusted only for a hop that goes from screen to screen, which the save
+    // checks: an answer that commits nothing, or a hop that calls a service (a portal lookup, a
+    // payment), is decided on what the store holds.
+    // The load checks it: at the same version, the record is the one decided on (every save
+    // moves the version), and the decision stands; otherwise it is decided again from the load.
+    if (recent && (decision.type === 'answer' || decision.step.type !== 'screen' || decision.pendingInputs.length > 0)) {
+      const current = await withinBudget(deps.sessions.load(key), budget, 'session load');
+      if (current?.version !== recent.version) {
+        loaded = current;
+        continue;
+      }
+    }
     if (decision.type === 'answer') return decision.answer;
 
     const trace = deps.funnels && decision.survey === undefined ? new FunnelTrace(decision.menu, decision.continues?.e ?? null, decision.input, decision.step) : undefined;
@@ -209,7 +232,8 @@ export async function handleHop(
     if (await withinBudget(deps.sessions.save(key, encodeRecord(record), version, ttl), budget, 'session save')) {
       // Deferred answers are queued only by the hop that committed: a copy racing it loses the
       // compare-and-set and queues nothing, a later retransmission is answered from the record.
-      if (!(await queueDeferred(deps, deferred, record, (version ?? 0) + 1, log))) {
+      // Most hops queue nothing: no await (a microtask turn) for them.
+      if (deferred.length > 0 && !(await queueDeferred(deps, deferred, record, (version ?? 0) + 1, log))) {
         const unavailable = channelScreen('unavailable', decision.language);
         // Best effort: a retransmission is then not told "par SMS" either; if the store is failing
         // too, the retransmission fails the same polite way.
@@ -219,16 +243,19 @@ export async function handleHop(
         if (trace) countHop(deps, trace, key, provider, previous, decision, { ...record, x: 'error' }, (version ?? 0) + 1);
         return { screen: unavailable, deliver: true };
       }
-      await applyEffects(deps, hop, effects);
+      if (effects.length > 0) await applyEffects(deps, hop, effects);
       if (screen.end && step.type === 'screen' && decision.survey === undefined) offerSurvey(deps, hop, decision.menu, step, record.n, log);
       // The hop that asks the survey completed the menu: counted as ended there.
       if (trace) countHop(deps, trace, key, provider, previous, decision, record, (version ?? 0) + 1, surveyScreen !== null);
       return { screen, deliver: true };
     }
+    // The recent record was stale (another instance answered the session since): load it, no race lost.
+    if (recent) continue;
     // Another request of this session committed first (a retransmission racing the original, or
     // the provider's time-out): reload and decide again from what was committed.
-    deps.logger.debug({ ...log, attempt }, 'session changed under this hop, retrying');
+    deps.logger.debug({ ...log, attempt: races }, 'session changed under this hop, retrying');
     language = null;
+    races++;
   }
   deps.logger.warn(log, 'session contention: gave up after retries');
   return { screen: channelScreen('busy', 'fr'), deliver: true };
@@ -330,7 +357,7 @@ async function decide(
   // last session: no offer (its pointer is swapped all the same, so that drop is not offered later).
   const previousKey = resumeLookup.previousKey && !raced && firstInputs.length === 0 ? await resumeLookup.previousKey : null;
   if (previousKey !== null) {
-    const dropped = previousKey === resumeLookup.key ? previous : await loadOrNull(deps, previousKey, log);
+    const dropped = previousKey === resumeLookup.key ? previous : (endedHere(deps, previousKey) ?? (await loadOrNull(deps, previousKey, log)));
     const restorable = dropped ? resumeCandidate(dropped, hop.msisdn, menu, deps.menus.atVersion(dropped.e.menuId, dropped.e.menuVersion)) : null;
     if (dropped && restorable) {
       const offerLanguage = restorable.language;
@@ -373,6 +400,19 @@ function exchangePointer(deps: HopHandlerDeps, hop: UssdHop, key: string, window
     deps.logger.warn({ ...log, err: errorMessage(error) }, 'resume pointer not swapped: no resume offered');
     return null;
   });
+}
+
+/**
+ * The previous session's record when this process saved it on its END screen: such a session is
+ * never offered for resuming, and its record no longer changes (later hops are answered from it,
+ * a session end leaves it as it is), so it needs no load. Only a phone-keyed dialect reuses a key
+ * for a new session, and then under the caller's current key, which the caller takes from its own
+ * load. Null: not known here, or not ended, so loaded.
+ */
+function endedHere(deps: HopHandlerDeps, key: string): UssdSessionRecord | null {
+  const recent = deps.sessions.recent?.(key);
+  const record = recent ? decodeBoundRecord(recent.data) : null;
+  return record?.s.end ? record : null;
 }
 
 /** The previous session's record, or null when it is gone, unreadable or the store cannot say in time. */
@@ -690,11 +730,21 @@ function languageOf(deps: HopHandlerDeps, msisdn: string, budgetMs: number, log:
 
 /** A store call that may not hold the hop longer than the budget; past it the hop fails (a polite END). */
 function withinBudget<T>(operation: Promise<T>, budgetMs: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} over its ${budgetMs} ms budget`)), budgetMs);
+  // One promise and one timer per call, settled by whichever comes first (Promise.race plus
+  // finally made three more promises on every store call of every hop).
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} over its ${budgetMs} ms budget`)), budgetMs);
+    operation.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** 64 random bits per session: ids of deferred answers, never shown to anyone. */

@@ -15,7 +15,11 @@ import { loadChartLibrary } from './admin-assets.js';
 import { PAYMENT_PROMPT_POLICY } from '../../payments/menu-services.js';
 import { MemorySessionStore } from '../../sessions/memory.js';
 import { RedisSessionStore } from '../../sessions/redis.js';
-import { createApp, hopHandlerDeps, type AppDeps, type Readiness } from '../../http/app.js';
+import { WriteThroughSessionStore } from '../../sessions/write-through.js';
+import { createApp, hopHandlerDeps, MAX_BODY_BYTES, ussdRouteDeps, type AppDeps, type Readiness } from '../../http/app.js';
+import type { RequestListener } from 'node:http';
+import { ussdHttp } from '../../channels/ussd/route.js';
+import { ussdFirst } from './ussd-listener.js';
 import type { Config } from '../../config.js';
 import { MenuRegistry } from '../../engine/menu-registry.js';
 import type { Logger } from '../../observability/logger.js';
@@ -76,6 +80,11 @@ export interface Gateway {
   readiness(): Readiness;
   menus: MenuRegistry;
   logger: Logger;
+  /**
+   * The `node:http` listener to serve: USSD hops answered directly (`ussd-listener.ts`), every
+   * other request handed to `honoListener` (@hono/node-server's listener for `app.fetch`).
+   */
+  requestListener(honoListener: RequestListener): RequestListener;
   /** Re-reads the menu files; on a bad file, keeps serving the current menus and says why. */
   reloadMenus(): Promise<boolean>;
   close(): Promise<void>;
@@ -273,7 +282,9 @@ export async function createNodeGateway(
   const appDeps: AppDeps = {
     menus,
     services,
-    sessions: store,
+    // With Redis, the records this process saved last are kept beside it: the next hop of a
+    // session answered here saves without loading first (`write-through.ts`).
+    sessions: store instanceof RedisSessionStore ? new WriteThroughSessionStore(store) : store,
     preferences: store,
     dialects: ussdDialects,
     logger,
@@ -326,6 +337,13 @@ export async function createNodeGateway(
     accessLog: { store: accessLog, agencies: config.sms.agencies, exportAgencies: config.accessLogExportAgencies, piiHashKey },
   };
   const app = createApp({ ...appDeps, readiness: () => readiness() });
+  const ussd = ussdHttp(ussdRouteDeps(appDeps));
+  const requestListener = (honoListener: RequestListener): RequestListener =>
+    ussdFirst(ussd, honoListener, {
+      maxBodyBytes: MAX_BODY_BYTES,
+      clientIp: (socketAddress, forwardedFor) => clientAddress(socketAddress, forwardedFor, config.trustProxy),
+      logger,
+    });
 
   // Operators' SMSC links carrying USSD: long-lived connections owned by this process.
   const smppLinks = config.smppUssdLinks.map((linkConfig) => {
@@ -369,6 +387,7 @@ export async function createNodeGateway(
     readiness,
     menus,
     logger,
+    requestListener,
     reloadMenus,
     async close() {
       stopWatching();

@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import type { Server, ServerOptions } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { loadConfig } from '../../config.js';
 import { createNodeGateway, type Gateway } from './gateway.js';
 import { trackConnections, type GracefulServer } from './graceful-shutdown.js';
@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     connectionsCheckingInterval: 1000,
   };
-  const server = serve({ fetch: gateway.app.fetch, hostname: config.host, port: config.port, serverOptions }, (info) => {
+  // USSD hops answered straight from node:http, the rest by Hono (`ussd-listener.ts`).
+  const createServer = ((options: ServerOptions, honoListener: RequestListener) => createHttpServer(options, gateway.requestListener(honoListener))) as typeof createHttpServer;
+  const server = serve({ fetch: gateway.app.fetch, hostname: config.host, port: config.port, serverOptions, createServer }, (info) => {
     gateway.logger.info(
       {
         url: `http://${config.host}:${info.port}`,
