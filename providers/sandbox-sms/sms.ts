@@ -16,7 +16,7 @@ export function createSandboxSmsRoute(logger: Logger, onDelivered: (providerMess
     name: 'sandbox',
     async send(sms) {
       const providerMessageId = `sandbox-${++sequence}`;
-      logger.info({ to: maskMsisdn(sms.to), encoding: sms.encoding, characters: sms.text.length }, 'SMS (sandbox route: not sent)');
+      logger.info({ id: sms.id, to: maskMsisdn(sms.to), encoding: sms.encoding, characters: sms.text.length }, 'SMS (sandbox route: not sent)');
       // The text for the web simulator's inbox only (never the log): a person trying a code flow reads it there.
       inbox?.record(sms.to, sms.text, Date.now());
       unrefTimer(setTimeout(() => onDelivered(providerMessageId), 50));
