@@ -1,7 +1,8 @@
 /**
  * Capacity and scale-out (issue 15 part 5): hops/s of the gateway as `npm start` runs it, in one
- * run, for one instance on one Redis, two instances on that Redis, one instance on a Redis Cluster
- * (3 masters, 3 replicas) and three instances on it. The load is the 3-hop walk (menu, "1", a
+ * run, for one instance on one Redis, two instances on that Redis, and one, two and three instances
+ * on a Redis Cluster (3 masters, 3 replicas); two processes against one are printed as their own
+ * ratios (issue 18 part 4). The load is the 3-hop walk (menu, "1", a
  * request number: one portal lookup), each instance driven by its own autocannon with the same
  * total number of concurrent walks, hops of a walk not pinned to one instance's connection.
  * Rounds are interleaved and medians taken (the machine is shared and noisy); ratios are against
@@ -82,6 +83,7 @@ try {
     '1 instance, 1 Redis': [plain[0]!],
     '2 instances, 1 Redis': plain,
     '1 instance, cluster': [clustered[0]!],
+    '2 instances, cluster': [clustered[0]!, clustered[1]!],
     '3 instances, cluster': clustered,
   };
   // Warm every instance (JIT, connections, cluster slot maps) before measuring.
@@ -110,6 +112,10 @@ try {
     );
   }
   console.log('hops/s per gateway core = 1 s / CPU per hop: the gateway\'s own cost, without the load generator and Redis sharing its cores.');
+  for (const [two, one] of [['2 instances, 1 Redis', '1 instance, 1 Redis'], ['2 instances, cluster', '1 instance, cluster']] as const) {
+    const perRound = results[two]!.map((r, i) => r.hopsPerSecond / results[one]![i]!.hopsPerSecond);
+    console.log(`two processes vs one (${one.replace('1 instance, ', '')}): hops/s ${(m(two, 'hopsPerSecond') / m(one, 'hopsPerSecond')).toFixed(2)}× (rounds ${perRound.map((x) => x.toFixed(2)).join(', ')}), CPU per hop ${(m(two, 'cpuUsPerHop') / m(one, 'cpuUsPerHop')).toFixed(2)}×, p99 ${(m(two, 'p99') / m(one, 'p99')).toFixed(2)}×`);
+  }
 } finally {
   for (const child of started) child.kill();
   await cluster.stop();

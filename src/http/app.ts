@@ -1,3 +1,4 @@
+import type { SecretDigester } from '../lib/secrets.js';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { UssdDialect } from '../channels/ussd/port.js';
@@ -91,6 +92,8 @@ export interface AppDeps {
   piiHashKey?: string;
   /** The runtime's keyed hash for session records, when faster than Web Crypto's (Node). */
   hashText?: HopHandlerDeps['hashText'];
+  /** SHA-256 for agency API keys (`NotificationDeps.digestSecret`); default Web Crypto's. */
+  digestSecret?: SecretDigester;
   /** The caller's address as the runtime sees it, for provider allowlists. */
   clientIp?: (c: Context) => string | undefined;
   /** Where every notification and report call is recorded (`src/audit/`); absent: not audited. */
@@ -218,6 +221,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.sms.push ? { push: deps.sms.push } : {}),
       ...audit,
       ...(deps.rateLimits ? { rateLimit: { limiter: deps.rateLimits.limiter, policy: { limit: deps.rateLimits.notificationsPerMinute, windowMs: 60_000 } } } : {}),
+      ...(deps.digestSecret ? { digestSecret: deps.digestSecret } : {}),
     });
   }
   if (deps.reminders) registerStatusEventRoutes(app, { ...deps.reminders, ...audit });

@@ -67,6 +67,8 @@ export class BullMqJobQueue implements JobQueue {
     const added = bullQueue.add(queue, payload, {
       ...(options.jobId ? { jobId: bullJobId(options.jobId) } : {}),
       ...(options.delayMs ? { delay: options.delayMs } : {}),
+      // BullMQ's deduplication, in the mode that keeps one more job while one is active (see the port).
+      ...(options.coalesceKey ? { deduplication: { id: bullJobId(`${queue}-${options.coalesceKey}`), keepLastIfActive: true } } : {}),
       attempts: options.attempts ?? DEFAULT_ATTEMPTS,
       backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS },
       removeOnComplete: { age: 24 * 3600, count: 10_000 },

@@ -50,6 +50,23 @@ export function jobQueueConformance(name: string, make: () => JobQueue, cleanup?
       expect(await queue.cancel('cancel', 'reminder:PS00373-240001:ready')).toBe(false);
     });
 
+    it('runs a job enqueued with a coalesce key while another of that key runs (after a look, a later change is still looked at)', async () => {
+      const queue = open();
+      const seen: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      queue.process<{ text: string }>('coalesce-live', async (payload) => {
+        seen.push(payload.text);
+        if (payload.text === 'first') await gate;
+      });
+      await queue.enqueue('coalesce-live', { text: 'first' }, { coalesceKey: 'payment-1' });
+      await until(() => seen.length >= 1);
+      await queue.enqueue('coalesce-live', { text: 'later' }, { coalesceKey: 'payment-1' });
+      release();
+      await until(() => seen.includes('later'));
+      expect(seen).toEqual(['first', 'later']);
+    });
+
     it('retries a failing job with back-off until it succeeds', async () => {
       const queue = open();
       const attempts: number[] = [];

@@ -18,6 +18,64 @@ jobQueueConformance('bullmq', () => new BullMqJobQueue({ redisUrl: REDIS_URL, pr
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
 });
+/**
+ * What `coalesceKey` saves, on the backends that coalesce (Cloudflare Queues runs every enqueue,
+ * which the port allows): enqueues while one job waits are absorbed by it; while one runs, one more
+ * (the latest) is kept to run after it. The payment callback route leans on this for duplicates.
+ */
+function coalescing(name: string, make: () => MemoryJobQueue | BullMqJobQueue): void {
+  describe(`coalesceKey on ${name}`, () => {
+    const queues: (MemoryJobQueue | BullMqJobQueue)[] = [];
+    afterAll(async () => {
+      await Promise.all(queues.map((q) => q.close()));
+    });
+    const until = async (condition: () => boolean) => {
+      for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
+    };
+
+    it('absorbs enqueues of a key while a job of it waits', async () => {
+      const queue = make();
+      queues.push(queue);
+      const seen: string[] = [];
+      queue.process<{ text: string }>('coalesce-waiting', async (payload) => void seen.push(payload.text));
+      await queue.enqueue('coalesce-waiting', { text: 'a' }, { coalesceKey: 'p-1', delayMs: 300 });
+      await queue.enqueue('coalesce-waiting', { text: 'b' }, { coalesceKey: 'p-1' });
+      await queue.enqueue('coalesce-waiting', { text: 'c' }, { coalesceKey: 'p-1' });
+      // Another key is a job of its own.
+      await queue.enqueue('coalesce-waiting', { text: 'other' }, { coalesceKey: 'p-2' });
+      await until(() => seen.length >= 2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen.sort()).toEqual(['a', 'other']);
+      // Once they have run, the key is free again.
+      await queue.enqueue('coalesce-waiting', { text: 'd' }, { coalesceKey: 'p-1' });
+      await until(() => seen.length >= 3);
+      expect(seen).toContain('d');
+    });
+
+    it('keeps one job, the latest, for after the running one', async () => {
+      const queue = make();
+      queues.push(queue);
+      const seen: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      queue.process<{ text: string }>('coalesce-running', async (payload) => {
+        seen.push(payload.text);
+        if (payload.text === 'a') await gate;
+      });
+      await queue.enqueue('coalesce-running', { text: 'a' }, { coalesceKey: 'p-1' });
+      await until(() => seen.length >= 1);
+      await queue.enqueue('coalesce-running', { text: 'b' }, { coalesceKey: 'p-1' });
+      await queue.enqueue('coalesce-running', { text: 'c' }, { coalesceKey: 'p-1' });
+      release();
+      await until(() => seen.length >= 2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).toEqual(['a', 'c']);
+    });
+  });
+}
+coalescing('memory', () => new MemoryJobQueue());
+coalescing('bullmq', () => new BullMqJobQueue({ redisUrl: REDIS_URL, prefix: `${PREFIX}-coalesce` }));
+
 // The adapter (`./cloudflare-queues.js`) on a fake queue and the stand-in Durable Object platform
 // (testkit): delays run on a test clock that jumps to the next delayed message, so back-offs of
 // whole seconds (the platform's unit) are kept in order without being waited out.

@@ -16,6 +16,14 @@ interface PendingJob {
   attempt: number;
   attempts: number;
   backoffMs: number;
+  coalesceKey?: string;
+}
+
+/** The jobs of one coalesce key (`EnqueueOptions.coalesceKey`): whether one waits or runs, and the one kept to run after. */
+interface Coalesced {
+  waiting: boolean;
+  running: boolean;
+  after?: PendingJob;
 }
 
 /**
@@ -37,6 +45,10 @@ export class MemoryJobQueue implements JobQueue {
   /** First runs not started yet, by `queue:jobId`: what `cancel` can still take back. */
   private readonly notStarted = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** By `queue:coalesceKey`, while any job of the key waits or runs; gone once they have all run. */
+  private readonly coalesced = new Map<string, Coalesced>();
+  /** `queue:jobId` of each coalesced job not started yet → its coalesce key, for `cancel`. */
+  private readonly coalescedBy = new Map<string, string>();
   private sequence = 0;
   private closed = false;
   /** Jobs that exhausted their attempts or failed permanently, for inspection. */
@@ -46,7 +58,6 @@ export class MemoryJobQueue implements JobQueue {
     const jobId = options.jobId ?? `job-${++this.sequence}`;
     const key = `${queue}:${jobId}`;
     if (this.known.has(key)) return;
-    this.known.set(key, 'pending');
     const job: PendingJob = {
       queue,
       jobId,
@@ -54,7 +65,20 @@ export class MemoryJobQueue implements JobQueue {
       attempt: 1,
       attempts: options.attempts ?? DEFAULT_ATTEMPTS,
       backoffMs: options.backoffMs ?? DEFAULT_BACKOFF_MS,
+      ...(options.coalesceKey !== undefined ? { coalesceKey: `${queue}:${options.coalesceKey}` } : {}),
     };
+    if (job.coalesceKey !== undefined) {
+      const group = this.coalesced.get(job.coalesceKey);
+      if (group?.waiting) return;
+      if (group?.running) {
+        // Kept, not scheduled: it runs when the running one ends (the latest payload wins).
+        group.after = job;
+        return;
+      }
+      this.coalesced.set(job.coalesceKey, { waiting: true, running: false });
+      this.coalescedBy.set(key, job.coalesceKey);
+    }
+    this.known.set(key, 'pending');
     const timer = this.schedule(job, options.delayMs ?? 0);
     if (timer) this.notStarted.set(key, timer);
   }
@@ -72,6 +96,12 @@ export class MemoryJobQueue implements JobQueue {
     }
     if (parked >= 0) waiting.splice(parked, 1);
     this.known.delete(key);
+    // A coalesced job taken back frees its key: the next enqueue of that key is a job of its own.
+    const group = this.coalescedBy.get(key);
+    if (group !== undefined) {
+      this.coalescedBy.delete(key);
+      if (this.coalesced.get(group)?.running === false) this.coalesced.delete(group);
+    }
     return true;
   }
 
@@ -129,11 +159,18 @@ export class MemoryJobQueue implements JobQueue {
       if (wait > 0) return void this.schedule(job, wait);
       limit.started.push(now);
     }
+    const group = job.coalesceKey !== undefined ? this.coalesced.get(job.coalesceKey) : undefined;
+    if (group) {
+      group.waiting = false;
+      group.running = true;
+      this.coalescedBy.delete(`${job.queue}:${job.jobId}`);
+    }
     const running = handler(job.payload, { attempt: job.attempt, jobId: job.jobId }).then(
       () => this.finished(job),
       (error: unknown) => {
         if (error instanceof RetryLaterError) {
           if (limit) limit.pausedUntil = Date.now() + error.delayMs;
+          this.waitAgain(job);
           this.schedule(job, error.delayMs);
           return;
         }
@@ -144,6 +181,7 @@ export class MemoryJobQueue implements JobQueue {
           this.finished(job);
           return;
         }
+        this.waitAgain(job);
         this.schedule({ ...job, attempt: job.attempt + 1 }, job.backoffMs * 2 ** (job.attempt - 1));
       },
     );
@@ -151,7 +189,29 @@ export class MemoryJobQueue implements JobQueue {
     void running.finally(() => this.inFlight.delete(running));
   }
 
+  /** A job of a coalesce key waits for its retry: an enqueue of that key meanwhile is absorbed by it. */
+  private waitAgain(job: PendingJob): void {
+    const group = job.coalesceKey !== undefined ? this.coalesced.get(job.coalesceKey) : undefined;
+    if (!group) return;
+    group.running = false;
+    group.waiting = true;
+    // The retry will look again anyway: the one kept for after would be the same look.
+    delete group.after;
+  }
+
   private finished(job: PendingJob): void {
+    if (job.coalesceKey !== undefined) {
+      const group = this.coalesced.get(job.coalesceKey);
+      const after = group?.after;
+      this.coalesced.delete(job.coalesceKey);
+      if (after) {
+        this.coalesced.set(job.coalesceKey, { waiting: true, running: false });
+        this.coalescedBy.set(`${after.queue}:${after.jobId}`, job.coalesceKey);
+        this.known.set(`${after.queue}:${after.jobId}`, 'pending');
+        const timer = this.schedule(after, 0);
+        if (timer) this.notStarted.set(`${after.queue}:${after.jobId}`, timer);
+      }
+    }
     const key = `${job.queue}:${job.jobId}`;
     this.known.delete(key);
     this.known.set(key, Date.now());

@@ -13,6 +13,16 @@ export interface EnqueueOptions {
   attempts?: number;
   /** First retry delay; doubles on each retry (default 1000 ms). */
   backoffMs?: number;
+  /**
+   * Jobs of one queue enqueued with the same key while one of them waits (not started, or waiting
+   * for a retry) are one job: the later enqueue is absorbed, since the waiting job has not looked
+   * yet and will see whatever the later one would have. While one runs, one more is kept to run
+   * after it (the latest payload), so a change that came after the running job looked is still
+   * looked at. An optimisation, not a guarantee: a backend may run every enqueue (Cloudflare
+   * Queues does), so handlers stay idempotent. Unlike `jobId`, nothing is remembered once the
+   * jobs have run.
+   */
+  coalesceKey?: string;
 }
 
 export interface JobContext {

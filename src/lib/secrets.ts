@@ -22,6 +22,18 @@ export async function secretsMatch(given: string, expected: string): Promise<boo
   return constantTimeEqual(new Uint8Array(a), new Uint8Array(b));
 }
 
+/**
+ * The digest `secretsMatch` compares, for callers that check one presented secret against the
+ * same configured ones on every request: each configured secret is digested once (`digestOnce`),
+ * the presented one once per request, then compared with `constantTimeEqual` (same timing rules).
+ */
+export async function secretDigest(secret: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(secret)));
+}
+
+/** SHA-256 of a secret: Web Crypto's (`secretDigest`) by default; the Node runtime gives a synchronous one. */
+export type SecretDigester = (secret: string) => Uint8Array | Promise<Uint8Array>;
+
 export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, utf8(message)));

@@ -14,8 +14,16 @@ export interface HintConfirmationDeps {
  * hint cannot pin a payment to someone else's transaction. Rejects when the status API or the
  * store is away: the job retries, and the poller also runs.
  */
-export async function confirmHint(deps: HintConfirmationDeps, provider: PaymentProvider, paymentId: string, candidateReference?: string, signal?: AbortSignal): Promise<PaymentState | null> {
-  let payment = await deps.store.get(paymentId);
+export async function confirmHint(
+  deps: HintConfirmationDeps,
+  provider: PaymentProvider,
+  paymentId: string,
+  candidateReference?: string,
+  signal?: AbortSignal,
+  /** The payment as the caller has just read it (the confirmation job), to spare a second read. */
+  read?: Payment,
+): Promise<PaymentState | null> {
+  let payment = read?.id === paymentId ? read : await deps.store.get(paymentId);
   if (!payment || payment.provider !== provider.name) return null;
   const candidate = payment.providerReference ?? candidateReference;
   const status = await provider.checkStatus({ paymentId: payment.id, ...(candidate ? { providerReference: candidate } : {}) }, signal);

@@ -1,6 +1,5 @@
 import type { JobQueue } from '../jobs/port.js';
 import type { Logger } from '../observability/logger.js';
-import type { PortalClient } from '../portal/port.js';
 import { confirmHint } from './confirm-hint.js';
 import type { PaymentOutcomes } from './outcomes.js';
 import type { Payment, PaymentState } from './payment.js';
@@ -14,7 +13,6 @@ import { unrefTimer } from '../lib/timers.js';
 export interface PaymentJobsDeps {
   store: PaymentStore;
   providers: PaymentProviderDirectory;
-  portal: PortalClient;
   jobs: JobQueue;
   queues: PaymentQueues;
   outcomes: PaymentOutcomes;
@@ -71,7 +69,8 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
 
   async function collect(paymentId: string): Promise<void> {
     let payment = await store.get(paymentId);
-    if (!payment || payment.state !== 'created') return;
+    if (!payment) return;
+    if (payment.state !== 'created') return finishUntold(payment);
     const provider = providerOf(payment);
     if (!provider.resendSafe) {
       // At most one push, ever: only the caller whose created → pending move applies sends it,
@@ -108,7 +107,7 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
       logger.warn({ paymentId, provider: payment.provider, err: error.message }, 'collection answer lost: not resent, following the payment');
       status = { status: 'pending' };
     }
-    if ((await apply(payment, status, 'request')) === 'pending') await queues.poll(paymentId, 1);
+    if ((await apply(payment, status, 'request', 'now')) === 'pending') await queues.poll(paymentId, 1);
   }
 
   /** Sends again only after failures that prove nothing left; an ambiguous one ends the tries. */
@@ -125,11 +124,22 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
     }
   }
 
+  /**
+   * A job run again after a crash (BullMQ hands a dead process's job to another) may find the
+   * success it had recorded but not yet told: the portal notice is told inside the job (`apply`'s
+   * `now`), so this run finishes it, by applying the same success again ('unchanged').
+   */
+  async function finishUntold(payment: Payment): Promise<void> {
+    if (payment.state !== 'succeeded' || payment.portalNotifiedAt) return;
+    await apply(payment, { status: 'succeeded', providerTransactionId: payment.providerTransactionId ?? '' }, 'job run again', 'now');
+  }
+
   async function poll(paymentId: string, round: number): Promise<void> {
     const payment = await store.get(paymentId);
-    if (!payment || (payment.state !== 'pending' && payment.state !== 'created')) return;
+    if (!payment) return;
+    if (payment.state !== 'pending' && payment.state !== 'created') return finishUntold(payment);
     const status = await providerOf(payment).checkStatus(refOf(payment));
-    const state = await apply(payment, status, 'status');
+    const state = await apply(payment, status, 'status', 'now');
     if (state !== 'pending') return;
     if (now() >= Date.parse(payment.expiresAt)) {
       await move(payment, 'expired', 'expired_unanswered', 'no answer before expiry');
@@ -139,33 +149,16 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
     await queues.poll(paymentId, round + 1);
   }
 
-  /**
-   * Tells the portal once: skipped when the payment record says the portal already acknowledged
-   * (the de-duplication lives with the payment, not in BullMQ's memory of completed jobs), or when
-   * the payment is a second success for its request (`paid_twice`: refunded, never credited).
-   */
-  async function tellPortal(paymentId: string): Promise<void> {
-    const payment = await store.get(paymentId);
-    if (!payment || payment.state !== 'succeeded' || payment.portalNotifiedAt) return;
-    const paidBy = await store.paidPaymentOf(payment.requestNumber);
-    if (paidBy !== null && paidBy !== payment.id) return;
-    await deps.portal.recordPayment({
-      paymentId,
-      requestNumber: payment.requestNumber,
-      amountXof: payment.amountXof,
-      provider: payment.provider,
-      providerTransactionId: payment.providerTransactionId ?? '',
-      paidAt: payment.history.find((h) => h.to === 'succeeded')?.at ?? new Date(now()).toISOString(),
-    });
-    // After the acknowledgement: a crash in between tells the portal again, which its idempotency
-    // key (the payment id) absorbs; never the other way round, which could lose the notice.
-    await store.markPortalNotified(paymentId, new Date(now()).toISOString());
-  }
+  /** The portal queue's job: `outcomes.tellPortal` (where the in-job notice also goes). */
+  const tellPortal = (paymentId: string) => deps.outcomes.tellPortal(paymentId);
 
   async function confirm(paymentId: string, candidateReference?: string): Promise<void> {
     const payment = await store.get(paymentId);
     if (!payment) return;
-    await confirmHint({ store, apply }, providerOf(payment), paymentId, candidateReference);
+    // The payment just read is handed on: a second read in `confirmHint` was a quarter of the job's Redis work.
+    // A job: a success tells the portal inside it (`apply`'s `now`).
+    const applyInJob = (p: Payment, status: ProviderStatus, source: string) => apply(p, status, source, 'now');
+    await confirmHint({ store, apply: applyInJob }, providerOf(payment), paymentId, candidateReference, undefined, payment);
   }
 
   /**

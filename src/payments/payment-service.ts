@@ -78,9 +78,9 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
   const { store, providers, portal, jobs, logger } = deps;
   const queues = createPaymentQueues(jobs, deps.pollIntervalMs ?? 5000);
   const sendReceipt = createReceiptSender({ sms: deps.sms, preferences: deps.preferences, logger });
-  const outcomes = createPaymentOutcomes({ store, providers, queues, sendReceipt, logger, now });
+  const outcomes = createPaymentOutcomes({ store, providers, portal, queues, sendReceipt, logger, now });
   const paymentJobs = createPaymentJobs({
-    store, providers, portal, jobs, queues, outcomes, sendReceipt, logger, now,
+    store, providers, jobs, queues, outcomes, sendReceipt, logger, now,
     unsentRetryDelaysMs: deps.unsentRetryDelaysMs ?? [1000, 4000],
     concurrency: deps.concurrency ?? 32,
   });

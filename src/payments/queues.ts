@@ -36,8 +36,10 @@ export interface PaymentQueues {
   /** Keyed by payment id, retried for a long while: the portal must hear of every success. */
   portal(paymentId: string): Promise<void>;
   /**
-   * One job per callback (no job id: a later hint after an earlier PENDING answer must still be
-   * confirmed), retried while the status API is away.
+   * No job id (a later hint after an earlier PENDING answer must still be confirmed), but coalesced
+   * per payment: duplicates arriving while a confirmation waits are absorbed by it (it has not asked
+   * the provider yet), and one arriving while it runs is kept for one more look after it. Retried
+   * while the status API is away.
    */
   confirm(paymentId: string, candidateReference?: string): Promise<void>;
 }
@@ -49,6 +51,6 @@ export function createPaymentQueues(jobs: JobQueue, pollIntervalMs: number): Pay
       jobs.enqueue<PollJob>(POLL_QUEUE, round === 1 ? { paymentId } : { paymentId, round }, { jobId: `poll-${paymentId}-${round}`, delayMs: pollIntervalMs }),
     portal: (paymentId) => jobs.enqueue<PortalJob>(PORTAL_QUEUE, { paymentId }, { jobId: `portal-${paymentId}`, attempts: 50, backoffMs: 2000 }),
     confirm: (paymentId, candidateReference) =>
-      jobs.enqueue<ConfirmJob>(CONFIRM_QUEUE, { paymentId, ...(candidateReference ? { candidateReference } : {}) }, { attempts: 5, backoffMs: 1000 }),
+      jobs.enqueue<ConfirmJob>(CONFIRM_QUEUE, { paymentId, ...(candidateReference ? { candidateReference } : {}) }, { attempts: 5, backoffMs: 1000, coalesceKey: paymentId }),
   };
 }

@@ -56,4 +56,48 @@ describe('the portal notice is de-duplicated by the payment record', () => {
     expect(demo.payments.map((p) => p.paymentId)).toEqual([id]);
     expect((await store.get(id))?.portalNotifiedAt).toEqual(expect.any(String));
   });
+
+  it('a job that succeeds tells the portal inside it; one run again after a crash finishes an untold success', async () => {
+    const demo = createDemoPortal();
+    let refuse = false;
+    const portal: PortalClient = { ...demo, recordPayment: async (notice, call) => { if (refuse) throw new Error('portal down'); return demo.recordPayment(notice, call); } };
+    const store = new MemoryPaymentStore();
+    const jobs = new MemoryJobQueue();
+    const enqueued: string[] = [];
+    const recording: MemoryJobQueue = Object.assign(Object.create(jobs) as MemoryJobQueue, {
+      enqueue: (queue: string, payload: unknown, options?: object) => (enqueued.push(queue), jobs.enqueue(queue, payload, options)),
+    });
+    const payments = createEmbeddedPayments(portal, { store, jobs: recording, sms: { enqueue: async () => ({ messageId: 'x' }) } });
+    const at = new Date().toISOString();
+    const make = async (requestNumber: string) => {
+      const id = crypto.randomUUID();
+      await store.create({ id, requestNumber, amountXof: 1900, payerMsisdn: DEMO_MSISDN, operator: 'MTN', provider: 'sandbox', createdAt: at, expiresAt: new Date(Date.now() + 60_000).toISOString() });
+      await store.transition(id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
+      return id;
+    };
+
+    // In a job (`now`): told at once, nothing on the portal queue.
+    const first = await make('PS00373-240002');
+    await payments.apply((await store.get(first))!, { status: 'succeeded', providerTransactionId: 'TX-3' }, 'status', 'now');
+    expect(demo.payments.map((p) => p.paymentId)).toEqual([first]);
+    expect(enqueued).not.toContain('payments.portal');
+
+    // The portal refuses: the durable portal job takes over.
+    refuse = true;
+    const second = await make('PS00200-240003');
+    await payments.apply((await store.get(second))!, { status: 'succeeded', providerTransactionId: 'TX-4' }, 'status', 'now');
+    expect(enqueued).toContain('payments.portal');
+    expect((await store.get(second))?.portalNotifiedAt).toBeUndefined();
+
+    // A crash between "paid" and "told": the success is recorded, the notice is not; the poll job,
+    // run again, finds it and tells the portal.
+    refuse = false;
+    const third = await make('PS00150-240004');
+    await store.transition(third, { to: 'succeeded', at, reason: 'paid', code: 'provider_succeeded', providerTransactionId: 'TX-5' });
+    await payments.poll(third, 2);
+    expect(demo.payments.map((p) => p.paymentId)).toContain(third);
+    expect((await store.get(third))?.portalNotifiedAt).toEqual(expect.any(String));
+    await payments.poll(third, 3);
+    expect(demo.payments.filter((p) => p.paymentId === third)).toHaveLength(1);
+  });
 });

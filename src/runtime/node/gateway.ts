@@ -36,7 +36,7 @@ import { MemoryJobQueue } from '../../jobs/memory.js';
 import { createDeferrals, processDeferredCalls } from '../../services/deferred-calls.js';
 import { loadAppointmentsConfig, loadCcspData, loadMenuFiles } from './menu-files.js';
 import { createPortal } from './portal-wiring.js';
-import { nodeTextHasher } from './text-hasher.js';
+import { nodeSecretDigest, nodeTextHasher } from './text-hasher.js';
 import { RedisAttemptLimiter } from '../../limits/redis.js';
 import type { RateLimiter } from '../../limits/rate/port.js';
 import { MemoryRateLimiter } from '../../limits/rate/memory.js';
@@ -330,6 +330,7 @@ export async function createNodeGateway(
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
     ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
     hashText: nodeTextHasher(config.piiHashKey),
+    digestSecret: nodeSecretDigest,
     clientIp: (c) => clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), config.trustProxy),
     audit,
     rateLimits: { limiter: rates, notificationsPerMinute: config.rateLimits.notificationsPerMinute, ussdHopsPerMinute: config.rateLimits.ussdHopsPerMinute },

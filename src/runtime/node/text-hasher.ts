@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey } from 'node:crypto';
+import { createHash, createHmac, createSecretKey } from 'node:crypto';
+import type { SecretDigester } from '../../lib/secrets.js';
 import { DEFAULT_KEY, DIGEST_BYTES, type TextHasher } from '../../channels/ussd/pii-hash.js';
 
 /**
@@ -11,3 +12,6 @@ export function nodeTextHasher(secret: string = DEFAULT_KEY): TextHasher {
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
   return async (text) => createHmac('sha256', key).update(text, 'utf8').digest('hex').slice(0, DIGEST_BYTES * 2);
 }
+
+/** SHA-256 for secret comparisons with Node's synchronous hash: Web Crypto's `secretDigest`, without the thread-pool hop. */
+export const nodeSecretDigest: SecretDigester = (secret) => createHash('sha256').update(secret, 'utf8').digest();
