@@ -18,13 +18,11 @@ import { createDemoPortal, type DemoRequest } from '../src/portal/demo.js';
 import { loadChartLibrary } from '../src/runtime/node/admin-assets.js';
 import { loadCcspData, loadMenuFiles } from '../src/runtime/node/menu-files.js';
 import { createPrometheusMetrics } from '../src/runtime/node/prometheus-metrics.js';
-import { createCcspDirectory } from '../src/services/ccsp-directory.js';
-import { createPortalServices } from '../src/services/portal-services.js';
 import { MemorySessionStore } from '../src/sessions/memory.js';
 import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { MemoryMessageStore } from '../src/sms/store/memory.js';
-import { atHop, createTestGateway, embeddedAppointments, MENUS_DIR, type TestGateway } from '../testkit/harness.js';
+import { atHop, createTestGateway, defaultServices, MENUS_DIR, type TestGateway } from '../testkit/harness.js';
 import { until } from '../testkit/until.js';
 
 /**
@@ -142,7 +140,8 @@ beforeAll(async () => {
   });
   payments.start();
   const ccsp = await loadCcspData(MENUS_DIR);
-  const services = { ...createPortalServices(portal), ...createCcspDirectory(ccsp), ...payments.services, ...(await embeddedAppointments(ccsp)).services };
+  // The embedded default's services (careers, appointments, the access log…) over this test's portal and payments.
+  const services = await defaultServices({ portal, ccsp, payments });
   const menus = new MenuRegistry(await loadMenuFiles(MENUS_DIR, services));
   const inspect = storedSessionInspector(sessions, menus);
   gateway = await createTestGateway({
