@@ -9,7 +9,7 @@ import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import type { OutgoingSms, SmsRoute } from '../src/sms/port.js';
 import { MemoryMessageStore } from '../src/sms/store/memory.js';
 import { prepareSms } from '../src/sms/text.js';
-import { CAREER_SMS_TEMPLATES, SMS_TEMPLATES, TEMPLATE_NAMES } from '../src/sms/templates.js';
+import { CAREER_SMS_TEMPLATES, SMS_TEMPLATES, TEMPLATE_NAMES, renderSms } from '../src/sms/templates.js';
 import { defaultServices } from '../testkit/harness.js';
 import { until } from '../testkit/until.js';
 
@@ -53,11 +53,13 @@ describe('career_act notification', () => {
   });
 
   it('every career_act text fits one GSM-7 segment with a long act name', () => {
-    for (const text of Object.values(SMS_TEMPLATES.career_act)) {
-      const prepared = prepareSms(text.replace('{{act}}', 'reclassement categorie A1').replace('{{date}}', '15/03/2026'), { transliterate: true });
-      expect(prepared.encoding).toBe('GSM-7');
-      expect(prepared.segments).toBe(1);
+    // As sent (renderSms): Fon and Yoruba in their GSM-7 spelling, which a UCS-2 segment could not hold.
+    for (const language of Object.keys(SMS_TEMPLATES.career_act) as (keyof typeof SMS_TEMPLATES.career_act)[]) {
+      const prepared = prepareSms(renderSms('career_act', language, { act: 'reclassement categorie A1', date: '15/03/2026' }), { transliterate: true });
+      expect(prepared.encoding, language).toBe('GSM-7');
+      expect(prepared.segments, language).toBe(1);
     }
+    expect(Object.keys(SMS_TEMPLATES.career_act)).toEqual(['fr', 'en', 'fon', 'yor']);
   });
 
   it('no agency can send the enrolment code text: career_code is not a notification template', async () => {

@@ -234,7 +234,9 @@ describe('shipped Fon and Yoruba texts', () => {
     expect(fon.effects).toEqual([{ type: 'setLanguage', language: 'fon' }]);
     const yor = advance(menu, step.state, '4', ctx);
     expect(yor.effects).toEqual([{ type: 'setLanguage', language: 'yor' }]);
-    expect(screenText(yor)).toMatch(/^Iṣẹ́ Ìjọba Bẹ̀nẹ̀\n1\.Tọpa ìbéèrè/);
+    // Five entries take 88 UCS-2 characters (the four before the fifth already 73 of 70): the whole
+    // home screen is shown in the Yoruba GSM-7 spelling, one page instead of two.
+    expect(screenText(yor)).toBe('Ise Ijoba Bene\n1.Topa ibeere\n2.San owo\n3.Wa CCSP kan\n4.Ede / Langue\n5.Ta lo wo iwe mi');
   });
 });
 
@@ -325,11 +327,72 @@ describe('the simulator marks drafts', () => {
       gw.app.request('/ussd/africastalking', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ sessionId: 'sim-drafts', serviceCode: '*123#', phoneNumber: '+2290197000003', networkCode: '61602', text }).toString() });
     await hop('');
     await hop('4');
-    expect(await (await hop('4*4')).text()).toMatch(/^CON Iṣẹ́ Ìjọba Bẹ̀nẹ̀/);
+    // The home screen does not fit one UCS-2 screen with its fifth entry: spelled (the drafts keep their letters).
+    expect(await (await hop('4*4')).text()).toMatch(/^CON Ise Ijoba Bene\n/);
     const info = (await (await gw.app.request('/simulator/session?provider=africastalking&sessionId=sim-drafts')).json()) as { language: string; drafts: { key: string; text: string }[]; draftNavigation: boolean };
     expect(info.language).toBe('yor');
     expect(info.draftNavigation).toBe(true);
-    expect(info.drafts.map((d) => d.key)).toEqual(['nodes/home/text', 'nodes/home/options/0/label', 'nodes/home/options/1/label', 'nodes/home/options/2/label', 'nodes/home/options/3/label']);
+    expect(info.drafts.map((d) => d.key)).toEqual(['nodes/home/text', 'nodes/home/options/0/label', 'nodes/home/options/1/label', 'nodes/home/options/2/label', 'nodes/home/options/3/label', 'nodes/home/options/4/label']);
     expect(info.drafts[0]!.text).toBe('Iṣẹ́ Ìjọba Bẹ̀nẹ̀');
+  });
+});
+
+describe('the access-log, career, appointment and survey texts in Fon and Yoruba (drafts)', async () => {
+  const { ACCESS_LOG_SMS_TEMPLATES, CAREER_SMS_TEMPLATES, renderAccessLogSms, renderCareerSms } = await import('../src/sms/templates.js');
+  const { SURVEY_SMS_TEMPLATES, SURVEY_USSD_TEXT, renderSurveySms, surveyQuestionScreen, surveyUssdText } = await import('../src/surveys/templates.js');
+  const { appointmentSms } = await import('../src/appointments/templates.js');
+  const { dayLabel } = await import('../src/appointments/calendar.js');
+  const { prepareSms } = await import('../src/sms/text.js');
+  // QUI with a full log: five lookups, as src/access-log/services.ts formats them.
+  const fiveLookups = ['PS00373-240001', 'PS00373-240002', 'PS00200-240003', 'PS00150-240004', 'PS00373-240005'].map((n, i) => `03/12 14:0${i} USSD 0197****01 ${n}`).join('\n');
+  // The longest shipped centre (menus/data/appointments.yaml) and a long place.
+  const appointment = (language: 'fr' | 'fon' | 'yor') => ({ centre: 'CCSP Abomey-Calavi', place: 'Mairie, rez-de-chaussee', day: dayLabel('2026-12-10', language), time: '10:30', code: '482913', manage: '*123*8#' });
+  // [what, render in a language, how many segments it may take: what French takes]
+  const texts: [string, (language: 'fr' | 'fon' | 'yor') => string, number][] = [
+    ['career_act', (l) => renderSms('career_act', l, { act: 'reclassement categorie A1', date: '15/03/2026' }), 1],
+    ['career_code', (l) => renderCareerSms('career_code', l, { code: '482913', minutes: 5 }), 1],
+    ['access_log', (l) => renderAccessLogSms('access_log', l, { entries: fiveLookups }), 2],
+    ['access_log_empty', (l) => renderAccessLogSms('access_log_empty', l, {}), 1],
+    ['survey_question', (l) => renderSurveySms('survey_question', l), 1],
+    ['survey_thanks', (l) => renderSurveySms('survey_thanks', l), 1],
+    ['survey_retry', (l) => renderSurveySms('survey_retry', l), 1],
+    ...(['booked', 'moved', 'cancelled', 'reminder'] as const).map((kind): [string, (l: 'fr' | 'fon' | 'yor') => string, number] => [`appointment ${kind}`, (l) => appointmentSms(kind, l, appointment(l)), 1]),
+  ];
+
+  it.each(texts.flatMap(([name, render, segments]) => (['fon', 'yor'] as const).map((language) => [name, language, render, segments] as const)))('%s in %s: its own text, in as many segments as French', (_name, language, render, segments) => {
+    const text = render(language);
+    expect(text).not.toBe(render('fr'));
+    expect(prepareSms(render('fr'), { transliterate: true }).segments).toBe(segments);
+    // As the dispatcher sends it (SMS_TRANSLITERATE=0 shown here: the text is already spelled where that saves a segment).
+    const sent = prepareSms(text, { transliterate: false });
+    expect(sent.segments, text).toBe(segments);
+    if (measureText(text).encoding === 'UCS-2') expect(measureText(text).units, text).toBeLessThanOrEqual(70);
+  });
+
+  it('every table has a Fon and a Yoruba text for each French one', () => {
+    for (const table of [ACCESS_LOG_SMS_TEMPLATES, CAREER_SMS_TEMPLATES, SURVEY_SMS_TEMPLATES, SURVEY_USSD_TEXT, { career_act: SMS_TEMPLATES.career_act }]) {
+      for (const [name, text] of Object.entries(table) as [string, { fr: string; fon?: string; yor?: string }][]) {
+        expect(text.fon, `${name} fon`).toBeTruthy();
+        expect(text.yor, `${name} yor`).toBeTruthy();
+      }
+    }
+  });
+
+  it('the USSD survey screens fit one screen in Fon and Yoruba, the question under an answer spelled with it when needed', () => {
+    for (const language of ['fon', 'yor'] as const) {
+      for (const key of ['word', 'thanks', 'skipped'] as const) expect(fitsScreen(surveyUssdText(key, language), 160), `${language} ${key}`).toBe(true);
+    }
+    // ANIP's answer in Fon (menus/anip.yaml track.show) keeps its letters alone; with the question, 85 UCS-2 units: spelled whole.
+    const asked = surveyQuestionScreen('PS00150-240004: È byɔ́ nǔ ɖěvo (19/11/2026)', 'fon', 160);
+    expect(asked).toBe('PS00150-240004: E byo nu devo (19/11/2026)\nLinlin towe: 1 (nyanya) je 5 (dagbe)\n0.Jo');
+    expect(measureText(asked!).encoding).toBe('GSM-7');
+    // French fits as it is; a screen that cannot take the question even spelled is not asked.
+    expect(surveyQuestionScreen('PS00150-240004: Disponible le 19/11/2026', 'fr', 160)).toBe('PS00150-240004: Disponible le 19/11/2026\nVotre avis: 1 (mauvais) à 5 (très bien)\n0.Passer');
+    expect(surveyQuestionScreen('x'.repeat(130), 'fon', 160)).toBeNull();
+  });
+
+  it('appointment days are named in Fon and Yoruba', () => {
+    expect(dayLabel('2026-12-10', 'fon')).toBe('Tag 10/12');
+    expect(dayLabel('2026-12-10', 'yor')).toBe('Ọjọ́bọ̀ 10/12');
   });
 });

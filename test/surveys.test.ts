@@ -9,7 +9,8 @@ import { parseSurveyAnswer, parseSurveyWord, type ParsedAnswer } from '../src/su
 import { answerOne } from '../src/surveys/conformance.js';
 import { MemorySurveyStore } from '../src/surveys/memory.js';
 import { createSurveyService, surveyMonth } from '../src/surveys/survey-service.js';
-import { SURVEY_SMS_TEMPLATES } from '../src/surveys/templates.js';
+import { SURVEY_SMS_TEMPLATES, renderSurveySms, type SurveyTemplateName } from '../src/surveys/templates.js';
+import type { Language } from '../src/engine/languages.js';
 import { prepareSms } from '../src/sms/text.js';
 
 /**
@@ -68,11 +69,14 @@ describe('a word typed on the USSD survey’s word screen', () => {
 });
 
 describe('the survey texts', () => {
-  it('each fits one GSM-7 segment in both languages', () => {
-    for (const [name, byLanguage] of Object.entries(SURVEY_SMS_TEMPLATES)) {
-      for (const [language, text] of Object.entries(byLanguage)) {
-        const prepared = prepareSms(text, { transliterate: true });
-        expect([name, language, prepared.encoding, prepared.segments]).toEqual([name, language, 'GSM-7', 1]);
+  it('each is one SMS segment in every language, as sent: GSM-7, or a Fon/Yoruba text in its own letters within one UCS-2 segment', () => {
+    for (const [name, byLanguage] of Object.entries(SURVEY_SMS_TEMPLATES) as [SurveyTemplateName, Record<Language, string>][]) {
+      expect(Object.keys(byLanguage)).toEqual(['fr', 'en', 'fon', 'yor']);
+      for (const language of Object.keys(byLanguage) as Language[]) {
+        const prepared = prepareSms(renderSurveySms(name, language), { transliterate: true });
+        // Past 70 UCS-2 units a Fon or Yoruba text is sent in its GSM-7 spelling (src/sms/templates.ts smsSpelling).
+        const encoding = language === 'fr' || language === 'en' || prepared.text.length > 70 ? 'GSM-7' : prepared.encoding;
+        expect([name, language, prepared.encoding, prepared.segments]).toEqual([name, language, encoding, 1]);
       }
     }
   });

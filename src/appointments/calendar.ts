@@ -149,6 +149,9 @@ function addDays(day: string, count: number): string {
 const DAY_NAMES: Record<string, readonly string[]> = {
   fr: ['dim.', 'lun.', 'mar.', 'mer.', 'jeu.', 'ven.', 'sam.'],
   en: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'],
+  // Drafts (README "National languages"), shortened like the French ones so the day lists fit.
+  fon: ['Kɔs', 'Tɛn', 'Tal', 'Wɛn', 'Tag', 'Suk', 'Hwɛ'],
+  yor: ['Àìkú', 'Ajé', 'Ìṣẹ́g', 'Ọjọ́rú', 'Ọjọ́bọ̀', 'Ẹtì', 'Àbá'],
 };
 
 export function dayLabel(day: string, language: string): string {

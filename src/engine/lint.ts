@@ -1,5 +1,5 @@
-import { fitsScreen, gsm7Spelling, measureText, unitLimit } from '../lib/gsm7.js';
-import { surveyUssdText } from '../surveys/templates.js';
+import { gsm7Spelling, measureText, unitLimit } from '../lib/gsm7.js';
+import { surveyQuestionScreen, surveyUssdText } from '../surveys/templates.js';
 import { optionKey, screenPages, spellScreen } from './engine.js';
 import { LANGUAGE_INFO } from './languages.js';
 import { paginate } from './paging.js';
@@ -187,9 +187,8 @@ function surveyProblems(menu: Menu, id: string, node: Extract<MenuNode, { type: 
   const vars = sampleVars(menu, language);
   const lines = renderTemplate(localize(node.text, language), vars, menu, language).split('\n');
   const last = paginate(lines, { footer: [], more: uiText(language).more, limit }).at(-1) ?? '';
-  const screen = `${last}\n${surveyUssdText('question', language)}`;
-  if (fitsScreen(screen, limit)) return [];
-  const measure = measureText(screen);
+  if (surveyQuestionScreen(last, language, limit) !== null) return [];
+  const measure = measureText(`${last}\n${surveyUssdText('question', language)}`);
   return [
     {
       rule: 'survey-not-asked',

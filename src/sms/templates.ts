@@ -64,6 +64,8 @@ export const SMS_TEMPLATES = {
   career_act: {
     fr: 'Carriere: un nouvel acte vous concernant ({{act}}) a ete signe le {{date}}. Details au *123*7#.',
     en: 'Career: a new act concerning you ({{act}}) was signed on {{date}}. Details on *123*7#.',
+    fon: 'Azɔ̌: è wlan alɔ wěma yɔyɔ̌ ɖé ({{act}}) nú we ɖò {{date}}. Kpɔ́n ɖò *123*7#.',
+    yor: 'Iṣẹ́: a fọwọ́ sí ìwé tuntun kan fún ọ ({{act}}) ní {{date}}. Wò ó ní *123*7#.',
   },
   unavailable: {
     fr: 'Service Public: service momentanement indisponible. Reessayez plus tard.',
@@ -122,17 +124,21 @@ export const ACCESS_LOG_SMS_TEMPLATES = {
   access_log: {
     fr: 'Service Public: dernieres consultations de vos demandes:\n{{entries}}',
     en: 'Public Service: latest lookups of your requests:\n{{entries}}',
+    fon: 'Azɔ̌ Gbɛtɔ́: mɛ e kpɔ́n nǔbyɔ́ towe lɛ gudo tɔn:\n{{entries}}',
+    yor: 'Iṣẹ́ Ìjọba: àwọn tó wo ìbéèrè rẹ kẹ́yìn:\n{{entries}}',
   },
   access_log_empty: {
     fr: 'Service Public: aucune consultation de vos demandes enregistree pour ce numero.',
     en: 'Public Service: no lookup of your requests recorded for this number.',
+    fon: 'Azɔ̌ Gbɛtɔ́: mɛ ɖě ma kpɔ́n nǔbyɔ́ towe lɛ ɖò nɔ́mbà elɔ jí ǎ.',
+    yor: 'Iṣẹ́ Ìjọba: kò sí ẹni tó wo ìbéèrè rẹ lórí nọ́mbà yìí.',
   },
 } as const satisfies Record<string, Translations<string>>;
 
 export type AccessLogTemplateName = keyof typeof ACCESS_LOG_SMS_TEMPLATES;
 
 export function renderAccessLogSms(template: AccessLogTemplateName, language: Language, params: SmsParams): string {
-  return fill(translated<string>(ACCESS_LOG_SMS_TEMPLATES[template], language), params);
+  return smsSpelling(language, fill(translated<string>(ACCESS_LOG_SMS_TEMPLATES[template], language), params));
 }
 
 /**
@@ -144,6 +150,8 @@ export const CAREER_SMS_TEMPLATES = {
   career_code: {
     fr: 'Guichet Carriere: votre code de confirmation est {{code}}. Valable {{minutes}} min. Ne le communiquez a personne.',
     en: 'Guichet Career: your confirmation code is {{code}}. Valid for {{minutes}} min. Do not share it with anyone.',
+    fon: 'Guichet Azɔ̌: kɔ́dù towe wɛ nyí {{code}}. É na nɔ te {{minutes}} min. Ma ɖɔ nú mɛ ɖě ǎ.',
+    yor: 'Guichet Iṣẹ́: kóòdù ìjẹ́rìísí rẹ ni {{code}}. Ó wà fún ìṣẹ́jú {{minutes}}. Má fi han ẹnikẹ́ni.',
   },
 } as const satisfies Record<string, Translations<string>>;
 
@@ -176,5 +184,5 @@ export function renderPaymentSms(template: PaymentTemplateName, language: Langua
 }
 
 export function renderCareerSms(template: keyof typeof CAREER_SMS_TEMPLATES, language: Language, params: SmsParams): string {
-  return fill(translated<string>(CAREER_SMS_TEMPLATES[template], language), params);
+  return smsSpelling(language, fill(translated<string>(CAREER_SMS_TEMPLATES[template], language), params));
 }

@@ -23,8 +23,7 @@ import type { RateDecision } from '../../limits/rate/port.js';
 import type { SurveyService } from '../../surveys/survey-service.js';
 import { parseSurveyWord } from '../../surveys/answer.js';
 import type { SurveyRating } from '../../surveys/port.js';
-import { surveyUssdText } from '../../surveys/templates.js';
-import { fitsScreen } from '../../lib/gsm7.js';
+import { surveyQuestionScreen, surveyUssdText } from '../../surveys/templates.js';
 
 export interface HopHandlerDeps {
   menus: MenuRegistry;
@@ -652,8 +651,8 @@ async function askSurveyOnScreen(
 ): Promise<Screen | null> {
   if (!deps.menuSurveys || surveyChannelOf(menu.nodes[step.state.node]) !== 'ussd') return null;
   const { language } = step.state;
-  const text = `${step.screen.text}\n${surveyUssdText('question', language)}`;
-  if (!fitsScreen(text, ctx.screenLimit)) {
+  const text = surveyQuestionScreen(step.screen.text, language, ctx.screenLimit);
+  if (text === null) {
     deps.logger.info({ ...log, menu: menu.id, node: step.state.node }, 'survey question does not fit under the last screen: not asked');
     return null;
   }
