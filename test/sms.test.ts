@@ -217,6 +217,25 @@ describe('notification API', () => {
     expect(sent[0]!.text).toMatch(/^Public Service: your request PS00373-240001/);
   });
 
+  // The route reads the opt-out beside the language and hands it to the dispatcher (issue 18
+  // part 3): whatever spelling the agency used, an opted-out citizen is not sent to, and a
+  // citizen who opted back in is.
+  it.each([
+    ['+2290197000001', true, 'failed', 0],
+    ['0197000001', true, 'failed', 0],
+    ['2290197000001', true, 'failed', 0],
+    ['+2290197000001', false, 'queued', 1],
+  ])('to %s, opted out %s: %s, %i sent', async (to, optedOut, status, sentCount) => {
+    const { app, sent, queue, preferences } = await smsGateway();
+    await preferences.setOptedOut('+2290197000001', true);
+    if (!optedOut) await preferences.setOptedOut('+2290197000001', false);
+    const res = await notify(app, { ...valid, to, idempotencyKey: `portail-optout-${to}-${optedOut}` });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status });
+    await queue.drain();
+    expect(sent).toHaveLength(sentCount);
+  });
+
   it('accepts an HMAC signature with a fresh timestamp', async () => {
     const { app } = await smsGateway();
     const body = JSON.stringify({ ...valid, idempotencyKey: 'portail-evt-000003' });

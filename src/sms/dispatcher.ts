@@ -44,6 +44,12 @@ export interface SendRequest extends OutboundSms {
    * push `waiting` and not queued on its SMS route; `releaseHeld` queues it when the push falls back.
    */
   holdForPush?: { route: string; notBefore?: string };
+  /**
+   * The recipient's opt-out as the caller already read it from this dispatcher's preference store
+   * (the notification route reads it beside the citizen's language: one Redis round trip for both,
+   * issue 18 part 3); absent: read here. Ignored for replies, which are sent either way.
+   */
+  optedOut?: boolean;
 }
 
 export const smsQueueName = (route: string) => `sms-${route}`;
@@ -80,7 +86,7 @@ export class SmsDispatcher implements SmsOutbox {
     const route = sameRoute ? request.viaRoute! : this.routeFor(number.e164);
     const from = request.viaRoute === undefined || sameRoute ? request.from : undefined;
     const now = new Date().toISOString();
-    const optedOut = request.purpose !== 'reply' && (await this.deps.preferences.isOptedOut(number.e164));
+    const optedOut = request.purpose !== 'reply' && (request.optedOut ?? (await this.deps.preferences.isOptedOut(number.e164)));
     const message: SmsMessage = {
       id: crypto.randomUUID(),
       to: number.e164,

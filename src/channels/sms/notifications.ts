@@ -119,7 +119,9 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     const request = parsed.data;
     const number = normalizeMsisdn(request.to);
     if (!number.ok) return errorResponse(c, 'bad_request', `to: ${number.reason}`);
-    const stored = await deps.preferences.getLanguage(number.e164);
+    // The language and the opt-out in one round trip (auto-pipelined on Redis), instead of the
+    // dispatcher reading the opt-out after the language: the dispatcher shares this store.
+    const [stored, optedOut] = await Promise.all([deps.preferences.getLanguage(number.e164), deps.preferences.isOptedOut(number.e164)]);
     const language = request.language ?? (isLanguage(stored) ? stored : 'fr');
     if (request.channel === 'ussd-push' && !deps.push) return errorResponse(c, 'bad_request', 'channel: ussd-push is not available on this gateway');
     try {
@@ -130,6 +132,7 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
         idempotencyKey: `${agency}:${request.idempotencyKey}`,
         purpose: `notification:${request.template}`,
         requestedBy: agency,
+        optedOut,
       });
       noteAudit(c, { target: message.id });
       return c.json(view(message), created ? 202 : 200);

@@ -66,9 +66,18 @@ export class RedisMessageStore implements MessageStore {
 
   private async claim(message: SmsMessage): Promise<{ created: boolean; message: SmsMessage }> {
     const idempotencyKey = `${this.prefix}idem:${message.idempotencyKey}`;
-    await this.redis.set(this.key(message.id), JSON.stringify(message), 'EX', KEEP_SECONDS);
+    const claimKey = () => this.redis.set(idempotencyKey, message.id, 'EX', KEEP_SECONDS, 'NX');
+    const written = this.redis.set(this.key(message.id), JSON.stringify(message), 'EX', KEEP_SECONDS);
+    // The message must be written before its key is claimed. One Redis runs one connection's
+    // commands in the order sent, so the claim goes right behind the write, in the same round trip
+    // (issue 18 part 3: one await fewer per notification). On a Cluster the two keys may live on two
+    // masters: the claim waits for the write's answer. A write refused behind a granted claim (one
+    // Redis) leaves a key naming no message: the caller is answered the error, and its retry takes
+    // the key over below, as for a key that outlived its message.
+    const firstClaim = this.redis.isCluster ? written.then(claimKey) : claimKey();
+    const [, firstAnswer] = await Promise.all([written, firstClaim]);
     for (let attempt = 0; attempt < 5; attempt++) {
-      if ((await this.redis.set(idempotencyKey, message.id, 'EX', KEEP_SECONDS, 'NX')) === 'OK') return { created: true, message };
+      if ((attempt === 0 ? firstAnswer : await claimKey()) === 'OK') return { created: true, message };
       const existingId = await this.redis.get(idempotencyKey);
       if (existingId === null) continue; // expired in between: claim again
       // Our own claim, answered late the first time (a retried call).
