@@ -82,6 +82,9 @@ const gateway = await startServer(`${here}servers/gateway.ts`, {
   XROAD_SECURITY_SERVER_URL: portal.baseUrl,
   PAYMENT_PROVIDER: 'mtn-momo',
   ...fakeMomoEnv(momo.baseUrl),
+  // MoMo is told where to call back, as in production: the gateway then expects callbacks and polls
+  // less often (the poll stays as the net). The fake does not call back itself; the bench sends them.
+  MOMO_CALLBACK_URL: 'http://127.0.0.1:9/payments/mtn-momo/callback',
 }, 30_000);
 const floor = await startServer(`${here}servers/callback-floor.ts`, { REDIS_URL }, 30_000);
 

@@ -108,6 +108,8 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
     callbackDoc: fedapayCallbackDoc(webhookBody.extend({ entity: transaction })),
     // A retry reuses the kept transaction, which can be approved once.
     resendSafe: true,
+    // Its webhook is set in FedaPay's dashboard, and its secret is required to start (FEDAPAY_WEBHOOK_SECRET).
+    callsBack: true,
     async requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {
       const mode = config.modes[request.operator];
       // Nothing was sent: the citizen is told at once instead of waiting for a prompt that never comes.

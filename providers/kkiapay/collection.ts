@@ -212,6 +212,7 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
     callbackDoc: kkiapayCallbackDoc(webhookBody),
     // No documented idempotency key on the debit request.
     resendSafe: false,
+    callsBack: config.callbackUrl !== undefined,
     requestCollection,
     checkStatus,
     async parseCallback(request): Promise<CallbackVerdict> {

@@ -139,6 +139,7 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
     callbackDoc: momoCallbackDoc(callbackBody),
     // The payment id is the X-Reference-Id: a resend is answered 409 and read back.
     resendSafe: true,
+    callsBack: config.callbackUrl !== undefined,
     currency,
     async requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {
       // No PIN prompt to a number without an active wallet: the citizen learns why at once.

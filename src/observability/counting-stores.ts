@@ -33,14 +33,17 @@ export class CountingPaymentStore implements PaymentStore {
     const added = await this.store.flag(id, flag);
     if (added) {
       // Rare (a refund, a double payment): one more read to name the provider is cheap here.
-      const payment = await this.store.get(id).catch(() => null);
-      this.funnels.paymentFlagged(payment?.provider ?? 'other');
+      const provider = await this.store.providerOf(id).catch(() => null);
+      this.funnels.paymentFlagged(provider ?? 'other');
     }
     return added;
   }
 
   get(id: string) {
     return this.store.get(id);
+  }
+  providerOf(id: string) {
+    return this.store.providerOf(id);
   }
   latestForRequest(requestNumber: string) {
     return this.store.latestForRequest(requestNumber);

@@ -65,6 +65,33 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
       deps.logger.warn({ provider: name, paymentId, err: error instanceof Error ? error.message : String(error) }, `payment callback not ${what}`);
       return errorResponse(c, 'unavailable', `callback could not be ${what}, retry later`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
     };
+    if (verdict.kind === 'hint') {
+      // A hint needs only to know that the payment is this provider's: the confirmation job reads
+      // the whole payment when it runs. The history and flags `get` assembles were most of the
+      // route's Redis work, for every duplicate too (issue 18 part 2).
+      const paymentId = verdict.paymentId;
+      let madeWith: string | null;
+      try {
+        madeWith = await deps.store.providerOf(paymentId);
+      } catch (error) {
+        return unavailable(paymentId, 'read', error);
+      }
+      if (madeWith !== name) return errorResponse(c, 'not_found', 'no such payment');
+      try {
+        if (deps.enqueueHintConfirmation) {
+          await deps.enqueueHintConfirmation(paymentId, verdict.providerReference);
+        } else {
+          void confirmHint(deps, provider, paymentId, verdict.providerReference).catch((error: Error) => {
+            deps.logger.warn({ provider: name, paymentId, err: error.message }, 'payment callback not confirmed');
+          });
+        }
+      } catch (error) {
+        // The queue (Redis) is away: the provider retries its callback, the poller also runs.
+        return unavailable(paymentId, 'queued', error);
+      }
+      return c.json({ paymentId, queued: true } satisfies z.infer<typeof QueuedAnswer>, 202);
+    }
+    // A signed outcome is applied here: it needs the whole payment.
     let payment: Payment | null;
     try {
       payment = await deps.store.get(verdict.paymentId);
@@ -73,21 +100,6 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
     }
     if (!payment || payment.provider !== name) return errorResponse(c, 'not_found', 'no such payment');
     const found = payment;
-    if (verdict.kind === 'hint') {
-      try {
-        if (deps.enqueueHintConfirmation) {
-          await deps.enqueueHintConfirmation(found.id, verdict.providerReference);
-        } else {
-          void confirmHint(deps, provider, found.id, verdict.providerReference).catch((error: Error) => {
-            deps.logger.warn({ provider: name, paymentId: found.id, err: error.message }, 'payment callback not confirmed');
-          });
-        }
-      } catch (error) {
-        // The queue (Redis) is away: the provider retries its callback, the poller also runs.
-        return unavailable(found.id, 'queued', error);
-      }
-      return c.json({ paymentId: found.id, queued: true } satisfies z.infer<typeof QueuedAnswer>, 202);
-    }
     try {
       // Signed by the provider: its id for the payment is kept as it comes.
       if (verdict.providerReference && !payment.providerReference) payment = await keepReference(payment, verdict.providerReference);

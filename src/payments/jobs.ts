@@ -107,7 +107,7 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
       logger.warn({ paymentId, provider: payment.provider, err: error.message }, 'collection answer lost: not resent, following the payment');
       status = { status: 'pending' };
     }
-    if ((await apply(payment, status, 'request', 'now')) === 'pending') await queues.poll(paymentId, 1);
+    if ((await apply(payment, status, 'request', 'now')) === 'pending') await queues.poll(paymentId, 1, provider.callsBack);
   }
 
   /** Sends again only after failures that prove nothing left; an ambiguous one ends the tries. */
@@ -138,7 +138,8 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
     const payment = await store.get(paymentId);
     if (!payment) return;
     if (payment.state !== 'pending' && payment.state !== 'created') return finishUntold(payment);
-    const status = await providerOf(payment).checkStatus(refOf(payment));
+    const provider = providerOf(payment);
+    const status = await provider.checkStatus(refOf(payment));
     const state = await apply(payment, status, 'status', 'now');
     if (state !== 'pending') return;
     if (now() >= Date.parse(payment.expiresAt)) {
@@ -146,7 +147,7 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
       await sendReceipt(payment, 'failed');
       return;
     }
-    await queues.poll(paymentId, round + 1);
+    await queues.poll(paymentId, round + 1, provider.callsBack);
   }
 
   /** The portal queue's job: `outcomes.tellPortal` (where the in-job notice also goes). */

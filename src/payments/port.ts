@@ -53,6 +53,13 @@ export interface PaymentProvider {
   readonly resendSafe: boolean;
   /** What the provider collects in, when it says (MoMo's sandbox: EUR); XOF otherwise. */
   readonly currency?: string;
+  /**
+   * The provider was told where to call back on each payment's outcome (MoMo's `X-Callback-Url`,
+   * KKiaPay's `callback`, FedaPay's dashboard webhook): the outcome normally arrives by callback,
+   * so the status poller backs off (`pollDelayMs` in `queues.ts`) and stays only as the net for a
+   * lost callback. Absent or false, the poller is how outcomes are learnt, at its full pace.
+   */
+  readonly callsBack?: boolean;
   /** Asks the provider to push the PIN prompt. Rejects on a transport error (the job retries). */
   requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus>;
   /** The authoritative status of a collection. */

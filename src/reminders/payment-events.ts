@@ -47,6 +47,9 @@ export class PaymentEventsStore implements PaymentStore {
   get(id: string) {
     return this.store.get(id);
   }
+  providerOf(id: string) {
+    return this.store.providerOf(id);
+  }
   latestForRequest(requestNumber: string) {
     return this.store.latestForRequest(requestNumber);
   }

@@ -65,6 +65,11 @@ class PartlyDownPaymentStore extends MemoryPaymentStore {
     if (id === this.unreadable) throw new Error('store away');
     return super.get(id);
   }
+  // What a hint reads (the provider alone): away as well.
+  override async providerOf(id: string) {
+    if (id === this.unreadable) throw new Error('store away');
+    return super.providerOf(id);
+  }
 }
 
 async function envelopeGateway() {

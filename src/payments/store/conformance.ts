@@ -308,6 +308,22 @@ export function paymentStoreConformance(name: string, makeStore: () => PaymentSt
       },
     );
 
+    it("names a payment's provider, before and after its moves, and nothing for an id it has not (issue 18 part 2)", async () => {
+      const payment = newPayment({ provider: 'mtn-momo' });
+      expect(await store.providerOf(payment.id)).toBeNull();
+      await store.create(payment);
+      expect(await store.providerOf(payment.id)).toBe('mtn-momo');
+      await store.transition(payment.id, { to: 'pending', at, reason: 'pushed', code: 'provider_pending' });
+      await store.transition(payment.id, { to: 'succeeded', at, reason: 'paid', code: 'provider_succeeded', providerTransactionId: 'TX-1' });
+      expect(await store.providerOf(payment.id)).toBe('mtn-momo');
+      // What `get` reads, it agrees with.
+      expect((await store.get(payment.id))?.provider).toBe(await store.providerOf(payment.id));
+      // ('open' may be a real payment's id here: the index-name case above makes one.)
+      for (const forged of [`nope-${Date.now()}`, 'pay:i:open', `${payment.id}:h`, `${payment.id}:f`, '__proto__', '*', '']) {
+        expect(await store.providerOf(forged)).toBeNull();
+      }
+    });
+
     it('reports missing payments', async () => {
       expect(await store.transition('nope', { to: 'pending', at, reason: 'x', code: 'provider_pending' })).toEqual({ kind: 'missing' });
     });

@@ -190,6 +190,11 @@ export class DurableObjectPaymentStore implements PaymentStore {
     return payment ?? null;
   }
 
+  /** The object keeps a payment as one record: the same read as `get`, the Worker's path is not the hot one. */
+  async providerOf(id: string): Promise<string | null> {
+    return (await this.get(id))?.provider ?? null;
+  }
+
   async latestForRequest(requestNumber: string): Promise<Payment | null> {
     if (!isSafeKeyPart(requestNumber)) return null;
     return this.request<Payment | null>(requestNumber, { op: 'latest' });

@@ -64,6 +64,10 @@ export class MemoryPaymentStore implements PaymentStore {
     return payment ? structuredClone(payment) : null;
   }
 
+  async providerOf(id: string): Promise<string | null> {
+    return this.payments.get(id)?.provider ?? null;
+  }
+
   async latestForRequest(requestNumber: string): Promise<Payment | null> {
     const id = this.latestByRequest.get(requestNumber);
     return id ? this.get(id) : null;

@@ -16,6 +16,12 @@ export interface PaymentStore {
    */
   create(payment: NewPayment): Promise<boolean>;
   get(id: string): Promise<Payment | null>;
+  /**
+   * The provider a payment was made with (its registry name), or null when the id names no
+   * payment: all a callback route needs before it queues a confirmation, read without the
+   * history and flags that `get` assembles (issue 18 part 2).
+   */
+  providerOf(id: string): Promise<string | null>;
   /** The request's most recent payment, whatever its state: what "check my payment" shows. */
   latestForRequest(requestNumber: string): Promise<Payment | null>;
   transition(id: string, request: TransitionRequest): Promise<TransitionOutcome>;

@@ -206,6 +206,14 @@ export class RedisPaymentStore implements PaymentStore {
     return requestNumber === null ? null : this.read(requestNumber, id);
   }
 
+  /** The pointer, then the fixed part alone: two commands where `get` sends four (no history, no flags). */
+  async providerOf(id: string): Promise<string | null> {
+    const requestNumber = await this.requestOf(id);
+    if (requestNumber === null) return null;
+    const data = await this.redis.hget(this.keys.payment(requestNumber, id), 'd');
+    return data === null ? null : (JSON.parse(data) as NewPayment).provider;
+  }
+
   async flag(id: string, flag: ReconciliationFlag): Promise<boolean> {
     const requestNumber = await this.requestOf(id);
     if (requestNumber === null) return false;
