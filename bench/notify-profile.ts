@@ -10,31 +10,18 @@
  * Not a `.bench.ts`: `npm run bench` does not run it. The profile stays in the printed directory.
  */
 import autocannon from 'autocannon';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import smpp from 'smpp';
 import type { Pdu } from 'smpp';
 import { startServer } from './lib.js';
+import { inFile, PARTS, profileIntoNewDir, reportProfile } from './cpu-profile.js';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
 const KEY = 'bench-key-0123456789';
 const RATE = Number(process.env.BENCH_SMS_RATE ?? 200);
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 let nextId = 0;
 const smsc = smpp.createServer((s) => {
@@ -58,8 +45,7 @@ const link = (name: string) => ({
   [`SMPP_SMS_${name}_TPS`]: '10000',
 });
 
-const dir = mkdtempSync(join(tmpdir(), 'guichet-notify-prof-'));
-process.env.BENCH_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
+const dir = profileIntoNewDir();
 const redis = new Redis(REDIS_URL);
 await redis.flushdb();
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -96,67 +82,29 @@ smsc.close();
 await redis.flushdb();
 await redis.quit();
 
-const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-if (!file) throw new Error(`no profile written in ${dir}`);
-const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const parent = new Map<number, number>();
-for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
-const idle = [...selfUs].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
-const busy = total - idle;
-const count = Math.max(1, result['2xx']);
-const label = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\//, '~/').replace(/^file:\/\/.*?\/(src|providers|bench)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
-
-const self = new Map<string, number>();
-for (const [id, us] of selfUs) {
-  const n = byId.get(id)!;
-  if (n.callFrame.functionName === '(idle)') continue;
-  self.set(label(n), (self.get(label(n)) ?? 0) + us);
-}
-console.log(`${result['2xx']} notifications accepted in ${SECONDS} s (errors ${result.errors}, non-2xx ${result.non2xx}); busy ${(busy / 1000).toFixed(0)} ms = ${(busy / count).toFixed(0)} µs per notification (profiler overhead and background delivery included); profile in ${dir}`);
-console.log('\nself time, top 30:');
-for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
-  console.log(`${((100 * us) / busy).toFixed(1).padStart(5)}%  ${(us / count).toFixed(1).padStart(5)} µs  ${name}`);
-}
-
-/** Inclusive time of every sample whose stack holds a frame matching the test (counted once per sample). */
-function inclusive(test: (n: ProfileNode) => boolean): number {
-  let us = 0;
-  for (const [id, t] of selfUs) {
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      if (test(byId.get(at)!)) {
-        us += t;
-        break;
-      }
-    }
-  }
-  return us;
-}
-const inFile = (part: string) => (n: ProfileNode) => n.callFrame.url.includes(part);
-const parts: [string, (n: ProfileNode) => boolean][] = [
-  ['garbage collection', (n) => n.callFrame.functionName === '(garbage collector)'],
-  ['@hono/node-server (request/response adaptation)', inFile('@hono/node-server')],
-  ['hono (routing, context, middleware)', (n) => /node_modules\/hono\//.test(n.callFrame.url)],
-  ['ioredis (commands, parser, socket writes)', (n) => n.callFrame.url.includes('ioredis') || n.callFrame.url.includes('redis-parser')],
-  ['bullmq', inFile('bullmq')],
-  ['notification route (notifications.ts, inclusive)', inFile('/src/channels/sms/notifications.ts')],
-  ['SMS dispatcher (send)', inFile('/src/sms/dispatcher.ts')],
-  ['SMS store (redis)', inFile('/src/sms/store/redis.ts')],
-  ['SMS delivery (worker, SMPP)', (n) => /\/src\/sms\/(worker|sender|smpp|providers)/.test(n.callFrame.url) || n.callFrame.url.includes('node_modules/smpp/')],
-  ['audit', inFile('/src/audit/')],
-  ['zod', inFile('node_modules/zod/')],
-  ['rate limiter', inFile('/src/limits/')],
-  ['templates (renderSms)', inFile('/src/sms/templates')],
-  ['prom-client (metrics)', inFile('prom-client')],
-  ['pino (logging)', inFile('pino')],
-  ['timers', (n) => n.callFrame.functionName === 'setTimeout' || n.callFrame.functionName === 'clearTimeout' || n.callFrame.url.includes('internal/timers')],
-  ['node:http / net internals', (n) => /node:_http|node:net|node:internal\/(http|stream|streams)/.test(n.callFrame.url)],
-];
-console.log('\ninclusive, by part of the path (overlapping):');
-for (const [name, test] of parts) {
-  const us = inclusive(test);
-  console.log(`${((100 * us) / busy).toFixed(1).padStart(5)}%  ${(us / count).toFixed(1).padStart(5)} µs  ${name}`);
-}
+const accepted = result['2xx'];
+reportProfile(
+  dir,
+  accepted,
+  'notification',
+  (busy) => `${accepted} notifications accepted in ${SECONDS} s (errors ${result.errors}, non-2xx ${result.non2xx}); busy ${(busy / 1000).toFixed(0)} ms = ${(busy / Math.max(1, accepted)).toFixed(0)} µs per notification (profiler overhead and background delivery included); profile in ${dir}`,
+  [
+    PARTS.gc,
+    PARTS.honoNodeServer,
+    PARTS.hono,
+    PARTS.ioredis,
+    ['bullmq', inFile('bullmq')],
+    ['notification route (notifications.ts, inclusive)', inFile('/src/channels/sms/notifications.ts')],
+    ['SMS dispatcher (send)', inFile('/src/sms/dispatcher.ts')],
+    ['SMS store (redis)', inFile('/src/sms/store/redis.ts')],
+    ['SMS delivery (worker, SMPP)', (n) => /\/src\/sms\/(worker|sender|smpp|providers)/.test(n.callFrame.url) || n.callFrame.url.includes('node_modules/smpp/')],
+    ['audit', inFile('/src/audit/')],
+    ['zod', inFile('node_modules/zod/')],
+    ['rate limiter', inFile('/src/limits/')],
+    ['templates (renderSms)', inFile('/src/sms/templates')],
+    PARTS.metrics,
+    PARTS.logging,
+    PARTS.timers,
+    PARTS.nodeHttp,
+  ],
+);
