@@ -61,6 +61,24 @@ export async function awaitReplica(redis: Redis | Cluster, key: string, timeoutM
   }
 }
 
+/**
+ * `awaitReplica` for the writes of one operation that touched several keys: one WAIT per master
+ * they live on (a WAIT covers every earlier write of its connection), not one per key. On one
+ * Redis, or a cluster where the keys share a master, that is a single WAIT.
+ */
+export async function awaitReplicas(redis: Redis | Cluster, keys: readonly string[], timeoutMs = REPLICA_WAIT_MS): Promise<void> {
+  if (!redis.isCluster) {
+    if (keys.length > 0) await awaitReplica(redis, keys[0]!, timeoutMs);
+    return;
+  }
+  const byMaster = new Map<Redis | undefined, string>();
+  for (const key of keys) {
+    const master = ownerOf(redis as Cluster, key);
+    if (!byMaster.has(master)) byMaster.set(master, key);
+  }
+  await Promise.all([...byMaster.values()].map((key) => awaitReplica(redis, key, timeoutMs)));
+}
+
 /** The node connection a cluster client sends `key`'s commands through. */
 function ownerOf(cluster: Cluster, key: string): Redis | undefined {
   const owner = cluster.slots[keySlot(key)]?.[0];

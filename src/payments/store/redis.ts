@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { awaitReplica } from '../../lib/redis.js';
+import { awaitReplica, awaitReplicas } from '../../lib/redis.js';
 import { legalSourcesOf, RECONCILIATION_FLAGS, type ReconciliationFlag, type NewPayment, type Payment, type PaymentState, type TransitionOutcome, type TransitionRecord, type TransitionRequest } from '../payment.js';
 import { isSafeKeyPart } from '../payment-id.js';
 import { financeDay, type PaymentStore } from './port.js';
@@ -197,7 +197,7 @@ export class RedisPaymentStore implements PaymentStore {
       await this.redis.del(k.pointer(id));
     }
     // A payment the citizen was told is started survives its master failing over (Redis Cluster).
-    if (created === 1) await Promise.all([awaitReplica(this.redis, k.pointer(id)), awaitReplica(this.redis, k.payment(requestNumber, id))]);
+    if (created === 1) await awaitReplicas(this.redis, [k.pointer(id), k.payment(requestNumber, id)]);
     return created === 1;
   }
 

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { awaitReplica } from '../../lib/redis.js';
+import { awaitReplica, awaitReplicas } from '../../lib/redis.js';
 import { applyUpdate, FINAL_STATUSES, PARKED_REPORT_SECONDS, providerIdsOf, type MessageStore, type ParkedReport, type SmsMessage, type StatusUpdate } from './port.js';
 
 /** Messages are kept for the finance and operations reports, then expire. */
@@ -60,7 +60,7 @@ export class RedisMessageStore implements MessageStore {
   async create(message: SmsMessage) {
     const created = await this.claim(message);
     // An accepted message survives its master failing over (Redis Cluster): see awaitReplica.
-    await Promise.all([awaitReplica(this.redis, this.key(created.message.id)), awaitReplica(this.redis, `${this.prefix}idem:${message.idempotencyKey}`)]);
+    await awaitReplicas(this.redis, [this.key(created.message.id), `${this.prefix}idem:${message.idempotencyKey}`]);
     return created;
   }
 
