@@ -111,9 +111,7 @@ export function withAccessLog(portal: PortalClient, options: AccessRecorderOptio
       );
     inFlight.add(write);
     void write.finally(() => inFlight.delete(write));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([write, new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
-    clearTimeout(timer);
+    await settledWithin(write, budgetMs);
   }
 
   return {
@@ -127,9 +125,14 @@ export function withAccessLog(portal: PortalClient, options: AccessRecorderOptio
     recordPayment: (notice, call) => portal.recordPayment(notice, call),
     counts: () => ({ ...counts }),
     async settled(timeoutMs = 2_000) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([Promise.all([...inFlight]), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
-      clearTimeout(timer);
+      await settledWithin(Promise.all([...inFlight]), timeoutMs);
     },
   };
+}
+
+/** Waits for `work` (which never rejects here) or `ms`, whichever comes first; the work goes on either way. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
