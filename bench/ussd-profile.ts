@@ -3,7 +3,10 @@
  * under `node --cpu-prof`, drives 10-hop walks at it for a while, stops it, and prints the
  * functions with the most self time and the share of the main parts of the hop path (inclusive).
  *
- *   BENCH_REDIS_URL=redis://127.0.0.1:6379/14 [PROFILE_WALK=3] npx tsx bench/ussd-profile.ts [seconds]
+ *   BENCH_REDIS_URL=redis://127.0.0.1:6379/14 [PROFILE_WALK=3] [PROFILE_SERVER=floor] npx tsx bench/ussd-profile.ts [seconds]
+ *
+ * PROFILE_SERVER=floor profiles the bare floor (`servers/floor.ts`) under the same walk instead, so
+ * the two profiles can be read side by side: what the floor pays too is not the gateway's to cut.
  *
  * Not a `.bench.ts`: `npm run bench` does not run it. The profile stays in the printed directory.
  */
@@ -23,7 +26,8 @@ const dir = profileIntoNewDir();
 const redis = new Redis(REDIS_URL);
 await redis.flushdb();
 const here = fileURLToPath(new URL('.', import.meta.url));
-const gateway = await startServer(`${here}servers/gateway.ts`, { REDIS_URL, LOG_LEVEL: 'warn' });
+const SERVER = process.env.PROFILE_SERVER === 'floor' ? 'floor' : 'gateway';
+const gateway = await startServer(`${here}servers/${SERVER}.ts`, { REDIS_URL, LOG_LEVEL: 'warn' });
 const texts = [''];
 for (const input of INPUTS) texts.push(texts.length === 1 ? input : `${texts.at(-1)}*${input}`);
 const requests: autocannon.Request[] = texts.map((text, i) => ({

@@ -32,3 +32,5 @@ createServer((req, res) => {
     });
   });
 }).listen(Number(process.env.PORT), '127.0.0.1');
+// Exits cleanly on SIGTERM, so `node --cpu-prof` writes its profile (bench/ussd-profile.ts PROFILE_SERVER=floor).
+process.on("SIGTERM", () => process.exit(0));
