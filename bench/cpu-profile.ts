@@ -38,7 +38,7 @@ export const PARTS = {
 /** A fresh folder, and the gateway started after this call writes its profile there (via `startServer`). */
 export function profileIntoNewDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'guichet-prof-'));
-  process.env.BENCH_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
+  process.env.BENCH_NODE_ARGS = `${process.env.BENCH_NODE_ARGS ?? ""} --cpu-prof --cpu-prof-dir=${dir}`.trim();
   return dir;
 }
 
