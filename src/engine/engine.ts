@@ -142,7 +142,33 @@ function show(menu: Menu, state: EngineState, ctx: HopContext, effects: Effect[]
   return step;
 }
 
-function pagesOf(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext): string[] {
+/**
+ * The pages of screens whose texts hold no `{{variable}}`, per menu (a reloaded menu is a new
+ * object, so its entries go with the old one): most hops show such a screen (homes, lists,
+ * prompts), and working out their lines and pages again was most of the engine's time per hop.
+ * Keyed by what else the pages depend on: node, language, screen limit and whether it is home.
+ * `null`: the node's texts in that language hold a variable, so it is rendered every time.
+ */
+const staticPages = new WeakMap<Menu, Map<string, readonly string[] | null>>();
+
+function pagesOf(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext): readonly string[] {
+  let byScreen = staticPages.get(menu);
+  if (!byScreen) staticPages.set(menu, (byScreen = new Map()));
+  const key = `${state.node}\n${state.language}\n${ctx.screenLimit}\n${state.back.length === 0 ? 1 : 0}`;
+  const known = byScreen.get(key);
+  if (known) return known;
+  const pages = renderPages(menu, state, node, ctx);
+  // Bounded by the menu's size: nodes × languages × the few limits providers declare × 2.
+  if (known === undefined) byScreen.set(key, holdsVariables(node, state.language) ? null : pages);
+  return pages;
+}
+
+function holdsVariables(node: MenuNode, language: Language): boolean {
+  const texts = [...('text' in node ? [node.text] : []), ...(node.type === 'choice' ? node.options.map((option) => option.label) : [])];
+  return texts.some((text) => localize(text, language).includes('{{'));
+}
+
+function renderPages(menu: Menu, state: EngineState, node: MenuNode, ctx: HopContext): string[] {
   const ui = uiText(state.language);
   const vars = { ...state.vars, msisdn: ctx.msisdn };
   const text = (t: Parameters<typeof localize>[0]) => renderTemplate(localize(t, state.language), vars, menu, state.language);

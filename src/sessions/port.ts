@@ -9,6 +9,12 @@ export interface VersionedRecord {
   data: string;
   /** Increases by one on every successful save; the token for compare-and-set. */
   version: number;
+  /**
+   * `data` as the channel decoded it, where a store kept the object it was saved with
+   * (`write-through.ts`): the next hop then need not parse it again. Read-only: the same object
+   * is handed out until the next save.
+   */
+  decoded?: unknown;
 }
 
 export interface SessionStore {
@@ -17,8 +23,10 @@ export interface SessionStore {
    * Writes `data` only if the stored version is still `expectedVersion` (`null`: only if no record
    * exists), and (re)sets its time to live. Returns false when another hop got there first: the
    * caller reloads and decides again, so two concurrent hops can never fork a session.
+   * `decoded`: the object `data` encodes, for a store that keeps records in memory to hand back
+   * with `recent` (the others ignore it; it is never stored or compared).
    */
-  save(key: string, data: string, expectedVersion: number | null, ttlSeconds: number): Promise<boolean>;
+  save(key: string, data: string, expectedVersion: number | null, ttlSeconds: number, decoded?: unknown): Promise<boolean>;
   /**
    * Sets a small value under `key` whatever was there, (re)sets its time to live, and returns the
    * value it replaced (null: none or expired), in one atomic step: of two callers exchanging the

@@ -50,20 +50,20 @@ export class WriteThroughSessionStore implements SessionStore {
       this.known.delete(key);
       return undefined;
     }
-    return { data: entry.data, version: entry.version };
+    return entry.decoded === undefined ? { data: entry.data, version: entry.version } : { data: entry.data, version: entry.version, decoded: entry.decoded };
   }
 
   load(key: string): Promise<VersionedRecord | null> {
     return this.inner.load(key);
   }
 
-  async save(key: string, data: string, expectedVersion: number | null, ttlSeconds: number): Promise<boolean> {
+  async save(key: string, data: string, expectedVersion: number | null, ttlSeconds: number, decoded?: unknown): Promise<boolean> {
     const fromRecent = expectedVersion !== null && this.known.get(key)?.version === expectedVersion;
     const saved = await this.inner.save(key, data, expectedVersion, ttlSeconds);
     // Refreshed in insertion order, so the first entry is always the one written longest ago.
     this.known.delete(key);
     if (saved) {
-      this.known.set(key, { data, version: (expectedVersion ?? 0) + 1, expiresAt: this.now() + ttlSeconds * 1000 });
+      this.known.set(key, { data, version: (expectedVersion ?? 0) + 1, expiresAt: this.now() + ttlSeconds * 1000, decoded });
       if (this.known.size > this.maxRecords) this.known.delete(this.known.keys().next().value!);
     }
     if (fromRecent) this.judge(!saved);

@@ -173,7 +173,8 @@ export async function handleHop(
     recentTried = true;
     const stored = recent ?? (loaded !== undefined ? loaded : await withinBudget(deps.sessions.load(key), budget, 'session load'));
     loaded = undefined;
-    const previous = stored ? decodeBoundRecord(stored.data) : null;
+    // A record this process saved comes back as the object it was saved from: not parsed again.
+    const previous = stored ? ((stored.decoded as UssdSessionRecord | undefined) ?? decodeBoundRecord(stored.data)) : null;
     if (!admissionChecked && admission && (await admission)?.allowed === false) {
       // Over the caller's rate: nothing of the session is read further or changed, no menu runs.
       deps.logger.info(log, 'USSD flood guard: hop refused');
@@ -228,7 +229,8 @@ export async function handleHop(
     const keptForResume = resumeWindow > 0 && !decision.offer && record.v === undefined && !holdsProofVars(decision.menu, record.e);
     const ttl = screen.end ? CLOSED_SESSION_TTL_SECONDS : deps.sessionTtlSeconds + (keptForResume ? resumeWindow : 0);
     const version = stored?.version ?? null;
-    if (await withinBudget(deps.sessions.save(key, encodeRecord(record), version, ttl), budget, 'session save')) {
+    // Handed to the store as well: from here on `record` is never changed (a store may keep it).
+    if (await withinBudget(deps.sessions.save(key, encodeRecord(record), version, ttl, record), budget, 'session save')) {
       // Deferred answers are queued only by the hop that committed: a copy racing it loses the
       // compare-and-set and queues nothing, a later retransmission is answered from the record.
       // Most hops queue nothing: no await (a microtask turn) for them.
@@ -410,7 +412,7 @@ function exchangePointer(deps: HopHandlerDeps, hop: UssdHop, key: string, window
  */
 function endedHere(deps: HopHandlerDeps, key: string): UssdSessionRecord | null {
   const recent = deps.sessions.recent?.(key);
-  const record = recent ? decodeBoundRecord(recent.data) : null;
+  const record = recent ? ((recent.decoded as UssdSessionRecord | undefined) ?? decodeBoundRecord(recent.data)) : null;
   return record?.s.end ? record : null;
 }
 
