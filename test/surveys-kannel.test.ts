@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, serveOnLoopback, type LoopbackServer } from '../testkit/loopback-server.js';
 import { until } from '../testkit/until.js';
+import { KANNEL_USER, startLoopbackKannel, type LoopbackKannel } from '../testkit/kannel.js';
 import { loadConfig } from '../src/config.js';
 import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -20,76 +17,30 @@ import { surveyMonth } from '../src/surveys/survey-service.js';
  * (`REDIS_URL`, its own prefix): agencies ask through `/v1/surveys`, the question leaves through
  * Kannel's sendsms, the citizens' scripted replies come in from fakesmsc through smsbox's get-url,
  * and the tallies are read back through the agencies' API and the dashboard.
- *
- * bearerbox and smsbox write to files, not to pipes: a pipe nobody reads fills up and smsbox stops
- * forwarding the next inbound message (the stall a first attempt ran into).
+ * Kannel is started by `testkit/kannel.ts`, as for `test/sms-kannel.test.ts`.
  */
-const FAKESMSC = '/usr/lib/kannel/test/fakesmsc';
-const dir = mkdtempSync(join(tmpdir(), 'guichet-survey-kannel-'));
-const children: ChildProcess[] = [];
+let kannel: LoopbackKannel;
 let gateway: Gateway;
 let server: LoopbackServer | undefined;
 let url: string;
-let fakeOutput = '';
-let fake: ChildProcess;
 const prefix = `test-survey-kannel-${process.pid}-${Date.now()}:`;
 const ADMIN_TOKEN = 'survey-admin-token-0001';
 const KEYS = { anip: 'anip-survey-key-0001', dgi: 'dgi-survey-key-0001' } as const;
 
 /** A citizen texts the short code 7070 (fakesmsc's line: from, to, type, text). */
 function citizenSends(from: string, text: string): void {
-  fake.stdin!.write(`${from} 7070 text ${text}\n`);
+  kannel.send(`${from} 7070 text ${text}`);
 }
 
 /** What fakesmsc received for a number, from a sender, in order (`<from to text …>`). */
 function received(to: string, from: string): string[] {
-  return [...fakeOutput.matchAll(new RegExp(`<${from} ${to} text ([^>]*)>`, 'g'))].map((m) => m[1]!);
+  return [...kannel.output().matchAll(new RegExp(`<${from} ${to} text ([^>]*)>`, 'g'))].map((m) => m[1]!);
 }
 
 beforeAll(async () => {
-  if (!existsSync('/usr/sbin/bearerbox') || !existsSync(FAKESMSC)) throw new Error('Kannel not installed: apt-get install kannel kannel-extras (.ci/run does)');
-  const [admin, smsboxPort, smscPort, sendsms, guichetPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const guichetPort = await freePort();
   url = `http://127.0.0.1:${guichetPort}`;
-  writeFileSync(
-    join(dir, 'kannel.conf'),
-    `group = core
-admin-port = ${admin}
-admin-password = adm
-admin-interface = 127.0.0.1
-smsbox-port = ${smsboxPort}
-box-allow-ip = 127.0.0.1
-log-level = 1
-log-file = ${dir}/bearerbox.log
-dlr-storage = internal
-
-group = smsc
-smsc = fake
-smsc-id = fake
-port = ${smscPort}
-connect-allow-ip = 127.0.0.1
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = ${smsboxPort}
-sendsms-port = ${sendsms}
-sendsms-interface = 127.0.0.1
-log-level = 1
-log-file = ${dir}/smsbox.log
-mo-recode = false
-
-group = sendsms-user
-username = guichet
-password = k4nnel-secret
-concatenation = true
-max-messages = 10
-
-group = sms-service
-keyword = default
-catch-all = true
-max-messages = 0
-get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I&coding=%c&charset=%C"
-`,
-  );
+  kannel = await startLoopbackKannel({ inboundUrl: `${url}/sms/kannel/inbound`, name: 'survey-kannel' });
   gateway = await createNodeGateway(
     loadConfig({
       MENUS_DIR,
@@ -98,9 +49,9 @@ get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I&coding=%c&chars
       REDIS_PREFIX: prefix,
       PII_HASH_KEY: 'survey-kannel-pii-key-0001',
       SMS_ROUTES: 'default=kannel',
-      KANNEL_SENDSMS_URL: `http://127.0.0.1:${sendsms}`,
-      KANNEL_USERNAME: 'guichet',
-      KANNEL_PASSWORD: 'k4nnel-secret',
+      KANNEL_SENDSMS_URL: kannel.sendsmsUrl,
+      KANNEL_USERNAME: KANNEL_USER.username,
+      KANNEL_PASSWORD: KANNEL_USER.password,
       KANNEL_FROM: '123',
       PUBLIC_URL: url,
       NOTIFY_API_KEYS: `anip:${KEYS.anip},dgi:${KEYS.dgi}`,
@@ -109,27 +60,10 @@ get-url = "${url}/sms/kannel/inbound?from=%p&to=%P&text=%a&id=%I&coding=%c&chars
     silentLogger,
   );
   server = await serveOnLoopback(gateway.app, { port: guichetPort });
-  const start = (command: string, args: string[], logName: string) => {
-    const log = openSync(join(dir, logName), 'a');
-    const child = spawn(command, args, { cwd: dir, stdio: ['ignore', log, log] });
-    closeSync(log);
-    children.push(child);
-    return child;
-  };
-  start('/usr/sbin/bearerbox', ['kannel.conf'], 'bearerbox.out');
-  await new Promise((r) => setTimeout(r, 700));
-  start('/usr/sbin/smsbox', ['kannel.conf'], 'smsbox.out');
-  // fakesmsc reads citizens' messages on stdin and prints what it receives: its output is read.
-  fake = spawn(FAKESMSC, ['-H', '127.0.0.1', '-r', String(smscPort)], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(fake);
-  fake.stdout!.on('data', (d: Buffer) => (fakeOutput += d.toString()));
-  fake.stderr!.on('data', (d: Buffer) => (fakeOutput += d.toString()));
-  await until(() => fetch(`http://127.0.0.1:${sendsms}/cgi-bin/sendsms`).then(() => true, () => false), withKannelLogs('smsbox to answer sendsms'), 10_000);
 }, 30_000);
 
 afterAll(async () => {
-  writeFileSync(join(dir, 'fakesmsc.log'), fakeOutput);
-  for (const child of children.reverse()) child.kill('SIGTERM');
+  kannel?.stop();
   void server?.close();
   await gateway?.close();
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
@@ -139,7 +73,7 @@ afterAll(async () => {
 });
 
 const KANNEL_MS = 15_000;
-const withKannelLogs = (what: string) => () => `${what}\nfakesmsc: ${fakeOutput.slice(-2000)}\nsmsbox: ${existsSync(join(dir, 'smsbox.log')) ? readFileSync(join(dir, 'smsbox.log'), 'utf8').slice(-2000) : ''}`;
+const withKannelLogs = (what: string) => kannel.withLogs(what);
 
 const askSurvey = async (agency: keyof typeof KEYS, body: Record<string, string>) => {
   const res = await fetch(`${url}/v1/surveys`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': KEYS[agency] }, body: JSON.stringify(body) });
