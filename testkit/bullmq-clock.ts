@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { until } from './until.js';
 
 /**
  * A test's clock for BullMQ's delayed jobs. BullMQ times a delay by the real clock; tests of
@@ -29,5 +30,12 @@ export async function promoteDue(queue: Queue, nowMs: number): Promise<string[]>
       promoted.push(job.id ?? '');
     }
   }
+  return promoted;
+}
+
+/** Promotes every delayed job due at `nowMs` and waits until the worker has finished each (completed or failed); answers their ids. */
+export async function runDueJobs(queue: Queue, nowMs: number): Promise<string[]> {
+  const promoted = await promoteDue(queue, nowMs);
+  for (const id of promoted) await until(async () => ['completed', 'failed'].includes(await queue.getJobState(id)), `delayed job ${id} to finish`, 10_000);
   return promoted;
 }

@@ -15,7 +15,7 @@ import { RedisSessionStore } from '../../src/sessions/redis.js';
 import { SmsDispatcher } from '../../src/sms/dispatcher.js';
 import type { OutboundSms } from '../../src/sms/outbox.js';
 import { RedisMessageStore } from '../../src/sms/store/redis.js';
-import { delayedJobs, promoteDue } from '../../testkit/bullmq-clock.js';
+import { delayedJobs, runDueJobs } from '../../testkit/bullmq-clock.js';
 import { atHop, createTestGateway, defaultServices } from '../../testkit/harness.js';
 import { until } from '../../testkit/until.js';
 
@@ -99,9 +99,7 @@ async function harness(options: { startAt: string; config?: AppointmentsConfig }
     /** Sets the test's clock and lets the worker run every reminder due by then, to the end. */
     async advanceTo(local: string): Promise<string[]> {
       nowMs = benin(local);
-      const promoted = await promoteDue(queue, nowMs);
-      for (const id of promoted) await until(async () => ['completed', 'failed'].includes(await queue.getJobState(id)), `reminder job ${id} to finish`, 10_000);
-      return promoted;
+      return runDueJobs(queue, nowMs);
     },
     /** Every SMS handed to the dispatcher, once the sandbox route took it. */
     async sent() {
