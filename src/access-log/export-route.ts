@@ -1,9 +1,10 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { REQUEST_ID_HEADER, audited, noteAudit } from '../audit/audited.js';
+import { REQUEST_ID_HEADER, audited } from '../audit/audited.js';
 import type { AuditLog } from '../audit/port.js';
-import { AGENCY_SECURITY, authenticate, type AgencyCredentials } from '../channels/sms/notifications.js';
-import { errorResponse, validationReason } from '../http/errors.js';
+import { AGENCY_SECURITY, type AgencyCredentials } from '../channels/sms/notifications.js';
+import { readAgencyRequest } from '../channels/agency-request.js';
+import { errorResponse } from '../http/errors.js';
 import { describeRoutes, jsonBody, type RouteDescriptor } from '../http/route-descriptor.js';
 import { normalizeMsisdn } from '../lib/msisdn.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
@@ -47,20 +48,13 @@ export function registerAccessLogExportRoute(app: Hono, deps: AccessLogExportDep
   describeRoutes(app, ...accessLogRoutes);
 
   app.post('/v1/access-log/export', audit, async (c) => {
-    const raw = await c.req.text();
-    const agency = await authenticate(c, deps.agencies, raw);
-    if (!agency) return errorResponse(c, 'unauthorized', 'missing or wrong API key or signature');
-    noteAudit(c, { agency });
-    if (!deps.exportAgencies.includes(agency)) return errorResponse(c, 'forbidden', 'this agency may not export access logs (ACCESS_LOG_EXPORT_AGENCIES)');
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return errorResponse(c, 'bad_request', 'body is not valid JSON');
-    }
-    const parsed = AccessLogExportRequest.safeParse(body);
-    if (!parsed.success) return errorResponse(c, 'bad_request', validationReason(parsed.error.issues));
-    const number = normalizeMsisdn(parsed.data.holder);
+    const read = await readAgencyRequest(c, deps.agencies, AccessLogExportRequest, {
+      agencies: deps.exportAgencies,
+      reason: 'this agency may not export access logs (ACCESS_LOG_EXPORT_AGENCIES)',
+    });
+    if (!read.ok) return read.response;
+    const { data: request } = read;
+    const number = normalizeMsisdn(request.holder);
     if (!number.ok) return errorResponse(c, 'bad_request', `holder: ${number.reason}`);
     const entries = await deps.store.list(await accessLogHolderKey(deps.piiHashKey, number.e164));
     const verdict = await verifyChain(entries);

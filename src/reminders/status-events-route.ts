@@ -2,9 +2,10 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { REQUEST_ID_HEADER, audited, noteAudit } from '../audit/audited.js';
 import type { AuditLog } from '../audit/port.js';
-import { AGENCY_SECURITY, authenticate, type AgencyCredentials } from '../channels/sms/notifications.js';
+import { AGENCY_SECURITY, type AgencyCredentials } from '../channels/sms/notifications.js';
+import { readAgencyRequest } from '../channels/agency-request.js';
 import { LANGUAGES } from '../engine/schema.js';
-import { errorResponse, validationReason } from '../http/errors.js';
+import { errorResponse } from '../http/errors.js';
 import { describeRoutes, jsonBody, type RouteDescriptor } from '../http/route-descriptor.js';
 import { normalizeMsisdn } from '../lib/msisdn.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
@@ -60,19 +61,9 @@ export function registerStatusEventRoutes(app: Hono, deps: StatusEventDeps): voi
   describeRoutes(app, ...statusEventRoutes);
 
   app.post('/v1/requests/status-events', audit, async (c) => {
-    const raw = await c.req.text();
-    const agency = await authenticate(c, deps.agencies, raw);
-    if (!agency) return errorResponse(c, 'unauthorized', 'missing or wrong API key or signature');
-    noteAudit(c, { agency });
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return errorResponse(c, 'bad_request', 'body is not valid JSON');
-    }
-    const parsed = StatusEventRequest.safeParse(body);
-    if (!parsed.success) return errorResponse(c, 'bad_request', validationReason(parsed.error.issues));
-    const report = parsed.data;
+    const read = await readAgencyRequest(c, deps.agencies, StatusEventRequest);
+    if (!read.ok) return read.response;
+    const { agency, data: report } = read;
     // The request number is what the call is about; it passed its pattern, so it can go in an entry.
     noteAudit(c, { target: report.requestNumber });
     const number = normalizeMsisdn(report.to);

@@ -12,6 +12,7 @@ import { MONTH_PATTERN, SURVEY_ID_PATTERN, SURVEY_RATINGS, type SurveyResultRow,
 import { surveyMonth, type SurveyService } from '../../surveys/survey-service.js';
 import { SmsTooLongError } from '../../sms/port.js';
 import { AGENCY_SECURITY, authenticate, getSignedPayload, type AgencyCredentials } from '../sms/notifications.js';
+import { readAgencyRequest } from '../agency-request.js';
 
 export interface SurveyRouteDeps {
   surveys: SurveyService;
@@ -79,19 +80,9 @@ export function registerSurveyRoutes(app: Hono, deps: SurveyRouteDeps): void {
   describeRoutes(app, ...surveyRoutes);
 
   app.post('/v1/surveys', audit, async (c) => {
-    const raw = await c.req.text();
-    const agency = await authenticate(c, deps.agencies, raw);
-    if (!agency) return errorResponse(c, 'unauthorized', 'missing or wrong API key or signature');
-    noteAudit(c, { agency });
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return errorResponse(c, 'bad_request', 'body is not valid JSON');
-    }
-    const parsed = SurveyRequest.safeParse(body);
-    if (!parsed.success) return errorResponse(c, 'bad_request', validationReason(parsed.error.issues));
-    const request = parsed.data;
+    const read = await readAgencyRequest(c, deps.agencies, SurveyRequest);
+    if (!read.ok) return read.response;
+    const { agency, data: request } = read;
     const number = normalizeMsisdn(request.to);
     if (!number.ok) return errorResponse(c, 'bad_request', `to: ${number.reason}`);
     try {
