@@ -14,6 +14,7 @@ import type { SmsOutbox } from '../src/sms/outbox.js';
 import { atHop, createTestGateway, defaultServices, type TestGateway } from '../testkit/harness.js';
 import { serveOnLoopback, type LoopbackServer } from '../testkit/loopback-server.js';
 import { startSmppSms, type SmppSms } from '../testkit/smpp-sms.js';
+import { until } from '../testkit/until.js';
 
 /**
  * Issue 17 part 2, end to end: the career menu on *123*7#, the ministry and the pension fund over
@@ -75,8 +76,20 @@ function dial(phoneNumber: string) {
       expect(res.status).toBe(200);
       return res.body;
     },
-    { sessionId },
+    { sessionId, phoneNumber },
   );
+}
+
+/**
+ * The first submit_sm to `phoneNumber` that `matches`, among those the SMSC took from index `from`
+ * on: the takeover notices of other tests may reach the SMSC at any moment, so nothing here
+ * assumes which submit comes next.
+ */
+async function submitTo(phoneNumber: string, from: number, matches: RegExp): Promise<Pdu> {
+  const destination = phoneNumber.replace(/^\+/, '');
+  const find = () => sms.smsc.submits.slice(from).find((pdu) => pdu.destination_addr === destination && matches.test(text(pdu)));
+  await until(() => find() !== undefined, `a submit_sm to ${destination} matching ${matches}`, 5000);
+  return find()!;
 }
 
 /** Enrols up to the code screen; resolves with the code as the SMSC received it, and where it went. */
@@ -84,9 +97,9 @@ async function askForCode(hop: ReturnType<typeof dial>, agent: { matricule: stri
   expect(await hop()).toMatch(/^CON Carrière et retraite .*pas encore inscrit/);
   expect(await hop('1')).toMatch(/^CON Votre matricule/);
   expect(await hop(agent.matricule)).toMatch(/^CON Date de votre première prise de service/);
-  const submitted = sms.smsc.nextSubmit();
+  const from = sms.smsc.submits.length;
   expect(await hop(agent.firstPosting)).toMatch(/^CON Un code à 6 chiffres a été envoyé par SMS/);
-  const pdu = await submitted;
+  const pdu = await submitTo(hop.phoneNumber, from, /code de confirmation/);
   const code = /est (\d{6})\./.exec(text(pdu))?.[1];
   expect(code, text(pdu)).toBeDefined();
   return { code: code!, pdu };
@@ -158,6 +171,26 @@ describe('career enrolment with the code over the loopback SMSC', () => {
     expect(lines.length).toBeGreaterThan(0);
     const logged = lines.join('\n');
     for (const secret of [code, AGENT.matricule, AGENT.firstPosting, '2290164000006']) expect(logged).not.toContain(secret);
+  });
+
+  it('enrolled from another number: the number that held the matricule is told by SMS and loses access; the store keeps it sealed', async () => {
+    const holder = dial('+2290164000011');
+    expect(await holder((await askForCode(holder, RETIREE)).code)).toMatch(/^CON Ce numéro est inscrit/);
+    const taker = dial('+2290164000012');
+    const { code } = await askForCode(taker, RETIREE);
+    const from = sms.smsc.submits.length;
+    expect(await taker(code)).toMatch(/^CON Ce numéro est inscrit/);
+    const notice = await submitTo('+2290164000011', from, /relie a un autre numero/);
+    expect(text(notice)).toMatch(/^Guichet Carriere: votre dossier est relie a un autre numero depuis le \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}\. Si ce n'est pas vous, composez \*123\*7# et prevenez votre DRH\.$/);
+    // Nothing of the new number nor of the matricule in the notice; the old number is back to the enrolment offer.
+    expect(text(notice)).not.toMatch(/1187540|0164000012/);
+    expect(await dial('+2290164000011')()).toMatch(/pas encore inscrit/);
+    expect(await dial('+2290164000012')()).toMatch(/^CON Carrière - Agents de l'État/);
+    // The holder key names the matricule by a keyed hash and holds the number sealed, never in clear.
+    const keys = await redis.keys(`${prefix}*holder`);
+    expect(keys.length).toBeGreaterThan(0);
+    const held = (await Promise.all(keys.map((key) => redis.get(key)))).join('\n');
+    expect(`${keys.join('\n')}\n${held}`).not.toMatch(/2290164|1187540/);
   });
 
   it('the ministry down: a polite END within the hop, not a 5xx', async () => {

@@ -9,20 +9,23 @@ import type { ServiceContext } from './service-registry.js';
 
 const T0 = Date.UTC(2026, 11, 3, 9, 0, 0);
 
-function setup(options: { records?: AgentRecords } = {}) {
+function setup(options: { records?: AgentRecords; languages?: Record<string, string> } = {}) {
   let clock = T0;
   const sent: OutboundSms[] = [];
+  const failures: unknown[] = [];
   const enrolments = new MemoryEnrolmentStore();
   const services = createCareerServices({
     records: options.records ?? createDemoAgentRecords(),
     enrolments,
     outbox: { enqueue: async (message) => (sent.push(message), { messageId: `m${sent.length}` }) },
+    preferences: { getLanguage: async (msisdn) => options.languages?.[msisdn] ?? null },
+    onNoticeFailed: (error) => failures.push(error),
     now: () => clock,
   });
   const ctx = (msisdn: string): ServiceContext => ({ msisdn, language: 'fr', channel: 'ussd', signal: new AbortController().signal });
   const call = (name: string, args: Record<string, string>, msisdn = '+2290197000001') => services[name]!(args, ctx(msisdn));
   const lastCode = () => /est (\d{6})\./.exec(sent.at(-1)!.text)![1]!;
-  return { call, sent, lastCode, enrolments, advance: (ms: number) => (clock += ms) };
+  return { call, sent, failures, lastCode, enrolments, advance: (ms: number) => (clock += ms) };
 }
 
 describe('career enrolment', () => {
@@ -171,4 +174,57 @@ it('codes are six digits, spread over every digit', () => {
   // Each leading digit appears (a biased or constant generator fails this).
   expect(new Set(codes.map((c) => c[0])).size).toBe(10);
   expect(new Set(codes).size).toBeGreaterThan(1990);
+});
+
+describe('a matricule enrolled on another number', () => {
+  const A = '+2290197000001';
+  const B = '+2290166000002';
+  const PROOF = { matricule: '1042173', firstPosting: '01101998' };
+  const enrol = async (t: ReturnType<typeof setup>, msisdn: string, proof = PROOF) => {
+    expect((await t.call('careers.enrol', proof, msisdn)).outcome).toBe('sent');
+    expect(await t.call('careers.confirm', { otp: t.lastCode() }, msisdn)).toEqual({ outcome: 'ok' });
+  };
+
+  it('moves to the number that proved it last; the number that held it loses access and is told, in its language', async () => {
+    const t = setup({ languages: { [A]: 'en' } });
+    await enrol(t, A);
+    t.advance(3_600_000);
+    await enrol(t, B);
+    expect(await t.call('careers.enrolment', {}, B)).toEqual({ outcome: 'enrolled' });
+    expect(await t.call('careers.enrolment', {}, A)).toEqual({ outcome: 'not_enrolled' });
+    expect(await t.call('careers.lastAct', {}, A)).toEqual({ outcome: 'not_enrolled' });
+    const notices = t.sent.filter((sms) => sms.purpose === 'career-moved');
+    expect(notices).toHaveLength(1);
+    // 09:00 UTC + 1 h is 11:00 in Benin (UTC+1).
+    expect(notices[0]).toMatchObject({ to: A, text: 'Guichet Career: your career file is linked to another number since 03/12/2026 11:00. If this was not you, dial *123*7# and tell your HR office.' });
+    // Nothing of the new number or the matricule in the notice.
+    expect(notices[0]!.text).not.toContain('1042173');
+    expect(notices[0]!.text).not.toContain('0166000002');
+    expect(t.failures).toEqual([]);
+  });
+
+  it('taken back by the first number: the second is told in turn, French by default', async () => {
+    const t = setup();
+    await enrol(t, A);
+    await enrol(t, B);
+    await enrol(t, A);
+    expect(t.sent.filter((sms) => sms.purpose === 'career-moved').map((sms) => sms.to)).toEqual([A, B]);
+    expect(t.sent.at(-1)!.text).toMatch(/^Guichet Carriere: votre dossier est relie a un autre numero depuis le 03\/12\/2026 10:00\./);
+    expect(await t.call('careers.enrolment', {}, A)).toEqual({ outcome: 'enrolled' });
+    expect(await t.call('careers.enrolment', {}, B)).toEqual({ outcome: 'not_enrolled' });
+  });
+
+  it('no notice when the same number enrols again, nor to a number that unenrolled or enrolled another matricule since', async () => {
+    const t = setup();
+    await enrol(t, A);
+    await enrol(t, A);
+    // A unenrols: the matricule has no holder left to tell.
+    expect(await t.call('careers.unenrol', {}, A)).toEqual({ outcome: 'ok' });
+    await enrol(t, B);
+    // B moves on to another matricule (the demo's second agent): B keeps that one.
+    await enrol(t, B, { matricule: '2210884', firstPosting: '02011984' });
+    await enrol(t, A);
+    expect(t.sent.filter((sms) => sms.purpose === 'career-moved')).toEqual([]);
+    expect(await t.call('careers.enrolment', {}, B)).toEqual({ outcome: 'enrolled' });
+  });
 });

@@ -7,6 +7,9 @@ import type { AttemptLimiter } from '../limits/port.js';
 import { MemoryRateLimiter } from '../limits/rate/memory.js';
 import type { RateLimiter, RatePolicy } from '../limits/rate/port.js';
 import { constantTimeEqual, hexToBytes, hmacHex } from '../lib/secrets.js';
+import { seal, unseal } from '../lib/seal.js';
+import { LANGUAGES, type Language } from '../engine/schema.js';
+import type { PreferenceStore } from '../sessions/port.js';
 import type { SmsOutbox } from '../sms/outbox.js';
 import { renderCareerSms } from '../sms/templates.js';
 import { DEFAULT_PII_HASH_KEY } from './holder-proof.js';
@@ -29,6 +32,10 @@ export interface CareerServicesDeps {
   rates?: RateLimiter;
   /** `PII_HASH_KEY`: keys the number's store key, the counters' names and the code hashes. */
   piiHashKey?: string;
+  /** The languages citizens chose, for telling a number in its own that its matricule moved away. Absent: French. */
+  preferences?: Pick<PreferenceStore, 'getLanguage'>;
+  /** Where a failed "your file moved" notice is reported (never with the number). */
+  onNoticeFailed?: (error: unknown) => void;
   codePolicy?: CodePolicy;
   /** Six random digits by default; tests and transcripts may give their own. */
   newCode?: () => string;
@@ -48,6 +55,12 @@ export function randomSixDigits(): string {
   do crypto.getRandomValues(buffer);
   while (buffer[0]! >= 4_294_000_000);
   return String(buffer[0]! % 1_000_000).padStart(6, '0');
+}
+
+/** When a takeover happened, as the notice shows it: 04/12/2026 13:20 (Benin time, UTC+1, no daylight saving). */
+function shownDateTime(ms: number): string {
+  const benin = new Date(ms + 3_600_000).toISOString();
+  return `${benin.slice(8, 10)}/${benin.slice(5, 7)}/${benin.slice(0, 4)} ${benin.slice(11, 16)}`;
 }
 
 /** 2026-11-20 → 20/11/2026. */
@@ -74,6 +87,32 @@ export function createCareerServices(deps: CareerServicesDeps): ServiceRegistry 
   const numberKey = (msisdn: string) => hmacHex(piiHashKey, `career-number:${msisdn}`);
   const counterKey = async (kind: 'caller' | 'matricule', value: string) => `careerproof:${kind}:${await hmacHex(piiHashKey, value)}`;
   const codeHash = (key: string, code: string) => hmacHex(piiHashKey, `career-code:${key}:${code}`);
+  const matriculeKey = (matricule: string) => hmacHex(piiHashKey, `career-matricule:${matricule}`);
+
+  /**
+   * A matricule is enrolled on one number at a time. Whoever proves it (matricule, first posting,
+   * then a code on their own phone) takes it over: the number that held it loses its access and is
+   * told by SMS, so an enrolment made by someone who learned an agent's matricule and date does not
+   * go unseen, and the agent can re-enrol from their own phone (which tells the other one in turn).
+   * The number that held it is kept only sealed (`src/lib/seal.ts`), beside its keyed hash.
+   */
+  async function takeOver(matricule: string, key: string, msisdn: string): Promise<void> {
+    const previous = await deps.enrolments.exchangeHolder(await matriculeKey(matricule), { numberKey: key, sealedNumber: await seal(piiHashKey, msisdn) });
+    if (!previous || previous.numberKey === key) return;
+    // A number that enrolled another matricule since keeps it, and is not told about this one.
+    if (!(await deps.enrolments.unenrolIf(previous.numberKey, matricule))) return;
+    const number = await unseal(piiHashKey, previous.sealedNumber);
+    if (number === null) throw new Error('the previous holder of a matricule could not be unsealed (PII_HASH_KEY changed?)');
+    const stored = await deps.preferences?.getLanguage(number);
+    const language: Language = LANGUAGES.includes(stored as Language) ? (stored as Language) : 'fr';
+    await deps.outbox.enqueue({
+      to: number,
+      text: renderCareerSms('career_moved', language, { date: shownDateTime(now()) }),
+      // One notice per takeover: a retried confirmation cannot complete twice, so this key is never reused.
+      idempotencyKey: `career-moved:${previous.numberKey}:${key}:${now()}`,
+      purpose: 'career-moved',
+    });
+  }
 
   /** The matricule enrolled on the caller's number, or the outcome that says it is not. */
   async function enrolledMatricule(ctx: ServiceContext): Promise<string | null> {
@@ -127,7 +166,11 @@ export function createCareerServices(deps: CareerServicesDeps): ServiceRegistry 
       const given = hexToBytes(await codeHash(key, typed));
       const expected = hexToBytes(pending.codeHash);
       if (typed !== '' && given && expected && constantTimeEqual(given, expected)) {
-        return (await deps.enrolments.complete(key, pending.codeHash, now())) ? { outcome: 'ok' } : { outcome: 'expired' };
+        const matricule = await deps.enrolments.complete(key, pending.codeHash, now());
+        if (!matricule) return { outcome: 'expired' };
+        // The enrolment stands whatever happens to the notice: the caller proved matricule and number.
+        await takeOver(matricule, key, ctx.msisdn).catch((error: unknown) => deps.onNoticeFailed?.(error));
+        return { outcome: 'ok' };
       }
       const left = policy.maxAttempts - pending.attempts;
       if (left <= 0) {
@@ -138,7 +181,10 @@ export function createCareerServices(deps: CareerServicesDeps): ServiceRegistry 
     },
 
     'careers.unenrol': async (_args, ctx) => {
-      await deps.enrolments.unenrol(await numberKey(ctx.msisdn));
+      const key = await numberKey(ctx.msisdn);
+      const matricule = await deps.enrolments.enrolled(key);
+      await deps.enrolments.unenrol(key);
+      if (matricule) await deps.enrolments.releaseHolder(await matriculeKey(matricule), key);
       return { outcome: 'ok' };
     },
 

@@ -153,6 +153,13 @@ export const CAREER_SMS_TEMPLATES = {
     fon: 'Guichet Azɔ̌: kɔ́dù towe wɛ nyí {{code}}. É na nɔ te {{minutes}} min. Ma ɖɔ nú mɛ ɖě ǎ.',
     yor: 'Guichet Iṣẹ́: kóòdù ìjẹ́rìísí rẹ ni {{code}}. Ó wà fún ìṣẹ́jú {{minutes}}. Má fi han ẹnikẹ́ni.',
   },
+  /** To the number a matricule was enrolled on, when another number proved it and took it over. */
+  career_moved: {
+    fr: 'Guichet Carriere: votre dossier est relie a un autre numero depuis le {{date}}. Si ce n\'est pas vous, composez *123*7# et prevenez votre DRH.',
+    en: 'Guichet Career: your career file is linked to another number since {{date}}. If this was not you, dial *123*7# and tell your HR office.',
+    fon: 'Guichet Azɔ̌: azɔ̌ towe sín wemà ɖò nɔ́mbà ɖevo jí sín {{date}}. Enyi a wɛ ǎ ɔ, zín *123*7# bo ɖɔ nú DRH towe.',
+    yor: 'Guichet Iṣẹ́: fáìlì iṣẹ́ rẹ ti so mọ́ nọ́mbà mìíràn láti {{date}}. Tí kì í bá ṣe ìwọ, tẹ *123*7# kí o sì sọ fún DRH rẹ.',
+  },
 } as const satisfies Record<string, Translations<string>>;
 
 type SmsParams = Readonly<Record<string, string | number>>;

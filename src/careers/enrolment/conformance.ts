@@ -97,5 +97,41 @@ export function enrolmentStoreConformance(name: string, make: () => EnrolmentSto
       }
       expect(await store.enrolled(number)).toBe('2210884');
     });
+
+    it('a matricule has one holder: each exchange hands back the one before, and release forgets only its own', async () => {
+      const store = make();
+      const matricule = `m-${key()}`;
+      const [a, b] = [key(), key()];
+      expect(await store.exchangeHolder(matricule, { numberKey: a, sealedNumber: 'sealed-a' })).toBeNull();
+      expect(await store.exchangeHolder(matricule, { numberKey: b, sealedNumber: 'sealed-b' })).toEqual({ numberKey: a, sealedNumber: 'sealed-a' });
+      await store.releaseHolder(matricule, a);
+      expect(await store.exchangeHolder(matricule, { numberKey: b, sealedNumber: 'sealed-b2' })).toEqual({ numberKey: b, sealedNumber: 'sealed-b' });
+      await store.releaseHolder(matricule, b);
+      expect(await store.exchangeHolder(matricule, { numberKey: a, sealedNumber: 'sealed-a' })).toBeNull();
+    });
+
+    it('20 concurrent exchanges on one matricule hand each previous holder back exactly once', async () => {
+      const store = make();
+      const matricule = `m-${key()}`;
+      const numbers = Array.from({ length: 20 }, () => key());
+      const previous = await Promise.all(numbers.map((numberKey) => store.exchangeHolder(matricule, { numberKey, sealedNumber: `s-${numberKey}` })));
+      const last = await store.exchangeHolder(matricule, { numberKey: 'final', sealedNumber: 's-final' });
+      const handedBack = [...previous, last].filter((p) => p !== null).map((p) => p!.numberKey);
+      // A chain: every number but none is handed back once, and exactly one exchange found nobody.
+      expect(previous.filter((p) => p === null)).toHaveLength(1);
+      expect(handedBack.sort()).toEqual([...numbers].sort());
+    });
+
+    it('unenrolIf unenrols only a number still enrolled for that matricule', async () => {
+      const store = make();
+      const number = key();
+      await store.startPending(number, { matricule: '1042173', codeHash: 'h' }, TTL, T0);
+      await store.complete(number, 'h', T0);
+      expect(await store.unenrolIf(number, '2210884')).toBe(false);
+      expect(await store.enrolled(number)).toBe('1042173');
+      expect(await store.unenrolIf(number, '1042173')).toBe(true);
+      expect(await store.enrolled(number)).toBeNull();
+      expect(await store.unenrolIf(number, '1042173')).toBe(false);
+    });
   });
 }

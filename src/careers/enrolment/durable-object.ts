@@ -1,12 +1,13 @@
 import { callDurableObject, type DurableNamespace, type DurableState } from '../../lib/durable-objects.js';
-import type { EnrolmentStore, PendingCode } from './port.js';
+import type { EnrolmentStore, MatriculeHolder, PendingCode } from './port.js';
 
 /**
  * Enrolments on Cloudflare Workers: one Durable Object per number key, holding `enrolled` (the
  * matricule) and `code` (the pending code). The object runs one request at a time and each command
  * awaits only its own storage, so a read, a decision and a write below is atomic, as the Redis
  * scripts are: concurrent tries all count, and a code is completed once. An alarm drops the code
- * when it expires (the enrolment stays).
+ * when it expires (the enrolment stays). A matricule's holder lives in an object of its own, named
+ * after the matricule's keyed hash, with the same one-request-at-a-time atomicity.
  */
 type Command =
   | { op: 'enrolled' }
@@ -14,7 +15,10 @@ type Command =
   | { op: 'take'; nowMs: number }
   | { op: 'complete'; codeHash: string; nowMs: number }
   | { op: 'drop' }
-  | { op: 'unenrol' };
+  | { op: 'unenrol' }
+  | { op: 'unenrolIf'; matricule: string }
+  | { op: 'exchangeHolder'; holder: MatriculeHolder }
+  | { op: 'releaseHolder'; numberKey: string };
 
 /** The Durable Object class (bound as `CAREER_ENROLMENTS` in wrangler.toml). */
 export class CareerEnrolmentObject {
@@ -60,6 +64,20 @@ export class CareerEnrolmentObject {
       case 'unenrol':
         await storage.deleteAll();
         return Response.json(null);
+      case 'unenrolIf': {
+        if ((await storage.get<string>('enrolled')) !== command.matricule) return Response.json(false);
+        await storage.delete('enrolled');
+        return Response.json(true);
+      }
+      case 'exchangeHolder': {
+        const previous = (await storage.get<MatriculeHolder>('holder')) ?? null;
+        await storage.put<MatriculeHolder>('holder', command.holder);
+        return Response.json(previous);
+      }
+      case 'releaseHolder': {
+        if ((await storage.get<MatriculeHolder>('holder'))?.numberKey === command.numberKey) await storage.delete('holder');
+        return Response.json(null);
+      }
     }
   }
 
@@ -103,5 +121,17 @@ export class DurableObjectEnrolmentStore implements EnrolmentStore {
 
   async unenrol(numberKey: string): Promise<void> {
     await this.call(numberKey, { op: 'unenrol' });
+  }
+
+  unenrolIf(numberKey: string, matricule: string): Promise<boolean> {
+    return this.call(numberKey, { op: 'unenrolIf', matricule });
+  }
+
+  exchangeHolder(matriculeKey: string, holder: MatriculeHolder): Promise<MatriculeHolder | null> {
+    return this.call(`m:${matriculeKey}`, { op: 'exchangeHolder', holder });
+  }
+
+  async releaseHolder(matriculeKey: string, numberKey: string): Promise<void> {
+    await this.call(`m:${matriculeKey}`, { op: 'releaseHolder', numberKey });
   }
 }

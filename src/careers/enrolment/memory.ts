@@ -1,9 +1,10 @@
-import type { EnrolmentStore, PendingCode } from './port.js';
+import type { EnrolmentStore, MatriculeHolder, PendingCode } from './port.js';
 
 /** In-process enrolments for the embedded default and tests; bounded, oldest forgotten first. */
 export class MemoryEnrolmentStore implements EnrolmentStore {
   private readonly enrolments = new Map<string, string>();
   private readonly pending = new Map<string, PendingCode>();
+  private readonly holders = new Map<string, MatriculeHolder>();
 
   constructor(private readonly maxEntries = 100_000) {}
 
@@ -42,6 +43,24 @@ export class MemoryEnrolmentStore implements EnrolmentStore {
   async unenrol(numberKey: string): Promise<void> {
     this.enrolments.delete(numberKey);
     this.pending.delete(numberKey);
+  }
+
+  async exchangeHolder(matriculeKey: string, holder: MatriculeHolder): Promise<MatriculeHolder | null> {
+    const previous = this.holders.get(matriculeKey) ?? null;
+    this.holders.delete(matriculeKey);
+    this.holders.set(matriculeKey, { ...holder });
+    this.bound(this.holders);
+    return previous;
+  }
+
+  async releaseHolder(matriculeKey: string, numberKey: string): Promise<void> {
+    if (this.holders.get(matriculeKey)?.numberKey === numberKey) this.holders.delete(matriculeKey);
+  }
+
+  async unenrolIf(numberKey: string, matricule: string): Promise<boolean> {
+    if (this.enrolments.get(numberKey) !== matricule) return false;
+    this.enrolments.delete(numberKey);
+    return true;
   }
 
   private live(numberKey: string, nowMs: number): PendingCode | undefined {

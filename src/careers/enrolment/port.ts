@@ -26,6 +26,16 @@ export interface CodePolicy {
 /** Five minutes (an SMS is seconds away; a USSD session lasts three), three tries. */
 export const ENROLMENT_CODE_POLICY: CodePolicy = { ttlMs: 5 * 60_000, maxAttempts: 3 };
 
+/**
+ * Who a matricule is enrolled for now: that number's key, and the number itself sealed
+ * (`src/lib/seal.ts`), so that it can be told when the matricule is enrolled on another number,
+ * without the store holding it in clear.
+ */
+export interface MatriculeHolder {
+  numberKey: string;
+  sealedNumber: string;
+}
+
 export interface EnrolmentStore {
   /** The matricule enrolled on this number, or null. */
   enrolled(numberKey: string): Promise<string | null>;
@@ -46,4 +56,17 @@ export interface EnrolmentStore {
   dropPending(numberKey: string): Promise<void>;
   /** Forgets the number's enrolment and any pending code. */
   unenrol(numberKey: string): Promise<void>;
+  /**
+   * Makes `holder` the matricule's holder (the caller's keyed hash of the matricule names it) and
+   * returns the holder it replaced, or null: one atomic step, so of two enrolments at once each
+   * is handed the other's or none, never the same previous one twice.
+   */
+  exchangeHolder(matriculeKey: string, holder: MatriculeHolder): Promise<MatriculeHolder | null>;
+  /** Forgets the matricule's holder if it is still `numberKey` (that number unenrolled). */
+  releaseHolder(matriculeKey: string, numberKey: string): Promise<void>;
+  /**
+   * Unenrols the number only if it is still enrolled for `matricule`, in one step; true when it
+   * was (a number that enrolled another matricule since keeps it).
+   */
+  unenrolIf(numberKey: string, matricule: string): Promise<boolean>;
 }

@@ -1,11 +1,13 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { EnrolmentStore, PendingCode } from './port.js';
+import type { EnrolmentStore, MatriculeHolder, PendingCode } from './port.js';
 
 /**
  * Enrolments in Redis, shared by every instance. Per number two keys under one hash tag (the
  * number's keyed hash), so each script below runs on one Redis Cluster slot: `…:enrolled` (the
  * matricule, no expiry) and `…:code` (a hash: `m` matricule, `h` code hash, `a` attempts, `e`
- * expiry in ms; PEXPIREd with the code).
+ * expiry in ms; PEXPIREd with the code). Per matricule one key under the matricule's keyed hash,
+ * `…{m:<hash>}:holder`: `<number key> <sealed number>`, no expiry, changed with single commands or
+ * a script on that one key.
  */
 const TAKE_ATTEMPT = `
 local e = tonumber(redis.call('HGET', KEYS[1], 'e') or '0')
@@ -26,9 +28,27 @@ redis.call('DEL', KEYS[1])
 return m
 `;
 
+/** Deletes the holder key if it still names this number key (the value's first word). */
+const RELEASE_HOLDER = `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. ' ' then redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** Deletes the number's enrolment if it is still this matricule. */
+const UNENROL_IF = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`;
+
 type RedisWithScripts = (Redis | Cluster) & {
   guichetEnrolmentTake(code: string, nowMs: number): Promise<[string, string, number, string] | null>;
   guichetEnrolmentComplete(code: string, enrolled: string, codeHash: string, nowMs: number): Promise<string | null>;
+  guichetEnrolmentReleaseHolder(holder: string, numberKey: string): Promise<number>;
+  guichetEnrolmentUnenrolIf(enrolled: string, matricule: string): Promise<number>;
 };
 
 export class RedisEnrolmentStore implements EnrolmentStore {
@@ -40,6 +60,8 @@ export class RedisEnrolmentStore implements EnrolmentStore {
   ) {
     if (!('guichetEnrolmentTake' in redis)) redis.defineCommand('guichetEnrolmentTake', { numberOfKeys: 1, lua: TAKE_ATTEMPT });
     if (!('guichetEnrolmentComplete' in redis)) redis.defineCommand('guichetEnrolmentComplete', { numberOfKeys: 2, lua: COMPLETE });
+    if (!('guichetEnrolmentReleaseHolder' in redis)) redis.defineCommand('guichetEnrolmentReleaseHolder', { numberOfKeys: 1, lua: RELEASE_HOLDER });
+    if (!('guichetEnrolmentUnenrolIf' in redis)) redis.defineCommand('guichetEnrolmentUnenrolIf', { numberOfKeys: 1, lua: UNENROL_IF });
     this.redis = redis as RedisWithScripts;
   }
 
@@ -82,5 +104,25 @@ export class RedisEnrolmentStore implements EnrolmentStore {
   async unenrol(numberKey: string): Promise<void> {
     const { code, enrolled } = this.keys(numberKey);
     await this.redis.del(code, enrolled);
+  }
+
+  /** `SET … GET`: one command on one key, so the exchange is atomic on a Cluster as it is. */
+  async exchangeHolder(matriculeKey: string, holder: MatriculeHolder): Promise<MatriculeHolder | null> {
+    const previous = await this.redis.set(this.holderKey(matriculeKey), `${holder.numberKey} ${holder.sealedNumber}`, 'GET');
+    if (previous === null) return null;
+    const space = previous.indexOf(' ');
+    return space > 0 ? { numberKey: previous.slice(0, space), sealedNumber: previous.slice(space + 1) } : null;
+  }
+
+  async releaseHolder(matriculeKey: string, numberKey: string): Promise<void> {
+    await this.redis.guichetEnrolmentReleaseHolder(this.holderKey(matriculeKey), numberKey);
+  }
+
+  async unenrolIf(numberKey: string, matricule: string): Promise<boolean> {
+    return (await this.redis.guichetEnrolmentUnenrolIf(this.keys(numberKey).enrolled, matricule)) === 1;
+  }
+
+  private holderKey(matriculeKey: string): string {
+    return `${this.prefix}{m:${matriculeKey}}:holder`;
   }
 }

@@ -268,6 +268,8 @@ export async function createNodeGateway(
     enrolments: redis ? new RedisEnrolmentStore(redis, `${config.redisPrefix}careers:`) : new MemoryEnrolmentStore(),
     outbox: sms.dispatcher,
     rates,
+    preferences: store,
+    onNoticeFailed: (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'career file takeover: the previous number was not told'),
     ...(options.careerCode ? { newCode: options.careerCode } : {}),
     ...(options.now ? { now: options.now } : {}),
   };

@@ -188,6 +188,8 @@ export function createWorkerGateway(bindings: WorkerBindings, platform: WorkerPl
     records: agents,
     enrolments: bindings.CAREER_ENROLMENTS ? new DurableObjectEnrolmentStore(bindings.CAREER_ENROLMENTS) : new MemoryEnrolmentStore(),
     outbox: dispatcher,
+    preferences: sessions,
+    onNoticeFailed: (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'career file takeover: the previous number was not told'),
     ...(bindings.RATE_LIMITS ? { rates: new DurableObjectRateLimiter(bindings.RATE_LIMITS) } : {}),
   };
   Object.assign(services, createServices({ portal, attempts, piiHashKey: config.piiHashKey, ccsp: bundledCcspData(), payments, careers, appointments: { services: unavailableAppointmentServices() } }));
