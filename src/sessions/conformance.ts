@@ -84,5 +84,26 @@ export function sessionStoreConformance(name: string, make: () => SessionStore &
       await store.setLanguage(msisdn, 'en');
       expect(await store.getLanguage(msisdn)).toBe('en');
     });
+
+    it('reads a language and an opt-out together as the two reads give them', async () => {
+      const store = make();
+      const msisdn = `+22901${Math.floor(Math.random() * 1e8).toString().padStart(8, '0')}`;
+      const both = async () => {
+        const together = await store.languageAndOptOut(msisdn);
+        expect(together).toEqual({ language: await store.getLanguage(msisdn), optedOut: await store.isOptedOut(msisdn) });
+        return together;
+      };
+      expect(await both()).toEqual({ language: null, optedOut: false });
+      await store.setLanguage(msisdn, 'fon');
+      expect(await both()).toEqual({ language: 'fon', optedOut: false });
+      await store.setOptedOut(msisdn, true);
+      expect(await both()).toEqual({ language: 'fon', optedOut: true });
+      await store.setOptedOut(msisdn, false);
+      expect(await both()).toEqual({ language: 'fon', optedOut: false });
+      // An opt-out alone, for a number with no language.
+      const other = `+22901${Math.floor(Math.random() * 1e8).toString().padStart(8, '0')}`;
+      await store.setOptedOut(other, true);
+      expect(await store.languageAndOptOut(other)).toEqual({ language: null, optedOut: true });
+    });
   });
 }

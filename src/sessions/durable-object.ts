@@ -1,4 +1,4 @@
-import { LANGUAGE_TTL_SECONDS, type PreferenceStore, type SessionStore, type VersionedRecord } from './port.js';
+import { LANGUAGE_TTL_SECONDS, type PreferenceStore, type RecipientPreferences, type SessionStore, type VersionedRecord } from './port.js';
 
 /**
  * Sessions on Cloudflare Workers: one Durable Object per USSD session (and per phone number for
@@ -112,6 +112,12 @@ export class DurableObjectSessionStore implements SessionStore, PreferenceStore 
   async setOptedOut(msisdn: string, optedOut: boolean): Promise<void> {
     const current = (await this.call(`optout:${msisdn}`, { op: 'load' })) as VersionedRecord | null;
     await this.call(`optout:${msisdn}`, { op: 'save', data: optedOut ? 'yes' : 'no', expectedVersion: current?.version ?? null, ttlSeconds: 100 * 365 * 24 * 3600 });
+  }
+
+  /** Two objects (one per key), asked at once: a Durable Object holds one name's state only. */
+  async languageAndOptOut(msisdn: string): Promise<RecipientPreferences> {
+    const [language, optedOut] = await Promise.all([this.getLanguage(msisdn), this.isOptedOut(msisdn)]);
+    return { language, optedOut };
   }
 
   private async call(name: string, command: Command): Promise<unknown> {

@@ -1,4 +1,4 @@
-import { LANGUAGE_TTL_SECONDS, type PreferenceStore, type SessionStore, type VersionedRecord } from './port.js';
+import { LANGUAGE_TTL_SECONDS, type PreferenceStore, type RecipientPreferences, type SessionStore, type VersionedRecord } from './port.js';
 
 interface Entry extends VersionedRecord {
   expiresAt: number;
@@ -53,6 +53,10 @@ export class MemorySessionStore implements SessionStore, PreferenceStore {
   async setOptedOut(msisdn: string, optedOut: boolean): Promise<void> {
     if (optedOut) this.optedOut.add(msisdn);
     else this.optedOut.delete(msisdn);
+  }
+
+  async languageAndOptOut(msisdn: string): Promise<RecipientPreferences> {
+    return { language: await this.getLanguage(msisdn), optedOut: this.optedOut.has(msisdn) };
   }
 
   /** Live sessions held, for tests and metrics. */

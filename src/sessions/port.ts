@@ -51,6 +51,18 @@ export interface PreferenceStore {
   /** Whether the citizen asked for no more notifications (SMS `STOP`). */
   isOptedOut(msisdn: string): Promise<boolean>;
   setOptedOut(msisdn: string, optedOut: boolean): Promise<void>;
+  /**
+   * `getLanguage` and `isOptedOut` in one read: what a notification needs of its recipient before
+   * it is rendered and recorded. On one Redis a single `MGET` (issue 18 part 3: one command fewer
+   * per notification); the same answers as the two reads, which the conformance suite checks.
+   */
+  languageAndOptOut(msisdn: string): Promise<RecipientPreferences>;
+}
+
+/** A recipient's stored language (null: never chosen, or forgotten) and opt-out. */
+export interface RecipientPreferences {
+  language: string | null;
+  optedOut: boolean;
 }
 
 /** How long a chosen language is remembered after the citizen's last choice. */

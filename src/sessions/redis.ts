@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { LANGUAGE_TTL_SECONDS, type PreferenceStore, type SessionStore, type VersionedRecord } from './port.js';
+import { LANGUAGE_TTL_SECONDS, type PreferenceStore, type RecipientPreferences, type SessionStore, type VersionedRecord } from './port.js';
 
 /**
  * Compare-and-set in one server-side step: a hop's write lands only if nobody wrote since it
@@ -23,15 +23,24 @@ type RedisWithCas = (Redis | Cluster) & {
 export interface RedisStoreOptions {
   /** Namespace for every key, so several deployments or tests can share one Redis. */
   prefix?: string;
+  /**
+   * Whether keys of two hash slots may go in one command (`MGET` of a number's language and
+   * opt-out): true on one Redis, false on a Cluster, where they may live on two masters and the
+   * command would be refused (CROSSSLOT). Default: the client's own (`!redis.isCluster`). The
+   * slot-audited suite sets false to check the Cluster's path on one Redis.
+   */
+  multiKey?: boolean;
 }
 
 /** Sessions and preferences in Redis (ioredis). Node only: wired in `src/runtime/node/main.ts`. */
 export class RedisSessionStore implements SessionStore, PreferenceStore {
   private readonly redis: RedisWithCas;
   private readonly prefix: string;
+  private readonly multiKey: boolean;
 
   constructor(redis: Redis | Cluster, options: RedisStoreOptions = {}) {
     this.prefix = options.prefix ?? 'guichet:';
+    this.multiKey = options.multiKey ?? !redis.isCluster;
     if (!('guichetSaveIfVersion' in redis)) {
       redis.defineCommand('guichetSaveIfVersion', { numberOfKeys: 1, lua: SAVE_IF_VERSION });
     }
@@ -75,6 +84,22 @@ export class RedisSessionStore implements SessionStore, PreferenceStore {
   async setOptedOut(msisdn: string, optedOut: boolean): Promise<void> {
     if (optedOut) await this.redis.set(`${this.prefix}optout:${msisdn}`, new Date().toISOString());
     else await this.redis.del(`${this.prefix}optout:${msisdn}`);
+  }
+
+  /**
+   * One `MGET` on one Redis (the opt-out's value is its date, any value meaning opted out, as
+   * `EXISTS` reads it); on a Cluster the two keys' slots differ, so a `GET` and an `EXISTS`, sent
+   * together (one round trip when they share a master, auto-pipelined).
+   */
+  async languageAndOptOut(msisdn: string): Promise<RecipientPreferences> {
+    const languageKey = `${this.prefix}lang:${msisdn}`;
+    const optOutKey = `${this.prefix}optout:${msisdn}`;
+    if (this.multiKey) {
+      const [language, optOut] = await this.redis.mget(languageKey, optOutKey);
+      return { language: language ?? null, optedOut: optOut !== null && optOut !== undefined };
+    }
+    const [language, optOut] = await Promise.all([this.redis.get(languageKey), this.redis.exists(optOutKey)]);
+    return { language, optedOut: optOut === 1 };
   }
 
   private sessionKey(key: string): string {

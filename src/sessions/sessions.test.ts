@@ -71,6 +71,7 @@ function writeThrough(inner: SessionStore & PreferenceStore): SessionStore & Pre
     setLanguage: (msisdn, language) => inner.setLanguage(msisdn, language),
     isOptedOut: (msisdn) => inner.isOptedOut(msisdn),
     setOptedOut: (msisdn, optedOut) => inner.setOptedOut(msisdn, optedOut),
+    languageAndOptOut: (msisdn) => inner.languageAndOptOut(msisdn),
   };
 }
 

@@ -107,6 +107,7 @@ describe('a store that never answers', () => {
       setLanguage: () => new Promise(() => {}),
       isOptedOut: () => new Promise(() => {}),
       setOptedOut: () => new Promise(() => {}),
+      languageAndOptOut: () => new Promise(() => {}),
     };
     const services = await defaultServices();
     const frozen = await createTestGateway({ services, store: hanging });

@@ -119,9 +119,9 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
     const request = parsed.data;
     const number = normalizeMsisdn(request.to);
     if (!number.ok) return errorResponse(c, 'bad_request', `to: ${number.reason}`);
-    // The language and the opt-out in one round trip (auto-pipelined on Redis), instead of the
-    // dispatcher reading the opt-out after the language: the dispatcher shares this store.
-    const [stored, optedOut] = await Promise.all([deps.preferences.getLanguage(number.e164), deps.preferences.isOptedOut(number.e164)]);
+    // The language and the opt-out in one read (one MGET on Redis), instead of the dispatcher
+    // reading the opt-out after the language: the dispatcher shares this store.
+    const { language: stored, optedOut } = await deps.preferences.languageAndOptOut(number.e164);
     const language = request.language ?? (isLanguage(stored) ? stored : 'fr');
     if (request.channel === 'ussd-push' && !deps.push) return errorResponse(c, 'bad_request', 'channel: ussd-push is not available on this gateway');
     try {

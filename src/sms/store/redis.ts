@@ -6,10 +6,10 @@ import { applyUpdate, FINAL_STATUSES, PARKED_REPORT_SECONDS, providerIdsOf, type
 const KEEP_SECONDS = 30 * 24 * 3600;
 
 /**
- * Redis Cluster: no script or MULTI here touches more than one key, so nothing needs a hash tag
- * and the key names are the ones single-Redis deployments already hold (no migration). What one
- * script used to do across keys is now ordered so that a crash between two writes leaves nothing
- * a reader can trip on:
+ * Redis Cluster: no script or MULTI of the Cluster path touches more than one key, so nothing needs
+ * a hash tag and the key names are the ones single-Redis deployments already hold (no migration).
+ * On one Redis, a create is one two-key script (`WRITE_AND_CLAIM`). On a Cluster, what that script
+ * does is ordered so that a crash between two writes leaves nothing a reader can trip on:
  * - create writes the message first, then claims the idempotency key for it (`SET NX`): a key never
  *   names a message that is not there; a message left without its key is never queued and expires;
  * - a transition writes the provider-id pointers and the `pending` entry before the compare-and-set
@@ -31,7 +31,33 @@ redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 `;
 
+/**
+ * KEYS: message, idempotency key. ARGV: the message's JSON, its id, ttl. One Redis only (two slots).
+ * A free key (or one already naming this id: a retried call whose answer was lost): the message is
+ * written and the key claimed for it, in one step, so neither is ever there without the other.
+ * A key naming another id: nothing written, that id returned (the caller reads its message, or
+ * takes the key over if it outlived it).
+ */
+const WRITE_AND_CLAIM = `
+local holder = redis.call('GET', KEYS[2])
+if holder ~= false and holder ~= ARGV[2] then return holder end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1
+`;
+
+export interface RedisMessageStoreOptions {
+  /**
+   * Whether one script may touch the message and its idempotency key (two hash slots): true on one
+   * Redis (a create is then one round trip, `WRITE_AND_CLAIM`), false on a Cluster, where the two
+   * writes are ordered instead. Default: the client's own (`!redis.isCluster`). The slot-audited
+   * suite sets false to check the Cluster's path on one Redis.
+   */
+  multiKey?: boolean;
+}
+
 type RedisWithSmsScripts = (Redis | Cluster) & {
+  guichetSmsWriteAndClaim(messageKey: string, idempotencyKey: string, json: string, id: string, ttlSeconds: number): Promise<number | string>;
   guichetSmsTakeOver(idempotencyKey: string, staleId: string, id: string, ttlSeconds: number): Promise<number>;
   guichetSmsSetIfUnchanged(key: string, read: string, next: string, ttlSeconds: number): Promise<number>;
 };
@@ -44,11 +70,15 @@ type RedisWithSmsScripts = (Redis | Cluster) & {
  */
 export class RedisMessageStore implements MessageStore {
   private readonly redis: RedisWithSmsScripts;
+  private readonly multiKey: boolean;
 
   constructor(
     redis: Redis | Cluster,
     private readonly prefix = 'guichet:sms:',
+    options: RedisMessageStoreOptions = {},
   ) {
+    this.multiKey = options.multiKey ?? !redis.isCluster;
+    if (!('guichetSmsWriteAndClaim' in redis)) redis.defineCommand('guichetSmsWriteAndClaim', { numberOfKeys: 2, lua: WRITE_AND_CLAIM });
     if (!('guichetSmsTakeOver' in redis)) redis.defineCommand('guichetSmsTakeOver', { numberOfKeys: 1, lua: TAKE_OVER_IDEMPOTENCY_KEY });
     if (!('guichetSmsSetIfUnchanged' in redis)) redis.defineCommand('guichetSmsSetIfUnchanged', { numberOfKeys: 1, lua: SET_IF_UNCHANGED });
     this.redis = redis as RedisWithSmsScripts;
@@ -65,6 +95,21 @@ export class RedisMessageStore implements MessageStore {
   }
 
   private async claim(message: SmsMessage): Promise<{ created: boolean; message: SmsMessage }> {
+    if (this.multiKey) {
+      // One round trip for the write and the claim (issue 18 part 3), atomic as a script is.
+      const idempotencyKey = `${this.prefix}idem:${message.idempotencyKey}`;
+      const holder = await this.redis.guichetSmsWriteAndClaim(this.key(message.id), idempotencyKey, JSON.stringify(message), message.id, KEEP_SECONDS);
+      if (holder === 1) return { created: true, message };
+      const existing = await this.redis.get(this.key(String(holder)));
+      if (existing) return { created: false, message: JSON.parse(existing) as SmsMessage };
+      // The key outlived its message (or the message expired in between): the ordered path below
+      // writes ours and takes the key over, by exactly one of several racing creators.
+    }
+    return this.claimInOrder(message);
+  }
+
+  /** The Cluster's create (and one Redis's rare case of a key that outlived its message): the message first, then the key. */
+  private async claimInOrder(message: SmsMessage): Promise<{ created: boolean; message: SmsMessage }> {
     const idempotencyKey = `${this.prefix}idem:${message.idempotencyKey}`;
     const claimKey = () => this.redis.set(idempotencyKey, message.id, 'EX', KEEP_SECONDS, 'NX');
     const written = this.redis.set(this.key(message.id), JSON.stringify(message), 'EX', KEEP_SECONDS);
