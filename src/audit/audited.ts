@@ -32,7 +32,6 @@ export interface AuditDeps {
  * `ADMIN_AGENCY` once its token passed.
  */
 export function audited(deps: AuditDeps): MiddlewareHandler {
-  const { audit, logger } = deps;
   return async function auditedRoute(c, next) {
     // The pattern this middleware was registered with, which is its route's.
     const action = `${c.req.method} ${routePath(c)}`;
@@ -41,15 +40,24 @@ export function audited(deps: AuditDeps): MiddlewareHandler {
     c.header('x-request-id', requestId);
     await next();
     if (!c.res.headers.has('x-request-id')) c.res.headers.set('x-request-id', requestId);
-    if (!audit) return;
-    const note = c.get('auditNote');
-    const agency = note.agency ?? UNKNOWN_AGENCY;
-    try {
-      await audit.record({ time: new Date().toISOString(), agency, action, ...(note.target !== undefined ? { target: note.target } : {}), outcome: c.res.status, requestId });
-    } catch (error) {
-      logger.error({ action, requestId, err: error instanceof Error ? error.message : String(error) }, 'audit entry not written');
-    }
+    await writeAuditEntry(deps, action, c.get('auditNote'), c.res.status, requestId);
   };
+}
+
+/**
+ * The entry of one audited call, as `audited` writes it once the answer is made: the agency noted
+ * (else `unknown`), the action (`POST /v1/notifications`), the target noted, the status answered,
+ * the request id the answer carries. An entry that cannot be written is logged as such (without
+ * its target) and resolves: the answer still leaves. Shared with the Node runtime's notification
+ * listener (`src/runtime/node/notification-listener.ts`), so both paths write the same entries.
+ */
+export async function writeAuditEntry(deps: AuditDeps, action: string, note: AuditNote, outcome: number, requestId: string): Promise<void> {
+  if (!deps.audit) return;
+  try {
+    await deps.audit.record({ time: new Date().toISOString(), agency: note.agency ?? UNKNOWN_AGENCY, action, ...(note.target !== undefined ? { target: note.target } : {}), outcome, requestId });
+  } catch (error) {
+    deps.logger.error({ action, requestId, err: error instanceof Error ? error.message : String(error) }, 'audit entry not written');
+  }
 }
 
 /** Called by an audited route as it learns who calls (once the credentials passed) and about what. */

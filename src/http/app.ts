@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { UssdDialect } from '../channels/ussd/port.js';
 import type { HopHandlerDeps } from '../channels/ussd/hop-handler.js';
 import type { UssdProviderSettings } from '../channels/ussd/provider-settings.js';
-import { registerNotificationRoutes, type AgencyCredentials } from '../channels/sms/notifications.js';
+import { registerNotificationRoutes, type AgencyCredentials, type NotificationDeps } from '../channels/sms/notifications.js';
 import { registerSimulator } from '../channels/simulator/route.js';
 import type { SandboxInbox } from '../sms/sandbox-inbox.js';
 import { registerAdmin, type AdminDeps } from '../channels/admin/route.js';
@@ -168,6 +168,25 @@ export function ussdRouteDeps(deps: AppDeps): UssdRouteDeps {
   return { ...deps, ...hopHandlerDeps(deps) };
 }
 
+/**
+ * What the notification API gets (`/v1/notifications`), or undefined without the SMS channel: the
+ * Hono route and the Node runtime's direct listener are built from this one set.
+ */
+export function notificationDeps(deps: AppDeps): NotificationDeps | undefined {
+  if (!deps.sms) return undefined;
+  return {
+    dispatcher: deps.sms.dispatcher,
+    store: deps.sms.store,
+    preferences: deps.preferences,
+    agencies: deps.sms.agencies,
+    ...(deps.sms.push ? { push: deps.sms.push } : {}),
+    ...(deps.audit ? { audit: deps.audit } : {}),
+    logger: deps.logger,
+    ...(deps.rateLimits ? { rateLimit: { limiter: deps.rateLimits.limiter, policy: { limit: deps.rateLimits.notificationsPerMinute, windowMs: 60_000 } } } : {}),
+    ...(deps.digestSecret ? { digestSecret: deps.digestSecret } : {}),
+  };
+}
+
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
@@ -213,16 +232,7 @@ export function createApp(deps: AppDeps): Hono {
       ...(deps.surveys ? { surveys: deps.surveys.service } : {}),
     });
     if (deps.surveys) registerSurveyRoutes(app, { surveys: deps.surveys.service, store: deps.surveys.store, agencies: deps.sms.agencies, ...audit });
-    registerNotificationRoutes(app, {
-      dispatcher: deps.sms.dispatcher,
-      store: deps.sms.store,
-      preferences: deps.preferences,
-      agencies: deps.sms.agencies,
-      ...(deps.sms.push ? { push: deps.sms.push } : {}),
-      ...audit,
-      ...(deps.rateLimits ? { rateLimit: { limiter: deps.rateLimits.limiter, policy: { limit: deps.rateLimits.notificationsPerMinute, windowMs: 60_000 } } } : {}),
-      ...(deps.digestSecret ? { digestSecret: deps.digestSecret } : {}),
-    });
+    registerNotificationRoutes(app, notificationDeps(deps)!);
   }
   if (deps.reminders) registerStatusEventRoutes(app, { ...deps.reminders, ...audit });
   if (deps.accessLog) registerAccessLogExportRoute(app, { ...deps.accessLog, ...audit });

@@ -1,8 +1,9 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { REQUEST_ID_HEADER, audited, auditableId, noteAudit } from '../../audit/audited.js';
+import { REQUEST_ID_HEADER, audited, auditableId, noteAudit, type AuditNote } from '../../audit/audited.js';
 import type { AuditLog } from '../../audit/port.js';
-import { errorResponse, validationReason } from '../../http/errors.js';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { errorAnswer, errorResponse, validationReason, type ApiErrorBody, type ApiErrorCode, type ErrorResponseOptions } from '../../http/errors.js';
 import { describeRoutes, jsonBody, type RouteDescriptor, type SecurityScheme } from '../../http/route-descriptor.js';
 import { constantTimeEqual, hmacHex, secretDigest, secretsMatch, type SecretDigester } from '../../lib/secrets.js';
 import { LANGUAGES, isLanguage } from '../../engine/languages.js';
@@ -92,56 +93,97 @@ export type NotificationView = z.infer<typeof NotificationView>;
 /** A signature older or newer than this is refused: a captured request cannot be replayed later. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 
+/** The headers of a call, as the notification API reads them, whatever carries it (Hono's `c.req`, node:http). Names in lower case. */
+export interface CallHeaders {
+  header(name: string): string | undefined;
+}
+
+/**
+ * An answer of the notification API, before any framework writes it: the status, the JSON body as
+ * an object (Hono's `c.json` and the Node listener both send `JSON.stringify` of it, with
+ * `content-type: application/json`), and the headers it carries besides (`retry-after`).
+ */
+export interface NotificationAnswer {
+  status: ContentfulStatusCode;
+  body: NotificationView | ApiErrorBody;
+  headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * `POST /v1/notifications` without a framework: from the call's headers and raw body to its answer,
+ * noting the agency and the notification into the call's audit note as it learns them. The Hono
+ * route (Workers, tests, `app.request`) and the Node runtime's listener (`src/runtime/node/notification-listener.ts`,
+ * which answers straight from node:http: issue 18 part 3) both call it, so an agency cannot tell
+ * which path answered (`test/notification-listener.test.ts`). A class: under tsx every closure made
+ * per call costs a `__name` call. What nobody planned (a store or queue away) is thrown, for the
+ * caller's error handler to answer 503.
+ */
+export class NotificationHttp {
+  constructor(private readonly deps: NotificationDeps) {}
+
+  async post(call: CallHeaders, raw: string, note: AuditNote): Promise<NotificationAnswer> {
+    const deps = this.deps;
+    // POST keeps the documented `t.body`: the body names the recipient and the text, so it cannot be replayed elsewhere.
+    const agency = await authenticateHeaders(call, deps.agencies, raw, deps.digestSecret);
+    if (!agency) return errorOf('unauthorized', 'missing or wrong API key or signature');
+    note.agency = agency;
+    const refused = await overRate(deps, agency);
+    if (refused) return refused;
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return errorOf('bad_request', 'body is not valid JSON');
+    }
+    const parsed = NotificationRequest.safeParse(body);
+    if (!parsed.success) return errorOf('bad_request', validationReason(parsed.error.issues));
+    const request = parsed.data;
+    const number = normalizeMsisdn(request.to);
+    if (!number.ok) return errorOf('bad_request', `to: ${number.reason}`);
+    // The language and the opt-out in one read (one MGET on Redis), instead of the dispatcher
+    // reading the opt-out after the language: the dispatcher shares this store.
+    const { language: stored, optedOut } = await deps.preferences.languageAndOptOut(number.e164);
+    const language = request.language ?? (isLanguage(stored) ? stored : 'fr');
+    if (request.channel === 'ussd-push' && !deps.push) return errorOf('bad_request', 'channel: ussd-push is not available on this gateway');
+    const sendRequest = {
+      to: number.e164,
+      text: renderSms(request.template, language, request.params),
+      idempotencyKey: `${agency}:${request.idempotencyKey}`,
+      purpose: `notification:${request.template}`,
+      requestedBy: agency,
+      optedOut,
+    };
+    try {
+      const { message, created } = request.channel === 'ussd-push' && deps.push ? await deps.push.send(sendRequest) : await deps.dispatcher.send(sendRequest);
+      note.target = message.id;
+      return { status: created ? 202 : 200, body: view(message) };
+    } catch (error) {
+      if (error instanceof PermanentSmsError) return errorOf('bad_request', error.message);
+      // Refused whole rather than cut downstream and reported delivered.
+      if (error instanceof SmsTooLongError) return errorOf('too_long', error.message, { details: { segments: error.segments, maxSegments: error.maxSegments } });
+      throw error;
+    }
+  }
+}
+
+/** An error answer in the API's envelope (`errorAnswer`), with the headers it carries. */
+function errorOf<C extends ApiErrorCode>(code: C, reason: string, options: ErrorResponseOptions<C> = {}): NotificationAnswer {
+  const { status, body } = errorAnswer(code, reason, options);
+  return options.headers ? { status, body, headers: options.headers } : { status, body };
+}
+
 /**
  * `POST /v1/notifications` and `GET /v1/notifications/:id`: how the portal and agencies send a
  * citizen a notification and follow its delivery.
  */
 export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): void {
   const audit = audited({ audit: deps.audit, logger: deps.logger ?? silentLogger });
+  const notifications = new NotificationHttp(deps);
   describeRoutes(app, ...notificationRoutes);
 
   app.post('/v1/notifications', audit, async (c) => {
-    const raw = await c.req.text();
-    // POST keeps the documented `t.body`: the body names the recipient and the text, so it cannot be replayed elsewhere.
-    const agency = await authenticate(c, deps.agencies, raw, deps.digestSecret);
-    if (!agency) return errorResponse(c, 'unauthorized', 'missing or wrong API key or signature');
-    noteAudit(c, { agency });
-    const refused = await overRate(c, deps, agency);
-    if (refused) return refused;
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return errorResponse(c, 'bad_request', 'body is not valid JSON');
-    }
-    const parsed = NotificationRequest.safeParse(body);
-    if (!parsed.success) return errorResponse(c, 'bad_request', validationReason(parsed.error.issues));
-    const request = parsed.data;
-    const number = normalizeMsisdn(request.to);
-    if (!number.ok) return errorResponse(c, 'bad_request', `to: ${number.reason}`);
-    // The language and the opt-out in one read (one MGET on Redis), instead of the dispatcher
-    // reading the opt-out after the language: the dispatcher shares this store.
-    const { language: stored, optedOut } = await deps.preferences.languageAndOptOut(number.e164);
-    const language = request.language ?? (isLanguage(stored) ? stored : 'fr');
-    if (request.channel === 'ussd-push' && !deps.push) return errorResponse(c, 'bad_request', 'channel: ussd-push is not available on this gateway');
-    try {
-      const send = request.channel === 'ussd-push' && deps.push ? deps.push.send.bind(deps.push) : deps.dispatcher.send.bind(deps.dispatcher);
-      const { message, created } = await send({
-        to: number.e164,
-        text: renderSms(request.template, language, request.params),
-        idempotencyKey: `${agency}:${request.idempotencyKey}`,
-        purpose: `notification:${request.template}`,
-        requestedBy: agency,
-        optedOut,
-      });
-      noteAudit(c, { target: message.id });
-      return c.json(view(message), created ? 202 : 200);
-    } catch (error) {
-      if (error instanceof PermanentSmsError) return errorResponse(c, 'bad_request', error.message);
-      // Refused whole rather than cut downstream and reported delivered.
-      if (error instanceof SmsTooLongError) return errorResponse(c, 'too_long', error.message, { details: { segments: error.segments, maxSegments: error.maxSegments } });
-      throw error;
-    }
+    const answer = await notifications.post(c.req, await c.req.text(), c.get('auditNote'));
+    return c.json(answer.body, answer.status, answer.headers ? { ...answer.headers } : undefined);
   });
 
   app.get('/v1/notifications/:id', audit, async (c) => {
@@ -165,7 +207,7 @@ export function registerNotificationRoutes(app: Hono, deps: NotificationDeps): v
  * key. The limiter failing (its store away) lets the notification through: the send itself then
  * meets the same store and answers for it.
  */
-async function overRate(c: Context, deps: NotificationDeps, agency: string): Promise<Response | null> {
+async function overRate(deps: NotificationDeps, agency: string): Promise<NotificationAnswer | null> {
   if (!deps.rateLimit) return null;
   const { limiter, policy, now = Date.now } = deps.rateLimit;
   let decision;
@@ -177,7 +219,7 @@ async function overRate(c: Context, deps: NotificationDeps, agency: string): Pro
   }
   if (decision.allowed) return null;
   const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-  return errorResponse(c, 'rate_limited', `over ${policy.limit} notifications per ${policy.windowMs / 1000} s for this agency; retry in ${seconds} s`, {
+  return errorOf('rate_limited', `over ${policy.limit} notifications per ${policy.windowMs / 1000} s for this agency; retry in ${seconds} s`, {
     headers: { 'retry-after': String(seconds) },
     details: { limit: policy.limit, retryAfterSeconds: seconds },
   });
@@ -210,15 +252,20 @@ export function getSignedPayload(path: string): string {
  * The agency calling, by its API key or signature, or null. `signed` is what the signature covers
  * after `t.`: the raw body (POST) or `getSignedPayload` (GET). The survey API checks agencies the same way.
  */
-export async function authenticate(c: Context, agencies: Readonly<Record<string, AgencyCredentials>>, signed: string, digest: SecretDigester = secretDigest): Promise<string | null> {
-  const apiKey = c.req.header('x-api-key');
-  const signature = c.req.header('x-guichet-signature');
+export function authenticate(c: Context, agencies: Readonly<Record<string, AgencyCredentials>>, signed: string, digest: SecretDigester = secretDigest): Promise<string | null> {
+  return authenticateHeaders(c.req, agencies, signed, digest);
+}
+
+/** `authenticate` from the call's headers alone (no Hono context): the Node listener's way in. */
+export async function authenticateHeaders(call: CallHeaders, agencies: Readonly<Record<string, AgencyCredentials>>, signed: string, digest: SecretDigester = secretDigest): Promise<string | null> {
+  const apiKey = call.header('x-api-key');
+  const signature = call.header('x-guichet-signature');
   // The presented key is digested once, each agency's key once per process (`keyDigest`): two
   // digests per agency per call were a tenth of a notification's CPU (issue 18 part 3).
   const given = apiKey !== undefined ? digest(apiKey) : undefined;
   for (const [agency, credentials] of Object.entries(agencies)) {
     if (given !== undefined && credentials.apiKey !== undefined && constantTimeEqual(await given, await keyDigest(credentials.apiKey, digest))) return agency;
-    if (signature !== undefined && credentials.hmacSecret !== undefined && c.req.header('x-agency') === agency) {
+    if (signature !== undefined && credentials.hmacSecret !== undefined && call.header('x-agency') === agency) {
       if (await signatureValid(signature, credentials.hmacSecret, signed)) return agency;
     }
   }
