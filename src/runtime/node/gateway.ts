@@ -16,10 +16,12 @@ import { PAYMENT_PROMPT_POLICY } from '../../payments/menu-services.js';
 import { MemorySessionStore } from '../../sessions/memory.js';
 import { RedisSessionStore } from '../../sessions/redis.js';
 import { WriteThroughSessionStore } from '../../sessions/write-through.js';
-import { createApp, hopHandlerDeps, MAX_BODY_BYTES, ussdRouteDeps, type AppDeps, type Readiness } from '../../http/app.js';
+import { createApp, hopHandlerDeps, MAX_BODY_BYTES, notificationDeps, ussdRouteDeps, type AppDeps, type Readiness } from '../../http/app.js';
 import type { RequestListener } from 'node:http';
 import { ussdHttp } from '../../channels/ussd/route.js';
 import { ussdFirst } from './ussd-listener.js';
+import { notificationsFirst } from './notification-listener.js';
+import { NotificationHttp } from '../../channels/sms/notifications.js';
 import type { Config } from '../../config.js';
 import { MenuRegistry } from '../../engine/menu-registry.js';
 import type { Logger } from '../../observability/logger.js';
@@ -341,12 +343,18 @@ export async function createNodeGateway(
   };
   const app = createApp({ ...appDeps, readiness: () => readiness() });
   const ussd = ussdHttp(ussdRouteDeps(appDeps));
+  // The notification API's POST, answered straight from node:http like the USSD hops (issue 18 part 3).
+  const notifications = new NotificationHttp(notificationDeps(appDeps)!);
   const requestListener = (honoListener: RequestListener): RequestListener =>
-    ussdFirst(ussd, honoListener, {
-      maxBodyBytes: MAX_BODY_BYTES,
-      clientIp: (socketAddress, forwardedFor) => clientAddress(socketAddress, forwardedFor, config.trustProxy),
-      logger,
-    });
+    ussdFirst(
+      ussd,
+      notificationsFirst(notifications, honoListener, { maxBodyBytes: MAX_BODY_BYTES, audit: { audit, logger } }),
+      {
+        maxBodyBytes: MAX_BODY_BYTES,
+        clientIp: (socketAddress, forwardedFor) => clientAddress(socketAddress, forwardedFor, config.trustProxy),
+        logger,
+      },
+    );
 
   // Operators' SMSC links carrying USSD: long-lived connections owned by this process.
   const smppLinks = config.smppUssdLinks.map((linkConfig) => {
