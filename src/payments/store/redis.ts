@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { BoundedCache } from '../../lib/bounded-cache.js';
 import { awaitReplica, awaitReplicas } from '../../lib/redis.js';
 import { legalSourcesOf, RECONCILIATION_FLAGS, type ReconciliationFlag, type NewPayment, type Payment, type PaymentState, type TransitionOutcome, type TransitionRecord, type TransitionRequest } from '../payment.js';
 import { isSafeKeyPart } from '../payment-id.js';
@@ -72,7 +73,12 @@ redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[5])
 return 1
 `;
 
-/** KEYS (one request's slot): hash, history, flags, paid. ARGV: to, at, reason, provider txid ('' = none), id, retention ms, reason code, legal sources... */
+/**
+ * KEYS (one request's slot): hash, history, flags, paid. ARGV: to, at, reason, provider txid ('' = none), id, retention ms, reason code, legal sources...
+ * Answers the outcome, the payment as it is after it (hash fields), the request's first success
+ * (`paid`, '' for none), the count of further flags and the flags, then the history: everything the
+ * caller hands back, so it reads nothing again (issue 18 part 2).
+ */
 const TRANSITION = `
 local cur = redis.call('HGET', KEYS[1], 's')
 if not cur then return {'missing'} end
@@ -115,7 +121,9 @@ else
   end
 end
 local row = redis.call('HMGET', KEYS[1], 'd', 's', 't', 'r', 'p', 'n')
-local result = {kind, row[1], row[2], row[3] or '', row[4], row[5] or '', row[6] or ''}
+local flags = redis.call('SMEMBERS', KEYS[3])
+local result = {kind, row[1], row[2], row[3] or '', row[4], row[5] or '', row[6] or '', redis.call('GET', KEYS[4]) or '', tostring(#flags)}
+for _, flag in ipairs(flags) do table.insert(result, flag) end
 for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do table.insert(result, entry) end
 return result
 `;
@@ -160,9 +168,40 @@ const SCRIPTS = {
 
 const FINAL_STATES: readonly PaymentState[] = ['succeeded', 'failed', 'expired'];
 
+export interface RedisPaymentStoreOptions {
+  /**
+   * How many payments' pointers this process keeps (`pay:id:<id>` → request, with the payment's
+   * provider): 20 000 by default, 0 for none. See `PaymentPointer`.
+   */
+  pointerCacheSize?: number;
+  /** How long a kept pointer is believed (1 hour by default: a payment's busy life is minutes). */
+  pointerCacheMs?: number;
+  now?: () => number;
+}
+
+/**
+ * What this process keeps of a payment it has seen exist: the request whose slot holds it and the
+ * provider it was made with. Both are written once, at the create, and never change (only the
+ * retention's expiry removes them, with the payment), so every gateway process may keep them
+ * without asking another: a status, a flag, the portal's acknowledgement are always read from Redis.
+ * Kept only once the payment itself was found or created, never from the pointer alone: a pointer
+ * taken back by a refused create names no payment. Each kept pointer spares a `GET` on every later
+ * read or move of the payment (issue 18 part 2: about six per payment under the callback burst).
+ */
+interface PaymentPointer {
+  requestNumber: string;
+  provider: string;
+}
+
 export class RedisPaymentStore implements PaymentStore {
   private readonly redis: RedisWithPayments;
   private readonly keys: ReturnType<typeof paymentKeys>;
+  private readonly pointers: BoundedCache<string, PaymentPointer>;
+  /**
+   * A request's first success, once Redis has named one: set once (`SET NX` in the transition that
+   * makes it) and never changed, so the same rule as the pointers; a request with none is asked again.
+   */
+  private readonly paidCache: BoundedCache<string, string>;
 
   /** `prefix`: the deployment's namespace (`REDIS_PREFIX`), so two deployments can share a Redis. */
   constructor(
@@ -170,10 +209,15 @@ export class RedisPaymentStore implements PaymentStore {
     prefix = 'guichet:',
     /** How long a finished payment stays in Redis (default 400 days: a year's audit and then some). */
     private readonly retentionMs = 400 * 24 * 3_600_000,
+    options: RedisPaymentStoreOptions = {},
   ) {
     for (const [name, script] of Object.entries(SCRIPTS)) if (!(name in redis)) redis.defineCommand(name, script);
     this.redis = redis as RedisWithPayments;
     this.keys = paymentKeys(prefix);
+    const size = options.pointerCacheSize ?? 20_000;
+    const ageMs = Math.min(options.pointerCacheMs ?? 3_600_000, retentionMs);
+    this.pointers = new BoundedCache(size, ageMs, options.now);
+    this.paidCache = new BoundedCache(size, ageMs, options.now);
   }
 
   async create(payment: NewPayment): Promise<boolean> {
@@ -197,7 +241,10 @@ export class RedisPaymentStore implements PaymentStore {
       await this.redis.del(k.pointer(id));
     }
     // A payment the citizen was told is started survives its master failing over (Redis Cluster).
-    if (created === 1) await awaitReplicas(this.redis, [k.pointer(id), k.payment(requestNumber, id)]);
+    if (created === 1) {
+      await awaitReplicas(this.redis, [k.pointer(id), k.payment(requestNumber, id)]);
+      this.pointers.set(id, { requestNumber, provider: payment.provider });
+    }
     return created === 1;
   }
 
@@ -206,12 +253,21 @@ export class RedisPaymentStore implements PaymentStore {
     return requestNumber === null ? null : this.read(requestNumber, id);
   }
 
-  /** The pointer, then the fixed part alone: two commands where `get` sends four (no history, no flags). */
+  /**
+   * A kept pointer answers alone (no command: a duplicate callback of a payment this process has
+   * seen); otherwise the pointer, then the fixed part: two commands where `get` sends four.
+   */
   async providerOf(id: string): Promise<string | null> {
+    if (!isSafeKeyPart(id)) return null;
+    const kept = this.pointers.get(id);
+    if (kept) return kept.provider;
     const requestNumber = await this.requestOf(id);
     if (requestNumber === null) return null;
     const data = await this.redis.hget(this.keys.payment(requestNumber, id), 'd');
-    return data === null ? null : (JSON.parse(data) as NewPayment).provider;
+    if (data === null) return null;
+    const { provider } = JSON.parse(data) as NewPayment;
+    this.pointers.set(id, { requestNumber, provider });
+    return provider;
   }
 
   async flag(id: string, flag: ReconciliationFlag): Promise<boolean> {
@@ -230,7 +286,11 @@ export class RedisPaymentStore implements PaymentStore {
 
   async paidPaymentOf(requestNumber: string): Promise<string | null> {
     if (!isSafeKeyPart(requestNumber)) return null;
-    return this.redis.get(this.keys.paid(requestNumber));
+    const kept = this.paidCache.get(requestNumber);
+    if (kept !== undefined) return kept;
+    const paidBy = await this.redis.get(this.keys.paid(requestNumber));
+    if (paidBy !== null) this.paidCache.set(requestNumber, paidBy);
+    return paidBy;
   }
 
   async latestForRequest(requestNumber: string): Promise<Payment | null> {
@@ -248,19 +308,25 @@ export class RedisPaymentStore implements PaymentStore {
       request.to, request.at, request.reason, request.providerTransactionId ?? '', id, String(this.retentionMs), request.code,
       ...legalSourcesOf(request.to),
     );
-    const [kind, data, state, txid, flag, reference, notifiedAt, ...history] = reply;
+    const [kind, data, state, txid, flag, reference, notifiedAt, paidBy, flagCount, ...rest] = reply;
     if (kind === 'missing' || data === undefined || state === undefined) return { kind: 'missing' };
     if (kind !== 'applied' && kind !== 'unchanged' && kind !== 'refused' && kind !== 'flagged') {
       throw new Error(`unexpected transition reply ${String(kind)}`);
     }
+    const flagTotal = Number(flagCount);
+    if (!Number.isInteger(flagTotal) || flagTotal < 0 || flagTotal > rest.length) throw new Error('unexpected transition reply: flags');
+    const flags = rest.slice(0, flagTotal);
+    const history = rest.slice(flagTotal);
+    if (paidBy) this.paidCache.set(requestNumber, paidBy);
+    const payment = withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags);
+    this.pointers.set(id, { requestNumber, provider: payment.provider });
     if (kind === 'applied' && FINAL_STATES.includes(request.to)) {
       // Outside the request's slot, so after its script (see the layout above).
       await Promise.all([this.redis.zrem(k.open, id), this.redis.pexpire(k.pointer(id), this.retentionMs)]);
     }
     // A success the provider was told we recorded must outlive a failover: it will not call back again.
     if (kind === 'applied' || kind === 'flagged') await awaitReplica(this.redis, k.payment(requestNumber, id));
-    const flags = await this.redis.smembers(k.flags(requestNumber, id));
-    return { kind, payment: withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags) };
+    return { kind, payment };
   }
 
   async rememberReference(id: string, reference: string): Promise<string | null> {
@@ -288,6 +354,8 @@ export class RedisPaymentStore implements PaymentStore {
   /** The request whose slot holds the payment, or null for an id that is not one of ours. */
   private async requestOf(id: string): Promise<string | null> {
     if (!isSafeKeyPart(id)) return null;
+    const kept = this.pointers.get(id);
+    if (kept) return kept.requestNumber;
     const requestNumber = await this.redis.get(this.keys.pointer(id));
     return requestNumber !== null && isSafeKeyPart(requestNumber) ? requestNumber : null;
   }
@@ -301,7 +369,9 @@ export class RedisPaymentStore implements PaymentStore {
     ]);
     const [data, state, txid, flag, reference, notifiedAt] = row;
     if (data == null || state == null) return null;
-    return withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags);
+    const payment = withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags);
+    this.pointers.set(id, { requestNumber, provider: payment.provider });
+    return payment;
   }
 }
 
