@@ -19,6 +19,8 @@ import type { HttpAnswer, HttpFetch, HttpRequestInit } from '../../lib/http-fetc
  * reason (a deadline's `TimeoutError`); a failure before an answer rejects with `TypeError('fetch
  * failed', { cause })` where `cause` is the socket's error, so `nothingSent` still tells a refused
  * connection (nothing left) from a reset (may have arrived); a non-2xx answer resolves, `ok` false.
+ * What differs: redirects are not followed (none of these APIs redirects; a 3xx answers, not ok),
+ * and the promise resolves once the whole body is in, not at the headers.
  */
 export interface KeepAliveFetchOptions {
   /** Connections kept per origin at most (undici queues the calls beyond them). */
