@@ -128,6 +128,21 @@ for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do table.insert(res
 return result
 `;
 
+/**
+ * KEYS (one request's slot): hash, history, flags. The payment as the transition script answers it
+ * after its outcome and paid pointer (hash fields, the count of flags and the flags, the history), or
+ * nothing when there is no such payment: one command where the read sent three (issue 18 part 2).
+ */
+const READ = `
+local row = redis.call('HMGET', KEYS[1], 'd', 's', 't', 'r', 'p', 'n')
+if not row[1] or not row[2] then return {} end
+local flags = redis.call('SMEMBERS', KEYS[3])
+local result = {row[1], row[2], row[3] or '', row[4] or '0', row[5] or '', row[6] or '', tostring(#flags)}
+for _, flag in ipairs(flags) do table.insert(result, flag) end
+for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do table.insert(result, entry) end
+return result
+`;
+
 /** KEYS: hash. ARGV: reference. First writer wins. */
 const REMEMBER = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
@@ -156,6 +171,7 @@ type RedisWithPayments = (Redis | Cluster) & {
   guichetPaymentRemember(hash: string, reference: string): Promise<string | null>;
   guichetPaymentFlag(hash: string, flags: string, flag: string): Promise<number>;
   guichetPaymentMarkNotified(hash: string, at: string): Promise<number>;
+  guichetPaymentRead(hash: string, history: string, flags: string): Promise<string[]>;
 };
 
 const SCRIPTS = {
@@ -164,6 +180,7 @@ const SCRIPTS = {
   guichetPaymentRemember: { numberOfKeys: 1, lua: REMEMBER },
   guichetPaymentFlag: { numberOfKeys: 2, lua: FLAG },
   guichetPaymentMarkNotified: { numberOfKeys: 1, lua: MARK_NOTIFIED },
+  guichetPaymentRead: { numberOfKeys: 3, lua: READ },
 } as const;
 
 const FINAL_STATES: readonly PaymentState[] = ['succeeded', 'failed', 'expired'];
@@ -308,17 +325,15 @@ export class RedisPaymentStore implements PaymentStore {
       request.to, request.at, request.reason, request.providerTransactionId ?? '', id, String(this.retentionMs), request.code,
       ...legalSourcesOf(request.to),
     );
-    const [kind, data, state, txid, flag, reference, notifiedAt, paidBy, flagCount, ...rest] = reply;
-    if (kind === 'missing' || data === undefined || state === undefined) return { kind: 'missing' };
+    const [kind, ...after] = reply;
+    if (kind === 'missing') return { kind: 'missing' };
     if (kind !== 'applied' && kind !== 'unchanged' && kind !== 'refused' && kind !== 'flagged') {
       throw new Error(`unexpected transition reply ${String(kind)}`);
     }
-    const flagTotal = Number(flagCount);
-    if (!Number.isInteger(flagTotal) || flagTotal < 0 || flagTotal > rest.length) throw new Error('unexpected transition reply: flags');
-    const flags = rest.slice(0, flagTotal);
-    const history = rest.slice(flagTotal);
+    // The payment's hash fields, then the request's first success, then the flags and history.
+    const paidBy = after.splice(6, 1)[0];
     if (paidBy) this.paidCache.set(requestNumber, paidBy);
-    const payment = withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags);
+    const payment = fromScriptReply(after);
     this.pointers.set(id, { requestNumber, provider: payment.provider });
     if (kind === 'applied' && FINAL_STATES.includes(request.to)) {
       // Outside the request's slot, so after its script (see the layout above).
@@ -362,17 +377,22 @@ export class RedisPaymentStore implements PaymentStore {
 
   private async read(requestNumber: string, id: string): Promise<Payment | null> {
     const k = this.keys;
-    const [row, history, flags] = await Promise.all([
-      this.redis.hmget(k.payment(requestNumber, id), 'd', 's', 't', 'r', 'p', 'n'),
-      this.redis.lrange(k.history(requestNumber, id), 0, -1),
-      this.redis.smembers(k.flags(requestNumber, id)),
-    ]);
-    const [data, state, txid, flag, reference, notifiedAt] = row;
-    if (data == null || state == null) return null;
-    const payment = withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags);
+    const reply = await this.redis.guichetPaymentRead(k.payment(requestNumber, id), k.history(requestNumber, id), k.flags(requestNumber, id));
+    if (reply.length === 0) return null;
+    const payment = fromScriptReply(reply);
     this.pointers.set(id, { requestNumber, provider: payment.provider });
     return payment;
   }
+}
+
+/** A payment as the READ and TRANSITION scripts answer it: d, s, t, r, p, n, the count of flags, the flags, the history. */
+function fromScriptReply(reply: readonly string[]): Payment {
+  const [data, state, txid, flag, reference, notifiedAt, flagCount, ...rest] = reply;
+  const flagTotal = Number(flagCount);
+  if (data === undefined || state === undefined || !Number.isInteger(flagTotal) || flagTotal < 0 || flagTotal > rest.length) {
+    throw new Error('unexpected payment script reply');
+  }
+  return withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', rest.slice(flagTotal)), rest.slice(0, flagTotal));
 }
 
 function withFlags(payment: Payment, flags: string[]): Payment {
