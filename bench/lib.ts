@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import type { DemoRequest } from '../src/portal/demo.js';
 import { freePort } from '../testkit/loopback-server.js';
 import { until } from '../testkit/until.js';
@@ -9,9 +9,11 @@ export async function startServer(file: string, env: Record<string, string>, sta
   const port = await freePort();
   // BENCH_NODE_ARGS (e.g. --cpu-prof) goes to the server under test, for profiling a run.
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // BENCH_SERVER_LOG=<file>: the servers' log lines (their stdout) appended there, to read what went wrong in a run.
+  const log = process.env.BENCH_SERVER_LOG ? openSync(process.env.BENCH_SERVER_LOG, 'a') : 'ignore';
   const child = spawn(process.execPath, [...extra, '--import', 'tsx', file], {
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', log, 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   try {

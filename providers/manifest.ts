@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { UssdDialect } from '../src/channels/ussd/port.js';
 import type { SmsCallbackProtection } from '../src/channels/sms/callback-auth.js';
+import type { HttpFetch } from '../src/lib/http-fetch.js';
 import type { Logger } from '../src/observability/logger.js';
 import type { CallbackParser } from '../src/payments/payment-provider-callback.js';
 import type { PaymentProvider } from '../src/payments/port.js';
@@ -205,10 +206,27 @@ interface PaymentApiPartBase<S> {
   env: EnvSchema<S>;
 }
 
-/** A payment API taking callbacks must parse them: the type holds the declaration to the code. */
+/**
+ * What the runtime gives every payment API it builds. `fetch`: the outbound HTTP client (Node: its
+ * keep-alive client, `src/runtime/node/http-client.ts`); absent, the API uses the global `fetch`
+ * (Workers, tests).
+ */
+export interface PaymentApiRuntime {
+  fetch?: HttpFetch;
+}
+
+/**
+ * A payment API taking callbacks must parse them: the type holds the declaration to the code.
+ * `create` is a method (checked bivariantly) so a part typed for its own settings is a `PaymentApiPart`.
+ */
 export type PaymentApiPart<S = unknown> =
-  | (PaymentApiPartBase<S> & { callback: PaymentCallbackTrust; create(settings: S): PaymentProvider & CallbackParser })
-  | (PaymentApiPartBase<S> & { callback?: undefined; create(settings: S): PaymentProvider });
+  | (PaymentApiPartBase<S> & { callback: PaymentCallbackTrust; create(settings: S, runtime?: PaymentApiRuntime): PaymentProvider & CallbackParser })
+  | (PaymentApiPartBase<S> & { callback?: undefined; create(settings: S, runtime?: PaymentApiRuntime): PaymentProvider });
+
+/** The settings with the runtime's HTTP client, when it gives one (the API's own `fetch` setting otherwise stays). */
+export function withRuntimeFetch<S extends { fetch?: HttpFetch }>(settings: S, runtime: PaymentApiRuntime | undefined): S {
+  return runtime?.fetch && !settings.fetch ? { ...settings, fetch: runtime.fetch } : settings;
+}
 
 /** Keeps a payment part's settings typed from its `env` (an identity). */
 export function paymentApi<S>(part: PaymentApiPart<S>): PaymentApiPart<S> {

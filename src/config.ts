@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { paymentApis, smsCallbackRoutes, smsRouteParts, ussdPushParts, ussdRegistry } from '../providers/index.js';
 import type { UssdPushRoute } from './ussd-push/port.js';
-import { configurationProblem, readEnv, type ConfiguredSmsRoute, type ProviderEnv, type SmsRoutePart } from '../providers/manifest.js';
+import { configurationProblem, readEnv, type ConfiguredSmsRoute, type PaymentApiRuntime, type ProviderEnv, type SmsRoutePart } from '../providers/manifest.js';
 import type { SmppLinkSettings } from '../providers/smpp-ussd/links.js';
 import type { UssdProviderSettings } from './channels/ussd/provider-settings.js';
 import type { PaymentProvider } from './payments/port.js';
@@ -173,7 +173,8 @@ function redisNodes(list: string, variable: string): RedisNode[] {
 /** A payment API `PAYMENT_PROVIDER` or `PAYMENT_ROUTES` names, its own variables read and checked. */
 export interface ConfiguredPaymentApi {
   name: string;
-  create(): PaymentProvider;
+  /** `runtime`: what the runtime supplies (Node: its keep-alive HTTP client); absent, the global `fetch`. */
+  create(runtime?: PaymentApiRuntime): PaymentProvider;
 }
 
 export interface Config {
@@ -456,7 +457,7 @@ function paymentApisFrom(names: readonly string[], env: ProviderEnv, problems: s
       problems.push(...read.problems);
       continue;
     }
-    apis.push({ name, create: () => api.create(read.value) });
+    apis.push({ name, create: (runtime) => api.create(read.value, runtime) });
   }
   return apis;
 }

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { createNodeGateway } from '../../src/runtime/node/gateway.js';
 
 // Every bench walks from one or a few numbers: the USSD flood guard is off unless the bench asks for it.
-const config = loadConfig({ USSD_HOP_RATE_PER_MINUTE: '0', ...process.env, LOG_LEVEL: 'warn' });
+const config = loadConfig({ USSD_HOP_RATE_PER_MINUTE: '0', ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' });
 const gateway = await createNodeGateway(config);
 // As `npm start` serves it: USSD hops straight from node:http, the rest through Hono.
 const createServer = ((options: ServerOptions, honoListener: RequestListener) => createHttpServer(options, gateway.requestListener(honoListener))) as typeof createHttpServer;

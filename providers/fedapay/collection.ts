@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HttpAnswer, HttpFetch } from '../../src/lib/http-fetch.js';
 import { deadlineSignal } from '../../src/lib/deadline.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
@@ -16,7 +17,8 @@ export interface FedapayConfig {
   /** FedaPay's payment mode per payer operator: which wallet gets the PIN prompt. */
   modes: Readonly<Record<string, string>>;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Outbound HTTP: the global `fetch` unless the runtime hands one (Node: its keep-alive client). */
+  fetch?: HttpFetch;
 }
 
 /** Benin's wallets as FedaPay names them; Celtiis has none, so its payers need another provider. */
@@ -65,7 +67,7 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
   const http = config.fetch ?? fetch;
   const timeoutMs = config.timeoutMs ?? 15_000;
 
-  async function call(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  async function call(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
     return http(`${config.baseUrl}/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${config.secretKey}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -74,7 +76,7 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
     });
   }
 
-  async function ok(res: Response, what: string): Promise<unknown> {
+  async function ok(res: HttpAnswer, what: string): Promise<unknown> {
     if (!res.ok) throw new Error(`fedapay ${what}: HTTP ${res.status}`);
     return res.json();
   }

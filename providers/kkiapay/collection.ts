@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HttpAnswer, HttpFetch } from '../../src/lib/http-fetch.js';
 import { deadlineSignal } from '../../src/lib/deadline.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
@@ -39,7 +40,8 @@ export interface KkiapayConfig {
   callbackUrl?: string;
   /** Per HTTP call; past it a debit request is treated as possibly sent (never resent). */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Outbound HTTP: the global `fetch` unless the runtime hands one (Node: its keep-alive client). */
+  fetch?: HttpFetch;
 }
 
 /**
@@ -108,7 +110,7 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
   const http = config.fetch ?? fetch;
   const timeoutMs = config.timeoutMs ?? 15_000;
 
-  function post(path: string, headers: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<Response> {
+  function post(path: string, headers: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
     return http(`${config.baseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': config.publicKey, ...headers },

@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import type { HttpAnswer, HttpFetch } from '../../src/lib/http-fetch.js';
 import { z } from 'zod';
 import { deadlineSignal } from '../../src/lib/deadline.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
@@ -30,7 +31,8 @@ export interface MoovConfig {
   encryptionKey: string;
   /** Per SOAP call; past it the push is treated as possibly sent (never resent). */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Outbound HTTP: the global `fetch` unless the runtime hands one (Node: its keep-alive client). */
+  fetch?: HttpFetch;
 }
 
 const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -196,7 +198,7 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
     return token;
   }
 
-  function post(body: string, signal?: AbortSignal): Promise<Response> {
+  function post(body: string, signal?: AbortSignal): Promise<HttpAnswer> {
     return http(config.baseUrl, {
       method: 'POST',
       // SOAP 1.1 requires the header; empty means "the URL says it" (JAX-WS dispatches on the body).

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deadlineSignal } from '../../src/lib/deadline.js';
+import type { HttpFetch } from '../../src/lib/http-fetch.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser } from '../../src/payments/payment-provider-callback.js';
 import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/port.js';
@@ -18,7 +19,8 @@ export interface MomoConfig {
   currency?: string;
   /** Per HTTP call (token, account check, request-to-pay, status). */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  /** Outbound HTTP: the global `fetch` unless the runtime hands one (Node: its keep-alive client). */
+  fetch?: HttpFetch;
   now?: () => number;
 }
 

@@ -4,6 +4,8 @@
  * answer. Everything else (time-outs, breaker, typed errors) is the client's and is shared.
  */
 
+import type { HttpAnswer } from '../lib/http-fetch.js';
+
 /** `BJ/GOV/<MEMBER>/<SUBSYSTEM>`: who is calling, or who provides. */
 export interface SubsystemId {
   instance: string;
@@ -41,13 +43,16 @@ export interface PlatformFault {
   detail?: string;
 }
 
+/** An answer's headers, read by name (`Headers`, or the Node client's own: `src/lib/http-fetch.ts`). */
+export type AnswerHeaders = HttpAnswer['headers'];
+
 export interface InteropDialect {
   name: 'xroad-r1' | 'uxp';
   address(securityServerUrl: string, call: AddressedCall): { url: string; headers: Record<string, string> };
   /** The platform's fault, or undefined when the answer (even a 4xx or 5xx) is the provider's own. */
-  fault(headers: Headers, body: unknown): PlatformFault | undefined;
+  fault(headers: AnswerHeaders, body: unknown): PlatformFault | undefined;
   /** The platform's id of the exchange, for the logs. */
-  messageId(headers: Headers): string | undefined;
+  messageId(headers: AnswerHeaders): string | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.js';
+import type { HttpFetch } from '../lib/http-fetch.js';
 import type { BreakerStore } from '../limits/breaker/port.js';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 import { SharedCircuitBreaker, type Breaker } from './shared-breaker.js';
@@ -34,7 +35,7 @@ export interface InteropClientOptions {
   breakerCacheMs?: number;
   /** Told when the breaker store fails (once per run of failures): the breakers fell back to this process's own. */
   onBreakerStoreError?: (error: unknown) => void;
-  fetch?: typeof fetch;
+  fetch?: HttpFetch;
   logger: Logger;
 }
 
@@ -60,7 +61,7 @@ export interface InteropResponse {
 
 export class InteropClient {
   private readonly breakers = new Map<string, Breaker>();
-  private readonly fetch: typeof fetch;
+  private readonly fetch: HttpFetch;
   private readonly dialect: InteropDialect;
 
   constructor(private readonly options: InteropClientOptions) {

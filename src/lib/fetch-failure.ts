@@ -1,4 +1,5 @@
 import { AmbiguousCollectionError } from '../payments/port.js';
+import type { HttpAnswer } from './http-fetch.js';
 
 /**
  * Telling a collection request that never left from one that may have reached the provider.
@@ -36,8 +37,8 @@ export function describeFetchFailure(error: unknown): string {
  * idempotency key) and reads its whole answer. A failure that proves nothing left is a plain
  * Error (the job retries); any other failure, the body cut off included, is ambiguous.
  */
-export async function sendOnce(label: string, send: () => Promise<Response>): Promise<{ status: number; ok: boolean; text: string }> {
-  let res: Response;
+export async function sendOnce(label: string, send: () => Promise<HttpAnswer>): Promise<{ status: number; ok: boolean; text: string }> {
+  let res: HttpAnswer;
   try {
     res = await send();
   } catch (error) {

@@ -159,7 +159,7 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
     // The payment just read is handed on: a second read in `confirmHint` was a quarter of the job's Redis work.
     // A job: a success tells the portal inside it (`apply`'s `now`).
     const applyInJob = (p: Payment, status: ProviderStatus, source: string) => apply(p, status, source, 'now');
-    await confirmHint({ store, apply: applyInJob }, providerOf(payment), paymentId, candidateReference, undefined, payment);
+    await confirmHint({ store, apply: applyInJob, logger }, providerOf(payment), paymentId, candidateReference, undefined, payment);
   }
 
   /**

@@ -102,7 +102,12 @@ export interface TransitionRecord {
  * Why finance must compare a payment with the provider's statement, as a code the report reads
  * (never history text): set by the service, kept by the store, listed in the daily report.
  */
-export const RECONCILIATION_FLAGS = ['refunded_after_success', 'partially_refunded_after_success', 'paid_twice'] as const;
+/**
+ * Reasons for finance to look at a payment by hand. `failed_after_success`: the provider's status
+ * API, asked again after a success (a later callback's confirmation), now calls it failed (a
+ * reversal at the provider): the credit stands, as for a refund, and finance decides.
+ */
+export const RECONCILIATION_FLAGS = ['refunded_after_success', 'partially_refunded_after_success', 'paid_twice', 'failed_after_success'] as const;
 export type ReconciliationFlag = (typeof RECONCILIATION_FLAGS)[number];
 
 export interface Payment extends NewPayment {

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { BoundedCache } from '../../lib/bounded-cache.js';
 import { awaitReplica, awaitReplicas } from '../../lib/redis.js';
 import { legalSourcesOf, RECONCILIATION_FLAGS, type ReconciliationFlag, type NewPayment, type Payment, type PaymentState, type TransitionOutcome, type TransitionRecord, type TransitionRequest } from '../payment.js';
 import { isSafeKeyPart } from '../payment-id.js';
@@ -72,7 +73,12 @@ redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[5])
 return 1
 `;
 
-/** KEYS (one request's slot): hash, history, flags, paid. ARGV: to, at, reason, provider txid ('' = none), id, retention ms, reason code, legal sources... */
+/**
+ * KEYS (one request's slot): hash, history, flags, paid. ARGV: to, at, reason, provider txid ('' = none), id, retention ms, reason code, legal sources...
+ * Answers the outcome, the payment as it is after it (hash fields), the request's first success
+ * (`paid`, '' for none), the count of further flags and the flags, then the history: everything the
+ * caller hands back, so it reads nothing again (issue 18 part 2).
+ */
 const TRANSITION = `
 local cur = redis.call('HGET', KEYS[1], 's')
 if not cur then return {'missing'} end
@@ -115,7 +121,24 @@ else
   end
 end
 local row = redis.call('HMGET', KEYS[1], 'd', 's', 't', 'r', 'p', 'n')
-local result = {kind, row[1], row[2], row[3] or '', row[4], row[5] or '', row[6] or ''}
+local flags = redis.call('SMEMBERS', KEYS[3])
+local result = {kind, row[1], row[2], row[3] or '', row[4], row[5] or '', row[6] or '', redis.call('GET', KEYS[4]) or '', tostring(#flags)}
+for _, flag in ipairs(flags) do table.insert(result, flag) end
+for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do table.insert(result, entry) end
+return result
+`;
+
+/**
+ * KEYS (one request's slot): hash, history, flags. The payment as the transition script answers it
+ * after its outcome and paid pointer (hash fields, the count of flags and the flags, the history), or
+ * nothing when there is no such payment: one command where the read sent three (issue 18 part 2).
+ */
+const READ = `
+local row = redis.call('HMGET', KEYS[1], 'd', 's', 't', 'r', 'p', 'n')
+if not row[1] or not row[2] then return {} end
+local flags = redis.call('SMEMBERS', KEYS[3])
+local result = {row[1], row[2], row[3] or '', row[4] or '0', row[5] or '', row[6] or '', tostring(#flags)}
+for _, flag in ipairs(flags) do table.insert(result, flag) end
 for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do table.insert(result, entry) end
 return result
 `;
@@ -148,6 +171,7 @@ type RedisWithPayments = (Redis | Cluster) & {
   guichetPaymentRemember(hash: string, reference: string): Promise<string | null>;
   guichetPaymentFlag(hash: string, flags: string, flag: string): Promise<number>;
   guichetPaymentMarkNotified(hash: string, at: string): Promise<number>;
+  guichetPaymentRead(hash: string, history: string, flags: string): Promise<string[]>;
 };
 
 const SCRIPTS = {
@@ -156,13 +180,45 @@ const SCRIPTS = {
   guichetPaymentRemember: { numberOfKeys: 1, lua: REMEMBER },
   guichetPaymentFlag: { numberOfKeys: 2, lua: FLAG },
   guichetPaymentMarkNotified: { numberOfKeys: 1, lua: MARK_NOTIFIED },
+  guichetPaymentRead: { numberOfKeys: 3, lua: READ },
 } as const;
 
 const FINAL_STATES: readonly PaymentState[] = ['succeeded', 'failed', 'expired'];
 
+export interface RedisPaymentStoreOptions {
+  /**
+   * How many payments' pointers this process keeps (`pay:id:<id>` → request, with the payment's
+   * provider): 20 000 by default, 0 for none. See `PaymentPointer`.
+   */
+  pointerCacheSize?: number;
+  /** How long a kept pointer is believed (1 hour by default: a payment's busy life is minutes). */
+  pointerCacheMs?: number;
+  now?: () => number;
+}
+
+/**
+ * What this process keeps of a payment it has seen exist: the request whose slot holds it and the
+ * provider it was made with. Both are written once, at the create, and never change (only the
+ * retention's expiry removes them, with the payment), so every gateway process may keep them
+ * without asking another: a status, a flag, the portal's acknowledgement are always read from Redis.
+ * Kept only once the payment itself was found or created, never from the pointer alone: a pointer
+ * taken back by a refused create names no payment. Each kept pointer spares a `GET` on every later
+ * read or move of the payment (issue 18 part 2: about six per payment under the callback burst).
+ */
+interface PaymentPointer {
+  requestNumber: string;
+  provider: string;
+}
+
 export class RedisPaymentStore implements PaymentStore {
   private readonly redis: RedisWithPayments;
   private readonly keys: ReturnType<typeof paymentKeys>;
+  private readonly pointers: BoundedCache<string, PaymentPointer>;
+  /**
+   * A request's first success, once Redis has named one: set once (`SET NX` in the transition that
+   * makes it) and never changed, so the same rule as the pointers; a request with none is asked again.
+   */
+  private readonly paidCache: BoundedCache<string, string>;
 
   /** `prefix`: the deployment's namespace (`REDIS_PREFIX`), so two deployments can share a Redis. */
   constructor(
@@ -170,10 +226,15 @@ export class RedisPaymentStore implements PaymentStore {
     prefix = 'guichet:',
     /** How long a finished payment stays in Redis (default 400 days: a year's audit and then some). */
     private readonly retentionMs = 400 * 24 * 3_600_000,
+    options: RedisPaymentStoreOptions = {},
   ) {
     for (const [name, script] of Object.entries(SCRIPTS)) if (!(name in redis)) redis.defineCommand(name, script);
     this.redis = redis as RedisWithPayments;
     this.keys = paymentKeys(prefix);
+    const size = options.pointerCacheSize ?? 20_000;
+    const ageMs = Math.min(options.pointerCacheMs ?? 3_600_000, retentionMs);
+    this.pointers = new BoundedCache(size, ageMs, options.now);
+    this.paidCache = new BoundedCache(size, ageMs, options.now);
   }
 
   async create(payment: NewPayment): Promise<boolean> {
@@ -197,7 +258,10 @@ export class RedisPaymentStore implements PaymentStore {
       await this.redis.del(k.pointer(id));
     }
     // A payment the citizen was told is started survives its master failing over (Redis Cluster).
-    if (created === 1) await awaitReplicas(this.redis, [k.pointer(id), k.payment(requestNumber, id)]);
+    if (created === 1) {
+      await awaitReplicas(this.redis, [k.pointer(id), k.payment(requestNumber, id)]);
+      this.pointers.set(id, { requestNumber, provider: payment.provider });
+    }
     return created === 1;
   }
 
@@ -206,12 +270,21 @@ export class RedisPaymentStore implements PaymentStore {
     return requestNumber === null ? null : this.read(requestNumber, id);
   }
 
-  /** The pointer, then the fixed part alone: two commands where `get` sends four (no history, no flags). */
+  /**
+   * A kept pointer answers alone (no command: a duplicate callback of a payment this process has
+   * seen); otherwise the pointer, then the fixed part: two commands where `get` sends four.
+   */
   async providerOf(id: string): Promise<string | null> {
+    if (!isSafeKeyPart(id)) return null;
+    const kept = this.pointers.get(id);
+    if (kept) return kept.provider;
     const requestNumber = await this.requestOf(id);
     if (requestNumber === null) return null;
     const data = await this.redis.hget(this.keys.payment(requestNumber, id), 'd');
-    return data === null ? null : (JSON.parse(data) as NewPayment).provider;
+    if (data === null) return null;
+    const { provider } = JSON.parse(data) as NewPayment;
+    this.pointers.set(id, { requestNumber, provider });
+    return provider;
   }
 
   async flag(id: string, flag: ReconciliationFlag): Promise<boolean> {
@@ -230,7 +303,11 @@ export class RedisPaymentStore implements PaymentStore {
 
   async paidPaymentOf(requestNumber: string): Promise<string | null> {
     if (!isSafeKeyPart(requestNumber)) return null;
-    return this.redis.get(this.keys.paid(requestNumber));
+    const kept = this.paidCache.get(requestNumber);
+    if (kept !== undefined) return kept;
+    const paidBy = await this.redis.get(this.keys.paid(requestNumber));
+    if (paidBy !== null) this.paidCache.set(requestNumber, paidBy);
+    return paidBy;
   }
 
   async latestForRequest(requestNumber: string): Promise<Payment | null> {
@@ -248,19 +325,23 @@ export class RedisPaymentStore implements PaymentStore {
       request.to, request.at, request.reason, request.providerTransactionId ?? '', id, String(this.retentionMs), request.code,
       ...legalSourcesOf(request.to),
     );
-    const [kind, data, state, txid, flag, reference, notifiedAt, ...history] = reply;
-    if (kind === 'missing' || data === undefined || state === undefined) return { kind: 'missing' };
+    const [kind, ...after] = reply;
+    if (kind === 'missing') return { kind: 'missing' };
     if (kind !== 'applied' && kind !== 'unchanged' && kind !== 'refused' && kind !== 'flagged') {
       throw new Error(`unexpected transition reply ${String(kind)}`);
     }
+    // The payment's hash fields, then the request's first success, then the flags and history.
+    const paidBy = after.splice(6, 1)[0];
+    if (paidBy) this.paidCache.set(requestNumber, paidBy);
+    const payment = fromScriptReply(after);
+    this.pointers.set(id, { requestNumber, provider: payment.provider });
     if (kind === 'applied' && FINAL_STATES.includes(request.to)) {
       // Outside the request's slot, so after its script (see the layout above).
       await Promise.all([this.redis.zrem(k.open, id), this.redis.pexpire(k.pointer(id), this.retentionMs)]);
     }
     // A success the provider was told we recorded must outlive a failover: it will not call back again.
     if (kind === 'applied' || kind === 'flagged') await awaitReplica(this.redis, k.payment(requestNumber, id));
-    const flags = await this.redis.smembers(k.flags(requestNumber, id));
-    return { kind, payment: withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags) };
+    return { kind, payment };
   }
 
   async rememberReference(id: string, reference: string): Promise<string | null> {
@@ -288,21 +369,30 @@ export class RedisPaymentStore implements PaymentStore {
   /** The request whose slot holds the payment, or null for an id that is not one of ours. */
   private async requestOf(id: string): Promise<string | null> {
     if (!isSafeKeyPart(id)) return null;
+    const kept = this.pointers.get(id);
+    if (kept) return kept.requestNumber;
     const requestNumber = await this.redis.get(this.keys.pointer(id));
     return requestNumber !== null && isSafeKeyPart(requestNumber) ? requestNumber : null;
   }
 
   private async read(requestNumber: string, id: string): Promise<Payment | null> {
     const k = this.keys;
-    const [row, history, flags] = await Promise.all([
-      this.redis.hmget(k.payment(requestNumber, id), 'd', 's', 't', 'r', 'p', 'n'),
-      this.redis.lrange(k.history(requestNumber, id), 0, -1),
-      this.redis.smembers(k.flags(requestNumber, id)),
-    ]);
-    const [data, state, txid, flag, reference, notifiedAt] = row;
-    if (data == null || state == null) return null;
-    return withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', history), flags);
+    const reply = await this.redis.guichetPaymentRead(k.payment(requestNumber, id), k.history(requestNumber, id), k.flags(requestNumber, id));
+    if (reply.length === 0) return null;
+    const payment = fromScriptReply(reply);
+    this.pointers.set(id, { requestNumber, provider: payment.provider });
+    return payment;
   }
+}
+
+/** A payment as the READ and TRANSITION scripts answer it: d, s, t, r, p, n, the count of flags, the flags, the history. */
+function fromScriptReply(reply: readonly string[]): Payment {
+  const [data, state, txid, flag, reference, notifiedAt, flagCount, ...rest] = reply;
+  const flagTotal = Number(flagCount);
+  if (data === undefined || state === undefined || !Number.isInteger(flagTotal) || flagTotal < 0 || flagTotal > rest.length) {
+    throw new Error('unexpected payment script reply');
+  }
+  return withFlags(toPayment(data, state, txid ?? '', flag ?? '0', reference ?? '', notifiedAt ?? '', rest.slice(flagTotal)), rest.slice(0, flagTotal));
 }
 
 function withFlags(payment: Payment, flags: string[]): Payment {

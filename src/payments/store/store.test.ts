@@ -4,7 +4,7 @@ import { paymentKeys, RedisPaymentStore } from './redis.js';
 import { DurableObjectPaymentStore, PaymentRequestObject } from './durable-object.js';
 import { DurableIndexObject } from '../../lib/durable-objects.js';
 import { fakeDurableNamespace } from '../../../testkit/durable-objects.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { paymentStoreConformance } from './conformance.js';
 import { legacyReasonCode } from './legacy-reasons.js';
@@ -232,5 +232,114 @@ describe('DurableObjectPaymentStore: a call cut between its objects', () => {
     expect(alarm).toBeGreaterThanOrEqual(before + 400 * 24 * 3_600_000);
     await requests.runDueAlarms(alarm - 1);
     expect((await store.get(failed.id))?.state).toBe('failed');
+  });
+});
+
+// Redis only: what one gateway process keeps of payments, with several processes on one Redis (issue 18 part 2).
+describe('RedisPaymentStore: pointers kept per process', () => {
+  // Two connections, as two gateway processes would have.
+  const one = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7', { maxRetriesPerRequest: 1 });
+  const two = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7', { maxRetriesPerRequest: 1 });
+  const keptPrefix = `${prefix}kept:`;
+  afterAll(async () => {
+    const keys = await one.keys(`${keptPrefix}*`);
+    if (keys.length > 0) await one.del(...keys);
+    one.disconnect();
+    two.disconnect();
+  });
+  const newPayment = (requestNumber: string, id = crypto.randomUUID()) => ({ id, requestNumber, amountXof: 1900, payerMsisdn: '+2290197000001', operator: 'MTN', provider: 'mtn-momo', createdAt: '2026-11-23T09:00:00.000Z', expiresAt: '2026-11-23T09:10:00.000Z' });
+  const move = (to: PaymentState, code: ReasonCode = 'provider_pending') => ({ to, at: '2026-11-23T09:00:01.000Z', reason: to, code, ...(to === 'succeeded' ? { providerTransactionId: 'tx-1' } : {}) });
+  /** The pointer GETs a connection sends while `run` runs. */
+  async function pointerGets(redis: Redis, run: () => Promise<unknown>): Promise<number> {
+    const spy = vi.spyOn(redis, 'get');
+    try {
+      await run();
+      return spy.mock.calls.filter(([key]) => String(key).includes('pay:id:')).length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('a payment this process created or read is found again without its pointer, and nothing else is kept', async () => {
+    const store = new RedisPaymentStore(one, keptPrefix);
+    const payment = newPayment(`PS00373-${crypto.randomUUID().slice(0, 8)}`);
+    expect(await store.create(payment)).toBe(true);
+    expect(
+      await pointerGets(one, async () => {
+        expect(await store.providerOf(payment.id)).toBe('mtn-momo');
+        expect((await store.transition(payment.id, move('pending'))).kind).toBe('applied');
+        expect((await store.get(payment.id))?.state).toBe('pending');
+        expect(await store.markPortalNotified(payment.id, '2026-11-23T09:02:00.000Z')).toBe(true);
+      }),
+    ).toBe(0);
+    // Another process asks Redis once, then keeps it.
+    const other = new RedisPaymentStore(two, keptPrefix);
+    expect(await pointerGets(two, async () => {
+      for (let i = 0; i < 3; i++) expect(await other.providerOf(payment.id)).toBe('mtn-momo');
+      expect((await other.get(payment.id))?.state).toBe('pending');
+    })).toBe(1);
+    // An id that is no payment is asked about every time: a miss is never kept.
+    const unknown = crypto.randomUUID();
+    expect(await pointerGets(one, async () => {
+      expect(await store.providerOf(unknown)).toBeNull();
+      expect(await store.get(unknown)).toBeNull();
+    })).toBe(2);
+  });
+
+  it('states, flags, acknowledgements and the first success are read from Redis whatever this process kept', async () => {
+    const a = new RedisPaymentStore(one, keptPrefix);
+    const b = new RedisPaymentStore(two, keptPrefix);
+    const requestNumber = `PS00373-${crypto.randomUUID().slice(0, 8)}`;
+    const payment = newPayment(requestNumber);
+    expect(await a.create(payment)).toBe(true);
+    expect((await a.get(payment.id))?.state).toBe('created');
+    expect(await a.paidPaymentOf(requestNumber)).toBeNull();
+    // The other process moves it; the first sees every change at once.
+    await b.transition(payment.id, move('pending'));
+    expect((await b.transition(payment.id, move('succeeded', 'provider_succeeded'))).kind).toBe('applied');
+    expect((await a.get(payment.id))?.state).toBe('succeeded');
+    expect(await a.paidPaymentOf(requestNumber)).toBe(payment.id);
+    expect((await a.transition(payment.id, move('succeeded', 'provider_succeeded'))).kind).toBe('unchanged');
+    expect(await b.flag(payment.id, 'paid_twice')).toBe(true);
+    const replay = await a.transition(payment.id, move('succeeded', 'provider_succeeded'));
+    // The flags come back with the move itself (the script reads them), as another process left them.
+    expect(replay.kind === 'unchanged' && replay.payment.reconciliationFlags).toEqual(['paid_twice']);
+    expect(await b.markPortalNotified(payment.id, '2026-11-23T09:02:00.000Z')).toBe(true);
+    expect(await a.markPortalNotified(payment.id, '2026-11-23T09:03:00.000Z')).toBe(false);
+    expect((await a.get(payment.id))?.portalNotifiedAt).toBe('2026-11-23T09:02:00.000Z');
+  });
+
+  it('keeps no pointer of a create refused for its request: the id may later name a payment elsewhere', async () => {
+    const a = new RedisPaymentStore(one, keptPrefix);
+    const b = new RedisPaymentStore(two, keptPrefix);
+    const requestNumber = `PS00373-${crypto.randomUUID().slice(0, 8)}`;
+    const first = newPayment(requestNumber);
+    expect(await a.create(first)).toBe(true);
+    const refused = newPayment(requestNumber);
+    // The request has an unfinished payment of its holder's: refused, its pointer taken back.
+    expect(await a.create(refused)).toBe(false);
+    expect(await a.get(refused.id)).toBeNull();
+    const elsewhere = { ...refused, requestNumber: `PS00373-${crypto.randomUUID().slice(0, 8)}` };
+    expect(await b.create(elsewhere)).toBe(true);
+    expect((await a.get(refused.id))?.requestNumber).toBe(elsewhere.requestNumber);
+  });
+
+  it('keeps at most pointerCacheSize pointers, each at most pointerCacheMs, and none with 0', async () => {
+    let clock = 0;
+    const small = new RedisPaymentStore(one, keptPrefix, undefined, { pointerCacheSize: 2, pointerCacheMs: 1_000, now: () => clock });
+    const payments = Array.from({ length: 3 }, () => newPayment(`PS00373-${crypto.randomUUID().slice(0, 8)}`));
+    for (const p of payments) expect(await small.create(p)).toBe(true);
+    // The oldest went when the third came.
+    expect(await pointerGets(one, () => small.providerOf(payments[0]!.id))).toBe(1);
+    expect(await pointerGets(one, () => small.providerOf(payments[2]!.id))).toBe(0);
+    clock += 1_000;
+    expect(await pointerGets(one, () => small.providerOf(payments[2]!.id))).toBe(1);
+    const none = new RedisPaymentStore(one, keptPrefix, undefined, { pointerCacheSize: 0 });
+    const p = newPayment(`PS00373-${crypto.randomUUID().slice(0, 8)}`);
+    expect(await none.create(p)).toBe(true);
+    expect(await pointerGets(one, async () => {
+      await none.providerOf(p.id);
+      await none.get(p.id);
+    })).toBe(2);
   });
 });

@@ -75,6 +75,7 @@ import { DEFAULT_PII_HASH_KEY } from '../../services/holder-proof.js';
 import { MemoryReminderStore } from '../../reminders/store/memory.js';
 import { MemoryEnrolmentStore } from '../../careers/enrolment/memory.js';
 import { RedisEnrolmentStore } from '../../careers/enrolment/redis.js';
+import { keepAliveFetch } from './http-client.js';
 
 export interface Gateway {
   app: Hono;
@@ -225,7 +226,8 @@ export async function createNodeGateway(
   // jobs, so a crash between "paid" and "portal told" loses nothing.
   // Every payment API named by PAYMENT_PROVIDER or PAYMENT_ROUTES (its variables checked by loadConfig).
   const paymentDirectory = new PaymentProviderDirectory(
-    config.paymentApis.map((api) => api.create()),
+    // Their HTTP calls go over the keep-alive client (the Worker's keep the global fetch).
+    config.paymentApis.map((api) => api.create({ fetch: keepAliveFetch })),
     config.paymentRoutes,
     config.paymentProvider,
   );

@@ -1,8 +1,9 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
 import type { Cache } from '../../cache/port.js';
+import type { HttpFetch } from '../../lib/http-fetch.js';
+import { createKeepAliveFetch, keepAliveFetch } from './http-client.js';
 import type { Config } from '../../config.js';
 import { createFakeSecurityServer } from '../../interop/demo-security-server.js';
 import { uxp, xroadR1 } from '../../interop/dialects.js';
@@ -20,17 +21,19 @@ import type { BreakerStore } from '../../limits/breaker/port.js';
 // Moved to the core so the Worker reads X-Road settings the same way; re-exported for existing callers.
 export { parseServiceRef } from '../../interop/service-ref.js';
 
-/** fetch with the client certificate (mutual TLS) and the platform's CA, when configured. */
-export function tlsFetch(tls: { cert?: string; key?: string; ca?: string }): typeof fetch | undefined {
+/**
+ * The keep-alive client (`http-client.ts`) with the client certificate (mutual TLS) and the
+ * platform's CA, when configured; undefined when neither is.
+ */
+export function tlsFetch(tls: { cert?: string; key?: string; ca?: string }): HttpFetch | undefined {
   if (!tls.cert && !tls.ca) return undefined;
-  const agent = new Agent({
-    connect: {
+  return createKeepAliveFetch({
+    tls: {
       ...(tls.cert ? { cert: readFileSync(tls.cert) } : {}),
       ...(tls.key ? { key: readFileSync(tls.key) } : {}),
       ...(tls.ca ? { ca: readFileSync(tls.ca) } : {}),
     },
   });
-  return ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch;
 }
 
 /** The portal the configuration asks for, the career agencies over the same client, and how to stop what it started. */
@@ -60,7 +63,8 @@ export async function createPortal(
     timeoutMs: config.xroad.timeoutMs,
     serviceTimeoutsMs: config.xroad.serviceTimeoutsMs,
     logger,
-    ...(tlsAwareFetch ? { fetch: tlsAwareFetch } : {}),
+    // Every portal and career call over one pool of kept-alive connections (TLS ones when configured).
+    fetch: tlsAwareFetch ?? keepAliveFetch,
     ...(breakerStore
       ? {
           breakerStore,
