@@ -70,10 +70,17 @@ export class OwnRedisCluster {
       if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
       await cluster.waitHealthy();
       // Each master has its replica attached and in sync: a write acknowledged after WAIT (see
-      // awaitReplica) would otherwise wait out its time-out during the first full sync.
-      for (const master of await cluster.masters()) {
-        await until(async () => /connected_slaves:1\b[\s\S]*state=online/.test(await ask(master, 'INFO', 'replication').catch(() => '')), `the replica of ${master} to be in sync`, 20_000);
-      }
+      // awaitReplica) would otherwise wait out its time-out during the first full sync. The masters
+      // are asked again on every look: on a loaded machine a node can miss the 2 s node time-out
+      // while the cluster forms and its replica take over, and the old master then syncs as a replica.
+      await until(async () => {
+        const masters = await cluster.masters().catch(() => []);
+        if (masters.length !== 3) return false;
+        for (const master of masters) {
+          if (!/connected_slaves:1\b[\s\S]*state=online/.test(await ask(master, 'INFO', 'replication').catch(() => ''))) return false;
+        }
+        return true;
+      }, 'every master to have its replica in sync', 60_000);
       return cluster;
     } catch (error) {
       await cluster.stop();
