@@ -10,7 +10,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type RequestListener, type ServerOptions } from 'node:http';
+import { createServer, type RequestListener, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { hmacHex } from '../src/lib/secrets.js';
 import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
+import { sendWire, type WireAnswer as Seen, type WireRequest } from '../testkit/wire-request.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JSON_TYPE = 'application/json';
@@ -28,15 +29,10 @@ const OPTED_OUT = '+2290196000077';
 /** Every agency may post this many a minute: the table stays under it, the rate case goes over it. */
 const RATE = 40;
 
-interface Sent {
+interface Sent extends Omit<WireRequest, 'path'> {
   name: string;
-  method?: string;
+  /** `/v1/notifications` unless said. */
   path?: string;
-  contentType?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** Sent chunked (no Content-Length), as a proxy that streams would. */
-  chunked?: boolean;
   /**
    * The answer is a notification that a background worker may have moved on by then (sent,
    * delivered): its status, history and update time are left out of the comparison.
@@ -93,42 +89,14 @@ async function table(): Promise<Sent[]> {
   ];
 }
 
-/** What an agency sees of an answer: everything but the date and the connection handling. */
-interface Seen {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function send(url: string, sent: Sent): Promise<Seen> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...sent.headers };
-    if (sent.contentType) headers['content-type'] = sent.contentType;
-    const req = httpRequest(`${url}${sent.path ?? '/v1/notifications'}`, { method: sent.method ?? 'POST', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const kept = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length'].includes(name)));
-        resolve({ status: res.statusCode ?? 0, headers: kept as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.on('error', reject);
-    if (sent.body !== undefined && sent.chunked) {
-      // Two writes without a declared length: Node sends them chunked.
-      const body = Buffer.from(sent.body);
-      req.write(body.subarray(0, 10));
-      req.end(body.subarray(10));
-    } else {
-      if (sent.body !== undefined) req.setHeader('content-length', Buffer.byteLength(sent.body));
-      req.end(sent.body);
-    }
-  });
-}
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/g;
 
 /** The answer with what each gateway makes for itself (ids, times) replaced by placeholders. */
+/** The notification route's path unless the request names another. */
+const send = (url: string, sent: Sent): Promise<Seen> => sendWire(url, { ...sent, path: sent.path ?? '/v1/notifications' });
+
 function comparable(seen: Seen, moving: boolean): Seen {
   const headers = { ...seen.headers };
   if (headers['x-request-id'] !== undefined) {

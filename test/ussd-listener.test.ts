@@ -7,27 +7,23 @@
  * names) go to Hono behind it: the same there too.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { createServer, request as httpRequest, type RequestListener, type ServerOptions } from 'node:http';
+import { createServer, type RequestListener, type ServerOptions } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
 import { pino } from 'pino';
+import { sendWire, type WireAnswer, type WireRequest } from '../testkit/wire-request.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 const SECRET = 'madapi-test-secret';
 
-interface Sent {
+interface Sent extends WireRequest {
   name: string;
-  method?: string;
-  path: string;
-  contentType?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** Sent chunked (no Content-Length), as a proxy that streams would. */
-  chunked?: boolean;
 }
+
+const send = (url: string, sent: Sent): Promise<WireAnswer> => sendWire(url, sent);
 
 const at = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const AT_FIELDS = { sessionId: 'ATUid_listener_1', serviceCode: '*123#', phoneNumber: '+2290197000001', networkCode: '61602' };
@@ -68,37 +64,6 @@ const REQUESTS: Sent[] = [
   { name: 'health', method: 'GET', path: '/health' },
 ];
 
-/** What a provider sees of an answer: everything but the date and the connection handling. */
-interface Seen {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function send(url: string, sent: Sent): Promise<Seen> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...sent.headers };
-    if (sent.contentType) headers['content-type'] = sent.contentType;
-    const req = httpRequest(`${url}${sent.path}`, { method: sent.method ?? 'POST', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const kept = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length'].includes(name)));
-        resolve({ status: res.statusCode ?? 0, headers: kept as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.on('error', reject);
-    if (sent.body !== undefined && sent.chunked) {
-      // Two writes without a declared length: Node sends them chunked.
-      const body = Buffer.from(sent.body);
-      req.write(body.subarray(0, 10));
-      req.end(body.subarray(10));
-    } else {
-      if (sent.body !== undefined) req.setHeader('content-length', Buffer.byteLength(sent.body));
-      req.end(sent.body);
-    }
-  });
-}
 
 const env = {
   MENUS_WATCH: '0',
