@@ -190,6 +190,19 @@ async function gatewayBurst(ids: string[]): Promise<GatewayRound> {
     console.log(stats.sort((a, b) => b[1] - a[1]).map(([c, n, us]) => `${c} ${(n / ids.length).toFixed(2)}/payment ${(us / ids.length).toFixed(0)}µs`).join(', '));
   }
   const bench = process.cpuUsage(benchBefore);
+  if (process.env.BENCH_DIAG) {
+    // The round ends at the portal's last acknowledgement; each payment's SMS receipt is queued after
+    // its notice, so part of its delivery falls after the round. The next 3 s, less 3 s more of idle
+    // (timers, the queues' polling), give what the round left behind.
+    const settleFrom = cpuMs(gateway.child.pid!);
+    await new Promise((r) => setTimeout(r, 3000));
+    const idleFrom = cpuMs(gateway.child.pid!);
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = idleFrom - settleFrom - (cpuMs(gateway.child.pid!) - idleFrom);
+    console.log(`  diag: gateway CPU per payment with what followed the round (receipts delivered after it): ${(cpuMsPerPayment + after / ids.length).toFixed(2)} ms (${(after / ids.length).toFixed(2)} ms after)`);
+    const stats = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_')).map((l) => [l.slice(8, l.indexOf(':')), Number(/calls=(\d+)/.exec(l)![1])] as const);
+    console.log(`  diag: commands per payment with what followed (6 s, commands inside scripts included): ${stats.sort((a, b) => b[1] - a[1]).slice(0, 8).map(([c, n]) => `${c} ${(n / ids.length).toFixed(2)}`).join(', ')}; all ${(stats.reduce((sum, [, n]) => sum + n, 0) / ids.length).toFixed(1)}`);
+  }
   console.log(`  diag: wall ${(performance.now() - started).toFixed(0)} ms, gateway cpu ${(cpuMsPerPayment * ids.length).toFixed(0)} ms, redis cpu ${(cpuMs(redisPid) - redisBefore).toFixed(0)} ms, bench cpu ${((bench.user + bench.system) / 1000).toFixed(0)} ms, bench loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms max ${(lag.max / 1e6).toFixed(0)} ms`);
   const latency = (from: Map<string, number>) => ids.map((id) => (from.get(id) ?? NaN) - succeededAt.get(id)!).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   const pick = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN;

@@ -5,7 +5,8 @@
  *    by hand in one Redis round trip; target ≥ 0.80) and the Hono baseline (one pipelined Redis
  *    read/write), interleaved, ratios and server CPU per request printed;
  * 2. delivered per second through a loopback SMPP SMSC with the route's rate set to RATE, and the
- *    limiter's accuracy (measured / set; target within 5%);
+ *    limiter's accuracy (measured / set; target within 5%), and the gateway's CPU per delivered
+ *    message meanwhile (its submit, its records and its receipt: nothing else runs then);
  * 3. p99 from API call to delivery report, at a load under the rate (from the message's history).
  *
  *   npm run bench -- sms     (BENCH_SECONDS, BENCH_SMS_RATE to tune)
@@ -126,9 +127,13 @@ try {
   // 2. Delivery rate: everything accepted above is now draining at the set rate. Count the submits
   // in a fixed stretch of wall-clock time (the limiter works in one-second windows, so timing from
   // the first to the last submit would flatter it).
+  // The gateway then does nothing but deliver (submit, record, receipt): its CPU over the window per
+  // submit is what one message's background delivery costs (issue 18 parts 2–3).
   const from = Date.now();
   const window = 2 * SECONDS;
+  const d0 = cpuMs(gateway.child.pid!);
   await new Promise((r) => setTimeout(r, window * 1000));
+  const deliveryCpuMs = cpuMs(gateway.child.pid!) - d0;
   const drained = submits.filter((t) => t >= from && t < from + window * 1000);
   const delivered = drained.length / window;
 
@@ -155,7 +160,7 @@ try {
   const ratios = accepted.map((a, i) => a / floored[i]!);
   console.log(`\nnotifications accepted by the API: ${median(accepted).toFixed(0)}/s, floor ${median(floored).toFixed(0)}/s, ratio ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(', ')}; target ≥ 0.80); Hono baseline ${median(base).toFixed(0)}/s, ratio ${(median(accepted) / median(base)).toFixed(2)}`);
   console.log(`server CPU per accepted notification: gateway ${median(cpu.gateway).toFixed(0)} µs, floor ${median(cpu.floor).toFixed(0)} µs (${(median(cpu.gateway) / median(cpu.floor)).toFixed(2)}×)`);
-  console.log(`delivered through the SMPP route set to ${RATE}/s: ${delivered.toFixed(1)}/s over ${drained.length} submits in ${window.toFixed(1)} s, limiter accuracy ${(delivered / RATE).toFixed(3)} (target 0.95..1.05)`);
+  console.log(`delivered through the SMPP route set to ${RATE}/s: ${delivered.toFixed(1)}/s over ${drained.length} submits in ${window.toFixed(1)} s, limiter accuracy ${(delivered / RATE).toFixed(3)} (target 0.95..1.05); gateway CPU per delivered message ${((deliveryCpuMs * 1000) / Math.max(1, drained.length)).toFixed(0)} µs`);
   console.log(`API call → delivery report at ${RATE / 4}/s: p50 ${p(0.5)} ms, p99 ${p(0.99)} ms over ${latencies.length} messages, ${undelivered} not yet delivered`);
 } finally {
   gateway.child.kill();

@@ -44,9 +44,13 @@ export async function recordDeliveryReport(store: MessageStore, report: Delivery
   return late ? 'applied' : 'parked';
 }
 
-/** Records a part the route accepted, then applies any report that arrived for it first. */
-export async function recordAcceptedPart(store: MessageStore, messageId: string, route: string, part: AcceptedPart, detail: string): Promise<void> {
-  await store.transition(messageId, { acceptedPart: part, ...(part.index === 0 ? { providerMessageId: part.providerMessageId } : {}), detail });
+/**
+ * Records a part the route accepted, then applies any report that arrived for it first. `sent`: it
+ * was the message's last part to be accepted, and the same update records the message `sent` (one
+ * compare-and-set where the acceptance and the `sent` were two).
+ */
+export async function recordAcceptedPart(store: MessageStore, messageId: string, route: string, part: AcceptedPart, detail: string, sent = false): Promise<void> {
+  await store.transition(messageId, { acceptedPart: part, ...(part.index === 0 ? { providerMessageId: part.providerMessageId } : {}), ...(sent ? { status: 'sent' as const } : {}), detail });
   await applyParked(store, messageId, route, part.providerMessageId, await store.takeParkedReports(route, part.providerMessageId));
 }
 

@@ -192,20 +192,30 @@ export class SmsDispatcher implements SmsOutbox {
     let accepted = false;
     try {
       let reportedParts = false;
+      // The last part accepted records the message `sent` with it: every part's acceptance is then
+      // recorded, which is what `sent` means (and what a re-run's `settleUncertain` checks).
+      const acceptedParts = new Set<number>();
+      let sentRecorded = false;
       const { providerMessageId } = await route.send(
         { id, to: message.to, text: message.text, encoding: message.encoding, ...(message.from ? { from: message.from } : {}) },
         {
           onPartAccepted: async (part) => {
             reportedParts = true;
             accepted = true;
-            await recordAcceptedPart(this.deps.store, id, route.name, part, `part ${part.index + 1}/${part.count} accepted by ${route.name}`);
+            acceptedParts.add(part.index);
+            const last = acceptedParts.size >= part.count;
+            await recordAcceptedPart(this.deps.store, id, route.name, part, `part ${part.index + 1}/${part.count} accepted by ${route.name}`, last);
+            sentRecorded ||= last;
           },
         },
       );
       accepted = true;
       // A route that does not report parts carries the message under one id.
-      if (!reportedParts) await recordAcceptedPart(this.deps.store, id, route.name, { providerMessageId, index: 0, count: 1 }, `${route.name} id ${providerMessageId}`);
-      await this.deps.store.transition(id, { status: 'sent', detail: `accepted by ${route.name}` });
+      if (!reportedParts) {
+        await recordAcceptedPart(this.deps.store, id, route.name, { providerMessageId, index: 0, count: 1 }, `accepted by ${route.name} (id ${providerMessageId})`, true);
+        sentRecorded = true;
+      }
+      if (!sentRecorded) await this.deps.store.transition(id, { status: 'sent', detail: `accepted by ${route.name}` });
       this.deps.logger.info({ ...log, providerMessageId }, 'SMS sent');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

@@ -124,9 +124,10 @@ export interface MessageStore {
 /** How long a report waits for its provider id: an SMSC answers in seconds; a lost id stays lost. */
 export const PARKED_REPORT_SECONDS = 600;
 
-/** The provider ids an update makes findable. */
+/** The provider ids an update makes findable, each once (a first part's id is also the message's). */
 export function providerIdsOf(update: StatusUpdate): string[] {
-  return [update.providerMessageId, update.acceptedPart?.providerMessageId].filter((id): id is string => Boolean(id));
+  const ids = [update.providerMessageId, update.acceptedPart?.providerMessageId].filter((id): id is string => Boolean(id));
+  return ids.length === 2 && ids[0] === ids[1] ? [ids[0]!] : ids;
 }
 
 /** The transition rule, shared by every store: final statuses stay, unknown ones are only noted. */

@@ -15,6 +15,8 @@ const KEEP_SECONDS = 30 * 24 * 3600;
  * - a transition writes the provider-id pointers and the `pending` entry before the compare-and-set
  *   of the message (a pointer names the right message either way; a stale `pending` entry is met by
  *   the overdue sweep, which settles it), and leaves `pending` only after it.
+ * On one Redis a transition is one script (`SWAP_AND_INDEX`): the compare-and-set, the pointers and
+ * the `pending` move together, only when the compare-and-set holds.
  */
 
 /** KEYS: idempotency key. ARGV: the id it named (expired), our id, ttl. A stale key taken over once. */
@@ -24,12 +26,46 @@ redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 `;
 
-/** KEYS: message. ARGV: the JSON read, the JSON to write, ttl. WATCH/MULTI in one key, without a connection of its own. */
-const SET_IF_UNCHANGED = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+/**
+ * KEYS: message. ARGV: the JSON expected, the JSON to write, ttl. A compare-and-set in one key (WATCH/MULTI
+ * without a connection of its own). Answers 1 when written, else the message as it is (nil: gone), so a
+ * caller whose guess was stale retries on what it is answered, without a read of its own.
+ */
+const SWAP = `
+local current = redis.call('GET', KEYS[1])
+if current ~= ARGV[1] then return current end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
 `;
+
+/**
+ * One Redis only (several slots). KEYS: message, the `pending` set, then the provider-id pointers to
+ * write. ARGV: the JSON expected, the JSON to write, ttl, our id, the `pending` move (`add`, `rem` or
+ * empty), its score. `SWAP`, and when it holds, the pointers and the `pending` move in the same step.
+ */
+const SWAP_AND_INDEX = `
+local current = redis.call('GET', KEYS[1])
+if current ~= ARGV[1] then return current end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[4], 'EX', ARGV[3]) end
+if ARGV[5] == 'add' then redis.call('ZADD', KEYS[2], ARGV[6], ARGV[4]) elseif ARGV[5] == 'rem' then redis.call('ZREM', KEYS[2], ARGV[4]) end
+return 1
+`;
+
+/** KEYS: a parked-report list. Its reports, and the list gone, in one step: two takers cannot both get one. */
+const TAKE_LIST = `
+local reports = redis.call('LRANGE', KEYS[1], 0, -1)
+if #reports > 0 then redis.call('DEL', KEYS[1]) end
+return reports
+`;
+
+/**
+ * How many messages' latest JSON one store keeps (some 1.7 KB each, ~8.5 MB at most): the expected
+ * value of its next compare-and-set, so the worker's claim, the acceptance and the receipt that follow
+ * a read do not read again. Only ever a guess: a stale one fails the compare-and-set, which answers the
+ * message as it is. Forgotten once final; the oldest first past the bound.
+ */
+const KNOWN_MESSAGES = 5_000;
 
 /**
  * KEYS: message, idempotency key. ARGV: the message's JSON, its id, ttl. One Redis only (two slots).
@@ -59,18 +95,25 @@ export interface RedisMessageStoreOptions {
 type RedisWithSmsScripts = (Redis | Cluster) & {
   guichetSmsWriteAndClaim(messageKey: string, idempotencyKey: string, json: string, id: string, ttlSeconds: number): Promise<number | string>;
   guichetSmsTakeOver(idempotencyKey: string, staleId: string, id: string, ttlSeconds: number): Promise<number>;
-  guichetSmsSetIfUnchanged(key: string, read: string, next: string, ttlSeconds: number): Promise<number>;
+  guichetSmsSwap(key: string, expected: string, next: string, ttlSeconds: number): Promise<1 | string | null>;
+  guichetSmsSwapAndIndex(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<1 | string | null>;
+  guichetSmsTakeList(key: string): Promise<string[]>;
 };
+
+/** What a transition does to the `pending` set once its compare-and-set holds. */
+type PendingMove = { op: 'add'; score: number } | { op: 'rem' } | undefined;
 
 /**
  * Outbound SMS in Redis. Creation is deduplicated by the idempotency key (`SET NX` on a message
  * already written); a status update is a compare-and-set loop on the message's JSON (one
- * single-key script), so two reports racing cannot lose one another. Every key has a TTL; messages
- * in flight are also in a sorted set by `expiresAt`, left when they become final.
+ * script), so two reports racing cannot lose one another. Every key has a TTL; messages in flight
+ * are also in a sorted set by `expiresAt`, entered at the claim and left when they become final.
  */
 export class RedisMessageStore implements MessageStore {
   private readonly redis: RedisWithSmsScripts;
   private readonly multiKey: boolean;
+  /** Latest JSON seen per message id, oldest first (`KNOWN_MESSAGES`). */
+  private readonly known = new Map<string, string>();
 
   constructor(
     redis: Redis | Cluster,
@@ -80,7 +123,10 @@ export class RedisMessageStore implements MessageStore {
     this.multiKey = options.multiKey ?? !redis.isCluster;
     if (!('guichetSmsWriteAndClaim' in redis)) redis.defineCommand('guichetSmsWriteAndClaim', { numberOfKeys: 2, lua: WRITE_AND_CLAIM });
     if (!('guichetSmsTakeOver' in redis)) redis.defineCommand('guichetSmsTakeOver', { numberOfKeys: 1, lua: TAKE_OVER_IDEMPOTENCY_KEY });
-    if (!('guichetSmsSetIfUnchanged' in redis)) redis.defineCommand('guichetSmsSetIfUnchanged', { numberOfKeys: 1, lua: SET_IF_UNCHANGED });
+    if (!('guichetSmsSwap' in redis)) redis.defineCommand('guichetSmsSwap', { numberOfKeys: 1, lua: SWAP });
+    // The number of keys is the first argument: a transition records zero, one or two pointers.
+    if (!('guichetSmsSwapAndIndex' in redis)) redis.defineCommand('guichetSmsSwapAndIndex', { lua: SWAP_AND_INDEX });
+    if (!('guichetSmsTakeList' in redis)) redis.defineCommand('guichetSmsTakeList', { numberOfKeys: 1, lua: TAKE_LIST });
     this.redis = redis as RedisWithSmsScripts;
   }
 
@@ -140,27 +186,70 @@ export class RedisMessageStore implements MessageStore {
 
   async get(id: string) {
     const data = await this.redis.get(this.key(id));
-    return data ? (JSON.parse(data) as SmsMessage) : null;
+    if (data === null) {
+      this.known.delete(id);
+      return null;
+    }
+    this.remember(id, data);
+    return JSON.parse(data) as SmsMessage;
   }
 
+  /**
+   * A compare-and-set loop on the message's JSON, from the JSON this store last saw of it when it has
+   * one (read otherwise): a stale guess is answered with the message as it is, and applied again.
+   */
   async transition(id: string, update: StatusUpdate): Promise<SmsMessage | null> {
+    const key = this.key(id);
+    let data = this.known.get(id) ?? (await this.redis.get(key));
+    const providerIds = providerIdsOf(update);
+    /** Cluster path: the score this call put in `pending` before a compare-and-set that then failed. */
+    let indexedAt: number | undefined;
+    let pointersWritten = false;
     for (let attempt = 0; attempt < 10; attempt++) {
-      const data = await this.redis.get(this.key(id));
-      if (!data) return null;
-      const next = applyUpdate(JSON.parse(data) as SmsMessage, update, new Date().toISOString());
+      if (data === null) {
+        this.known.delete(id);
+        return null;
+      }
+      const current = JSON.parse(data) as SmsMessage;
+      const next = applyUpdate(current, update, new Date().toISOString());
+      const json = JSON.stringify(next);
       const final = FINAL_STATUSES.includes(next.status);
-      await Promise.all([
-        ...providerIdsOf(update).map((providerId) => this.redis.set(`${this.prefix}prov:${next.route}:${providerId}`, id, 'EX', KEEP_SECONDS)),
-        ...(!final && next.expiresAt ? [this.redis.zadd(this.pendingKey, Date.parse(next.expiresAt), id)] : []),
-      ]);
-      if ((await this.redis.guichetSmsSetIfUnchanged(this.key(id), data, JSON.stringify(next), KEEP_SECONDS)) === 1) {
-        if (final) await this.redis.zrem(this.pendingKey, id);
+      const score = next.expiresAt === undefined ? undefined : Date.parse(next.expiresAt);
+      // `pending` holds a message in flight at its expiry: entered when the expiry is set (the claim) or
+      // changes, left when final. Only a message with an expiry was ever entered.
+      const pending: PendingMove =
+        score === undefined ? undefined : final ? { op: 'rem' } : next.expiresAt !== current.expiresAt || (indexedAt !== undefined && indexedAt !== score) ? { op: 'add', score } : undefined;
+      const pointerKeys = providerIds.map((providerId) => `${this.prefix}prov:${next.route}:${providerId}`);
+      let answer: 1 | string | null;
+      if (this.multiKey) {
+        answer = await this.redis.guichetSmsSwapAndIndex(2 + pointerKeys.length, key, this.pendingKey, ...pointerKeys, data, json, KEEP_SECONDS, id, pending?.op ?? '', pending?.op === 'add' ? pending.score : 0);
+      } else {
+        // Each key in its own slot: pointers and `pending` first, so a crash leaves nothing a reader trips on.
+        await Promise.all([
+          ...(pointersWritten ? [] : pointerKeys.map((pointer) => this.redis.set(pointer, id, 'EX', KEEP_SECONDS))),
+          ...(pending?.op === 'add' ? [this.redis.zadd(this.pendingKey, pending.score, id)] : []),
+        ]);
+        pointersWritten = true;
+        if (pending?.op === 'add') indexedAt = pending.score;
+        answer = await this.redis.guichetSmsSwap(key, data, json, KEEP_SECONDS);
+        if (answer === 1 && pending?.op === 'rem') await this.redis.zrem(this.pendingKey, id);
+      }
+      if (answer === 1) {
+        if (final) this.known.delete(id);
+        else this.remember(id, json);
         // A claimed send (`sending`) or a recorded result lost in a failover could send twice.
-        await awaitReplica(this.redis, this.key(id));
+        await awaitReplica(this.redis, key);
         return next;
       }
+      data = answer;
     }
     throw new Error(`message ${id}: too much contention on its status`);
+  }
+
+  private remember(id: string, json: string): void {
+    this.known.delete(id);
+    this.known.set(id, json);
+    if (this.known.size > KNOWN_MESSAGES) this.known.delete(this.known.keys().next().value!);
   }
 
   async overdue(now: Date, limit: number) {
@@ -183,11 +272,9 @@ export class RedisMessageStore implements MessageStore {
     await this.redis.multi().rpush(key, JSON.stringify(report)).expire(key, PARKED_REPORT_SECONDS).exec();
   }
 
-  /** LRANGE and DEL in one MULTI: two takers cannot both get a report. */
+  /** LRANGE and DEL in one script: two takers cannot both get a report. */
   async takeParkedReports(route: string, providerMessageId: string) {
-    const key = `${this.prefix}parked:${route}:${providerMessageId}`;
-    const results = await this.redis.multi().lrange(key, 0, -1).del(key).exec();
-    const reports = (results?.[0]?.[1] ?? []) as string[];
+    const reports = await this.redis.guichetSmsTakeList(`${this.prefix}parked:${route}:${providerMessageId}`);
     return reports.map((r) => JSON.parse(r) as ParkedReport);
   }
 

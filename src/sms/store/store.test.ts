@@ -51,6 +51,30 @@ describe('RedisMessageStore', () => {
     // Every key the store wrote expires.
     for (const key of await redis.keys(`${prefix}*`)) if (!key.endsWith('pending')) expect(await redis.ttl(key)).toBeGreaterThan(0);
   });
+
+  // A store starts each compare-and-set from the JSON it last saw of the message: two gateway
+  // processes, each with its own store, must still see each other's moves.
+  it.each([
+    ['one Redis', true],
+    ['the Cluster path', false],
+  ])('%s: a store whose last sight of a message is stale applies its update to the message as it is', async (_mode, multiKey) => {
+    const prefix = `${PREFIX}stale-${String(multiKey)}:`;
+    const [a, b] = [new RedisMessageStore(redis, prefix, { multiKey }), new RedisMessageStore(redis, prefix, { multiKey })];
+    const m: SmsMessage = { id: crypto.randomUUID(), to: '+2290164000300', text: 'x', encoding: 'GSM-7', segments: 1, route: 'smpp-moov', purpose: 'receipt', idempotencyKey: crypto.randomUUID(), requestedBy: 'guichet', status: 'queued', createdAt: '', updatedAt: '', history: [] };
+    await a.create(m);
+    expect(await a.get(m.id)).toMatchObject({ status: 'queued' }); // a's last sight: queued
+    const [early, late] = ['2026-12-06T10:00:00.000Z', '2026-12-06T10:00:05.000Z'];
+    await b.transition(m.id, { expect: 'queued', status: 'sending', claim: 'b', expiresAt: early, detail: 'claimed by b' });
+    // a still believes it queued: its claim loses, and its expiry does not stay in `pending`.
+    expect(await a.transition(m.id, { expect: 'queued', status: 'sending', claim: 'a', expiresAt: late, detail: 'claimed by a' })).toMatchObject({ status: 'sending', claim: 'b' });
+    expect(await redis.zscore(`${prefix}pending`, m.id)).toBe(String(Date.parse(early)));
+    await b.transition(m.id, { acceptedPart: { providerMessageId: 'P-1', index: 0, count: 1 }, providerMessageId: 'P-1', status: 'sent', detail: 'accepted by b' });
+    await a.transition(m.id, { status: 'delivered', reportedPart: 'P-1', detail: 'report to a' });
+    expect(await b.get(m.id)).toMatchObject({ status: 'delivered', partCount: 1 });
+    expect((await b.get(m.id))!.history.map((h) => h.detail)).toEqual(['claimed by b', 'accepted by b', 'report to a']);
+    expect(await a.findByProviderId('smpp-moov', 'P-1')).toBe(m.id);
+    expect(await redis.zscore(`${prefix}pending`, m.id)).toBeNull();
+  });
 });
 
 // Durable Objects only: a message and its indexes are separate objects, so a call can be cut
