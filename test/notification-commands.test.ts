@@ -16,6 +16,8 @@ import { silentLogger } from '../src/observability/logger.js';
 import { RedisSessionStore } from '../src/sessions/redis.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import { RedisMessageStore } from '../src/sms/store/redis.js';
+import { deleteKeysUnder } from '../testkit/redis-keys.js';
+import { countCommands } from '../testkit/redis-monitor.js';
 
 /** A database nobody else's test uses, so MONITOR sees this test's commands only. */
 const DB = 11;
@@ -51,25 +53,7 @@ describe('Redis commands per notification on the API path', () => {
   const post = (key: string, to = '+2290197000001') =>
     notifications.post(call, JSON.stringify({ to, template: 'request_ready', params: { requestNumber: 'PS00373-240001', service: 'Extrait', collectAt: 'CCSP' }, idempotencyKey: key }), {});
 
-  /** The commands of `run`, by name, as MONITOR saw them on this test's database. */
-  async function counted(run: () => Promise<void>): Promise<Map<string, number>> {
-    const monitor = await new Redis(URL).monitor();
-    const seen = new Map<string, number>();
-    monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
-      // What a script runs inside the server is shown too, from `lua`: not sent by the gateway.
-      if (Number(database) !== DB || source === 'lua') return;
-      const name = args[0]!.toUpperCase();
-      seen.set(name, (seen.get(name) ?? 0) + 1);
-    });
-    // MONITOR starts with the next command the server runs: a marker, seen before anything counted.
-    await redis.ping('start');
-    await run();
-    await redis.ping('end');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    monitor.disconnect();
-    seen.delete('PING');
-    return seen;
-  }
+  const counted = (run: () => Promise<void>) => countCommands(URL, DB, redis, run);
 
   beforeAll(async () => {
     await redis.set(`${prefix}optout:${OPTED_OUT}`, new Date().toISOString());
@@ -78,12 +62,7 @@ describe('Redis commands per notification on the API path', () => {
   });
   afterAll(async () => {
     await jobs.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
     await redis.quit();
   });
 

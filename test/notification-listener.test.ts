@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { hmacHex } from '../src/lib/secrets.js';
 import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
+import { deleteKeysUnder } from '../testkit/redis-keys.js';
 import { sendWire, type WireAnswer as Seen, type WireRequest } from '../testkit/wire-request.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -150,14 +151,7 @@ describe('POST /v1/notifications answered straight from node:http, as Hono answe
   afterAll(async () => {
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     await Promise.all(gateways.map((gateway) => gateway.close()));
-    for (const side of Object.values(sides)) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${side.prefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    }
+    for (const side of Object.values(sides)) await deleteKeysUnder(redis, side.prefix);
     await redis.quit();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -3,16 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { migrateLegacyPayments } from '../src/cli/migrate-redis.js';
 import { RedisPaymentStore } from '../src/payments/store/redis.js';
 import type { NewPayment } from '../src/payments/payment.js';
+import { deleteKeysUnder } from '../testkit/redis-keys.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
 const prefix = `test:migrate:${process.pid}:${Date.now()}:`;
 afterAll(async () => {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysUnder(redis, prefix);
   redis.disconnect();
 });
 

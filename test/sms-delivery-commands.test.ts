@@ -22,6 +22,8 @@ import { recordDeliveryReport } from '../src/sms/delivery-reports.js';
 import { SmsDispatcher } from '../src/sms/dispatcher.js';
 import type { SmsRoute } from '../src/sms/port.js';
 import { RedisMessageStore } from '../src/sms/store/redis.js';
+import { deleteKeysUnder } from '../testkit/redis-keys.js';
+import { countCommands } from '../testkit/redis-monitor.js';
 
 /** A database nobody else's test uses, so MONITOR sees this test's commands only. */
 const DB = 12;
@@ -34,32 +36,13 @@ const redis = new Redis(URL, { enableAutoPipelining: true, maxRetriesPerRequest:
 const prefix = `dcount-${process.pid}-${Date.now()}:`;
 
 afterAll(async () => {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysUnder(redis, prefix);
   await redis.quit();
 });
 
 /** The commands of `run`, by name, as MONITOR saw them on this test's database. */
 async function counted(run: () => Promise<void>): Promise<Record<string, number>> {
-  const monitor = await new Redis(URL).monitor();
-  const seen = new Map<string, number>();
-  monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
-    // What a script runs inside the server is shown too, from `lua`: not sent by the gateway.
-    if (Number(database) !== DB || source === 'lua') return;
-    const name = args[0]!.toUpperCase();
-    seen.set(name, (seen.get(name) ?? 0) + 1);
-  });
-  // MONITOR starts with the next command the server runs: a marker, seen before anything counted.
-  await redis.ping('start');
-  await run();
-  await redis.ping('end');
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  monitor.disconnect();
-  seen.delete('PING');
+  const seen = await countCommands(URL, DB, redis, run);
   // INFO replication: the replica count is asked at most every 2 s per connection (awaitReplica).
   seen.delete('INFO');
   return Object.fromEntries(seen);

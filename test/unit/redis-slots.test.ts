@@ -9,6 +9,7 @@ import { messageStoreConformance } from '../../src/sms/store/conformance.js';
 import { RedisMessageStore } from '../../src/sms/store/redis.js';
 import { RedisAttemptLimiter } from '../../src/limits/redis.js';
 import { RedisCache } from '../../src/cache/redis.js';
+import { deleteKeysUnder } from '../../testkit/redis-keys.js';
 
 /*
  * Issue 15: every key a Lua script or MULTI touches shares one hash slot, so the stores run on a
@@ -19,12 +20,7 @@ const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { max
 const audit = auditSlots(redis);
 const prefix = `test:slots:${process.pid}:${Date.now()}:`;
 afterAll(async () => {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) await redis.del(key);
-  } while (cursor !== '0');
+  await deleteKeysUnder(redis, prefix, { oneKeyPerCommand: true });
   redis.disconnect();
 });
 
