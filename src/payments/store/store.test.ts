@@ -4,6 +4,7 @@ import { paymentKeys, RedisPaymentStore } from './redis.js';
 import { DurableObjectPaymentStore, PaymentRequestObject } from './durable-object.js';
 import { DurableIndexObject } from '../../lib/durable-objects.js';
 import { fakeDurableNamespace } from '../../../testkit/durable-objects.js';
+import { deleteKeysUnder } from '../../../testkit/redis-keys.js';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { paymentStoreConformance } from './conformance.js';
@@ -23,8 +24,7 @@ const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7', { m
 // A prefix per run: Redis is shared, and reruns must not see each other's payments.
 const prefix = `test:pay:${process.pid}:${Date.now()}:`;
 paymentStoreConformance('redis', () => new RedisPaymentStore(redis, prefix), async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeysUnder(redis, prefix);
   redis.disconnect();
 });
 
@@ -33,8 +33,7 @@ describe('RedisPaymentStore under REDIS_PREFIX', () => {
   // Its own connection: the conformance suite closes the shared one when it is done.
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7', { maxRetriesPerRequest: 1 });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeysUnder(redis, prefix);
     redis.disconnect();
   });
 
@@ -83,8 +82,7 @@ describe('RedisPaymentStore: history written before reason codes (issue 13 item 
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7', { maxRetriesPerRequest: 1 });
   const legacyPrefix = `${prefix}legacy:`;
   afterAll(async () => {
-    const keys = await redis.keys(`${legacyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeysUnder(redis, legacyPrefix);
     redis.disconnect();
   });
 
@@ -242,8 +240,7 @@ describe('RedisPaymentStore: pointers kept per process', () => {
   const two = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/7', { maxRetriesPerRequest: 1 });
   const keptPrefix = `${prefix}kept:`;
   afterAll(async () => {
-    const keys = await one.keys(`${keptPrefix}*`);
-    if (keys.length > 0) await one.del(...keys);
+    await deleteKeysUnder(one, keptPrefix);
     one.disconnect();
     two.disconnect();
   });
