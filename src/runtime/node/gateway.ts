@@ -346,11 +346,13 @@ export async function createNodeGateway(
   const app = createApp({ ...appDeps, readiness: () => readiness() });
   const ussd = ussdHttp(ussdRouteDeps(appDeps));
   // The notification API's POST, answered straight from node:http like the USSD hops (issue 18 part 3).
-  const notifications = new NotificationHttp(notificationDeps(appDeps)!);
+  // Without an SMS part the app has no such route either: Hono answers it (404), as before.
+  const notificationRoute = notificationDeps(appDeps);
+  const notifications = notificationRoute ? new NotificationHttp(notificationRoute) : undefined;
   const requestListener = (honoListener: RequestListener): RequestListener =>
     ussdFirst(
       ussd,
-      notificationsFirst(notifications, honoListener, { maxBodyBytes: MAX_BODY_BYTES, audit: { audit, logger } }),
+      notifications ? notificationsFirst(notifications, honoListener, { maxBodyBytes: MAX_BODY_BYTES, audit: { audit, logger } }) : honoListener,
       {
         maxBodyBytes: MAX_BODY_BYTES,
         clientIp: (socketAddress, forwardedFor) => clientAddress(socketAddress, forwardedFor, config.trustProxy),
