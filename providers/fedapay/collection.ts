@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { HttpAnswer, HttpFetch } from '../../src/lib/http-fetch.js';
-import { deadlineSignal } from '../../src/lib/deadline.js';
+import { fetchWithin } from '../../src/lib/deadline.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
 import type { CollectionRef, CollectionRequest, PaymentProvider, ProviderStatus } from '../../src/payments/port.js';
@@ -68,12 +68,17 @@ export function createFedapay(config: FedapayConfig): PaymentProvider & Callback
   const timeoutMs = config.timeoutMs ?? 15_000;
 
   async function call(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
-    return http(`${config.baseUrl}/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${config.secretKey}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: deadlineSignal(timeoutMs, signal),
-    });
+    return fetchWithin(
+      http,
+      `${config.baseUrl}/v1${path}`,
+      {
+        method,
+        headers: { authorization: `Bearer ${config.secretKey}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      },
+      timeoutMs,
+      signal,
+    );
   }
 
   async function ok(res: HttpAnswer, what: string): Promise<unknown> {

@@ -1,4 +1,5 @@
 import { neverReached, sendError, SmsFateUnknownError, type SendOutcome, type SmsRoute, type StatusMapping } from '../../src/sms/port.js';
+import { startDeadline } from '../../src/lib/deadline.js';
 
 /**
  * Kannel's sendsms HTTP interface (smsbox). Kannel returns no message id, so Guichet's own id
@@ -68,15 +69,19 @@ export function createKannelRoute(options: KannelOptions): SmsRoute {
         'dlr-url': dlrUrl,
       });
       let res: Response;
+      let body: string;
+      const deadline = startDeadline(10_000);
       try {
-        res = await send(`${options.sendsmsUrl.replace(/\/$/, '')}/cgi-bin/sendsms?${query}`, { signal: AbortSignal.timeout(10_000) });
+        res = await send(`${options.sendsmsUrl.replace(/\/$/, '')}/cgi-bin/sendsms?${query}`, { signal: deadline.signal });
+        body = (await res.text()).trim();
       } catch (error) {
         // Refused or unresolvable: smsbox never saw the request, a retry is safe. A time-out or a
         // connection cut after the request went may have queued it in smsbox: fate unknown.
         const reason = `kannel unreachable: ${error instanceof Error ? error.message : String(error)}`;
         throw neverReached(error) ? new Error(reason) : new SmsFateUnknownError(reason);
+      } finally {
+        deadline.clear();
       }
-      const body = (await res.text()).trim();
       const outcome = kannelSendOutcome(res.status, body);
       if (outcome !== 'accepted') throw sendError(outcome ?? 'transient', outcome ? `kannel ${res.status}: ${body}` : `kannel: unmapped answer ${res.status} ${body}`);
       return { providerMessageId: sms.id };

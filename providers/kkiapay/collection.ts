@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { HttpAnswer, HttpFetch } from '../../src/lib/http-fetch.js';
-import { deadlineSignal } from '../../src/lib/deadline.js';
+import { fetchWithin } from '../../src/lib/deadline.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser, CallbackVerdict } from '../../src/payments/payment-provider-callback.js';
 import { kkiapayCallbackDoc } from './openapi.js';
@@ -111,12 +111,13 @@ export function createKkiapay(config: KkiapayConfig): PaymentProvider & Callback
   const timeoutMs = config.timeoutMs ?? 15_000;
 
   function post(path: string, headers: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
-    return http(`${config.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': config.publicKey, ...headers },
-      body: JSON.stringify(body),
-      signal: deadlineSignal(timeoutMs, signal),
-    });
+    return fetchWithin(
+      http,
+      `${config.baseUrl}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'x-api-key': config.publicKey, ...headers }, body: JSON.stringify(body) },
+      timeoutMs,
+      signal,
+    );
   }
 
   function statusOf(found: StatusAnswer, ref: { paymentId: string; providerReference: string }): ProviderStatus {

@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { HttpAnswer, HttpFetch } from '../../src/lib/http-fetch.js';
 import { z } from 'zod';
-import { deadlineSignal } from '../../src/lib/deadline.js';
+import { fetchWithin } from '../../src/lib/deadline.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
 import {
   AmbiguousCollectionError,
@@ -199,13 +199,18 @@ export function createMoovMoney(config: MoovConfig): PaymentProvider {
   }
 
   function post(body: string, signal?: AbortSignal): Promise<HttpAnswer> {
-    return http(config.baseUrl, {
-      method: 'POST',
-      // SOAP 1.1 requires the header; empty means "the URL says it" (JAX-WS dispatches on the body).
-      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' },
-      body,
-      signal: deadlineSignal(timeoutMs, signal),
-    });
+    return fetchWithin(
+      http,
+      config.baseUrl,
+      {
+        method: 'POST',
+        // SOAP 1.1 requires the header; empty means "the URL says it" (JAX-WS dispatches on the body).
+        headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' },
+        body,
+      },
+      timeoutMs,
+      signal,
+    );
   }
 
   async function checkStatus(ref: CollectionRef, signal?: AbortSignal): Promise<ProviderStatus> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deadlineSignal } from '../../src/lib/deadline.js';
+import { fetchWithin } from '../../src/lib/deadline.js';
 import type { HttpFetch } from '../../src/lib/http-fetch.js';
 import { parseEnv, type ProviderEnv } from '../manifest.js';
 import type { CallbackParser } from '../../src/payments/payment-provider-callback.js';
@@ -60,15 +60,19 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
     if (token && now() < token.refreshAt) return token.value;
     // One token request at a time, however many collections are waiting for it.
     tokenInFlight ??= (async () => {
-      const res = await http(`${config.baseUrl}/collection/token/`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${btoa(`${config.apiUser}:${config.apiKey}`)}`,
-          'ocp-apim-subscription-key': config.subscriptionKey,
+      // Shared by every caller waiting for it: its own deadline, not one caller's signal.
+      const res = await fetchWithin(
+        http,
+        `${config.baseUrl}/collection/token/`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${btoa(`${config.apiUser}:${config.apiKey}`)}`,
+            'ocp-apim-subscription-key': config.subscriptionKey,
+          },
         },
-        // Shared by every caller waiting for it: its own deadline, not one caller's signal.
-        signal: deadlineSignal(timeoutMs),
-      });
+        timeoutMs,
+      );
       if (!res.ok) throw new Error(`momo token: HTTP ${res.status}`);
       const answer = tokenAnswer.parse(await res.json());
       token = { value: answer.access_token, refreshAt: now() + answer.expires_in * 1000 - TOKEN_MARGIN_MS };
@@ -88,10 +92,7 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
   }
 
   async function checkStatus({ paymentId }: CollectionRef, signal?: AbortSignal): Promise<ProviderStatus> {
-    const res = await http(`${config.baseUrl}/collection/v1_0/requesttopay/${encodeURIComponent(paymentId)}`, {
-      headers: await headers(signal),
-      signal: deadlineSignal(timeoutMs, signal),
-    });
+    const res = await fetchWithin(http, `${config.baseUrl}/collection/v1_0/requesttopay/${encodeURIComponent(paymentId)}`, { headers: await headers(signal) }, timeoutMs, signal);
     // RESOURCE_NOT_FOUND right after a 202 is MoMo not having stored the request yet (or a lost
     // request-to-pay): not a verdict. The payment stays pending and its expiry closes it.
     if (res.status === 404) return { status: 'pending' };
@@ -123,10 +124,7 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
    */
   async function accountHolderActive(msisdn: string, signal?: AbortSignal): Promise<boolean | null> {
     try {
-      const res = await http(`${config.baseUrl}/collection/v1_0/accountholder/msisdn/${msisdn.replace(/^\+/, '')}/active`, {
-        headers: await headers(signal),
-        signal: deadlineSignal(timeoutMs, signal),
-      });
+      const res = await fetchWithin(http, `${config.baseUrl}/collection/v1_0/accountholder/msisdn/${msisdn.replace(/^\+/, '')}/active`, { headers: await headers(signal) }, timeoutMs, signal);
       if (!res.ok) return null;
       const answer = accountHolderAnswer.safeParse(await res.json());
       return answer.success ? answer.data.result : null;
@@ -146,7 +144,7 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
     async requestCollection(request: CollectionRequest, signal?: AbortSignal): Promise<ProviderStatus> {
       // No PIN prompt to a number without an active wallet: the citizen learns why at once.
       if ((await accountHolderActive(request.payerMsisdn, signal)) === false) return { status: 'failed', reason: 'PAYER_NOT_ACTIVE' };
-      const res = await http(`${config.baseUrl}/collection/v1_0/requesttopay`, {
+      const res = await fetchWithin(http, `${config.baseUrl}/collection/v1_0/requesttopay`, {
         method: 'POST',
         headers: {
           ...(await headers(signal)),
@@ -162,8 +160,7 @@ export function createMomoCollection(config: MomoConfig): PaymentProvider & Call
           payerMessage: request.description,
           payeeNote: request.description,
         }),
-        signal: deadlineSignal(timeoutMs, signal),
-      });
+      }, timeoutMs, signal);
       // 409: this reference was already sent (a retried job after a lost answer): ask its status.
       if (res.status === 409) return checkStatus(request, signal);
       if (res.status !== 202) throw new Error(`momo requesttopay: HTTP ${res.status}`);

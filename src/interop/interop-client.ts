@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import type { HttpFetch } from '../lib/http-fetch.js';
+import { startDeadline } from '../lib/deadline.js';
 import type { BreakerStore } from '../limits/breaker/port.js';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
 import { SharedCircuitBreaker, type Breaker } from './shared-breaker.js';
@@ -110,8 +111,7 @@ export class InteropClient {
     if (!(await breaker.allow())) throw new InteropError('circuit_open', `${key}: circuit open, not called`, { service: key, messageId });
 
     const timeoutMs = this.timeoutFor(service);
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    const deadline = startDeadline(timeoutMs, call.signal);
     const { url, headers } = this.dialect.address(this.options.securityServerUrl.replace(/\/$/, ''), {
       client: this.options.client,
       service,
@@ -127,7 +127,7 @@ export class InteropClient {
         method: call.method ?? 'GET',
         headers: { accept: 'application/json', ...headers, ...(call.body === undefined ? {} : { 'content-type': 'application/json' }), ...call.headers },
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
-        signal,
+        signal: deadline.signal,
       });
       const text = await res.text();
       const body = parseJson(text);
@@ -152,7 +152,7 @@ export class InteropClient {
       });
     } catch (error) {
       if (error instanceof InteropError) throw error;
-      const timedOut = timeout.aborted;
+      const timedOut = deadline.timedOut;
       // The hop's own budget ran out first (the citizen is told "par SMS" and a job asks again):
       // not an upstream failure, or a slow portal would open the breaker on everyone.
       if (call.signal?.aborted && !timedOut) {
@@ -162,6 +162,8 @@ export class InteropClient {
       await breaker.failure();
       this.options.logger.warn({ ...log, ms: Date.now() - started, err: error instanceof Error ? error.message : String(error) }, 'interop call failed');
       throw new InteropError(timedOut ? 'timeout' : 'unavailable', `${key}: ${timedOut ? `no answer within ${timeoutMs} ms` : 'network error'}`, { service: key, messageId });
+    } finally {
+      deadline.clear();
     }
   }
 }

@@ -4,6 +4,7 @@ import type { EngineState, ServiceCall } from '../engine/types.js';
 import type { JobQueue } from '../jobs/port.js';
 import type { Logger } from '../observability/logger.js';
 import { maskMsisdn } from '../lib/mask.js';
+import { startDeadline } from '../lib/deadline.js';
 import type { SmsOutbox } from '../sms/outbox.js';
 import type { ServiceRegistry } from './service-registry.js';
 
@@ -57,8 +58,13 @@ export function processDeferredCalls(queue: JobQueue, deps: DeferredCallDeps): v
     const menu = deps.menus.atVersion(job.state.menuId, job.state.menuVersion);
     const handler = deps.services[job.call.service];
     if (!menu || !handler) throw new Error(`deferred ${job.call.service}: menu version or service gone`);
-    const signal = AbortSignal.timeout(deps.timeoutMs ?? 30_000);
-    const outcome = await handler(job.call.args, { msisdn: job.msisdn, language: job.state.language, signal, channel: 'ussd' });
+    const deadline = startDeadline(deps.timeoutMs ?? 30_000);
+    let outcome;
+    try {
+      outcome = await handler(job.call.args, { msisdn: job.msisdn, language: job.state.language, signal: deadline.signal, channel: 'ussd' });
+    } finally {
+      deadline.clear();
+    }
     if (outcome.outcome === 'timeout' || outcome.outcome === 'unavailable' || outcome.outcome === 'error') {
       throw new Error(`deferred ${job.call.service}: ${outcome.outcome} (attempt ${ctx.attempt})`);
     }

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { normalizeMsisdn } from '../lib/msisdn.js';
 import type { RequestStatus } from '../portal/port.js';
 import { maskMsisdn } from '../lib/mask.js';
+import { startDeadline } from '../lib/deadline.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { PreferenceStore } from '../sessions/port.js';
 import type { MessageStore } from './store/port.js';
@@ -115,7 +116,13 @@ export async function handleInboundSms(deps: InboundDeps, sms: InboundSms): Prom
   const call = async (service: string, args: Record<string, string>): Promise<ServiceOutcome> => {
     const handler = deps.services[service];
     const failed: ServiceOutcome = { outcome: 'error' };
-    return handler ? await handler(args, { msisdn: from, language, signal: AbortSignal.timeout(10_000), channel: 'sms' }).catch(() => failed) : failed;
+    if (!handler) return failed;
+    const deadline = startDeadline(10_000);
+    try {
+      return await handler(args, { msisdn: from, language, signal: deadline.signal, channel: 'sms' }).catch(() => failed);
+    } finally {
+      deadline.clear();
+    }
   };
   switch (command.kind) {
     case 'status': {
