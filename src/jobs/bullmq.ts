@@ -99,16 +99,16 @@ export class BullMqJobQueue implements JobQueue {
       timer = setTimeout(() => reject(new QueueUnavailableError(`${queue}: cancel not answered within ${this.enqueueBudgetMs} ms`)), this.enqueueBudgetMs);
     });
     const removed = (async () => {
-      const job = await this.queue(queue).getJob(bullJobId(jobId));
-      if (!job) return false;
-      // Only what has not started: a completed job's id must keep deduplicating, an active one is locked.
-      const state = await job.getState();
+      const bullQueue = this.queue(queue);
+      const id = bullJobId(jobId);
+      // By id alone (two scripts): loading the job first (its hash, a Job object, its data parsed)
+      // was a third of a cancel's cost, and every payment's success cancels its reminder (issue 18).
+      // Only what has not started: a completed job's id must keep deduplicating, an active one is
+      // locked. A missing job is 'unknown'.
+      const state = await bullQueue.getJobState(id);
       if (state !== 'delayed' && state !== 'waiting' && state !== 'prioritized') return false;
-      // Remove refuses (throws) a job a worker locked in between: it has started, so false.
-      return job.remove().then(
-        () => true,
-        () => false,
-      );
+      // Remove refuses (answers 0 for) a job a worker locked in between: it has started, so false.
+      return (await bullQueue.remove(id)) === 1;
     })();
     removed.catch(() => undefined);
     try {

@@ -50,6 +50,24 @@ export function jobQueueConformance(name: string, make: () => JobQueue, cleanup?
       expect(await queue.cancel('cancel', 'reminder:PS00373-240001:ready')).toBe(false);
     });
 
+    it('does not take back a job that has started, and that job runs once', async () => {
+      const queue = open();
+      const seen: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      queue.process<{ text: string }>('cancel-started', async (payload) => {
+        seen.push(payload.text);
+        await gate;
+      });
+      await queue.enqueue('cancel-started', { text: 'running' }, { jobId: 'reminder:PS00373-240002:ready' });
+      await until(() => seen.length >= 1);
+      expect(await queue.cancel('cancel-started', 'reminder:PS00373-240002:ready')).toBe(false);
+      release();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen).toEqual(['running']);
+      expect(await queue.cancel('cancel-started', 'reminder:PS00373-240002:ready')).toBe(false);
+    });
+
     it('runs a job enqueued with a coalesce key while another of that key runs (after a look, a later change is still looked at)', async () => {
       const queue = open();
       const seen: string[] = [];
