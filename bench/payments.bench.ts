@@ -13,7 +13,11 @@
  * p99 (target ≤ 500 ms). At the end the portal's credits are counted: a payment credited twice, or
  * moved to `succeeded` twice, or one never credited, fails the bench (exit 1).
  *
- *   REDIS_URL=redis://127.0.0.1:6379 npm run bench -- payments    (BENCH_PAYMENTS per round, default 1000; BENCH_ROUNDS, default 3)
+ * With BENCH_GATEWAYS=2 the burst is spread over two gateway processes on the same Redis (issue 18
+ * parts 2 and 4): each takes every other payment's walk and half the callbacks over half the
+ * connections, and both run the payment and SMS workers; CPU per payment is the two processes' sum.
+ *
+ *   REDIS_URL=redis://127.0.0.1:6379 npm run bench -- payments    (BENCH_PAYMENTS per round, default 1000; BENCH_ROUNDS, default 3; BENCH_GATEWAYS, default 1)
  */
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -26,6 +30,8 @@ import { fakeMomoEnv, startFakeMomo } from '../testkit/fakes/momo.js';
 import { serveOnLoopback } from '../testkit/loopback-server.js';
 import { until } from '../testkit/until.js';
 import { cpuMs, median, startServer, unpaidRequests } from './lib.js';
+import { existsSync } from 'node:fs';
+import { PARTS, inFile, reportProfile } from './cpu-profile.js';
 
 const N = Number(process.env.BENCH_PAYMENTS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -33,6 +39,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARM = Math.min(200, N);
 const DUPLICATES = 0.3;
 const CONNECTIONS = 50;
+/** Gateway processes sharing the Redis, the walks and the burst. */
+const GATEWAYS = Math.max(1, Number(process.env.BENCH_GATEWAYS ?? 1));
 /** How long the portal takes to acknowledge a payment notice (issue 18: "the portal fake answering in 20 ms"). */
 const PORTAL_MS = 20;
 /**
@@ -82,16 +90,33 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const redis = new Redis(REDIS_URL);
 await redis.flushdb();
 const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))![1]);
-const gateway = await startServer(`${here}servers/gateway.ts`, {
-  REDIS_URL,
-  PORTAL: 'xroad',
-  XROAD_SECURITY_SERVER_URL: portal.baseUrl,
-  PAYMENT_PROVIDER: 'mtn-momo',
-  ...fakeMomoEnv(momo.baseUrl),
-  // MoMo is told where to call back, as in production: the gateway then expects callbacks and polls
-  // less often (the poll stays as the net). The fake does not call back itself; the bench sends them.
-  MOMO_CALLBACK_URL: 'http://127.0.0.1:9/payments/mtn-momo/callback',
-}, 30_000);
+const gateways = await Promise.all(
+  Array.from({ length: GATEWAYS }, () =>
+    startServer(`${here}servers/gateway.ts`, {
+      REDIS_URL,
+      PORTAL: 'xroad',
+      XROAD_SECURITY_SERVER_URL: portal.baseUrl,
+      PAYMENT_PROVIDER: 'mtn-momo',
+      ...fakeMomoEnv(momo.baseUrl),
+      // MoMo is told where to call back, as in production: the gateway then expects callbacks and polls
+      // less often (the poll stays as the net). The fake does not call back itself; the bench sends them.
+      MOMO_CALLBACK_URL: 'http://127.0.0.1:9/payments/mtn-momo/callback',
+      ...(process.env.BENCH_PROFILE_DIR ? { BENCH_PROFILE_DIR: process.env.BENCH_PROFILE_DIR } : {}),
+    }, 30_000),
+  ),
+);
+/**
+ * BENCH_PROFILE_DIR=<dir>: each gateway profiles every burst of the run (from the first callback to the
+ * portal's last acknowledgement, warm-up included), and the last round's profile of the first gateway is
+ * read out at the end, per payment (`servers/gateway.ts` starts and stops its profiler on SIGUSR2).
+ */
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+let profiledBursts = 0;
+const toggleProfilers = () => {
+  if (PROFILE_DIR) for (const g of gateways) g.child.kill('SIGUSR2');
+};
+/** CPU time of every gateway process so far (ms). */
+const gatewaysCpuMs = () => gateways.reduce((sum, g) => sum + cpuMs(g.child.pid!), 0);
 const floor = await startServer(`${here}servers/callback-floor.ts`, { REDIS_URL }, 30_000);
 
 let rewalks = 0;
@@ -99,17 +124,20 @@ const strayScreens: string[] = [];
 /** Makes `slice`'s payments through the menu, 25 walks at a time; answers the ids pending at MoMo. */
 async function makePayments(slice: DemoRequest[]): Promise<string[]> {
   const before = new Set(momo.requests.keys());
-  const hop = (sessionId: string, phoneNumber: string, text: string) =>
-    fetch(`${gateway.url}/ussd/africastalking`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ sessionId, serviceCode: '*123#', phoneNumber, text }) }).then((r) => r.text());
+  // A walk's hops all go to one gateway (each holder to one of them in turn); hops spread over
+  // instances are the write-through store's own tests' subject.
+  const hop = (gatewayUrl: string, sessionId: string, phoneNumber: string, text: string) =>
+    fetch(`${gatewayUrl}/ussd/africastalking`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ sessionId, serviceCode: '*123#', phoneNumber, text }) }).then((r) => r.text());
   for (let i = 0; i < slice.length; i += 25) {
     await Promise.all(
-      slice.slice(i, i + 25).map(async (r) => {
+      slice.slice(i, i + 25).map(async (r, j) => {
+        const gatewayUrl = gateways[(i + j) % GATEWAYS]!.url;
         // A walk that does not end on the confirmation (seen on this machine under heavy load from
         // other work) is walked again in a new session; the payment is made once either way.
         for (let attempt = 0; attempt < 3; attempt++) {
           const id = `bench-${r.requestNumber}-${attempt}`;
           let screen = '';
-          for (const text of ['', '2', `2*${r.requestNumber}`, `2*${r.requestNumber}*1`]) screen = await hop(id, r.holderMsisdn, text);
+          for (const text of ['', '2', `2*${r.requestNumber}`, `2*${r.requestNumber}*1`]) screen = await hop(gatewayUrl, id, r.holderMsisdn, text);
           if (screen.startsWith('END')) return;
           rewalks++;
           // What a walk ended on instead, for the run's report (a few, no phone number in them).
@@ -148,42 +176,55 @@ interface GatewayRound {
 
 async function gatewayBurst(ids: string[]): Promise<GatewayRound> {
   const { order, bodies } = burstOf(ids);
-  let next = 0;
   if (process.env.BENCH_DIAG) await redis.config('RESETSTAT');
-  const cpuBefore = cpuMs(gateway.child.pid!);
+  const cpuBefore = gatewaysCpuMs();
   const redisBefore = cpuMs(redisPid);
   const benchBefore = process.cpuUsage();
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
+  toggleProfilers();
   const started = performance.now();
   let lastAnswer = started;
-  const result = await autocannon({
-    url: gateway.url,
-    connections: CONNECTIONS,
-    amount: bodies.length,
-    requests: [
-      {
-        method: 'PUT',
-        path: '/payments/mtn-momo/callback',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req: autocannon.Request) => {
-          const i = next++ % bodies.length;
-          const id = order[i]!;
-          if (!succeededAt.has(id)) {
-            momo.settle(id, { status: 'succeeded' });
-            succeededAt.set(id, Date.now());
-          }
-          return { ...req, body: bodies[i] };
-        },
-        onResponse: () => void (lastAnswer = performance.now()),
-      },
-    ],
-  });
+  // Gateway k takes the callbacks at positions k, k + GATEWAYS, … over its share of the connections.
+  const results = await Promise.all(
+    gateways.map((gateway, k) => {
+      const mine = order.map((_, i) => i).filter((i) => i % GATEWAYS === k);
+      let next = 0;
+      return autocannon({
+        url: gateway.url,
+        connections: Math.max(1, Math.round(CONNECTIONS / GATEWAYS)),
+        amount: mine.length,
+        requests: [
+          {
+            method: 'PUT',
+            path: '/payments/mtn-momo/callback',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (req: autocannon.Request) => {
+              const i = mine[next++ % mine.length]!;
+              const id = order[i]!;
+              if (!succeededAt.has(id)) {
+                momo.settle(id, { status: 'succeeded' });
+                succeededAt.set(id, Date.now());
+              }
+              return { ...req, body: bodies[i] };
+            },
+            onResponse: () => void (lastAnswer = performance.now()),
+          },
+        ],
+      });
+    }),
+  );
+  const non2xx = results.reduce((sum, r) => sum + r.non2xx, 0);
   // Timed to the last answer: autocannon itself notices the end only at its next 1 s tick.
   const perSecond = (bodies.length * 1000) / (lastAnswer - started);
   // The round ends when the portal has heard of every payment; its CPU is the whole round's.
   await until(() => ids.every((id) => acks.has(id)), 'the portal to acknowledge every payment of the round', 60_000).catch((error: unknown) => console.log(String(error)));
-  const cpuMsPerPayment = (cpuMs(gateway.child.pid!) - cpuBefore) / ids.length;
+  const cpuMsPerPayment = (gatewaysCpuMs() - cpuBefore) / ids.length;
+  toggleProfilers();
+  if (PROFILE_DIR) {
+    const written = `${PROFILE_DIR}/${++profiledBursts}/${gateways[0]!.child.pid}.cpuprofile`;
+    await until(() => existsSync(written), 'the burst profile to be written', 30_000);
+  }
   lag.disable();
   if (process.env.BENCH_DIAG) {
     const stats = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_')).map((l) => [l.slice(8, l.indexOf(':')), Number(/calls=(\d+)/.exec(l)![1]), Number(/usec=(\d+)/.exec(l)![1])] as const);
@@ -194,11 +235,11 @@ async function gatewayBurst(ids: string[]): Promise<GatewayRound> {
     // The round ends at the portal's last acknowledgement; each payment's SMS receipt is queued after
     // its notice, so part of its delivery falls after the round. The next 3 s, less 3 s more of idle
     // (timers, the queues' polling), give what the round left behind.
-    const settleFrom = cpuMs(gateway.child.pid!);
+    const settleFrom = gatewaysCpuMs();
     await new Promise((r) => setTimeout(r, 3000));
-    const idleFrom = cpuMs(gateway.child.pid!);
+    const idleFrom = gatewaysCpuMs();
     await new Promise((r) => setTimeout(r, 3000));
-    const after = idleFrom - settleFrom - (cpuMs(gateway.child.pid!) - idleFrom);
+    const after = idleFrom - settleFrom - (gatewaysCpuMs() - idleFrom);
     console.log(`  diag: gateway CPU per payment with what followed the round (receipts delivered after it): ${(cpuMsPerPayment + after / ids.length).toFixed(2)} ms (${(after / ids.length).toFixed(2)} ms after)`);
     const stats = (await redis.info('commandstats')).split('\n').filter((l) => l.startsWith('cmdstat_')).map((l) => [l.slice(8, l.indexOf(':')), Number(/calls=(\d+)/.exec(l)![1])] as const);
     console.log(`  diag: commands per payment with what followed (6 s, commands inside scripts included): ${stats.sort((a, b) => b[1] - a[1]).slice(0, 8).map(([c, n]) => `${c} ${(n / ids.length).toFixed(2)}`).join(', ')}; all ${(stats.reduce((sum, [, n]) => sum + n, 0) / ids.length).toFixed(1)}`);
@@ -207,7 +248,7 @@ async function gatewayBurst(ids: string[]): Promise<GatewayRound> {
   const latency = (from: Map<string, number>) => ids.map((id) => (from.get(id) ?? NaN) - succeededAt.get(id)!).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   const pick = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN;
   const acked = latency(acks);
-  return { perSecond, non2xx: result.non2xx, cpuMsPerPayment, p50: pick(acked, 0.5), p99: pick(acked, 0.99), noticeP99: pick(latency(noticeArrived), 0.99) };
+  return { perSecond, non2xx, cpuMsPerPayment, p50: pick(acked, 0.5), p99: pick(acked, 0.99), noticeP99: pick(latency(noticeArrived), 0.99) };
 }
 
 async function floorBurst(ids: string[]): Promise<{ perSecond: number; cpuMsPerCallback: number }> {
@@ -276,11 +317,37 @@ try {
   const notCredited = all.filter((id) => !security.control.payments.has(id)).length;
   const doubleCredits = Math.max(0, credited - all.length) + doubleSucceeded;
 
+  if (PROFILE_DIR) {
+    const lastBurst = `${PROFILE_DIR}/${profiledBursts}`;
+    const paidByFirst = gatewayRounds.length ? N / GATEWAYS : 1;
+    reportProfile(lastBurst, paidByFirst, 'payment', (busyUs) => `\nthe last burst's profile (${lastBurst}, first gateway, about ${paidByFirst} payments): ${(busyUs / 1000).toFixed(0)} ms busy, ${(busyUs / paidByFirst).toFixed(0)} µs per payment`, [
+      PARTS.gc,
+      PARTS.ioredis,
+      PARTS.nodeHttp,
+      PARTS.hono,
+      PARTS.honoNodeServer,
+      PARTS.timers,
+      PARTS.logging,
+      PARTS.metrics,
+      ['bullmq', inFile('bullmq')],
+      ['msgpackr', inFile('msgpackr')],
+      ['undici (status GETs, portal notices)', inFile('undici')],
+      ['payments (src/payments)', inFile('src/payments/')],
+      ['payment store', inFile('src/payments/store/')],
+      ['provider mtn-momo', inFile('providers/mtn-momo/')],
+      ['portal (src/portal, src/interop)', (n) => n.callFrame.url.includes('src/portal/') || n.callFrame.url.includes('src/interop/')],
+      ['SMS (src/sms)', inFile('src/sms/')],
+      ['reminders', inFile('src/reminders/')],
+      ['jobs port (src/jobs)', inFile('src/jobs/')],
+      ['zod', inFile('zod')],
+    ]);
+  }
+
   const ratios = gatewayRounds.map((g, i) => g.perSecond / floorRounds[i]!.perSecond);
   const m = (values: number[]) => median(values);
-  console.log(`\nmedians of ${ROUNDS} rounds of ${N} payments, ${CONNECTIONS} connections, ${DUPLICATES * 100}% duplicates, portal answering in ${PORTAL_MS} ms:`);
+  console.log(`\nmedians of ${ROUNDS} rounds of ${N} payments, ${GATEWAYS} gateway process${GATEWAYS > 1 ? 'es' : ''}, ${CONNECTIONS} connections, ${DUPLICATES * 100}% duplicates, portal answering in ${PORTAL_MS} ms:`);
   console.log(`callbacks: gateway ${m(gatewayRounds.map((g) => g.perSecond)).toFixed(0)}/s, floor ${m(floorRounds.map((f) => f.perSecond)).toFixed(0)}/s, ratio ${m(ratios).toFixed(2)} (per round ${ratios.map((r) => r.toFixed(2)).join(', ')})   target ≥ 0.90`);
-  console.log(`gateway CPU per payment (callbacks, confirmation, portal notice, receipt): ${m(gatewayRounds.map((g) => g.cpuMsPerPayment)).toFixed(2)} ms; floor per callback ${m(floorRounds.map((f) => f.cpuMsPerCallback)).toFixed(3)} ms`);
+  console.log(`gateway CPU per payment${GATEWAYS > 1 ? ' (all processes)' : ''} (callbacks, confirmation, portal notice, receipt): ${m(gatewayRounds.map((g) => g.cpuMsPerPayment)).toFixed(2)} ms; floor per callback ${m(floorRounds.map((f) => f.cpuMsPerCallback)).toFixed(3)} ms`);
   console.log(`provider success → portal acknowledged: p50 ${m(gatewayRounds.map((g) => g.p50))} ms, p99 ${m(gatewayRounds.map((g) => g.p99))} ms (worst round ${Math.max(...gatewayRounds.map((g) => g.p99))} ms)   target p99 ≤ 500`);
   if (rewalks > 0) console.log(`payment walks walked again: ${rewalks}; last screens instead of the confirmation: ${strayScreens.map((x) => JSON.stringify(x)).join(', ')}`);
   console.log(`status checks at the provider: ${momo.calls.status} for ${all.length} payments`);
@@ -290,7 +357,7 @@ try {
     failed = true;
   }
 } finally {
-  gateway.child.kill();
+  for (const gateway of gateways) gateway.child.kill();
   floor.child.kill();
   await momo.close();
   void portal.close();
