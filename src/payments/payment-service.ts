@@ -6,6 +6,7 @@ import type { PreferenceStore } from '../sessions/port.js';
 import type { ServiceRegistry } from '../services/service-registry.js';
 import type { AttemptLimiter } from '../limits/port.js';
 import type { HolderProofOptions } from '../services/holder-proof.js';
+import { HintConfirmations } from './hint-confirmations.js';
 import { createPaymentJobs, type PaymentJobs } from './jobs.js';
 import { createPaymentMenuServices } from './menu-services.js';
 import { createPaymentOutcomes, type PaymentOutcomes } from './outcomes.js';
@@ -55,6 +56,12 @@ export interface PaymentServiceDeps {
   prompts?: AttemptLimiter;
   /** At most this many such prompts per payer number and per request in an hour. */
   promptsPerHour?: number;
+  /**
+   * Callback hints confirmed in this process (`hint-confirmations.ts`: coalesced per payment,
+   * `concurrency` at once, the durable job for failures and overflow, the status poll behind a
+   * crash) instead of a durable job each. The Node gateway sets it; absent, a job per hint.
+   */
+  hintsInProcess?: { maxPending?: number };
 }
 
 /**
@@ -65,6 +72,8 @@ export interface PaymentServiceDeps {
  */
 export interface PaymentService extends Omit<PaymentJobs, 'confirm'>, Pick<PaymentOutcomes, 'apply'> {
   services: ServiceRegistry;
+  /** Shutdown: hints held in this process and not started go to the durable job (`hintsInProcess`). */
+  handOverHints(): Promise<void>;
 }
 
 /**
@@ -91,6 +100,21 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     prompts: deps.prompts,
     promptsPerHour: deps.promptsPerHour,
   });
-  const { collect, poll, tellPortal, reconcileOverdue, enqueueHintConfirmation, start } = paymentJobs;
-  return { services, apply: outcomes.apply, collect, poll, tellPortal, reconcileOverdue, enqueueHintConfirmation, start };
+  const { collect, poll, tellPortal, reconcileOverdue, start } = paymentJobs;
+  if (!deps.hintsInProcess) {
+    const { enqueueHintConfirmation } = paymentJobs;
+    return { services, apply: outcomes.apply, collect, poll, tellPortal, reconcileOverdue, enqueueHintConfirmation, start, handOverHints: async () => {} };
+  }
+  const hints = new HintConfirmations({
+    confirm: paymentJobs.confirm,
+    durable: paymentJobs.enqueueHintConfirmation,
+    concurrency: deps.concurrency ?? 32,
+    ...(deps.hintsInProcess.maxPending !== undefined ? { maxPending: deps.hintsInProcess.maxPending } : {}),
+    logger,
+  });
+  return {
+    services, apply: outcomes.apply, collect, poll, tellPortal, reconcileOverdue, start,
+    enqueueHintConfirmation: (paymentId, candidateReference) => hints.submit(paymentId, candidateReference),
+    handOverHints: () => hints.handOver(),
+  };
 }

@@ -235,6 +235,8 @@ export async function createNodeGateway(
     logger,
     providers: paymentDirectory,
     concurrency: config.paymentJobConcurrency,
+    // This process runs the payment jobs: callback hints are confirmed here, the durable job behind.
+    hintsInProcess: {},
     jobs,
     sms: sms.dispatcher,
     // Receipts in each citizen's language, as chosen by SMS or in the menu.
@@ -409,6 +411,7 @@ export async function createNodeGateway(
       stopPaymentSweep();
       clearInterval(funnelSweep);
       await Promise.all(smppLinks.map((link) => link.stop()));
+      await payments.handOverHints();
       await jobs.close();
       await sms.close();
       // The last lookups' entries, before their store goes.

@@ -1,0 +1,128 @@
+import type { Logger } from '../observability/logger.js';
+
+export interface HintConfirmationsDeps {
+  /** Confirms one hint: reads the payment, asks the provider, applies, tells the portal (`PaymentJobs.confirm`). */
+  confirm(paymentId: string, candidateReference?: string): Promise<void>;
+  /** The durable confirmation job (`PaymentQueues.confirm`): for a hint that failed here, or found the runner full. */
+  durable(paymentId: string, candidateReference?: string): Promise<void>;
+  /** Confirmations running at once (`PAYMENT_JOB_CONCURRENCY`). */
+  concurrency: number;
+  /** Payments waiting or running here at most; past it, hints go to the durable job. */
+  maxPending?: number;
+  logger: Logger;
+}
+
+interface Pending {
+  candidateReference: string | undefined;
+  running: boolean;
+  /** A hint came while this payment's confirmation ran: it is looked at once more after it. */
+  again: boolean;
+}
+
+const DEFAULT_MAX_PENDING = 10_000;
+
+/**
+ * Callback hints confirmed in this process, instead of each being a durable job (issue 18 part 2:
+ * in a burst of callbacks, the confirmation jobs' three BullMQ scripts each were a quarter of the
+ * gateway's CPU and more of Redis's). The callback route still only hands the hint over and
+ * answers at once.
+ *
+ * What a durable job gave, and what gives it here:
+ * - Coalescing: one confirmation per payment waits or runs; a hint for a waiting payment is
+ *   absorbed (it has not asked the provider yet), one for a running payment makes one more look
+ *   after it, so a success that came after an earlier PENDING answer is still seen (the rule of
+ *   the job port's `coalesceKey`, kept by `test/payments/hint-confirmations.test.ts`).
+ * - Retries: a confirmation that fails (the provider's status API or the store away) is handed to
+ *   the durable job, with its attempts and back-off.
+ * - A crash: the hints waiting or running in a process that dies are lost with it, not the
+ *   payment. Every pending payment has its durable status poll (`PaymentJobs.poll`: every minute
+ *   when the provider calls back), which finds the success and finishes what was not told
+ *   (`finishUntold`), and the overdue sweep is behind it. A crash costs that payment a minute.
+ * - Bounded: past `maxPending` payments here, hints go to the durable job as before.
+ * On shutdown, `handOver` gives the durable job what has not started.
+ */
+export class HintConfirmations {
+  private readonly pending = new Map<string, Pending>();
+  private readonly queue: string[] = [];
+  private running = 0;
+  private readonly maxPending: number;
+  private closed = false;
+
+  constructor(private readonly deps: HintConfirmationsDeps) {
+    this.maxPending = deps.maxPending ?? DEFAULT_MAX_PENDING;
+  }
+
+  /** Takes a hint: resolves once it is held here, or once the durable job holds it. */
+  submit(paymentId: string, candidateReference?: string): Promise<void> {
+    const known = this.pending.get(paymentId);
+    if (known) {
+      if (known.running) known.again = true;
+      known.candidateReference ??= candidateReference;
+      return Promise.resolve();
+    }
+    if (this.closed || this.pending.size >= this.maxPending) return this.deps.durable(paymentId, candidateReference);
+    this.pending.set(paymentId, { candidateReference, running: false, again: false });
+    this.queue.push(paymentId);
+    this.pump();
+    return Promise.resolve();
+  }
+
+  /** Payments waiting or running here (for tests and metrics). */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Shutdown: what has not started goes to the durable job; what runs finishes or is left to the
+   * poller. Hints that come after go to the durable job too.
+   */
+  async handOver(): Promise<void> {
+    this.closed = true;
+    const waiting = this.queue.splice(0);
+    await Promise.all(
+      waiting.map(async (paymentId) => {
+        const entry = this.pending.get(paymentId);
+        this.pending.delete(paymentId);
+        await this.toDurable(paymentId, entry?.candidateReference);
+      }),
+    );
+  }
+
+  private pump(): void {
+    while (this.running < this.deps.concurrency && this.queue.length > 0) void this.run(this.queue.shift()!);
+  }
+
+  private async run(paymentId: string): Promise<void> {
+    const entry = this.pending.get(paymentId);
+    if (!entry) return;
+    entry.running = true;
+    entry.again = false;
+    this.running++;
+    try {
+      await this.deps.confirm(paymentId, entry.candidateReference);
+    } catch (error) {
+      this.deps.logger.warn({ paymentId, err: error instanceof Error ? error.message : String(error) }, 'payment hint not confirmed here: handed to the confirmation job');
+      await this.toDurable(paymentId, entry.candidateReference);
+    } finally {
+      this.running--;
+      entry.running = false;
+      if (!entry.again) this.pending.delete(paymentId);
+      else if (!this.closed) this.queue.push(paymentId);
+      else {
+        // Shutting down: the one more look goes to the durable job.
+        this.pending.delete(paymentId);
+        void this.toDurable(paymentId, entry.candidateReference);
+      }
+      this.pump();
+    }
+  }
+
+  private async toDurable(paymentId: string, candidateReference: string | undefined): Promise<void> {
+    try {
+      await this.deps.durable(paymentId, candidateReference);
+    } catch (error) {
+      // The queue (Redis) is away too: the payment's poll job, or the overdue sweep, settles it.
+      this.deps.logger.warn({ paymentId, err: error instanceof Error ? error.message : String(error) }, 'payment hint not queued either: left to the status poll');
+    }
+  }
+}
