@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { z } from 'zod';
-import { errorResponse } from '../http/errors.js';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { errorAnswer, type ApiErrorBody, type ApiErrorCode, type ErrorResponseOptions } from '../http/errors.js';
 import { describeRoutes } from '../http/route-descriptor.js';
 import { paymentCallbackDescriptors, type AppliedAnswer, type IgnoredAnswer, type QueuedAnswer } from './callback-doc.js';
 import type { Logger } from '../observability/logger.js';
@@ -26,57 +27,63 @@ export interface PaymentCallbackDeps {
   enqueueHintConfirmation?(paymentId: string, candidateReference?: string): Promise<void>;
 }
 
+/** The headers of a callback, as the route reads them, whatever carries it (Hono's `c.req`, node:http). Names in lower case. */
+export interface CallbackHeaders {
+  header(name: string): string | undefined;
+}
+
+/** A callback's answer before any framework writes it: the status, the JSON body, its headers besides (`retry-after`). */
+export interface CallbackAnswer {
+  status: ContentfulStatusCode;
+  body: z.infer<typeof QueuedAnswer> | z.infer<typeof AppliedAnswer> | z.infer<typeof IgnoredAnswer> | ApiErrorBody;
+  headers?: Readonly<Record<string, string>>;
+}
+
 /**
- * `POST|PUT /payments/<provider>/callback`. Nothing in a callback is believed unless the provider
- * signs it and the signature checks; unsigned callbacks (MoMo) only name a payment to re-check
- * with the provider's status API. That check is queued, never awaited: MoMo gives up on a callback
- * after 2 s, retries, and blocks a URL that keeps failing (momodeveloper.mtn.com, "Callback"), so
- * the answer (202) must not wait on MoMo's own status API. Replays and duplicates meet the state
- * machine, which applies each move once.
+ * `POST|PUT /payments/<provider>/callback` without a framework: from the provider named in the path,
+ * the call's headers and its raw body to the answer. The Hono route (Workers, tests, `app.request`)
+ * and the Node runtime's listener (`src/runtime/node/payment-callback-listener.ts`, which answers
+ * straight from node:http: issue 18 part 2) both call it, so a provider cannot tell which path
+ * answered (`test/payment-callback-listener.test.ts`). What nobody planned (a store away in a way
+ * not caught here) is thrown, for the caller's error handler to answer 503.
+ *
+ * Nothing in a callback is believed unless the provider signs it and the signature checks; unsigned
+ * callbacks (MoMo) only name a payment to re-check with the provider's status API. That check is
+ * handed over, never awaited: MoMo gives up on a callback after 2 s, retries, and blocks a URL that
+ * keeps failing (momodeveloper.mtn.com, "Callback"), so the answer (202) must not wait on MoMo's own
+ * status API. Replays and duplicates meet the state machine, which applies each move once.
  */
-export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDeps): void {
-  const now = deps.now ?? Date.now;
-  async function keepReference(payment: Payment, reference: string): Promise<Payment> {
-    const kept = await deps.store.rememberReference(payment.id, reference);
-    return { ...payment, ...(kept ? { providerReference: kept } : {}) };
+export class PaymentCallbackHttp {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: PaymentCallbackDeps) {
+    this.now = deps.now ?? Date.now;
   }
 
-  // Each provider that takes callbacks describes its own, with the schema its parser reads with.
-  describeRoutes(app, ...deps.providers.all().flatMap((provider: PaymentProvider & Partial<CallbackParser>) => (provider.callbackDoc ? paymentCallbackDescriptors(provider.name, provider.callbackDoc) : [])));
-
-  app.on(['POST', 'PUT'], '/payments/:provider/callback', async (c) => {
-    const name = c.req.param('provider');
+  async handle(name: string, call: CallbackHeaders, rawBody: string): Promise<CallbackAnswer> {
+    const deps = this.deps;
     const provider: (PaymentProvider & Partial<CallbackParser>) | undefined = deps.providers.byName(name);
-    if (!provider?.parseCallback) return errorResponse(c, 'not_found', `no payment provider ${name} takes callbacks`);
-    const rawBody = await c.req.text();
-    const verdict = await provider.parseCallback({ rawBody, header: (h) => c.req.header(h) }, now());
+    if (!provider?.parseCallback) return errorOf('not_found', `no payment provider ${name} takes callbacks`);
+    const verdict = await provider.parseCallback({ rawBody, header: (h) => call.header(h.toLowerCase()) }, this.now());
     if (verdict.kind === 'rejected') {
       deps.logger.warn({ provider: name, reason: verdict.reason }, 'payment callback rejected');
-      return errorResponse(c, 'rejected', verdict.reason, { status: verdict.httpStatus });
+      return errorOf('rejected', verdict.reason, { status: verdict.httpStatus });
     }
-    if (verdict.kind === 'ignored') return c.json({ ignored: verdict.reason } satisfies z.infer<typeof IgnoredAnswer>);
+    if (verdict.kind === 'ignored') return { status: 200, body: { ignored: verdict.reason } satisfies z.infer<typeof IgnoredAnswer> };
     // Checked before any store access: an outside string never reaches a store key (issue 11 item 7).
-    if (!isPaymentId(verdict.paymentId)) return errorResponse(c, 'bad_request', 'not a payment id of ours');
-    /**
-     * The store or the queue is away (Redis down): 503 with a hint, so the provider retries later
-     * rather than taking a 500 as final (MoMo retries and KKiaPay retries 5 times from 500 ms).
-     */
-    const unavailable = (paymentId: string, what: string, error: unknown) => {
-      deps.logger.warn({ provider: name, paymentId, err: error instanceof Error ? error.message : String(error) }, `payment callback not ${what}`);
-      return errorResponse(c, 'unavailable', `callback could not be ${what}, retry later`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
-    };
+    if (!isPaymentId(verdict.paymentId)) return errorOf('bad_request', 'not a payment id of ours');
     if (verdict.kind === 'hint') {
-      // A hint needs only to know that the payment is this provider's: the confirmation job reads
-      // the whole payment when it runs. The history and flags `get` assembles were most of the
-      // route's Redis work, for every duplicate too (issue 18 part 2).
+      // A hint needs only to know that the payment is this provider's: the confirmation reads the
+      // whole payment when it runs. The history and flags `get` assembles were most of the route's
+      // Redis work, for every duplicate too (issue 18 part 2).
       const paymentId = verdict.paymentId;
       let madeWith: string | null;
       try {
         madeWith = await deps.store.providerOf(paymentId);
       } catch (error) {
-        return unavailable(paymentId, 'read', error);
+        return this.unavailable(name, paymentId, 'read', error);
       }
-      if (madeWith !== name) return errorResponse(c, 'not_found', 'no such payment');
+      if (madeWith !== name) return errorOf('not_found', 'no such payment');
       try {
         if (deps.enqueueHintConfirmation) {
           await deps.enqueueHintConfirmation(paymentId, verdict.providerReference);
@@ -87,27 +94,58 @@ export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDe
         }
       } catch (error) {
         // The queue (Redis) is away: the provider retries its callback, the poller also runs.
-        return unavailable(paymentId, 'queued', error);
+        return this.unavailable(name, paymentId, 'queued', error);
       }
-      return c.json({ paymentId, queued: true } satisfies z.infer<typeof QueuedAnswer>, 202);
+      return { status: 202, body: { paymentId, queued: true } satisfies z.infer<typeof QueuedAnswer> };
     }
     // A signed outcome is applied here: it needs the whole payment.
     let payment: Payment | null;
     try {
       payment = await deps.store.get(verdict.paymentId);
     } catch (error) {
-      return unavailable(verdict.paymentId, 'read', error);
+      return this.unavailable(name, verdict.paymentId, 'read', error);
     }
-    if (!payment || payment.provider !== name) return errorResponse(c, 'not_found', 'no such payment');
+    if (!payment || payment.provider !== name) return errorOf('not_found', 'no such payment');
     const found = payment;
     try {
       // Signed by the provider: its id for the payment is kept as it comes.
-      if (verdict.providerReference && !payment.providerReference) payment = await keepReference(payment, verdict.providerReference);
+      if (verdict.providerReference && !payment.providerReference) payment = await this.keepReference(payment, verdict.providerReference);
       const state = await deps.apply(payment, verdict.status, 'callback verified');
-      return c.json({ paymentId: payment.id, state } satisfies z.infer<typeof AppliedAnswer>);
+      return { status: 200, body: { paymentId: payment.id, state } satisfies z.infer<typeof AppliedAnswer> };
     } catch (error) {
-      return unavailable(found.id, 'applied', error);
+      return this.unavailable(name, found.id, 'applied', error);
     }
+  }
+
+  private async keepReference(payment: Payment, reference: string): Promise<Payment> {
+    const kept = await this.deps.store.rememberReference(payment.id, reference);
+    return { ...payment, ...(kept ? { providerReference: kept } : {}) };
+  }
+
+  /**
+   * The store or the queue is away (Redis down): 503 with a hint, so the provider retries later
+   * rather than taking a 500 as final (MoMo retries and KKiaPay retries 5 times from 500 ms).
+   */
+  private unavailable(provider: string, paymentId: string, what: string, error: unknown): CallbackAnswer {
+    this.deps.logger.warn({ provider, paymentId, err: error instanceof Error ? error.message : String(error) }, `payment callback not ${what}`);
+    return errorOf('unavailable', `callback could not be ${what}, retry later`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+  }
+}
+
+/** An error answer in the API's envelope (`errorAnswer`), with the headers it carries. */
+function errorOf<C extends ApiErrorCode>(code: C, reason: string, options: ErrorResponseOptions<C> = {}): CallbackAnswer {
+  const { status, body } = errorAnswer(code, reason, options);
+  return options.headers ? { status, body, headers: options.headers } : { status, body };
+}
+
+/** `POST|PUT /payments/<provider>/callback` on Hono: `PaymentCallbackHttp`'s answer, written by `c.json`. */
+export function registerPaymentCallbackRoutes(app: Hono, deps: PaymentCallbackDeps): void {
+  // Each provider that takes callbacks describes its own, with the schema its parser reads with.
+  describeRoutes(app, ...deps.providers.all().flatMap((provider: PaymentProvider & Partial<CallbackParser>) => (provider.callbackDoc ? paymentCallbackDescriptors(provider.name, provider.callbackDoc) : [])));
+  const callbacks = new PaymentCallbackHttp(deps);
+  app.on(['POST', 'PUT'], '/payments/:provider/callback', async (c) => {
+    const answer = await callbacks.handle(c.req.param('provider'), c.req, await c.req.text());
+    return c.json(answer.body, answer.status, answer.headers ? { ...answer.headers } : undefined);
   });
 }
 

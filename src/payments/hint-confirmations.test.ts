@@ -120,21 +120,35 @@ describe('HintConfirmations', () => {
     await expect(hints.submit('d4c3b2a1-f6e5-4b7a-9d8c-5c4b3a2f1e0d')).rejects.toThrow('Connection is closed.');
   });
 
-  it('on shutdown, what has not started goes to the durable job, and so do later hints and the one more look', async () => {
+  it('on shutdown, what has not started goes to the durable job, and so do later hints and the one more look; what runs is waited for', async () => {
     const { calls, confirm } = gatedConfirm();
     const durable: string[] = [];
     const hints = new HintConfirmations({ confirm, durable: async (id) => void durable.push(id), concurrency: 1, logger: silentLogger });
     await hints.submit(P1);
     await hints.submit(P2);
     await hints.submit(P1);
-    await hints.handOver();
+    let handedOver = false;
+    const handing = hints.handOver().then(() => void (handedOver = true));
+    await tick();
     expect(durable).toEqual([P2]);
     await hints.submit(P3);
     expect(durable).toEqual([P2, P3]);
+    // P1 still runs: the stores must not close under it.
+    expect(handedOver).toBe(false);
     calls[0]!.finish();
-    await tick();
+    await handing;
     expect(durable).toEqual([P2, P3, P1]);
     expect(calls).toHaveLength(1);
     expect(hints.size).toBe(0);
+  });
+
+  it('on shutdown, a confirmation that hangs is waited for `drainMs` at most (the poller has it)', async () => {
+    const { confirm } = gatedConfirm();
+    const hints = new HintConfirmations({ confirm, durable: async () => {}, concurrency: 1, drainMs: 50, logger: silentLogger });
+    await hints.submit(P1);
+    const started = Date.now();
+    await hints.handOver();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

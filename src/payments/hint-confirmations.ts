@@ -9,6 +9,8 @@ export interface HintConfirmationsDeps {
   concurrency: number;
   /** Payments waiting or running here at most; past it, hints go to the durable job. */
   maxPending?: number;
+  /** How long `handOver` waits for the confirmations running (default 5 s): the stores close after it. */
+  drainMs?: number;
   logger: Logger;
 }
 
@@ -45,6 +47,8 @@ export class HintConfirmations {
   private readonly pending = new Map<string, Pending>();
   private readonly queue: string[] = [];
   private running = 0;
+  /** The confirmations running now, for `handOver` to wait on. */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly maxPending: number;
   private closed = false;
 
@@ -73,8 +77,9 @@ export class HintConfirmations {
   }
 
   /**
-   * Shutdown: what has not started goes to the durable job; what runs finishes or is left to the
-   * poller. Hints that come after go to the durable job too.
+   * Shutdown: what has not started goes to the durable job, what runs is waited for (at most
+   * `drainMs`, then left to the poller), so the stores are not closed under it. Hints that come
+   * after go to the durable job too.
    */
   async handOver(): Promise<void> {
     this.closed = true;
@@ -86,10 +91,19 @@ export class HintConfirmations {
         await this.toDurable(paymentId, entry?.candidateReference);
       }),
     );
+    if (this.inFlight.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.drainMs ?? 5_000)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), budget]);
+    clearTimeout(timer);
   }
 
   private pump(): void {
-    while (this.running < this.deps.concurrency && this.queue.length > 0) void this.run(this.queue.shift()!);
+    while (this.running < this.deps.concurrency && this.queue.length > 0) {
+      const run = this.run(this.queue.shift()!);
+      this.inFlight.add(run);
+      void run.finally(() => this.inFlight.delete(run));
+    }
   }
 
   private async run(paymentId: string): Promise<void> {

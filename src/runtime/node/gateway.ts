@@ -21,6 +21,8 @@ import type { RequestListener } from 'node:http';
 import { ussdHttp } from '../../channels/ussd/route.js';
 import { ussdFirst } from './ussd-listener.js';
 import { notificationsFirst } from './notification-listener.js';
+import { paymentCallbacksFirst } from './payment-callback-listener.js';
+import { PaymentCallbackHttp, type PaymentCallbackDeps } from '../../payments/callback-route.js';
 import { NotificationHttp } from '../../channels/sms/notifications.js';
 import type { Config } from '../../config.js';
 import { MenuRegistry } from '../../engine/menu-registry.js';
@@ -287,6 +289,8 @@ export async function createNodeGateway(
   const inspectSession = storedSessionInspector(store, menus);
   processDeferredCalls(jobs, { menus, services, outbox: sms.dispatcher, logger });
 
+  // The payment callback route's parts: the Hono route and the direct listener are built from this one set.
+  const paymentCallbackDeps: PaymentCallbackDeps = { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger };
   const appDeps: AppDeps = {
     menus,
     services,
@@ -334,7 +338,7 @@ export async function createNodeGateway(
     deferrals: createDeferrals(jobs),
     sms: { dispatcher: sms.dispatcher, store: sms.store, agencies: config.sms.agencies, outbox: sms.dispatcher, callbacks: config.sms.callbacks, push },
     surveys: { service: surveys, store: surveyStore },
-    payments: { providers: payments.providers, store: payments.store, apply: payments.apply, enqueueHintConfirmation: payments.enqueueHintConfirmation, logger },
+    payments: paymentCallbackDeps,
     ...(Object.keys(config.reportApiKeys).length > 0 ? { paymentReport: { store: payments.store, apiKeys: config.reportApiKeys } } : {}),
     ...(config.piiHashKey ? { piiHashKey: config.piiHashKey } : {}),
     hashText: nodeTextHasher(config.piiHashKey),
@@ -351,16 +355,20 @@ export async function createNodeGateway(
   // Without an SMS part the app has no such route either: Hono answers it (404), as before.
   const notificationRoute = notificationDeps(appDeps);
   const notifications = notificationRoute ? new NotificationHttp(notificationRoute) : undefined;
-  const requestListener = (honoListener: RequestListener): RequestListener =>
-    ussdFirst(
+  // Payment providers' callbacks too (issue 18 part 2): the app always has that route here.
+  const callbacks = new PaymentCallbackHttp(paymentCallbackDeps);
+  const requestListener = (honoListener: RequestListener): RequestListener => {
+    const behind = paymentCallbacksFirst(callbacks, honoListener, { maxBodyBytes: MAX_BODY_BYTES, logger });
+    return ussdFirst(
       ussd,
-      notifications ? notificationsFirst(notifications, honoListener, { maxBodyBytes: MAX_BODY_BYTES, audit: { audit, logger } }) : honoListener,
+      notifications ? notificationsFirst(notifications, behind, { maxBodyBytes: MAX_BODY_BYTES, audit: { audit, logger } }) : behind,
       {
         maxBodyBytes: MAX_BODY_BYTES,
         clientIp: (socketAddress, forwardedFor) => clientAddress(socketAddress, forwardedFor, config.trustProxy),
         logger,
       },
     );
+  };
 
   // Operators' SMSC links carrying USSD: long-lived connections owned by this process.
   const smppLinks = config.smppUssdLinks.map((linkConfig) => {
