@@ -84,6 +84,12 @@ const Env = z.object({
   PAYMENT_ROUTES: z.string().default(''),
   /** Payment jobs (collect, poll, tell the portal) run at once per process, per queue. */
   PAYMENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  /**
+   * Callback hints confirmed at once per process (`src/payments/hint-confirmations.ts`). Each waits on
+   * two calls (the provider's status API, then the portal), each origin over a keep-alive pool of 128
+   * connections: 32 held a burst of a thousand callbacks behind 32 round trips at a time (issue 18 part 2).
+   */
+  PAYMENT_HINT_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(256),
   /** Agencies (names from NOTIFY_API_KEYS / NOTIFY_HMAC_SECRETS) that may export a holder's access log: `apdp,justice`. */
   ACCESS_LOG_EXPORT_AGENCIES: z.string().default(''),
   /** Who may read the daily payments report: `finance:key1,audit:key2`. */
@@ -205,6 +211,7 @@ export interface Config {
   /** Operator (`MTN`, `MOOV`, `CELTIIS`) → payment provider registry name. */
   paymentRoutes: Record<string, string>;
   paymentJobConcurrency: number;
+  paymentHintConcurrency: number;
   /** Every payment API named by `PAYMENT_PROVIDER` or `PAYMENT_ROUTES`, once each. */
   paymentApis: readonly ConfiguredPaymentApi[];
   reportApiKeys: Record<string, string>;
@@ -310,6 +317,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     portal: e.PORTAL,
     paymentProvider,
     paymentJobConcurrency: e.PAYMENT_JOB_CONCURRENCY,
+    paymentHintConcurrency: e.PAYMENT_HINT_CONCURRENCY,
     paymentApis,
     paymentRoutes,
     reportApiKeys: checked({}, () => pairs(e.REPORT_API_KEYS, 'REPORT_API_KEYS', (v) => v, SECRET_LIST)),

@@ -134,6 +134,9 @@ describe('payment callbacks answered straight from node:http, as Hono answers th
     }
   });
   afterAll(async () => {
+    // The gateways' BullMQ workers started a moment ago: one closed while still starting was seen to
+    // reject a command of its own unhandled (its blocking connection's), so they are left to settle.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     await Promise.all(gateways.map((gateway) => gateway.close()));
     for (const side of Object.values(sides)) await deleteKeysUnder(redis, side.prefix);

@@ -5,7 +5,7 @@ export interface HintConfirmationsDeps {
   confirm(paymentId: string, candidateReference?: string): Promise<void>;
   /** The durable confirmation job (`PaymentQueues.confirm`): for a hint that failed here, or found the runner full. */
   durable(paymentId: string, candidateReference?: string): Promise<void>;
-  /** Confirmations running at once (`PAYMENT_JOB_CONCURRENCY`). */
+  /** Confirmations running at once (`PAYMENT_HINT_CONCURRENCY`). */
   concurrency: number;
   /** Payments waiting or running here at most; past it, hints go to the durable job. */
   maxPending?: number;

@@ -58,10 +58,10 @@ export interface PaymentServiceDeps {
   promptsPerHour?: number;
   /**
    * Callback hints confirmed in this process (`hint-confirmations.ts`: coalesced per payment,
-   * `concurrency` at once, the durable job for failures and overflow, the status poll behind a
+   * `concurrency` at once (default: the jobs' concurrency), the durable job for failures and overflow, the status poll behind a
    * crash) instead of a durable job each. The Node gateway sets it; absent, a job per hint.
    */
-  hintsInProcess?: { maxPending?: number };
+  hintsInProcess?: { maxPending?: number; concurrency?: number };
 }
 
 /**
@@ -108,7 +108,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
   const hints = new HintConfirmations({
     confirm: paymentJobs.confirm,
     durable: paymentJobs.enqueueHintConfirmation,
-    concurrency: deps.concurrency ?? 32,
+    concurrency: deps.hintsInProcess.concurrency ?? deps.concurrency ?? 32,
     ...(deps.hintsInProcess.maxPending !== undefined ? { maxPending: deps.hintsInProcess.maxPending } : {}),
     logger,
   });

@@ -238,7 +238,7 @@ export async function createNodeGateway(
     providers: paymentDirectory,
     concurrency: config.paymentJobConcurrency,
     // This process runs the payment jobs: callback hints are confirmed here, the durable job behind.
-    hintsInProcess: {},
+    hintsInProcess: { concurrency: config.paymentHintConcurrency },
     jobs,
     sms: sms.dispatcher,
     // Receipts in each citizen's language, as chosen by SMS or in the menu.
