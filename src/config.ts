@@ -86,10 +86,12 @@ const Env = z.object({
   PAYMENT_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   /**
    * Callback hints confirmed at once per process (`src/payments/hint-confirmations.ts`). Each waits on
-   * two calls (the provider's status API, then the portal), each origin over a keep-alive pool of 128
-   * connections: 32 held a burst of a thousand callbacks behind 32 round trips at a time (issue 18 part 2).
+   * two calls (the provider's status API, then the portal). Measured on a burst of a thousand (issue 18
+   * part 2, README): 32 kept the portal's acknowledgement waiting (p99 1.1–1.4 s); 128 and 256 brought
+   * it to 0.5–0.7 s but slowed the callbacks' own answers to 0.3–0.7 of the bare floor's rate; 64 answers
+   * callbacks at the floor's rate, p99 0.75–0.87 s.
    */
-  PAYMENT_HINT_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(256),
+  PAYMENT_HINT_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(64),
   /** Agencies (names from NOTIFY_API_KEYS / NOTIFY_HMAC_SECRETS) that may export a holder's access log: `apdp,justice`. */
   ACCESS_LOG_EXPORT_AGENCIES: z.string().default(''),
   /** Who may read the daily payments report: `finance:key1,audit:key2`. */

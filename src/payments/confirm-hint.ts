@@ -29,10 +29,13 @@ export async function confirmHint(
   signal?: AbortSignal,
   /** The payment as the caller has just read it (the confirmation job), to spare a second read. */
   read?: Payment,
+  /** Called as the status question leaves: a hint that came before it is answered by it (`HintConfirmations`). */
+  onAsk?: () => void,
 ): Promise<PaymentState | null> {
   let payment = read?.id === paymentId ? read : await deps.store.get(paymentId);
   if (!payment || payment.provider !== provider.name) return null;
   const candidate = payment.providerReference ?? candidateReference;
+  onAsk?.();
   const status = await provider.checkStatus({ paymentId: payment.id, ...(candidate ? { providerReference: candidate } : {}) }, signal);
   if (candidate && !payment.providerReference && status.status !== 'pending') {
     const kept = await deps.store.rememberReference(payment.id, candidate);

@@ -9,12 +9,15 @@ import { HintConfirmations } from './hint-confirmations.js';
  * The payment flow around it (Redis, BullMQ, MoMo's callbacks) is `test/payments/hint-confirmations.test.ts`.
  */
 
-/** A confirm whose calls each wait until the test lets them finish (or fail). */
+/**
+ * A confirm whose calls each wait until the test lets them finish (or fail); `ask` is its status
+ * question leaving (what `confirmHint` reports through `onAsk`).
+ */
 function gatedConfirm() {
-  const calls: { paymentId: string; candidateReference: string | undefined; finish: () => void; fail: (error: Error) => void }[] = [];
-  const confirm = (paymentId: string, candidateReference?: string) =>
+  const calls: { paymentId: string; candidateReference: string | undefined; ask: () => void; finish: () => void; fail: (error: Error) => void }[] = [];
+  const confirm = (paymentId: string, candidateReference: string | undefined, onAsk: () => void) =>
     new Promise<void>((finish, fail) => {
-      calls.push({ paymentId, candidateReference, finish, fail });
+      calls.push({ paymentId, candidateReference, ask: onAsk, finish, fail });
     });
   return { calls, confirm };
 }
@@ -46,11 +49,24 @@ describe('HintConfirmations', () => {
     expect(durable).toEqual([]);
   });
 
-  it('a hint for a payment whose confirmation runs makes one more look after it, however many come', async () => {
+  it('a hint that comes before the running confirmation asks the provider is answered by that question', async () => {
+    const { calls, confirm } = gatedConfirm();
+    const hints = new HintConfirmations({ confirm, durable: async () => {}, concurrency: 4, logger: silentLogger });
+    await hints.submit(P1);
+    await hints.submit(P1);
+    calls[0]!.ask();
+    calls[0]!.finish();
+    await tick();
+    expect(calls).toHaveLength(1);
+    expect(hints.size).toBe(0);
+  });
+
+  it('a hint that comes once the running confirmation has asked makes one more look after it, however many come', async () => {
     const { calls, confirm } = gatedConfirm();
     const hints = new HintConfirmations({ confirm, durable: async () => {}, concurrency: 4, logger: silentLogger });
     await hints.submit(P1);
     expect(calls).toHaveLength(1);
+    calls[0]!.ask();
     for (let i = 0; i < 5; i++) await hints.submit(P1);
     expect(calls).toHaveLength(1);
     calls[0]!.finish();
@@ -126,6 +142,7 @@ describe('HintConfirmations', () => {
     const hints = new HintConfirmations({ confirm, durable: async (id) => void durable.push(id), concurrency: 1, logger: silentLogger });
     await hints.submit(P1);
     await hints.submit(P2);
+    calls[0]!.ask();
     await hints.submit(P1);
     let handedOver = false;
     const handing = hints.handOver().then(() => void (handedOver = true));

@@ -1,8 +1,11 @@
 import type { Logger } from '../observability/logger.js';
 
 export interface HintConfirmationsDeps {
-  /** Confirms one hint: reads the payment, asks the provider, applies, tells the portal (`PaymentJobs.confirm`). */
-  confirm(paymentId: string, candidateReference?: string): Promise<void>;
+  /**
+   * Confirms one hint: reads the payment, asks the provider, applies, tells the portal
+   * (`PaymentJobs.confirm`); calls `onAsk` as the status question leaves.
+   */
+  confirm(paymentId: string, candidateReference: string | undefined, onAsk: () => void): Promise<void>;
   /** The durable confirmation job (`PaymentQueues.confirm`): for a hint that failed here, or found the runner full. */
   durable(paymentId: string, candidateReference?: string): Promise<void>;
   /** Confirmations running at once (`PAYMENT_HINT_CONCURRENCY`). */
@@ -17,6 +20,10 @@ export interface HintConfirmationsDeps {
 interface Pending {
   candidateReference: string | undefined;
   running: boolean;
+  /** The running confirmation's status question has left: a hint from now on needs a look of its own. */
+  asked: boolean;
+  /** `asked`, set by the confirmation (made once per payment held here, not per run). */
+  markAsked: () => void;
   /** A hint came while this payment's confirmation ran: it is looked at once more after it. */
   again: boolean;
 }
@@ -60,12 +67,14 @@ export class HintConfirmations {
   submit(paymentId: string, candidateReference?: string): Promise<void> {
     const known = this.pending.get(paymentId);
     if (known) {
-      if (known.running) known.again = true;
+      // Before the running confirmation asks the provider, its answer covers this hint too.
+      if (known.running && known.asked) known.again = true;
       known.candidateReference ??= candidateReference;
       return Promise.resolve();
     }
     if (this.closed || this.pending.size >= this.maxPending) return this.deps.durable(paymentId, candidateReference);
-    this.pending.set(paymentId, { candidateReference, running: false, again: false });
+    const entry: Pending = { candidateReference, running: false, asked: false, again: false, markAsked: () => void (entry.asked = true) };
+    this.pending.set(paymentId, entry);
     this.queue.push(paymentId);
     this.pump();
     return Promise.resolve();
@@ -110,10 +119,11 @@ export class HintConfirmations {
     const entry = this.pending.get(paymentId);
     if (!entry) return;
     entry.running = true;
+    entry.asked = false;
     entry.again = false;
     this.running++;
     try {
-      await this.deps.confirm(paymentId, entry.candidateReference);
+      await this.deps.confirm(paymentId, entry.candidateReference, entry.markAsked);
     } catch (error) {
       this.deps.logger.warn({ paymentId, err: error instanceof Error ? error.message : String(error) }, 'payment hint not confirmed here: handed to the confirmation job');
       await this.toDurable(paymentId, entry.candidateReference);

@@ -44,7 +44,7 @@ export interface PaymentJobs {
   poll(paymentId: string, round: number): Promise<void>;
   tellPortal(paymentId: string): Promise<void>;
   /** Confirms a callback hint with the status API (`confirm-hint.ts`), then applies the answer. */
-  confirm(paymentId: string, candidateReference?: string): Promise<void>;
+  confirm(paymentId: string, candidateReference?: string, onAsk?: () => void): Promise<void>;
   reconcileOverdue(limit?: number): Promise<number>;
   /** What the callback route calls for a hint: a durable, retried confirmation job. */
   enqueueHintConfirmation(paymentId: string, candidateReference?: string): Promise<void>;
@@ -153,13 +153,13 @@ export function createPaymentJobs(deps: PaymentJobsDeps): PaymentJobs {
   /** The portal queue's job: `outcomes.tellPortal` (where the in-job notice also goes). */
   const tellPortal = (paymentId: string) => deps.outcomes.tellPortal(paymentId);
 
-  async function confirm(paymentId: string, candidateReference?: string): Promise<void> {
+  async function confirm(paymentId: string, candidateReference?: string, onAsk?: () => void): Promise<void> {
     const payment = await store.get(paymentId);
     if (!payment) return;
     // The payment just read is handed on: a second read in `confirmHint` was a quarter of the job's Redis work.
     // A job: a success tells the portal inside it (`apply`'s `now`).
     const applyInJob = (p: Payment, status: ProviderStatus, source: string) => apply(p, status, source, 'now');
-    await confirmHint({ store, apply: applyInJob, logger }, providerOf(payment), paymentId, candidateReference, undefined, payment);
+    await confirmHint({ store, apply: applyInJob, logger }, providerOf(payment), paymentId, candidateReference, undefined, payment, onAsk);
   }
 
   /**

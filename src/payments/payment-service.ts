@@ -106,7 +106,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     return { services, apply: outcomes.apply, collect, poll, tellPortal, reconcileOverdue, enqueueHintConfirmation, start, handOverHints: async () => {} };
   }
   const hints = new HintConfirmations({
-    confirm: paymentJobs.confirm,
+    confirm: (paymentId, candidateReference, onAsk) => paymentJobs.confirm(paymentId, candidateReference, onAsk),
     durable: paymentJobs.enqueueHintConfirmation,
     concurrency: deps.hintsInProcess.concurrency ?? deps.concurrency ?? 32,
     ...(deps.hintsInProcess.maxPending !== undefined ? { maxPending: deps.hintsInProcess.maxPending } : {}),

@@ -41,7 +41,7 @@ describe('configuration from the environment', () => {
       paymentProvider: 'fedapay',
       paymentRoutes: { MTN: 'mtn-momo', MOOV: 'moov-money' },
       paymentJobConcurrency: 32,
-      paymentHintConcurrency: 256,
+      paymentHintConcurrency: 64,
     });
     expect(() => loadConfig({ PAYMENT_ROUTES: 'ORANGE=mtn-momo' })).toThrow(/PAYMENT_ROUTES operator "ORANGE"/);
     expect(() => loadConfig({ PAYMENT_ROUTES: 'MTN' })).toThrow(/PAYMENT_ROUTES entry "MTN"/);
