@@ -87,9 +87,9 @@ const Env = z.object({
   /**
    * Callback hints confirmed at once per process (`src/payments/hint-confirmations.ts`). Each waits on
    * two calls (the provider's status API, then the portal). Measured on a burst of a thousand (issue 18
-   * part 2, README): 32 kept the portal's acknowledgement waiting (p99 1.1–1.4 s); 128 and 256 brought
-   * it to 0.5–0.7 s but slowed the callbacks' own answers to 0.3–0.7 of the bare floor's rate; 64 answers
-   * callbacks at the floor's rate, p99 0.75–0.87 s.
+   * part 2, README "Fourth pass"): 32 kept the portal's acknowledgement waiting (p99 1.2–1.4 s); 128 and
+   * 256 brought it to 0.4–0.7 s but made the callbacks' own answers wait behind the confirmations; 64
+   * answers callbacks at the bare floor's rate, p99 0.75–0.87 s.
    */
   PAYMENT_HINT_CONCURRENCY: z.coerce.number().int().min(1).max(2000).default(64),
   /** Agencies (names from NOTIFY_API_KEYS / NOTIFY_HMAC_SECRETS) that may export a holder's access log: `apdp,justice`. */
