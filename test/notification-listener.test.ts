@@ -7,11 +7,9 @@
  * gateway makes for itself are set aside; so must the audit entries both write. Requests the
  * listener does not take (other methods, paths) go to Hono behind it: the same there too.
  */
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type RequestListener, type ServerOptions } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -20,7 +18,7 @@ import { loadConfig } from '../src/config.js';
 import { hmacHex } from '../src/lib/secrets.js';
 import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
 import { deleteKeysUnder } from '../testkit/redis-keys.js';
-import { sendWire, type WireAnswer as Seen, type WireRequest } from '../testkit/wire-request.js';
+import { sendWire, serveGateway, type WireAnswer as Seen, type WireRequest } from '../testkit/wire-request.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JSON_TYPE = 'application/json';
@@ -112,13 +110,6 @@ function comparable(seen: Seen, moving: boolean): Seen {
   return { status: seen.status, headers, body };
 }
 
-async function start(gateway: Gateway, direct: boolean): Promise<{ url: string; server: ServerType }> {
-  const createServerWith = ((options: ServerOptions, honoListener: RequestListener) => createServer(options, direct ? gateway.requestListener(honoListener) : honoListener)) as typeof createServer;
-  return new Promise((resolve) => {
-    const server = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0, createServer: createServerWith }, (info: AddressInfo) => resolve({ url: `http://127.0.0.1:${info.port}`, server }));
-  });
-}
-
 describe('POST /v1/notifications answered straight from node:http, as Hono answers it', () => {
   const run = `${process.pid}-${Date.now()}`;
   const dir = mkdtempSync(join(tmpdir(), 'guichet-notify-listener-'));
@@ -142,7 +133,7 @@ describe('POST /v1/notifications answered straight from node:http, as Hono answe
         AUDIT_LOG_FILE: side.auditFile,
       });
       const gateway = await createNodeGateway(config, pino({ level: 'silent' }));
-      const { url, server } = await start(gateway, name === 'direct');
+      const { url, server } = await serveGateway(gateway, name === 'direct');
       gateways.push(gateway);
       servers.push(server);
       side.url = url;

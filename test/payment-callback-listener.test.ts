@@ -8,10 +8,8 @@
  * odd paths) go to Hono behind it: the same there too. MoMo's callbacks are hints (unsigned);
  * FedaPay's are signed webhooks (the fixtures' transaction and event shapes).
  */
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { Redis } from 'ioredis';
-import { createServer, type RequestListener, type ServerOptions } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEDAPAY_TRANSACTION, fedapayEvent } from '../providers/fedapay/fixtures.js';
@@ -23,7 +21,7 @@ import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js'
 import { FAKE_FEDAPAY_SECRET_KEY, FAKE_FEDAPAY_WEBHOOK_SECRET, fedapaySignature, startFakeFedapay, type FakeFedapay } from '../testkit/fakes/fedapay.js';
 import { fakeMomoEnv, startFakeMomo, type FakeMomo } from '../testkit/fakes/momo.js';
 import { deleteKeysUnder } from '../testkit/redis-keys.js';
-import { sendWire, type WireAnswer as Seen, type WireRequest } from '../testkit/wire-request.js';
+import { sendWire, serveGateway, type WireAnswer as Seen, type WireRequest } from '../testkit/wire-request.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const JSON_TYPE = 'application/json';
@@ -82,13 +80,6 @@ function table(): Sent[] {
 
 const send = (url: string, sent: Sent): Promise<Seen> => sendWire(url, { ...sent, path: sent.path ?? '/payments/mtn-momo/callback' });
 
-async function start(gateway: Gateway, direct: boolean): Promise<{ url: string; server: ServerType }> {
-  const createServerWith = ((options: ServerOptions, honoListener: RequestListener) => createServer(options, direct ? gateway.requestListener(honoListener) : honoListener)) as typeof createServer;
-  return new Promise((resolve) => {
-    const server = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0, createServer: createServerWith }, (info: AddressInfo) => resolve({ url: `http://127.0.0.1:${info.port}`, server }));
-  });
-}
-
 describe('payment callbacks answered straight from node:http, as Hono answers them', () => {
   const run = `${process.pid}-${Date.now()}`;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -127,7 +118,7 @@ describe('payment callbacks answered straight from node:http, as Hono answers th
         FEDAPAY_WEBHOOK_SECRET: FAKE_FEDAPAY_WEBHOOK_SECRET,
       });
       const gateway = await createNodeGateway(config, pino({ level: 'silent' }));
-      const { url, server } = await start(gateway, name === 'direct');
+      const { url, server } = await serveGateway(gateway, name === 'direct');
       gateways.push(gateway);
       servers.push(server);
       side.url = url;

@@ -6,14 +6,12 @@
  * headers, body). Requests the direct listener does not take (other paths, methods, provider
  * names) go to Hono behind it: the same there too.
  */
-import { serve, type ServerType } from '@hono/node-server';
-import { createServer, type RequestListener, type ServerOptions } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createNodeGateway, type Gateway } from '../src/runtime/node/gateway.js';
 import { pino } from 'pino';
-import { sendWire, type WireAnswer, type WireRequest } from '../testkit/wire-request.js';
+import { sendWire, serveGateway, type WireAnswer, type WireRequest } from '../testkit/wire-request.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
@@ -73,13 +71,6 @@ const env = {
   USSD_NALO_ALLOW_IPS: '192.0.2.10',
 };
 
-async function start(gateway: Gateway, direct: boolean): Promise<{ url: string; server: ServerType }> {
-  const createServerWith = ((options: ServerOptions, honoListener: RequestListener) => createServer(options, direct ? gateway.requestListener(honoListener) : honoListener)) as typeof createServer;
-  return new Promise((resolve) => {
-    const server = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0, createServer: createServerWith }, (info: AddressInfo) => resolve({ url: `http://127.0.0.1:${info.port}`, server }));
-  });
-}
-
 describe('USSD answered straight from node:http, as Hono answers it', () => {
   const gateways: Gateway[] = [];
   const servers: ServerType[] = [];
@@ -89,7 +80,7 @@ describe('USSD answered straight from node:http, as Hono answers it', () => {
   beforeAll(async () => {
     for (const isDirect of [false, true]) {
       const gateway = await createNodeGateway(loadConfig(env), pino({ level: 'silent' }));
-      const { url, server } = await start(gateway, isDirect);
+      const { url, server } = await serveGateway(gateway, isDirect);
       gateways.push(gateway);
       servers.push(server);
       if (isDirect) direct = url;

@@ -1,4 +1,7 @@
-import { request as httpRequest } from 'node:http';
+import { serve, type ServerType } from '@hono/node-server';
+import { createServer, request as httpRequest, type RequestListener, type ServerOptions } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Gateway } from '../src/runtime/node/gateway.js';
 
 /** A request as a provider or an agency puts it on the wire, for the listener suites' byte-for-byte comparisons. */
 export interface WireRequest {
@@ -47,5 +50,17 @@ export function sendWire(url: string, sent: WireRequest): Promise<WireAnswer> {
       if (sent.body !== undefined) req.setHeader('content-length', Buffer.byteLength(sent.body));
       req.end(sent.body);
     }
+  });
+}
+
+/**
+ * Serves a Node gateway on a free loopback port as `npm start` does: with `direct`, through its own
+ * request listener (the USSD, notification and payment-callback listeners in front of Hono);
+ * without, through Hono alone. The listener suites send every request to one of each.
+ */
+export function serveGateway(gateway: Pick<Gateway, 'app' | 'requestListener'>, direct: boolean): Promise<{ url: string; server: ServerType }> {
+  const createServerWith = ((options: ServerOptions, honoListener: RequestListener) => createServer(options, direct ? gateway.requestListener(honoListener) : honoListener)) as typeof createServer;
+  return new Promise((resolve) => {
+    const server = serve({ fetch: gateway.app.fetch, hostname: '127.0.0.1', port: 0, createServer: createServerWith }, (info: AddressInfo) => resolve({ url: `http://127.0.0.1:${info.port}`, server }));
   });
 }

@@ -64,6 +64,23 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8A
   });
 }
 
+/**
+ * The body within the app's limit, as its body-limit middleware runs before any route: a declared
+ * or streamed excess is answered 413 here (null); 'aborted' when the client hung up.
+ */
+export async function bodyWithinLimit(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<Uint8Array | 'aborted' | null> {
+  if (declaredTooLarge(req, maxBytes)) {
+    writeAnswer(res, tooLarge(maxBytes));
+    return null;
+  }
+  const body = await readBody(req, maxBytes);
+  if (body === 'too large') {
+    writeAnswer(res, tooLarge(maxBytes));
+    return null;
+  }
+  return body;
+}
+
 /** A header as Hono's `c.req.header` gives it: repeated ones joined. */
 export function headerOf(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

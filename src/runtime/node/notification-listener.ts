@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { writeAuditEntry, type AuditDeps, type AuditNote } from '../../audit/audited.js';
 import type { CallHeaders, NotificationHttp } from '../../channels/sms/notifications.js';
-import { declaredTooLarge, errorJson, headerOf, jsonAnswer, readBody, tooLarge, writeAnswer, type DirectAnswer } from './direct-answer.js';
+import { bodyWithinLimit, errorJson, headerOf, jsonAnswer, writeAnswer, type DirectAnswer } from './direct-answer.js';
 
 export interface NotificationListenerOptions {
   /** `MAX_BODY_BYTES` of the app: a larger body is refused (413) as the app's body limit does. */
@@ -48,15 +48,8 @@ export function notificationsFirst(notifications: NotificationHttp, fallback: Re
 
 async function answerNotification(req: IncomingMessage, res: ServerResponse, notifications: NotificationHttp, options: NotificationListenerOptions): Promise<void> {
   // The app's body limit runs before `audited`: a body refused for its size is not audited.
-  if (declaredTooLarge(req, options.maxBodyBytes)) {
-    writeAnswer(res, tooLarge(options.maxBodyBytes));
-    return;
-  }
-  const body = await readBody(req, options.maxBodyBytes);
-  if (body === 'too large') {
-    writeAnswer(res, tooLarge(options.maxBodyBytes));
-    return;
-  }
+  const body = await bodyWithinLimit(req, res, options.maxBodyBytes);
+  if (body === null) return;
   const requestId = crypto.randomUUID();
   const note: AuditNote = {};
   let answer: DirectAnswer;

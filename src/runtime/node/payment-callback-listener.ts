@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from '../../observability/logger.js';
 import type { CallbackHeaders, PaymentCallbackHttp } from '../../payments/callback-route.js';
-import { declaredTooLarge, errorJson, headerOf, jsonAnswer, readBody, tooLarge, writeAnswer, type DirectAnswer } from './direct-answer.js';
+import { bodyWithinLimit, errorJson, headerOf, jsonAnswer, writeAnswer, type DirectAnswer } from './direct-answer.js';
 
 export interface PaymentCallbackListenerOptions {
   /** `MAX_BODY_BYTES` of the app: a larger body is refused (413) as the app's body limit does. */
@@ -44,15 +44,8 @@ export function paymentCallbacksFirst(callbacks: PaymentCallbackHttp, fallback: 
 }
 
 async function answerCallback(req: IncomingMessage, res: ServerResponse, provider: string, callbacks: PaymentCallbackHttp, options: PaymentCallbackListenerOptions): Promise<void> {
-  if (declaredTooLarge(req, options.maxBodyBytes)) {
-    writeAnswer(res, tooLarge(options.maxBodyBytes));
-    return;
-  }
-  const body = await readBody(req, options.maxBodyBytes);
-  if (body === 'too large') {
-    writeAnswer(res, tooLarge(options.maxBodyBytes));
-    return;
-  }
+  const body = await bodyWithinLimit(req, res, options.maxBodyBytes);
+  if (body === null) return;
   if (body === 'aborted') {
     // As the app's `onError` for a client that hung up: nothing was read, nothing changed.
     options.logger.info({ path: pathOf(req) }, 'request aborted by the client');
