@@ -66,6 +66,7 @@ describe('Node entry point', () => {
       expect(metrics).toContain('guichet_ussd_hop_seconds_count{provider="africastalking",outcome="continue"} 2');
       expect(metrics).toContain('guichet_ussd_hop_seconds_count{provider="africastalking",outcome="end"} 1');
       expect(metrics).toContain('guichet_service_call_seconds_count{service="portal.requestStatus",outcome="ok"} 1');
+      expect(metrics).toContain('guichet_payment_hints_pending 0');
       expect(metrics).not.toContain('2290197000001');
     } finally {
       gateway.child.kill('SIGTERM');

@@ -74,6 +74,8 @@ export interface PaymentService extends Omit<PaymentJobs, 'confirm'>, Pick<Payme
   services: ServiceRegistry;
   /** Shutdown: hints held in this process and not started go to the durable job (`hintsInProcess`). */
   handOverHints(): Promise<void>;
+  /** Payments whose hint this process holds, waiting or running (0 without `hintsInProcess`), for metrics. */
+  hintsPending(): number;
 }
 
 /**
@@ -103,7 +105,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
   const { collect, poll, tellPortal, reconcileOverdue, start } = paymentJobs;
   if (!deps.hintsInProcess) {
     const { enqueueHintConfirmation } = paymentJobs;
-    return { services, apply: outcomes.apply, collect, poll, tellPortal, reconcileOverdue, enqueueHintConfirmation, start, handOverHints: async () => {} };
+    return { services, apply: outcomes.apply, collect, poll, tellPortal, reconcileOverdue, enqueueHintConfirmation, start, handOverHints: async () => {}, hintsPending: () => 0 };
   }
   const hints = new HintConfirmations({
     confirm: (paymentId, candidateReference, onAsk) => paymentJobs.confirm(paymentId, candidateReference, onAsk),
@@ -116,5 +118,6 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     services, apply: outcomes.apply, collect, poll, tellPortal, reconcileOverdue, start,
     enqueueHintConfirmation: (paymentId, candidateReference) => hints.submit(paymentId, candidateReference),
     handOverHints: () => hints.handOver(),
+    hintsPending: () => hints.size,
   };
 }

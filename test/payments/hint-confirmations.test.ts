@@ -135,6 +135,8 @@ describe('callback hints confirmed in the process (Redis, BullMQ, MoMo)', () => 
     momo.misbehave('status', 'hang');
     expect(await stuck.callback(id)).toBe(202);
     await until(() => momo.held() > 0, 'the stuck process to ask MoMo', 10_000);
+    // What the gateway's `guichet_payment_hints_pending` gauge reads.
+    expect(stuck.payments.hintsPending()).toBe(1);
     momo.misbehave('status', undefined);
     // What the poll job does when it comes (here run by hand in the other process: its first waits 30 s).
     await other.payments.poll(id, 1);
@@ -143,6 +145,7 @@ describe('callback hints confirmed in the process (Redis, BullMQ, MoMo)', () => 
     momo.release();
     await until(() => momo.held() === 0, 'the held question to be answered', 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stuck.payments.hintsPending()).toBe(0);
     expect(told).toEqual([id]);
     expect((await other.store.get(id))?.history.filter((h) => h.to === 'succeeded')).toHaveLength(1);
   });

@@ -309,6 +309,7 @@ export async function createNodeGateway(
             ...(jobs instanceof BullMqJobQueue ? { queueDepths: () => (jobs as BullMqJobQueue).depths() } : {}),
             funnels,
             accessLog: () => portal.counts(),
+            paymentHints: () => payments.hintsPending(),
           }),
         }
       : {}),

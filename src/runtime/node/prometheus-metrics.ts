@@ -14,6 +14,8 @@ export interface MetricProbes {
   funnels?: FunnelSource;
   /** Access-log entries written and not written by this process (`src/access-log/recorder.ts`). */
   accessLog?: () => { appended: number; failed: number };
+  /** Payments whose callback hint this process holds, waiting or being confirmed (`src/payments/hint-confirmations.ts`). */
+  paymentHints?: () => number;
 }
 
 /** Prometheus metrics for the Node gateway (prom-client), with process metrics alongside. */
@@ -55,6 +57,17 @@ export function createPrometheusMetrics(probes: MetricProbes = {}): GatewayMetri
       for (const { queue, waiting } of (await probes.queueDepths?.().catch(() => [])) ?? []) this.set({ queue }, waiting);
     },
   });
+  if (probes.paymentHints) {
+    const paymentHints = probes.paymentHints;
+    new Gauge({
+      name: 'guichet_payment_hints_pending',
+      help: 'Payments whose callback hint this process holds, waiting or being confirmed with the provider',
+      registers: [registry],
+      collect() {
+        this.set(paymentHints());
+      },
+    });
+  }
   if (probes.accessLog) {
     const accessLog = probes.accessLog;
     new Counter({
