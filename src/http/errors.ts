@@ -80,6 +80,15 @@ export function errorAnswer<C extends ApiErrorCode>(code: C, reason: string = AP
   return { status, body: { error: code, reason, ...options.details } };
 }
 
+/**
+ * `errorAnswer` with the headers its options carry (`retry-after`): what the framework-free route
+ * handlers (`NotificationHttp`, `PaymentCallbackHttp`) answer, for Hono's `c.json` or a Node listener to write.
+ */
+export function errorAnswerWithHeaders<C extends ApiErrorCode>(code: C, reason: string, options: ErrorResponseOptions<C> = {}): { status: ContentfulStatusCode; body: ApiErrorBody; headers?: Readonly<Record<string, string>> } {
+  const { status, body } = errorAnswer(code, reason, options);
+  return options.headers ? { status, body, headers: options.headers } : { status, body };
+}
+
 /** A schema's complaints in one reason: `to: Too small; params.x: Invalid input` (`body` for the root). */
 export function validationReason(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   return issues.map((issue) => `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`).join('; ');

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { z } from 'zod';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { errorAnswer, type ApiErrorBody, type ApiErrorCode, type ErrorResponseOptions } from '../http/errors.js';
+import { errorAnswerWithHeaders, type ApiErrorBody } from '../http/errors.js';
 import { describeRoutes } from '../http/route-descriptor.js';
 import { paymentCallbackDescriptors, type AppliedAnswer, type IgnoredAnswer, type QueuedAnswer } from './callback-doc.js';
 import type { Logger } from '../observability/logger.js';
@@ -63,15 +63,15 @@ export class PaymentCallbackHttp {
   async handle(name: string, call: CallbackHeaders, rawBody: string): Promise<CallbackAnswer> {
     const deps = this.deps;
     const provider: (PaymentProvider & Partial<CallbackParser>) | undefined = deps.providers.byName(name);
-    if (!provider?.parseCallback) return errorOf('not_found', `no payment provider ${name} takes callbacks`);
+    if (!provider?.parseCallback) return errorAnswerWithHeaders('not_found', `no payment provider ${name} takes callbacks`);
     const verdict = await provider.parseCallback({ rawBody, header: (h) => call.header(h.toLowerCase()) }, this.now());
     if (verdict.kind === 'rejected') {
       deps.logger.warn({ provider: name, reason: verdict.reason }, 'payment callback rejected');
-      return errorOf('rejected', verdict.reason, { status: verdict.httpStatus });
+      return errorAnswerWithHeaders('rejected', verdict.reason, { status: verdict.httpStatus });
     }
     if (verdict.kind === 'ignored') return { status: 200, body: { ignored: verdict.reason } satisfies z.infer<typeof IgnoredAnswer> };
     // Checked before any store access: an outside string never reaches a store key (issue 11 item 7).
-    if (!isPaymentId(verdict.paymentId)) return errorOf('bad_request', 'not a payment id of ours');
+    if (!isPaymentId(verdict.paymentId)) return errorAnswerWithHeaders('bad_request', 'not a payment id of ours');
     if (verdict.kind === 'hint') {
       // A hint needs only to know that the payment is this provider's: the confirmation reads the
       // whole payment when it runs. The history and flags `get` assembles were most of the route's
@@ -83,7 +83,7 @@ export class PaymentCallbackHttp {
       } catch (error) {
         return this.unavailable(name, paymentId, 'read', error);
       }
-      if (madeWith !== name) return errorOf('not_found', 'no such payment');
+      if (madeWith !== name) return errorAnswerWithHeaders('not_found', 'no such payment');
       try {
         if (deps.enqueueHintConfirmation) {
           await deps.enqueueHintConfirmation(paymentId, verdict.providerReference);
@@ -105,7 +105,7 @@ export class PaymentCallbackHttp {
     } catch (error) {
       return this.unavailable(name, verdict.paymentId, 'read', error);
     }
-    if (!payment || payment.provider !== name) return errorOf('not_found', 'no such payment');
+    if (!payment || payment.provider !== name) return errorAnswerWithHeaders('not_found', 'no such payment');
     const found = payment;
     try {
       // Signed by the provider: its id for the payment is kept as it comes.
@@ -128,14 +128,8 @@ export class PaymentCallbackHttp {
    */
   private unavailable(provider: string, paymentId: string, what: string, error: unknown): CallbackAnswer {
     this.deps.logger.warn({ provider, paymentId, err: error instanceof Error ? error.message : String(error) }, `payment callback not ${what}`);
-    return errorOf('unavailable', `callback could not be ${what}, retry later`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+    return errorAnswerWithHeaders('unavailable', `callback could not be ${what}, retry later`, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
   }
-}
-
-/** An error answer in the API's envelope (`errorAnswer`), with the headers it carries. */
-function errorOf<C extends ApiErrorCode>(code: C, reason: string, options: ErrorResponseOptions<C> = {}): CallbackAnswer {
-  const { status, body } = errorAnswer(code, reason, options);
-  return options.headers ? { status, body, headers: options.headers } : { status, body };
 }
 
 /** `POST|PUT /payments/<provider>/callback` on Hono: `PaymentCallbackHttp`'s answer, written by `c.json`. */

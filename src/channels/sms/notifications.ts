@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { REQUEST_ID_HEADER, audited, auditableId, noteAudit, type AuditNote } from '../../audit/audited.js';
 import type { AuditLog } from '../../audit/port.js';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { errorAnswer, errorResponse, validationReason, type ApiErrorBody, type ApiErrorCode, type ErrorResponseOptions } from '../../http/errors.js';
+import { errorAnswerWithHeaders, errorResponse, validationReason, type ApiErrorBody } from '../../http/errors.js';
 import { describeRoutes, jsonBody, type RouteDescriptor, type SecurityScheme } from '../../http/route-descriptor.js';
 import { constantTimeEqual, hmacHex, secretDigest, secretsMatch, type SecretDigester } from '../../lib/secrets.js';
 import { LANGUAGES, isLanguage } from '../../engine/languages.js';
@@ -125,7 +125,7 @@ export class NotificationHttp {
     const deps = this.deps;
     // POST keeps the documented `t.body`: the body names the recipient and the text, so it cannot be replayed elsewhere.
     const agency = await authenticateHeaders(call, deps.agencies, raw, deps.digestSecret);
-    if (!agency) return errorOf('unauthorized', 'missing or wrong API key or signature');
+    if (!agency) return errorAnswerWithHeaders('unauthorized', 'missing or wrong API key or signature');
     note.agency = agency;
     const refused = await overRate(deps, agency);
     if (refused) return refused;
@@ -133,18 +133,18 @@ export class NotificationHttp {
     try {
       body = JSON.parse(raw);
     } catch {
-      return errorOf('bad_request', 'body is not valid JSON');
+      return errorAnswerWithHeaders('bad_request', 'body is not valid JSON');
     }
     const parsed = NotificationRequest.safeParse(body);
-    if (!parsed.success) return errorOf('bad_request', validationReason(parsed.error.issues));
+    if (!parsed.success) return errorAnswerWithHeaders('bad_request', validationReason(parsed.error.issues));
     const request = parsed.data;
     const number = normalizeMsisdn(request.to);
-    if (!number.ok) return errorOf('bad_request', `to: ${number.reason}`);
+    if (!number.ok) return errorAnswerWithHeaders('bad_request', `to: ${number.reason}`);
     // The language and the opt-out in one read (one MGET on Redis), instead of the dispatcher
     // reading the opt-out after the language: the dispatcher shares this store.
     const { language: stored, optedOut } = await deps.preferences.languageAndOptOut(number.e164);
     const language = request.language ?? (isLanguage(stored) ? stored : 'fr');
-    if (request.channel === 'ussd-push' && !deps.push) return errorOf('bad_request', 'channel: ussd-push is not available on this gateway');
+    if (request.channel === 'ussd-push' && !deps.push) return errorAnswerWithHeaders('bad_request', 'channel: ussd-push is not available on this gateway');
     const sendRequest = {
       to: number.e164,
       text: renderSms(request.template, language, request.params),
@@ -158,18 +158,12 @@ export class NotificationHttp {
       note.target = message.id;
       return { status: created ? 202 : 200, body: view(message) };
     } catch (error) {
-      if (error instanceof PermanentSmsError) return errorOf('bad_request', error.message);
+      if (error instanceof PermanentSmsError) return errorAnswerWithHeaders('bad_request', error.message);
       // Refused whole rather than cut downstream and reported delivered.
-      if (error instanceof SmsTooLongError) return errorOf('too_long', error.message, { details: { segments: error.segments, maxSegments: error.maxSegments } });
+      if (error instanceof SmsTooLongError) return errorAnswerWithHeaders('too_long', error.message, { details: { segments: error.segments, maxSegments: error.maxSegments } });
       throw error;
     }
   }
-}
-
-/** An error answer in the API's envelope (`errorAnswer`), with the headers it carries. */
-function errorOf<C extends ApiErrorCode>(code: C, reason: string, options: ErrorResponseOptions<C> = {}): NotificationAnswer {
-  const { status, body } = errorAnswer(code, reason, options);
-  return options.headers ? { status, body, headers: options.headers } : { status, body };
 }
 
 /**
@@ -219,7 +213,7 @@ async function overRate(deps: NotificationDeps, agency: string): Promise<Notific
   }
   if (decision.allowed) return null;
   const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-  return errorOf('rate_limited', `over ${policy.limit} notifications per ${policy.windowMs / 1000} s for this agency; retry in ${seconds} s`, {
+  return errorAnswerWithHeaders('rate_limited', `over ${policy.limit} notifications per ${policy.windowMs / 1000} s for this agency; retry in ${seconds} s`, {
     headers: { 'retry-after': String(seconds) },
     details: { limit: policy.limit, retryAfterSeconds: seconds },
   });
