@@ -108,7 +108,7 @@ export function createPaymentService(deps: PaymentServiceDeps): PaymentService {
     return { services, apply: outcomes.apply, collect, poll, tellPortal, reconcileOverdue, enqueueHintConfirmation, start, handOverHints: async () => {}, hintsPending: () => 0 };
   }
   const hints = new HintConfirmations({
-    confirm: (paymentId, candidateReference, onAsk) => paymentJobs.confirm(paymentId, candidateReference, onAsk),
+    confirm: paymentJobs.confirm,
     durable: paymentJobs.enqueueHintConfirmation,
     concurrency: deps.hintsInProcess.concurrency ?? deps.concurrency ?? 32,
     ...(deps.hintsInProcess.maxPending !== undefined ? { maxPending: deps.hintsInProcess.maxPending } : {}),
