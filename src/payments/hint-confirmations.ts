@@ -38,9 +38,10 @@ const DEFAULT_MAX_PENDING = 10_000;
  *
  * What a durable job gave, and what gives it here:
  * - Coalescing: one confirmation per payment waits or runs; a hint for a waiting payment is
- *   absorbed (it has not asked the provider yet), one for a running payment makes one more look
- *   after it, so a success that came after an earlier PENDING answer is still seen (the rule of
- *   the job port's `coalesceKey`, kept by `test/payments/hint-confirmations.test.ts`).
+ *   absorbed, and so is one that comes before the running confirmation asks the provider (its
+ *   question covers it); one that comes after makes one more look, so a success that came after
+ *   an earlier PENDING answer is still seen (the rule of the job port's `coalesceKey`, kept by
+ *   `src/payments/hint-confirmations.test.ts` and `test/payments/hint-confirmations.test.ts`).
  * - Retries: a confirmation that fails (the provider's status API or the store away) is handed to
  *   the durable job, with its attempts and back-off.
  * - A crash: the hints waiting or running in a process that dies are lost with it, not the
@@ -53,8 +54,7 @@ const DEFAULT_MAX_PENDING = 10_000;
 export class HintConfirmations {
   private readonly pending = new Map<string, Pending>();
   private readonly queue: string[] = [];
-  private running = 0;
-  /** The confirmations running now, for `handOver` to wait on. */
+  /** The confirmations running now: at most `concurrency`, and what `handOver` waits on. */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly maxPending: number;
   private closed = false;
@@ -108,10 +108,14 @@ export class HintConfirmations {
   }
 
   private pump(): void {
-    while (this.running < this.deps.concurrency && this.queue.length > 0) {
+    while (this.inFlight.size < this.deps.concurrency && this.queue.length > 0) {
       const run = this.run(this.queue.shift()!);
       this.inFlight.add(run);
-      void run.finally(() => this.inFlight.delete(run));
+      // `run` never rejects; once it is over, its place goes to the next waiting payment.
+      void run.finally(() => {
+        this.inFlight.delete(run);
+        this.pump();
+      });
     }
   }
 
@@ -121,14 +125,12 @@ export class HintConfirmations {
     entry.running = true;
     entry.asked = false;
     entry.again = false;
-    this.running++;
     try {
       await this.deps.confirm(paymentId, entry.candidateReference, entry.markAsked);
     } catch (error) {
       this.deps.logger.warn({ paymentId, err: error instanceof Error ? error.message : String(error) }, 'payment hint not confirmed here: handed to the confirmation job');
       await this.toDurable(paymentId, entry.candidateReference);
     } finally {
-      this.running--;
       entry.running = false;
       if (!entry.again) this.pending.delete(paymentId);
       else if (!this.closed) this.queue.push(paymentId);
@@ -137,7 +139,6 @@ export class HintConfirmations {
         this.pending.delete(paymentId);
         void this.toDurable(paymentId, entry.candidateReference);
       }
-      this.pump();
     }
   }
 
